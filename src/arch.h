@@ -1,0 +1,37 @@
+/* Everything that depends on the CPU architecture: the register set a
+ * snapshot holds, where its pc and sp live, and the DWARF register
+ * numbering the unwinder asks for. Only x86-64 today; an aarch64 port
+ * adds a second arch_*.c behind this header. */
+#ifndef SPYTOP_SRC_ARCH_H
+#define SPYTOP_SRC_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+typedef struct user_regs_struct ArchRegs;
+
+/* Bytes below sp that leaf functions may use without moving sp. */
+#define ARCH_RED_ZONE 128
+
+static inline uint64_t
+Arch_pc(const ArchRegs *regs)
+{
+    return regs->rip;
+}
+
+static inline uint64_t
+Arch_sp(const ArchRegs *regs)
+{
+    return regs->rsp;
+}
+
+/* The register with DWARF number regno; false when it is not one. */
+bool Arch_dwarf_reg(const ArchRegs *regs, int regno, uint64_t *value);
+
+/* The DWARF numbers of the pc and sp registers. */
+#define ARCH_DWARF_PC 16
+#define ARCH_DWARF_SP 7
+
+#endif

@@ -1,0 +1,29 @@
+#include "config.h"
+
+#include "arch.h"
+
+bool
+Arch_dwarf_reg(const ArchRegs *r, int regno, uint64_t *value)
+{
+    /* DWARF numbering of the x86-64 psABI (also libunwind's UNW_X86_64_*). */
+    switch (regno) {
+    case 0: *value = r->rax; return true;
+    case 1: *value = r->rdx; return true;
+    case 2: *value = r->rcx; return true;
+    case 3: *value = r->rbx; return true;
+    case 4: *value = r->rsi; return true;
+    case 5: *value = r->rdi; return true;
+    case 6: *value = r->rbp; return true;
+    case 7: *value = r->rsp; return true;
+    case 8: *value = r->r8; return true;
+    case 9: *value = r->r9; return true;
+    case 10: *value = r->r10; return true;
+    case 11: *value = r->r11; return true;
+    case 12: *value = r->r12; return true;
+    case 13: *value = r->r13; return true;
+    case 14: *value = r->r14; return true;
+    case 15: *value = r->r15; return true;
+    case 16: *value = r->rip; return true;
+    default: return false;
+    }
+}

@@ -1,0 +1,333 @@
+#include "config.h"
+
+#include "dump.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "proc.h"
+#include "session.h"
+#include "util.h"
+
+/* Threads in a vfork or in D state may take long to stop: wait longer than
+ * the live sampler does, then report them as not stopped. */
+#define DUMP_DEADLINE_NS (250u * 1000 * 1000)
+#define DUMP_DETACH_TIMEOUT_NS (2000u * 1000 * 1000)
+
+typedef struct DumpFrame {
+    uint64_t pc;
+    FrameId frame;
+    uint64_t offset;       /* only on the physical (non-inlined) frame */
+    bool offset_in_module;
+} DumpFrame;
+
+typedef struct DumpThread {
+    pid_t tid;
+    char name[64];
+    char state;
+    long syscall;
+    char wchan[64];
+    bool sampled;
+    Sample sample;
+    DumpFrame *frames;
+    size_t frame_count;
+} DumpThread;
+
+typedef struct Dump {
+    Session *session;
+    DumpThread *threads;
+    size_t count;
+} Dump;
+
+static DumpThread *
+find_thread(Dump *d, pid_t tid)
+{
+    for (size_t i = 0; i < d->count; i++)
+        if (d->threads[i].tid == tid)
+            return &d->threads[i];
+    return NULL;
+}
+
+static void
+add_thread(Dump *d, pid_t tid)
+{
+    d->threads = xreallocarray(d->threads, d->count + 1, sizeof(*d->threads));
+    DumpThread *t = &d->threads[d->count++];
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    t->syscall = -1;
+}
+
+/* Names, states and blocking calls are read before the threads stop. */
+static void
+describe_threads(Dump *d, pid_t pid)
+{
+    Tracer *tracer = Session_tracer(d->session);
+    for (size_t i = 0; i < Tracer_thread_count(tracer); i++) {
+        pid_t tid = Tracer_thread(tracer, i)->tid;
+        add_thread(d, tid);
+        DumpThread *t = &d->threads[d->count - 1];
+        Proc_thread_name(pid, tid, t->name, sizeof(t->name));
+        ProcStat st;
+        t->state = Proc_read_stat(pid, tid, &st) == 0 ? st.state : '?';
+        if (t->state != 'R') {
+            t->syscall = Proc_blocked_syscall(pid, tid);
+            Proc_wchan(pid, tid, t->wchan, sizeof(t->wchan));
+        }
+    }
+}
+
+static void
+on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
+{
+    Dump *d = arg;
+    DumpThread *t = find_thread(d, sample->tid);
+    if (!t) { /* a thread born between the description and the tick */
+        add_thread(d, sample->tid);
+        t = &d->threads[d->count - 1];
+        Proc_thread_name(Session_pid(d->session), sample->tid, t->name, sizeof(t->name));
+        t->state = sample->state;
+    }
+    t->sampled = true;
+    t->sample = *sample;
+    Symbolizer *sym = Session_symbolizer(d->session);
+    size_t cap = 0;
+    for (size_t i = 0; i < trace->count; i++) {
+        SymbolizedPc s;
+        Symbolizer_lookup(sym, trace->frames[i].pc, trace->frames[i].exact, &s);
+        for (size_t k = 0; k < s.count; k++) {
+            if (t->frame_count == cap) {
+                cap = cap ? cap * 2 : 32;
+                t->frames = xreallocarray(t->frames, cap, sizeof(*t->frames));
+            }
+            DumpFrame *f = &t->frames[t->frame_count++];
+            f->pc = trace->frames[i].pc;
+            f->frame = s.frames[k];
+            f->offset = s.offset;
+            f->offset_in_module = s.offset_in_module;
+        }
+    }
+}
+
+static const char *
+basename_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static const char *
+status_text(const DumpThread *t)
+{
+    if (!t->sampled)
+        return "not sampled";
+    switch (t->sample.status) {
+    case SAMPLE_OK:
+        return "ok";
+    case SAMPLE_NO_STACK:
+        return "stack unreadable";
+    case SAMPLE_LATE:
+        return "did not stop in time";
+    case SAMPLE_THREAD_GONE:
+        return "exited";
+    case SAMPLE_FAILED:
+        return "registers unreadable";
+    }
+    return "unknown";
+}
+
+static bool
+thread_complete(const DumpThread *t)
+{
+    return t->sampled && t->sample.status == SAMPLE_OK && t->sample.end != UNWIND_TRUNCATED &&
+           t->sample.end != UNWIND_NO_INFO;
+}
+
+static void
+print_text_frame(const Symtab *symtab, const DumpFrame *f, size_t index, FILE *out)
+{
+    const SymtabFrame *sf = Symtab_frame(symtab, f->frame);
+    const char *function = Symtab_string(symtab, sf->function);
+    const char *module = Symtab_string(symtab, sf->module);
+    fprintf(out, "  #%-3zu 0x%016" PRIx64 " ", index, f->pc);
+    if (function[0]) {
+        Util_fputs_escaped(function, out);
+        if (sf->kind == FRAME_INLINED)
+            fputs(" (inlined)", out);
+        else if (!f->offset_in_module)
+            fprintf(out, "+0x%" PRIx64, f->offset);
+    } else if (module[0]) {
+        fputs("?? (", out);
+        Util_fputs_escaped(basename_of(module), out);
+        fprintf(out, "+0x%" PRIx64 ")", f->offset);
+    } else {
+        fputs("??", out);
+    }
+    if (sf->file != SYMTAB_EMPTY) {
+        fputs(" at ", out);
+        Util_fputs_escaped(Symtab_string(symtab, sf->file), out);
+        if (sf->line)
+            fprintf(out, ":%u", sf->line);
+    }
+    if (module[0]) {
+        fputs(" [", out);
+        Util_fputs_escaped(basename_of(module), out);
+        fputs("]", out);
+    }
+    fputc('\n', out);
+}
+
+static void
+print_text(Dump *d, pid_t pid, FILE *out)
+{
+    const Symtab *symtab = Session_symtab(d->session);
+    char *cmdline = Proc_cmdline(pid);
+    fprintf(out, "Process %d: ", (int)pid);
+    Util_fputs_escaped(cmdline && cmdline[0] ? cmdline : "?", out);
+    fprintf(out, " (%zu thread%s)\n", d->count, d->count == 1 ? "" : "s");
+    free(cmdline);
+    for (size_t i = 0; i < d->count; i++) {
+        const DumpThread *t = &d->threads[i];
+        fprintf(out, "\nThread %d \"", (int)t->tid);
+        Util_fputs_escaped(t->name, out);
+        fprintf(out, "\" %s", Proc_state_name(t->state));
+        const char *sc = t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL;
+        if (sc)
+            fprintf(out, " in %s", sc);
+        if (t->wchan[0]) {
+            fputs(" (wchan ", out);
+            Util_fputs_escaped(t->wchan, out);
+            fputc(')', out);
+        }
+        if (t->sampled && t->sample.group_stopped)
+            fputs(" [stopped by a signal]", out);
+        fputc('\n', out);
+        for (size_t k = 0; k < t->frame_count; k++)
+            print_text_frame(symtab, &t->frames[k], k, out);
+        if (!t->sampled || t->sample.status != SAMPLE_OK)
+            fprintf(out, "  (%s)\n", status_text(t));
+        else if (t->sample.end != UNWIND_COMPLETE)
+            fprintf(out, "  ... (%s)\n", Unwinder_end_name(t->sample.end));
+    }
+}
+
+static void
+json_string(const char *s, FILE *out)
+{
+    fputc('"', out);
+    Util_fputs_json(s, out);
+    fputc('"', out);
+}
+
+static void
+json_string_or_null(const char *s, FILE *out)
+{
+    if (s && s[0])
+        json_string(s, out);
+    else
+        fputs("null", out);
+}
+
+static void
+print_json(Dump *d, pid_t pid, FILE *out)
+{
+    const Symtab *symtab = Session_symtab(d->session);
+    char *cmdline = Proc_cmdline(pid);
+    char *exe = Proc_exe(pid);
+    fprintf(out, "{\"pid\":%d,\"command\":", (int)pid);
+    json_string_or_null(cmdline, out);
+    fputs(",\"exe\":", out);
+    json_string_or_null(exe, out);
+    free(cmdline);
+    free(exe);
+    fputs(",\"threads\":[", out);
+    for (size_t i = 0; i < d->count; i++) {
+        const DumpThread *t = &d->threads[i];
+        fprintf(out, "%s\n{\"tid\":%d,\"name\":", i ? "," : "", (int)t->tid);
+        json_string(t->name, out);
+        fprintf(out, ",\"state\":\"%s\",\"syscall\":", Proc_state_name(t->state));
+        json_string_or_null(t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL, out);
+        fputs(",\"wchan\":", out);
+        json_string_or_null(t->wchan, out);
+        fprintf(out, ",\"stopped_by_signal\":%s,\"status\":\"%s\",\"unwind\":\"%s\",\"frames\":[",
+                t->sampled && t->sample.group_stopped ? "true" : "false", status_text(t),
+                t->sampled ? Unwinder_end_name(t->sample.end) : "none");
+        for (size_t k = 0; k < t->frame_count; k++) {
+            const DumpFrame *f = &t->frames[k];
+            const SymtabFrame *sf = Symtab_frame(symtab, f->frame);
+            fprintf(out, "%s{\"address\":\"0x%" PRIx64 "\",\"function\":", k ? "," : "", f->pc);
+            json_string_or_null(Symtab_string(symtab, sf->function), out);
+            if (sf->kind == FRAME_INLINED)
+                fputs(",\"offset\":null", out);
+            else
+                fprintf(out, ",\"offset\":%" PRIu64, f->offset);
+            fprintf(out, ",\"offset_from\":\"%s\",\"file\":",
+                    f->offset_in_module ? "module" : "function");
+            json_string_or_null(Symtab_string(symtab, sf->file), out);
+            if (sf->line)
+                fprintf(out, ",\"line\":%u", sf->line);
+            else
+                fputs(",\"line\":null", out);
+            fputs(",\"module\":", out);
+            json_string_or_null(Symtab_string(symtab, sf->module), out);
+            fprintf(out, ",\"inlined\":%s}", sf->kind == FRAME_INLINED ? "true" : "false");
+        }
+        fputs("]}", out);
+    }
+    fputs("\n]}\n", out);
+}
+
+int
+Dump_run(const DumpOptions *options, FILE *out, FILE *err)
+{
+    SessionOptions so = {
+        .stack_max = options->stack_bytes,
+        .deadline_ns = DUMP_DEADLINE_NS,
+        .max_depth = options->max_depth,
+        .detach_after_tick = true,
+    };
+    int error;
+    char *cause;
+    Dump d = {0};
+    d.session = Session_open(options->pid, &so, &error, &cause);
+    if (!d.session) {
+        fprintf(err, "spytop: ");
+        Util_fputs_escaped(cause ? cause : strerror(-error), err);
+        fputc('\n', err);
+        free(cause);
+        return EXIT_FATAL;
+    }
+    describe_threads(&d, options->pid);
+    SamplerTickStats stats;
+    int r = Session_tick(d.session, on_sample, &d, &stats);
+    size_t left = Session_detach(d.session, DUMP_DETACH_TIMEOUT_NS);
+    int status = EXIT_OK;
+    if (r < 0 && d.count == 0) {
+        fprintf(err, "spytop: PID %d exited before it could be dumped\n", (int)options->pid);
+        status = EXIT_FATAL;
+    } else {
+        if (options->json)
+            print_json(&d, options->pid, out);
+        else
+            print_text(&d, options->pid, out);
+        for (size_t i = 0; i < d.count; i++)
+            if (!thread_complete(&d.threads[i]))
+                status = EXIT_PARTIAL;
+        if (r < 0) {
+            fprintf(err, "spytop: PID %d exited while being dumped\n", (int)options->pid);
+            status = EXIT_PARTIAL;
+        }
+    }
+    if (left)
+        fprintf(err, "spytop: %zu thread%s did not stop in time; the kernel detaches %s as "
+                     "spytop exits\n",
+                left, left == 1 ? "" : "s", left == 1 ? "it" : "them");
+    Session_delete(d.session);
+    for (size_t i = 0; i < d.count; i++)
+        free(d.threads[i].frames);
+    free(d.threads);
+    return status;
+}

@@ -1,0 +1,20 @@
+/* `spytop dump`: every thread's stack, once, as text or JSON. */
+#ifndef SPYTOP_SRC_DUMP_H
+#define SPYTOP_SRC_DUMP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+typedef struct DumpOptions {
+    pid_t pid;
+    bool json;
+    size_t stack_bytes;
+    size_t max_depth;
+} DumpOptions;
+
+/* Attaches, samples every thread once, detaches, prints to out. Errors go
+ * to err as one line. Returns an exit status (options.h: EXIT_*). */
+int Dump_run(const DumpOptions *options, FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,375 @@
+#include "config.h"
+
+#include "proc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define PROC_MAPS_MAX_BYTES (64u << 20)
+
+int
+Proc_parse_stat(const char *text, ProcStat *out)
+{
+    const char *close = strrchr(text, ')');
+    if (!close || close[1] != ' ')
+        return -EINVAL;
+    const char *p = close + 2;
+    memset(out, 0, sizeof(*out));
+    if (!*p || *p == ' ')
+        return -EINVAL;
+    out->state = *p;
+    /* Field 3 is the state; walk to fields 14, 15 and 22. */
+    int field = 3;
+    while (*p && field < 22) {
+        if (*p == ' ') {
+            field++;
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(p + 1, &end, 10);
+            if (end == p + 1 || errno)
+                v = 0;
+            if (field == 14)
+                out->utime_ticks = v;
+            else if (field == 15)
+                out->stime_ticks = v;
+            else if (field == 22) {
+                if (end == p + 1)
+                    return -EINVAL;
+                out->start_ticks = v;
+            }
+        }
+        p++;
+    }
+    return field == 22 ? 0 : -EINVAL;
+}
+
+static void
+task_path(char *buf, size_t size, pid_t pid, pid_t tid, const char *leaf)
+{
+    if (tid > 0)
+        snprintf(buf, size, "/proc/%d/task/%d/%s", (int)pid, (int)tid, leaf);
+    else
+        snprintf(buf, size, "/proc/%d/%s", (int)pid, leaf);
+}
+
+int
+Proc_read_stat(pid_t pid, pid_t tid, ProcStat *out)
+{
+    char path[64], buf[1024];
+    task_path(path, sizeof(path), pid, tid, "stat");
+    ssize_t n = Util_read_small_file(path, buf, sizeof(buf));
+    if (n < 0)
+        return (int)n;
+    return Proc_parse_stat(buf, out);
+}
+
+int
+Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size)
+{
+    char path[64];
+    task_path(path, sizeof(path), pid, tid, "comm");
+    ssize_t n = Util_read_small_file(path, buf, size);
+    if (n < 0) {
+        if (size)
+            buf[0] = '\0';
+        return (int)n;
+    }
+    if (n > 0 && buf[n - 1] == '\n')
+        buf[n - 1] = '\0';
+    return 0;
+}
+
+static int
+compare_tid(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+    return (x > y) - (x < y);
+}
+
+int
+Proc_list_threads(pid_t pid, pid_t **tids, size_t *count)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    if (!dir)
+        return -errno;
+    size_t n = 0, cap = 16;
+    pid_t *out = xmalloc(cap * sizeof(*out));
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        char *end;
+        long v = strtol(de->d_name, &end, 10);
+        if (*end || v <= 0 || v > INT_MAX)
+            continue;
+        if (n == cap) {
+            cap *= 2;
+            out = xreallocarray(out, cap, sizeof(*out));
+        }
+        out[n++] = (pid_t)v;
+    }
+    closedir(dir);
+    qsort(out, n, sizeof(*out), compare_tid);
+    *tids = out;
+    *count = n;
+    return 0;
+}
+
+int
+Proc_tracer_pid(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    ssize_t n = Util_read_small_file(path, buf, sizeof(buf));
+    if (n < 0)
+        return (int)n;
+    const char *p = strstr(buf, "\nTracerPid:");
+    if (!p)
+        return -EINVAL;
+    return (int)strtol(p + strlen("\nTracerPid:"), NULL, 10);
+}
+
+long
+Proc_blocked_syscall(pid_t pid, pid_t tid)
+{
+    char path[64], buf[256];
+    task_path(path, sizeof(path), pid, tid, "syscall");
+    ssize_t n = Util_read_small_file(path, buf, sizeof(buf));
+    if (n < 0)
+        return n;
+    if (!isdigit((unsigned char)buf[0]))
+        return -1; /* "running" or "-1 ..." (not in a syscall) */
+    return strtol(buf, NULL, 10);
+}
+
+int
+Proc_wchan(pid_t pid, pid_t tid, char *buf, size_t size)
+{
+    char path[64];
+    task_path(path, sizeof(path), pid, tid, "wchan");
+    ssize_t n = Util_read_small_file(path, buf, size);
+    if (n < 0) {
+        buf[0] = '\0';
+        return (int)n;
+    }
+    if (strcmp(buf, "0") == 0)
+        buf[0] = '\0';
+    return 0;
+}
+
+char *
+Proc_exe(pid_t pid)
+{
+    char path[64], buf[PATH_MAX];
+    snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+    if (n < 0)
+        return NULL;
+    return xstrndup(buf, (size_t)n);
+}
+
+char *
+Proc_cmdline(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    ssize_t n = Util_read_small_file(path, buf, sizeof(buf));
+    if (n < 0)
+        return NULL;
+    while (n > 0 && buf[n - 1] == '\0')
+        n--;
+    for (ssize_t i = 0; i < n; i++)
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    return xstrndup(buf, (size_t)n);
+}
+
+static const char *
+parse_hex(const char *p, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 16);
+    if (end == p || errno)
+        return NULL;
+    *out = v;
+    return end;
+}
+
+/* One line "start-end perms offset major:minor inode   path". */
+static int
+parse_maps_line(const char *line, size_t len, ProcMap *m)
+{
+    char buf[160];
+    size_t head = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+    memcpy(buf, line, head);
+    buf[head] = '\0';
+    const char *p = parse_hex(buf, &m->start);
+    if (!p || *p != '-')
+        return -EINVAL;
+    p = parse_hex(p + 1, &m->end);
+    if (!p || *p != ' ' || m->end < m->start)
+        return -EINVAL;
+    p++;
+    if (strlen(p) < 5 || p[4] != ' ')
+        return -EINVAL;
+    m->readable = p[0] == 'r';
+    m->writable = p[1] == 'w';
+    m->executable = p[2] == 'x';
+    m->shared = p[3] == 's';
+    p = parse_hex(p + 5, &m->offset);
+    if (!p || *p != ' ')
+        return -EINVAL;
+    uint64_t major, minor;
+    p = parse_hex(p + 1, &major);
+    if (!p || *p != ':')
+        return -EINVAL;
+    p = parse_hex(p + 1, &minor);
+    if (!p || *p != ' ')
+        return -EINVAL;
+    m->dev_major = (unsigned)major;
+    m->dev_minor = (unsigned)minor;
+    char *end;
+    errno = 0;
+    m->inode = strtoull(p + 1, &end, 10);
+    if (end == p + 1 || errno)
+        return -EINVAL;
+    /* The path starts after the padding and runs to the end of the line. */
+    size_t off = (size_t)(end - buf);
+    while (off < len && line[off] == ' ')
+        off++;
+    m->path = xstrndup(line + off, len - off);
+    return 0;
+}
+
+int
+Proc_maps_parse(const char *text, ProcMaps *out)
+{
+    out->maps = NULL;
+    out->count = 0;
+    size_t cap = 0;
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        ProcMap m;
+        memset(&m, 0, sizeof(m));
+        if (len > 0 && parse_maps_line(p, len, &m) == 0) {
+            if (out->count == cap) {
+                cap = cap ? cap * 2 : 64;
+                out->maps = xreallocarray(out->maps, cap, sizeof(*out->maps));
+            }
+            out->maps[out->count++] = m;
+        }
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    return 0;
+}
+
+int
+Proc_maps_read(pid_t pid, ProcMaps *out)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    size_t cap = 65536, len = 0;
+    char *text = xmalloc(cap);
+    for (;;) {
+        if (len + 4096 > cap) {
+            if (cap >= PROC_MAPS_MAX_BYTES)
+                break;
+            cap *= 2;
+            text = xrealloc(text, cap);
+        }
+        size_t n = fread(text + len, 1, cap - len - 1, f);
+        if (n == 0)
+            break;
+        len += n;
+    }
+    int err = ferror(f) ? -EIO : 0;
+    fclose(f);
+    text[len] = '\0';
+    if (err == 0)
+        err = Proc_maps_parse(text, out);
+    free(text);
+    return err;
+}
+
+void
+Proc_maps_done(ProcMaps *maps)
+{
+    for (size_t i = 0; i < maps->count; i++)
+        free(maps->maps[i].path);
+    free(maps->maps);
+    maps->maps = NULL;
+    maps->count = 0;
+}
+
+const ProcMap *
+Proc_maps_find(const ProcMaps *maps, uint64_t addr)
+{
+    size_t lo = 0, hi = maps->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const ProcMap *m = &maps->maps[mid];
+        if (addr < m->start)
+            hi = mid;
+        else if (addr >= m->end)
+            lo = mid + 1;
+        else
+            return m;
+    }
+    return NULL;
+}
+
+const char *
+Proc_state_name(char state)
+{
+    switch (state) {
+    case 'R':
+        return "running";
+    case 'S':
+        return "sleeping";
+    case 'D':
+        return "disk wait";
+    case 'T':
+        return "stopped";
+    case 't':
+        return "tracing stop";
+    case 'Z':
+        return "zombie";
+    case 'X':
+        return "dead";
+    case 'I':
+        return "idle";
+    case 'P':
+        return "parked";
+    default:
+        return "unknown";
+    }
+}
+
+static const char *const syscall_names[] = {
+#include "syscall_names.h"
+};
+
+const char *
+Proc_syscall_name(long nr)
+{
+    if (nr < 0 || (size_t)nr >= ARRAY_SIZE(syscall_names))
+        return NULL;
+    return syscall_names[nr];
+}

@@ -1,0 +1,70 @@
+/* /proc readers: threads, names, states, maps, exe, cmdline. Nothing here
+ * stops or otherwise touches the target. Text from /proc is untrusted:
+ * parsers are bounded and tolerate any bytes. */
+#ifndef SPYTOP_SRC_PROC_H
+#define SPYTOP_SRC_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct ProcStat {
+    char state;            /* R, S, D, T, t, Z, X, I, ... */
+    uint64_t utime_ticks;  /* field 14 */
+    uint64_t stime_ticks;  /* field 15 */
+    uint64_t start_ticks;  /* field 22: start time since boot, in clock ticks */
+} ProcStat;
+
+typedef struct ProcMap {
+    uint64_t start, end, offset;
+    uint64_t inode;
+    unsigned dev_major, dev_minor;
+    bool readable, writable, executable, shared;
+    char *path; /* as /proc shows it (escapes kept); "" for anonymous maps */
+} ProcMap;
+
+typedef struct ProcMaps {
+    ProcMap *maps; /* sorted by start, as the kernel prints them */
+    size_t count;
+} ProcMaps;
+
+/* Parses a stat line ("pid (comm) S ..."); comm may contain anything,
+ * so fields are taken after the last ')'. Returns 0 or -EINVAL. */
+int Proc_parse_stat(const char *text, ProcStat *out);
+int Proc_read_stat(pid_t pid, pid_t tid, ProcStat *out);
+
+/* The thread's comm, at most 15 bytes, into buf (size >= 16). 0 or -errno. */
+int Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size);
+
+/* Every tid of pid, sorted ascending, into a new array the caller frees. */
+int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
+
+/* "TracerPid:" of /proc/PID/status: >= 0, or -errno. */
+int Proc_tracer_pid(pid_t pid);
+
+/* /proc/PID/task/TID/syscall: the syscall number the thread is blocked in,
+ * -1 when it is not in a syscall or running, -errno when unreadable. */
+long Proc_blocked_syscall(pid_t pid, pid_t tid);
+
+/* /proc/PID/task/TID/wchan into buf ("" when none). 0 or -errno. */
+int Proc_wchan(pid_t pid, pid_t tid, char *buf, size_t size);
+
+/* Allocated strings the caller frees; NULL when unreadable. The cmdline's
+ * NUL separators become spaces. */
+char *Proc_exe(pid_t pid);
+char *Proc_cmdline(pid_t pid);
+
+int Proc_maps_parse(const char *text, ProcMaps *out);
+int Proc_maps_read(pid_t pid, ProcMaps *out);
+void Proc_maps_done(ProcMaps *maps);
+/* The map holding addr, or NULL. Borrowed from maps. */
+const ProcMap *Proc_maps_find(const ProcMaps *maps, uint64_t addr);
+
+/* "running", "sleeping", "disk wait", "stopped", ... for a stat state letter. */
+const char *Proc_state_name(char state);
+
+/* The name of syscall nr on this architecture, or NULL. */
+const char *Proc_syscall_name(long nr);
+
+#endif

@@ -1,0 +1,334 @@
+#include "config.h"
+
+#include "ptrace.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "util.h"
+
+struct Tracer {
+    pid_t pid;
+    TraceThread *threads; /* sorted by tid */
+    size_t count, cap;
+    bool exited;
+    int exit_status;
+};
+
+Tracer *
+Tracer_new(pid_t pid)
+{
+    Tracer *tracer = xcalloc(1, sizeof(*tracer));
+    tracer->pid = pid;
+    return tracer;
+}
+
+void
+Tracer_delete(Tracer *tracer)
+{
+    if (!tracer)
+        return;
+    free(tracer->threads);
+    free(tracer);
+}
+
+size_t
+Tracer_thread_count(const Tracer *tracer)
+{
+    return tracer->count;
+}
+
+TraceThread *
+Tracer_thread(Tracer *tracer, size_t index)
+{
+    return index < tracer->count ? &tracer->threads[index] : NULL;
+}
+
+TraceThread *
+Tracer_find(Tracer *tracer, pid_t tid)
+{
+    size_t lo = 0, hi = tracer->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tracer->threads[mid].tid == tid)
+            return &tracer->threads[mid];
+        if (tracer->threads[mid].tid < tid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void
+insert_thread(Tracer *tracer, pid_t tid)
+{
+    if (tracer->count == tracer->cap) {
+        tracer->cap = tracer->cap ? tracer->cap * 2 : 16;
+        tracer->threads = xreallocarray(tracer->threads, tracer->cap, sizeof(*tracer->threads));
+    }
+    size_t i = tracer->count;
+    while (i > 0 && tracer->threads[i - 1].tid > tid) {
+        tracer->threads[i] = tracer->threads[i - 1];
+        i--;
+    }
+    tracer->threads[i] = (TraceThread){.tid = tid, .state = TRACE_RUNNING};
+    tracer->count++;
+}
+
+static bool
+thread_exists(pid_t pid, pid_t tid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
+    return access(path, F_OK) == 0;
+}
+
+int
+Tracer_seize(Tracer *tracer, pid_t tid)
+{
+    if (Tracer_find(tracer, tid))
+        return 0;
+    if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)0) == 0) {
+        insert_thread(tracer, tid);
+        return 0;
+    }
+    int err = errno;
+    if (err == ESRCH)
+        return -ESRCH;
+    if (err == EPERM) {
+        /* An exiting thread also answers EPERM. */
+        if (!thread_exists(tracer->pid, tid))
+            return -ESRCH;
+        ProcStat st;
+        if (Proc_read_stat(tracer->pid, tid, &st) == 0 && (st.state == 'Z' || st.state == 'X'))
+            return -ESRCH;
+        int tracer_pid = Proc_tracer_pid(tracer->pid);
+        if (tracer_pid > 0 && tracer_pid != getpid())
+            return -EBUSY;
+        return -EPERM;
+    }
+    return -err;
+}
+
+static void
+drop_gone_threads(Tracer *tracer)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < tracer->count; i++)
+        if (tracer->threads[i].state != TRACE_GONE)
+            tracer->threads[out++] = tracer->threads[i];
+    tracer->count = out;
+}
+
+int
+Tracer_sync_threads(Tracer *tracer)
+{
+    pid_t *tids;
+    size_t n;
+    int err = Proc_list_threads(tracer->pid, &tids, &n);
+    if (err < 0)
+        return err;
+    drop_gone_threads(tracer);
+    int added = 0, first_error = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (Tracer_find(tracer, tids[i]))
+            continue;
+        int r = Tracer_seize(tracer, tids[i]);
+        if (r == 0)
+            added++;
+        else if (r != -ESRCH && !first_error)
+            first_error = r;
+    }
+    free(tids);
+    if (tracer->count == 0)
+        return first_error ? first_error : -ESRCH;
+    return added;
+}
+
+int
+Tracer_interrupt(Tracer *tracer, TraceThread *thread)
+{
+    (void)tracer;
+    if (thread->state != TRACE_RUNNING || thread->interrupt_pending)
+        return 0;
+    if (ptrace(PTRACE_INTERRUPT, thread->tid, NULL, NULL) < 0)
+        return -errno;
+    thread->interrupt_pending = true;
+    thread->interrupted_ns = Util_now_ns();
+    return 0;
+}
+
+static bool
+is_stop_signal(int sig)
+{
+    return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Consumes the exit of tid (a thread of ours, or a child we launched). */
+static void
+reap_exit(Tracer *tracer, pid_t tid)
+{
+    int status;
+    pid_t r;
+    do
+        r = waitpid(tid, &status, __WALL | WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == tid && tid == tracer->pid) {
+        tracer->exited = true;
+        tracer->exit_status = status;
+    }
+    TraceThread *thread = Tracer_find(tracer, tid);
+    if (thread) {
+        thread->state = TRACE_GONE;
+        thread->interrupt_pending = false;
+    }
+}
+
+int
+Tracer_poll(Tracer *tracer, TraceThread **stopped)
+{
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof(si));
+        if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == ECHILD ? 0 : -errno;
+        }
+        pid_t tid = si.si_pid;
+        if (tid == 0)
+            return 0;
+        TraceThread *thread = Tracer_find(tracer, tid);
+        if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+            reap_exit(tracer, tid);
+            continue;
+        }
+        if (!thread || si.si_code != CLD_TRAPPED) {
+            /* A plain job-control report of a child we launched but do not
+             * trace: consume it so it does not come back. */
+            int status;
+            waitpid(tid, &status, __WALL | WNOHANG | WUNTRACED | WCONTINUED);
+            continue;
+        }
+        int event = (si.si_status >> 8) & 0xff;
+        int sig = si.si_status & 0xff;
+        if (event == PTRACE_EVENT_STOP) {
+            /* Any EVENT_STOP consumes an outstanding interrupt. */
+            thread->interrupt_pending = false;
+            if (is_stop_signal(sig)) {
+                thread->state = TRACE_GROUP_STOPPED;
+                thread->group_stopped = true;
+            } else {
+                thread->state = TRACE_STOPPED;
+                thread->group_stopped = false; /* SIGCONT ends a group-stop */
+            }
+            *stopped = thread;
+            return 1;
+        }
+        /* A signal-delivery stop (event 0) gets its signal back; any other
+         * event (exec, ...) continues with none. The restart consumes it. */
+        int inject = event == 0 ? sig : 0;
+        if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)inject) < 0 && errno != ESRCH)
+            return -errno;
+    }
+}
+
+int
+Tracer_get_regs(Tracer *tracer, TraceThread *thread, ArchRegs *regs)
+{
+    (void)tracer;
+    struct iovec iov = {.iov_base = regs, .iov_len = sizeof(*regs)};
+    if (ptrace(PTRACE_GETREGSET, thread->tid, (void *)NT_PRSTATUS, &iov) < 0)
+        return -errno;
+    return 0;
+}
+
+int
+Tracer_resume(Tracer *tracer, TraceThread *thread)
+{
+    (void)tracer;
+    long r;
+    if (thread->state == TRACE_GROUP_STOPPED)
+        r = ptrace(PTRACE_LISTEN, thread->tid, NULL, NULL);
+    else if (thread->state == TRACE_STOPPED)
+        r = ptrace(PTRACE_CONT, thread->tid, NULL, (void *)0);
+    else
+        return 0;
+    int err = r < 0 ? -errno : 0;
+    /* On ESRCH the thread was killed while stopped; its exit is reaped by
+     * a later poll. */
+    thread->state = TRACE_RUNNING;
+    return err;
+}
+
+int
+Tracer_detach(Tracer *tracer, TraceThread *thread)
+{
+    (void)tracer;
+    if (thread->state != TRACE_STOPPED && thread->state != TRACE_GROUP_STOPPED)
+        return -EINVAL;
+    long r = ptrace(PTRACE_DETACH, thread->tid, NULL, (void *)0);
+    int err = r < 0 ? -errno : 0;
+    thread->state = TRACE_GONE;
+    thread->interrupt_pending = false;
+    return err;
+}
+
+void
+Tracer_drain(Tracer *tracer)
+{
+    TraceThread *thread;
+    while (Tracer_poll(tracer, &thread) == 1)
+        Tracer_resume(tracer, thread);
+}
+
+size_t
+Tracer_detach_all(Tracer *tracer, uint64_t timeout_ns)
+{
+    uint64_t deadline = Util_now_ns() + timeout_ns;
+    for (size_t i = 0; i < tracer->count; i++) {
+        TraceThread *thread = &tracer->threads[i];
+        if (thread->state == TRACE_STOPPED || thread->state == TRACE_GROUP_STOPPED)
+            Tracer_detach(tracer, thread);
+        else if (thread->state == TRACE_RUNNING && Tracer_interrupt(tracer, thread) == -ESRCH)
+            thread->state = TRACE_GONE;
+    }
+    for (;;) {
+        size_t left = 0;
+        for (size_t i = 0; i < tracer->count; i++)
+            left += tracer->threads[i].state == TRACE_RUNNING;
+        if (left == 0 || Util_now_ns() >= deadline) {
+            drop_gone_threads(tracer);
+            return left;
+        }
+        TraceThread *thread;
+        int r = Tracer_poll(tracer, &thread);
+        if (r == 1) {
+            Tracer_detach(tracer, thread);
+        } else if (r < 0) {
+            drop_gone_threads(tracer);
+            return left;
+        } else {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+bool
+Tracer_target_exited(const Tracer *tracer, int *wait_status)
+{
+    if (tracer->exited && wait_status)
+        *wait_status = tracer->exit_status;
+    return tracer->exited;
+}

@@ -1,0 +1,88 @@
+/* The ptrace state machine: seize every thread, interrupt, tell stops apart,
+ * restart each kind of stop the only correct way, detach. The only user of
+ * <sys/ptrace.h> and of waitid/waitpid. Rules it keeps (see PTRACE.md):
+ * PTRACE_SEIZE only, never PTRACE_O_EXITKILL; stops are observed with
+ * WNOWAIT and consumed only by the restart, so a signal is never lost even
+ * if spytop dies; a group-stop is restarted with PTRACE_LISTEN; one
+ * outstanding interrupt per thread at most. */
+#ifndef SPYTOP_SRC_PTRACE_H
+#define SPYTOP_SRC_PTRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+
+typedef enum TraceState {
+    TRACE_RUNNING,       /* seized and running (or LISTENing in a group-stop) */
+    TRACE_STOPPED,       /* in an interrupt stop: registers readable */
+    TRACE_GROUP_STOPPED, /* in a group-stop reported to us: registers readable */
+    TRACE_GONE,          /* exited and reaped */
+} TraceState;
+
+typedef struct TraceThread {
+    pid_t tid;
+    TraceState state;
+    bool interrupt_pending; /* an interrupt was sent and its stop not seen yet */
+    bool group_stopped;     /* the thread sits in a group-stop (SIGSTOP & co) */
+    uint64_t interrupted_ns;
+} TraceThread;
+
+typedef struct Tracer Tracer;
+
+Tracer *Tracer_new(pid_t pid);
+/* Frees the table. Threads still seized are detached by the kernel when
+ * spytop exits; call Tracer_detach_all first for a clean exit. */
+void Tracer_delete(Tracer *tracer);
+
+/* Seizes one thread. 0; -ESRCH when it is gone (also for an exiting thread,
+ * which the kernel reports as EPERM); -EPERM when not allowed; -EBUSY when
+ * another tracer holds it. */
+int Tracer_seize(Tracer *tracer, pid_t tid);
+
+/* Seizes threads that appeared in /proc/PID/task since the last call and
+ * forgets threads that are gone. Returns how many were added, or -errno
+ * when the process itself is gone or not even one thread could be seized. */
+int Tracer_sync_threads(Tracer *tracer);
+
+size_t Tracer_thread_count(const Tracer *tracer);
+/* Borrowed; valid until the next Tracer_sync_threads. */
+TraceThread *Tracer_thread(Tracer *tracer, size_t index);
+TraceThread *Tracer_find(Tracer *tracer, pid_t tid);
+
+/* Asks a running thread to stop; does nothing when it is stopped or an
+ * interrupt is already outstanding. 0 or -errno (-ESRCH: gone). */
+int Tracer_interrupt(Tracer *tracer, TraceThread *thread);
+
+/* Handles the next pending event of any tracee. Signal-delivery stops are
+ * restarted with their signal, other ptrace events are continued, exits are
+ * reaped. Returns 1 and sets *stopped when a thread entered a stop in which
+ * its registers can be read (the caller must resume or detach it before
+ * polling again), 0 when nothing is pending, -errno on failure. */
+int Tracer_poll(Tracer *tracer, TraceThread **stopped);
+
+/* Registers and memory of a stopped thread. 0 or -errno. */
+int Tracer_get_regs(Tracer *tracer, TraceThread *thread, ArchRegs *regs);
+
+/* Restarts a stopped thread: PTRACE_CONT for an interrupt stop,
+ * PTRACE_LISTEN for a group-stop (so a stopped program stays stopped). */
+int Tracer_resume(Tracer *tracer, TraceThread *thread);
+/* Detaches a stopped thread; a group-stopped one stays stopped. */
+int Tracer_detach(Tracer *tracer, TraceThread *thread);
+
+/* Resumes every stopped thread and handles every pending event: what the
+ * event loop calls between samples so that no thread waits on spytop. */
+void Tracer_drain(Tracer *tracer);
+
+/* Interrupts and detaches every thread, waiting at most timeout_ns for
+ * stops. Returns how many threads could not be detached explicitly (they
+ * are detached by the kernel when spytop exits). */
+size_t Tracer_detach_all(Tracer *tracer, uint64_t timeout_ns);
+
+/* True once the target's main thread was seen exiting; *wait_status is
+ * the status as waitpid(2) reports it. */
+bool Tracer_target_exited(const Tracer *tracer, int *wait_status);
+
+#endif

@@ -1,0 +1,272 @@
+#include "config.h"
+
+#include "sampler.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "proc.h"
+#include "util.h"
+
+/* Per-thread state kept across ticks. */
+typedef struct Slot {
+    pid_t tid;
+    size_t want;      /* bytes to copy next time */
+    size_t cap;       /* capacity of stack */
+    uint8_t *stack;
+    bool asked;       /* interrupted in this tick */
+    char state;
+    unsigned last_tick;
+} Slot;
+
+struct Sampler {
+    Tracer *tracer;
+    pid_t pid;
+    SamplerOptions options;
+    Slot *slots;
+    size_t slot_count, slot_cap;
+    Snapshot *snapshots;
+    size_t snapshot_count, snapshot_cap;
+    unsigned tick;
+};
+
+Sampler *
+Sampler_new(Tracer *tracer, pid_t pid, const SamplerOptions *options)
+{
+    Sampler *sampler = xcalloc(1, sizeof(*sampler));
+    sampler->tracer = tracer;
+    sampler->pid = pid;
+    sampler->options = *options;
+    if (sampler->options.stack_max < SAMPLER_STACK_MIN)
+        sampler->options.stack_max = SAMPLER_STACK_MIN;
+    return sampler;
+}
+
+void
+Sampler_delete(Sampler *sampler)
+{
+    if (!sampler)
+        return;
+    for (size_t i = 0; i < sampler->slot_count; i++)
+        free(sampler->slots[i].stack);
+    free(sampler->slots);
+    free(sampler->snapshots);
+    free(sampler);
+}
+
+static Slot *
+find_slot(Sampler *sampler, pid_t tid)
+{
+    for (size_t i = 0; i < sampler->slot_count; i++)
+        if (sampler->slots[i].tid == tid)
+            return &sampler->slots[i];
+    return NULL;
+}
+
+static Slot *
+get_slot(Sampler *sampler, pid_t tid)
+{
+    Slot *slot = find_slot(sampler, tid);
+    if (slot)
+        return slot;
+    if (sampler->slot_count == sampler->slot_cap) {
+        sampler->slot_cap = sampler->slot_cap ? sampler->slot_cap * 2 : 16;
+        sampler->slots = xreallocarray(sampler->slots, sampler->slot_cap, sizeof(Slot));
+    }
+    slot = &sampler->slots[sampler->slot_count++];
+    /* A new thread's first copy is as large as allowed; later copies
+     * follow what its unwinds needed. */
+    *slot = (Slot){.tid = tid, .want = sampler->options.stack_max, .last_tick = sampler->tick};
+    slot->cap = slot->want;
+    slot->stack = xmalloc(slot->cap);
+    return slot;
+}
+
+/* Slots of threads not seen for a while are dropped (thread churn). */
+static void
+prune_slots(Sampler *sampler)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < sampler->slot_count; i++) {
+        Slot *slot = &sampler->slots[i];
+        if (sampler->tick - slot->last_tick > 100)
+            free(slot->stack);
+        else
+            sampler->slots[out++] = *slot;
+    }
+    sampler->slot_count = out;
+}
+
+static Snapshot *
+new_snapshot(Sampler *sampler)
+{
+    if (sampler->snapshot_count == sampler->snapshot_cap) {
+        sampler->snapshot_cap = sampler->snapshot_cap ? sampler->snapshot_cap * 2 : 16;
+        sampler->snapshots =
+            xreallocarray(sampler->snapshots, sampler->snapshot_cap, sizeof(Snapshot));
+    }
+    Snapshot *snap = &sampler->snapshots[sampler->snapshot_count++];
+    memset(snap, 0, sizeof(*snap));
+    return snap;
+}
+
+/* The stopped part of a sample: registers, one stack copy, restart. */
+static void
+take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_ns,
+              SamplerTickStats *stats)
+{
+    Snapshot *snap = new_snapshot(sampler);
+    snap->tid = thread->tid;
+    snap->state = slot->state;
+    snap->group_stopped = thread->state == TRACE_GROUP_STOPPED;
+    snap->latency_ns = seen_ns - thread->interrupted_ns;
+    snap->stack = slot->stack;
+
+    if (Tracer_get_regs(sampler->tracer, thread, &snap->regs) == 0) {
+        snap->t_ns = Util_now_ns();
+        uint64_t sp = Arch_sp(&snap->regs);
+        uint64_t start = sp >= ARCH_RED_ZONE ? sp - ARCH_RED_ZONE : 0;
+        struct iovec local = {slot->stack, slot->want};
+        struct iovec remote = {(void *)(uintptr_t)start, slot->want};
+        ssize_t n = process_vm_readv(sampler->pid, &local, 1, &remote, 1, 0);
+        snap->stack_addr = start;
+        snap->stack_len = n > 0 ? (size_t)n : 0;
+        snap->status = n > 0 ? SAMPLE_OK : SAMPLE_NO_STACK;
+        stats->sampled++;
+    } else {
+        snap->status = SAMPLE_FAILED;
+        stats->failed++;
+    }
+    if (sampler->options.detach)
+        Tracer_detach(sampler->tracer, thread);
+    else
+        Tracer_resume(sampler->tracer, thread);
+    snap->stopped_ns = Util_now_ns() - seen_ns;
+    if (snap->stopped_ns > stats->max_stopped_ns)
+        stats->max_stopped_ns = snap->stopped_ns;
+}
+
+int
+Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    sampler->snapshot_count = 0;
+    sampler->tick++;
+    Tracer *tracer = sampler->tracer;
+
+    /* Anything that stopped since the last tick (a late interrupt, a
+     * signal) is restarted first, so this tick starts from a clean slate. */
+    Tracer_drain(tracer);
+    int r = Tracer_sync_threads(tracer);
+    if (r < 0)
+        return r;
+
+    size_t asked = 0;
+    for (size_t i = 0; i < Tracer_thread_count(tracer); i++) {
+        TraceThread *thread = Tracer_thread(tracer, i);
+        if (thread->state != TRACE_RUNNING)
+            continue;
+        Slot *slot = get_slot(sampler, thread->tid);
+        slot->last_tick = sampler->tick;
+        slot->asked = false;
+        if (thread->interrupt_pending) {
+            stats->late++; /* still owes us the stop of an earlier tick */
+            continue;
+        }
+        ProcStat st;
+        slot->state = Proc_read_stat(sampler->pid, thread->tid, &st) == 0 ? st.state : '?';
+        int err = Tracer_interrupt(tracer, thread);
+        if (err == 0) {
+            slot->asked = true;
+            asked++;
+        } else if (err == -ESRCH) {
+            stats->gone++;
+        }
+    }
+    stats->threads = asked;
+
+    uint64_t start = Util_now_ns();
+    uint64_t deadline = start + sampler->options.deadline_ns;
+    size_t done = 0;
+    while (done < asked) {
+        TraceThread *thread;
+        r = Tracer_poll(tracer, &thread);
+        if (r < 0)
+            return r;
+        if (r == 1) {
+            uint64_t seen = Util_now_ns();
+            Slot *slot = find_slot(sampler, thread->tid);
+            if (slot && slot->asked) {
+                slot->asked = false;
+                done++;
+            } else if (!slot) {
+                slot = get_slot(sampler, thread->tid);
+            }
+            take_snapshot(sampler, thread, slot, seen, stats);
+            continue;
+        }
+        /* Threads that exited were reaped by the poll. */
+        for (size_t i = 0; i < sampler->slot_count; i++) {
+            Slot *slot = &sampler->slots[i];
+            TraceThread *t = slot->asked ? Tracer_find(tracer, slot->tid) : NULL;
+            if (slot->asked && (!t || t->state == TRACE_GONE)) {
+                slot->asked = false;
+                stats->gone++;
+                done++;
+            }
+        }
+        if (done >= asked)
+            break;
+        if (Util_now_ns() >= deadline) {
+            for (size_t i = 0; i < sampler->slot_count; i++) {
+                if (!sampler->slots[i].asked)
+                    continue;
+                Snapshot *snap = new_snapshot(sampler);
+                snap->tid = sampler->slots[i].tid;
+                snap->state = sampler->slots[i].state;
+                snap->status = SAMPLE_LATE;
+                sampler->slots[i].asked = false;
+                stats->late++;
+            }
+            break;
+        }
+        sched_yield();
+    }
+    stats->tick_ns = Util_now_ns() - start;
+    if (sampler->tick % 64 == 0)
+        prune_slots(sampler);
+    return 0;
+}
+
+size_t
+Sampler_snapshot_count(const Sampler *sampler)
+{
+    return sampler->snapshot_count;
+}
+
+const Snapshot *
+Sampler_snapshot(const Sampler *sampler, size_t index)
+{
+    return index < sampler->snapshot_count ? &sampler->snapshots[index] : NULL;
+}
+
+void
+Sampler_stack_used(Sampler *sampler, pid_t tid, size_t used, bool ran_out)
+{
+    Slot *slot = find_slot(sampler, tid);
+    if (!slot)
+        return;
+    size_t want;
+    if (ran_out)
+        want = slot->want * 4;
+    else
+        want = (used + used / 2 + 4096 + 4095) & ~(size_t)4095;
+    if (want < SAMPLER_STACK_MIN)
+        want = SAMPLER_STACK_MIN;
+    if (want > sampler->options.stack_max)
+        want = sampler->options.stack_max;
+    slot->want = want;
+}

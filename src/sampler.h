@@ -1,0 +1,50 @@
+/* One tick: interrupt every thread, and for each as soon as it stops copy
+ * its registers and the top of its stack (one process_vm_readv), then
+ * resume it (or detach it, for a one-shot dump). Nothing is unwound or
+ * looked up while a thread is stopped. The snapshots belong to the sampler
+ * and stay valid until the next tick. */
+#ifndef SPYTOP_SRC_SAMPLER_H
+#define SPYTOP_SRC_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ptrace.h"
+#include "snapshot.h"
+
+#define SAMPLER_STACK_MIN (8u << 10)
+#define SAMPLER_STACK_DEFAULT_MAX (256u << 10)
+
+typedef struct SamplerOptions {
+    size_t stack_max;     /* largest copy per thread, bytes */
+    uint64_t deadline_ns; /* how long a tick waits for threads to stop */
+    bool detach;          /* detach each thread after its copy (dump) */
+} SamplerOptions;
+
+typedef struct SamplerTickStats {
+    size_t threads;       /* threads asked to stop */
+    size_t sampled;       /* snapshots with registers */
+    size_t late, gone, failed;
+    uint64_t tick_ns;     /* first interrupt -> last resume */
+    uint64_t max_stopped_ns;
+} SamplerTickStats;
+
+typedef struct Sampler Sampler;
+
+Sampler *Sampler_new(Tracer *tracer, pid_t pid, const SamplerOptions *options);
+void Sampler_delete(Sampler *sampler);
+
+/* Takes one sample of every thread. 0, or -errno when the target is gone
+ * (-ESRCH) or the tracer failed. */
+int Sampler_tick(Sampler *sampler, SamplerTickStats *stats);
+
+size_t Sampler_snapshot_count(const Sampler *sampler);
+const Snapshot *Sampler_snapshot(const Sampler *sampler, size_t index);
+
+/* Feedback from the unwinder: how many bytes above the copy's start the
+ * last unwind of tid used, and whether it ran off the end of the copy.
+ * Sizes the next copy of that thread. */
+void Sampler_stack_used(Sampler *sampler, pid_t tid, size_t used, bool ran_out);
+
+#endif

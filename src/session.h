@@ -1,0 +1,74 @@
+/* One profiling session on one target: the shared core every command uses.
+ * It seizes the target, and each tick stops every thread just long enough
+ * to copy registers and stack, resumes it, then unwinds and symbolizes the
+ * copies and hands out one Sample per thread. The live view, the recorder
+ * and dump all consume the same Samples. */
+#ifndef SPYTOP_SRC_SESSION_H
+#define SPYTOP_SRC_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sampler.h"
+#include "symbolizer.h"
+#include "symtab.h"
+#include "unwinder.h"
+
+typedef struct Sample {
+    uint64_t t_ns;  /* CLOCK_MONOTONIC */
+    pid_t tid;
+    char state;     /* /proc state letter before the stop */
+    bool group_stopped;
+    SampleStatus status;
+    UnwindEnd end;
+    StackId stack;  /* innermost first; valid in the session's symtab */
+} Sample;
+
+/* The native frames behind one sample, for consumers that show addresses. */
+typedef struct SampleTrace {
+    const UnwoundFrame *frames;
+    size_t count;
+} SampleTrace;
+
+typedef void (*SessionSampleFn)(void *arg, const Sample *sample, const SampleTrace *trace);
+
+typedef struct SessionOptions {
+    size_t stack_max;     /* 0: SAMPLER_STACK_DEFAULT_MAX */
+    uint64_t deadline_ns; /* 0: 10 ms */
+    size_t max_depth;     /* 0: UNWIND_MAX_DEPTH */
+    bool detach_after_tick; /* one-shot: detach each thread after its copy */
+} SessionOptions;
+
+typedef struct Session Session;
+
+/* Seizes every thread of pid. On failure returns NULL, sets *err to a
+ * negative errno (-ESRCH no such process, -EPERM not allowed, -EBUSY
+ * traced by another tracer, -ESTALE the pid was reused) and *cause to a
+ * one-line message that names the fix. */
+Session *Session_open(pid_t pid, const SessionOptions *options, int *err, char **cause);
+
+/* Detaches every thread, waiting up to timeout_ns for threads that are slow
+ * to stop. Returns the number of threads left for the kernel to detach when
+ * spytop exits. The symbols stay readable until Session_delete. */
+size_t Session_detach(Session *session, uint64_t timeout_ns);
+
+/* Detaches (without waiting) what is still attached and frees everything. */
+void Session_delete(Session *session);
+
+/* One sample of every thread; fn is called once per thread. 0 or -errno
+ * (-ESRCH: the target is gone). */
+int Session_tick(Session *session, SessionSampleFn fn, void *arg, SamplerTickStats *stats);
+
+/* Handles pending stops and signals between ticks. */
+void Session_service(Session *session);
+
+pid_t Session_pid(const Session *session);
+Symtab *Session_symtab(Session *session);
+Symbolizer *Session_symbolizer(Session *session);
+Tracer *Session_tracer(Session *session);
+/* The target's main thread exit, once seen (see Tracer_target_exited). */
+bool Session_target_exited(const Session *session, int *wait_status);
+
+#endif

@@ -1,0 +1,456 @@
+#include "config.h"
+
+#include "symbolizer.h"
+
+#include <ctype.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "util.h"
+
+#define MAX_INLINE_DEPTH 64
+#define REREPORT_INTERVAL_NS (200u * 1000 * 1000)
+#define CACHE_MAX_ENTRIES (1u << 20)
+
+typedef struct CacheEntry {
+    uint64_t key; /* pc << 1 | exact; 0 = empty */
+    uint32_t first, count; /* span in frame_ids */
+    uint64_t offset;
+    bool offset_in_module;
+} CacheEntry;
+
+/* What find_elf needs to open a module's file: libdwfl hands us only the
+ * module's userdata slot, which points here. */
+typedef struct ModuleSource {
+    Symbolizer *symbolizer;
+    uint64_t start, end; /* the module's first mapping */
+} ModuleSource;
+
+struct Symbolizer {
+    pid_t pid;
+    Symtab *symtab;
+    Dwfl *dwfl;
+    Dwfl_Callbacks callbacks;
+    char *debuginfo_path;
+    int root_fd;       /* /proc/PID/root, to open the target's files inside its root */
+    bool foreign_root; /* the target sees another root directory (a container) */
+    ModuleSource *sources;
+    size_t source_count;
+    uint64_t last_report_ns;
+    CacheEntry *cache;
+    size_t cache_cap, cache_used;
+    FrameId *frame_ids;
+    size_t frame_ids_len, frame_ids_cap;
+};
+
+#ifdef HAVE_CXA_DEMANGLE
+extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+#endif
+
+/* Rust's legacy mangling demangles as C++ with a trailing ::h<16 hex>. */
+static void
+strip_rust_hash(char *s)
+{
+    size_t len = strlen(s);
+    if (len < 20 || memcmp(s + len - 19, "::h", 3) != 0)
+        return;
+    for (size_t i = len - 16; i < len; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return;
+    s[len - 19] = '\0';
+}
+
+char *
+Symbolizer_demangle(const char *name)
+{
+#ifdef HAVE_CXA_DEMANGLE
+    if (strncmp(name, "_Z", 2) != 0)
+        return NULL;
+    int status = 0;
+    char *out = __cxa_demangle(name, NULL, NULL, &status);
+    if (status != 0 || !out) {
+        free(out);
+        return NULL;
+    }
+    strip_rust_hash(out);
+    return out;
+#else
+    (void)name;
+    (void)strip_rust_hash;
+    return NULL;
+#endif
+}
+
+/* Opens a module by its path inside the target's root, never following a
+ * link out of it, non-blocking, regular files only. */
+static int
+open_in_root(int root_fd, const char *path)
+{
+    struct open_how how = {
+        .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+}
+
+static int
+only_regular(int fd)
+{
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int
+find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, char **file_name,
+         Elf **elfp)
+{
+    ModuleSource *src = *userdata;
+    if (name[0] != '/' || !src) /* "[vdso: PID]": read from memory */
+        return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+    Symbolizer *sym = src->symbolizer;
+    /* map_files gives the very file that is mapped, also a deleted one or
+     * one in another mount namespace; the path in the target's root is the
+     * fallback. */
+    char path[128];
+    snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)sym->pid,
+             src->start, src->end);
+    int fd = only_regular(open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (fd < 0 && sym->root_fd >= 0)
+        fd = only_regular(open_in_root(sym->root_fd, name));
+    if (fd < 0)
+        return -1;
+    /* The name libdwfl searches .gnu_debuglink next to. */
+    if (sym->foreign_root)
+        *file_name = xasprintf("/proc/%d/root%s", (int)sym->pid, name);
+    else
+        *file_name = xstrdup(name);
+    return fd;
+}
+
+static bool
+same_file_as(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Reports one module per file, spanning its consecutive mappings, like
+ * dwfl_linux_proc_report but with our own way of opening files. */
+static int
+report_modules(Symbolizer *sym, char **cause)
+{
+    ProcMaps maps;
+    int err = Proc_maps_read(sym->pid, &maps);
+    if (err < 0) {
+        if (cause)
+            *cause = xasprintf("reading /proc/%d/maps: %s", (int)sym->pid, strerror(-err));
+        return err;
+    }
+    ModuleSource *sources = xcalloc(maps.count ? maps.count : 1, sizeof(*sources));
+    size_t nsources = 0;
+    dwfl_report_begin(sym->dwfl);
+    for (size_t i = 0; i < maps.count;) {
+        const ProcMap *first = &maps.maps[i];
+        size_t j = i + 1;
+        uint64_t end = first->end;
+        bool is_file = first->inode != 0 && first->path[0] == '/';
+        bool is_vdso = strcmp(first->path, "[vdso]") == 0;
+        if (is_file)
+            while (j < maps.count && maps.maps[j].inode == first->inode &&
+                   maps.maps[j].dev_major == first->dev_major &&
+                   maps.maps[j].dev_minor == first->dev_minor &&
+                   strcmp(maps.maps[j].path, first->path) == 0)
+                end = maps.maps[j++].end;
+        if (is_file || is_vdso) {
+            char vdso_name[32];
+            const char *name = first->path;
+            if (is_vdso) {
+                snprintf(vdso_name, sizeof(vdso_name), "[vdso: %d]", (int)sym->pid);
+                name = vdso_name;
+            }
+            Dwfl_Module *mod = dwfl_report_module(sym->dwfl, name, first->start, end);
+            if (mod) {
+                void **userdata;
+                dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+                ModuleSource *src = &sources[nsources++];
+                *src = (ModuleSource){sym, first->start, first->end};
+                if (userdata)
+                    *userdata = is_file ? src : NULL;
+            }
+        }
+        i = j;
+    }
+    dwfl_report_end(sym->dwfl, NULL, NULL);
+    Proc_maps_done(&maps);
+    free(sym->sources);
+    sym->sources = sources;
+    sym->source_count = nsources;
+    sym->last_report_ns = Util_now_ns();
+    return 0;
+}
+
+static void
+cache_clear(Symbolizer *sym)
+{
+    memset(sym->cache, 0, sym->cache_cap * sizeof(*sym->cache));
+    sym->cache_used = 0;
+    sym->frame_ids_len = 0;
+}
+
+Symbolizer *
+Symbolizer_new(pid_t pid, Symtab *symtab, char **cause)
+{
+    Symbolizer *sym = xcalloc(1, sizeof(*sym));
+    sym->pid = pid;
+    sym->symtab = symtab;
+    sym->callbacks.find_elf = find_elf;
+    sym->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+    sym->callbacks.section_address = dwfl_offline_section_address;
+    sym->callbacks.debuginfo_path = &sym->debuginfo_path; /* NULL: the default path */
+    char root[64];
+    snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+    sym->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    sym->foreign_root = !same_file_as(root, "/");
+    sym->cache_cap = 4096;
+    sym->cache = xcalloc(sym->cache_cap, sizeof(*sym->cache));
+    sym->dwfl = dwfl_begin(&sym->callbacks);
+    if (!sym->dwfl) {
+        if (cause)
+            *cause = xasprintf("dwfl_begin: %s", dwfl_errmsg(-1));
+        Symbolizer_delete(sym);
+        return NULL;
+    }
+    if (report_modules(sym, cause) < 0) {
+        Symbolizer_delete(sym);
+        return NULL;
+    }
+    return sym;
+}
+
+void
+Symbolizer_delete(Symbolizer *sym)
+{
+    if (!sym)
+        return;
+    if (sym->dwfl)
+        dwfl_end(sym->dwfl);
+    if (sym->root_fd >= 0)
+        close(sym->root_fd);
+    free(sym->sources);
+    free(sym->cache);
+    free(sym->frame_ids);
+    free(sym);
+}
+
+/* The name to show for a DIE: its linkage name demangled, else its name. */
+static char *
+die_function_name(Dwarf_Die *die)
+{
+    Dwarf_Attribute attr;
+    const char *linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+    if (!linkage)
+        linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    if (linkage) {
+        char *demangled = Symbolizer_demangle(linkage);
+        return demangled ? demangled : xstrdup(linkage);
+    }
+    const char *name = dwarf_diename(die);
+    return name ? xstrdup(name) : NULL;
+}
+
+/* A symbol table name without its version ("memcpy@GLIBC_2.14"), demangled. */
+static char *
+symbol_name(const char *raw)
+{
+    if (!raw)
+        return NULL;
+    const char *at = strchr(raw, '@');
+    char *plain = at && at != raw ? xstrndup(raw, (size_t)(at - raw)) : xstrdup(raw);
+    char *demangled = Symbolizer_demangle(plain);
+    if (!demangled)
+        return plain;
+    free(plain);
+    return demangled;
+}
+
+/* The file an inlined call was made from (DW_AT_call_file). */
+static const char *
+call_file(Dwarf_Die *cudie, Dwarf_Die *inlined)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word index;
+    Dwarf_Files *files;
+    size_t nfiles;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &index) != 0 ||
+        dwarf_getsrcfiles(cudie, &files, &nfiles) != 0 || index >= nfiles)
+        return NULL;
+    return dwarf_filesrc(files, index, NULL, NULL);
+}
+
+static int
+call_line(Dwarf_Die *inlined)
+{
+    Dwarf_Attribute attr;
+    Dwarf_Word line;
+    if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &line) != 0)
+        return 0;
+    return (int)line;
+}
+
+static void
+push_frame(Symbolizer *sym, const char *function, const char *file, int line, StrId module,
+           FrameKind kind)
+{
+    SymtabFrame f = {
+        .function = Symtab_intern_cstr(sym->symtab, function),
+        .file = Symtab_intern_cstr(sym->symtab, file),
+        .module = module,
+        .line = line > 0 ? (uint32_t)line : 0,
+        .kind = (uint8_t)kind,
+    };
+    if (sym->frame_ids_len == sym->frame_ids_cap) {
+        sym->frame_ids_cap = sym->frame_ids_cap ? sym->frame_ids_cap * 2 : 1024;
+        sym->frame_ids = xreallocarray(sym->frame_ids, sym->frame_ids_cap, sizeof(FrameId));
+    }
+    sym->frame_ids[sym->frame_ids_len++] = Symtab_intern_frame(sym->symtab, &f);
+}
+
+/* Resolves one pc into frames appended to sym->frame_ids. */
+static void
+resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
+{
+    Dwarf_Addr addr = exact || pc == 0 ? pc : pc - 1;
+    Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, addr);
+    if (!mod && Util_now_ns() - sym->last_report_ns > REREPORT_INTERVAL_NS) {
+        /* Maps changed (dlopen, exec): report again; cached frames of old
+         * modules may be stale, so the cache starts over. */
+        report_modules(sym, NULL);
+        cache_clear(sym);
+        mod = dwfl_addrmodule(sym->dwfl, addr);
+    }
+    entry->first = (uint32_t)sym->frame_ids_len;
+    if (!mod) {
+        entry->offset = pc;
+        entry->offset_in_module = true;
+        push_frame(sym, NULL, NULL, 0, SYMTAB_EMPTY, FRAME_NATIVE);
+        entry->count = 1;
+        return;
+    }
+    Dwarf_Addr mod_start;
+    const char *mod_name = dwfl_module_info(mod, NULL, &mod_start, NULL, NULL, NULL, NULL, NULL);
+    StrId module = Symtab_intern_cstr(sym->symtab, mod_name);
+
+    GElf_Off sym_off = 0;
+    GElf_Sym elf_sym;
+    const char *raw = dwfl_module_addrinfo(mod, addr, &sym_off, &elf_sym, NULL, NULL, NULL);
+    char *outer_name = symbol_name(raw);
+    entry->offset = raw ? pc - (addr - sym_off) : pc - mod_start;
+    entry->offset_in_module = raw == NULL;
+
+    /* Source position of the innermost code at addr. */
+    const char *file = NULL;
+    int line = 0;
+    Dwfl_Line *dl = dwfl_module_getsrc(mod, addr);
+    if (dl)
+        file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+
+    /* Inlined calls, innermost first: each inlined_subroutine scope is a
+     * frame at the current position, whose call site becomes the position
+     * of the frame around it. */
+    Dwarf_Addr bias;
+    Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die *scopes = NULL;
+    int nscopes = cudie ? dwarf_getscopes(cudie, addr - bias, &scopes) : 0;
+    int inlined = 0;
+    for (int i = 0; i < nscopes && inlined < MAX_INLINE_DEPTH; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram)
+            break;
+        if (tag != DW_TAG_inlined_subroutine)
+            continue;
+        char *name = die_function_name(&scopes[i]);
+        push_frame(sym, name, file, line, module, FRAME_INLINED);
+        free(name);
+        inlined++;
+        file = call_file(cudie, &scopes[i]);
+        line = call_line(&scopes[i]);
+    }
+    free(scopes);
+    push_frame(sym, outer_name, file, line, module, FRAME_NATIVE);
+    free(outer_name);
+    entry->count = (uint32_t)(sym->frame_ids_len - entry->first);
+}
+
+static uint64_t
+mix(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0x7fb5d329728ea185ull;
+    x ^= x >> 27;
+    return x;
+}
+
+static void
+cache_grow(Symbolizer *sym)
+{
+    size_t cap = sym->cache_cap * 2;
+    CacheEntry *cache = xcalloc(cap, sizeof(*cache));
+    for (size_t i = 0; i < sym->cache_cap; i++) {
+        if (!sym->cache[i].key)
+            continue;
+        size_t j = mix(sym->cache[i].key) & (cap - 1);
+        while (cache[j].key)
+            j = (j + 1) & (cap - 1);
+        cache[j] = sym->cache[i];
+    }
+    free(sym->cache);
+    sym->cache = cache;
+    sym->cache_cap = cap;
+}
+
+void
+Symbolizer_lookup(Symbolizer *sym, uint64_t pc, bool exact, SymbolizedPc *out)
+{
+    uint64_t key = (pc << 1) | (exact ? 1 : 0);
+    if (key == 0)
+        key = 2; /* pc 0, inexact: any nonzero key no real pc can have */
+    if ((sym->cache_used + 1) * 2 > sym->cache_cap) {
+        if (sym->cache_cap >= CACHE_MAX_ENTRIES)
+            cache_clear(sym); /* bounded memory beats a perfect hit rate */
+        else
+            cache_grow(sym);
+    }
+    size_t mask = sym->cache_cap - 1;
+    size_t i = mix(key) & mask;
+    while (sym->cache[i].key && sym->cache[i].key != key)
+        i = (i + 1) & mask;
+    CacheEntry *entry = &sym->cache[i];
+    if (!entry->key) {
+        /* resolve may clear the cache (maps changed); the slot stays empty
+         * and valid either way. */
+        resolve(sym, pc, exact, entry);
+        entry->key = key;
+        sym->cache_used++;
+    }
+    out->frames = sym->frame_ids + entry->first;
+    out->count = entry->count;
+    out->offset = entry->offset;
+    out->offset_in_module = entry->offset_in_module;
+}

@@ -1,0 +1,39 @@
+/* PC -> frames (function, file:line, module, inlined calls), through one
+ * libdwfl session per target. The only libdw/libdwfl user. Results are
+ * interned in a Symtab and cached per pc; the modules are re-reported only
+ * when a pc falls outside every known module (dlopen, exec). Separate debug
+ * info is found by build-id and .gnu_debuglink under /usr/lib/debug; no
+ * network lookup unless the user set DEBUGINFOD_URLS. */
+#ifndef SPYTOP_SRC_SYMBOLIZER_H
+#define SPYTOP_SRC_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "symtab.h"
+
+typedef struct SymbolizedPc {
+    const FrameId *frames; /* innermost (most inlined) first; count >= 1 */
+    size_t count;
+    uint64_t offset;       /* pc - start of its symbol, or - start of its module */
+    bool offset_in_module; /* no symbol: offset is from the module's start */
+} SymbolizedPc;
+
+typedef struct Symbolizer Symbolizer;
+
+/* symtab is borrowed and must outlive the symbolizer. */
+Symbolizer *Symbolizer_new(pid_t pid, Symtab *symtab, char **cause);
+void Symbolizer_delete(Symbolizer *symbolizer);
+
+/* Looks up pc; exact is false for return addresses (looked up at pc - 1).
+ * The result's arrays are borrowed until the next call that changes maps
+ * or Symbolizer_delete. */
+void Symbolizer_lookup(Symbolizer *symbolizer, uint64_t pc, bool exact, SymbolizedPc *out);
+
+/* Demangles C++ and Rust symbol names; a new string, or NULL when name is
+ * not mangled. Exposed for tests. */
+char *Symbolizer_demangle(const char *name);
+
+#endif

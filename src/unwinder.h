@@ -1,0 +1,49 @@
+/* Native call chains from a snapshot, through a libunwind remote address
+ * space whose accessors read the copied stack and the cached file images
+ * (images.h), never the live target. The only libunwind user. */
+#ifndef SPYTOP_SRC_UNWINDER_H
+#define SPYTOP_SRC_UNWINDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "images.h"
+#include "snapshot.h"
+
+#define UNWIND_MAX_DEPTH 1024
+
+typedef struct UnwoundFrame {
+    uint64_t pc;
+    bool exact; /* pc is where the thread is (leaf, or interrupted by a
+                 * signal), not a return address: look it up as is */
+} UnwoundFrame;
+
+typedef enum UnwindEnd {
+    UNWIND_COMPLETE,  /* reached the outermost frame */
+    UNWIND_TRUNCATED, /* a read fell outside the stack copy or the images */
+    UNWIND_DEPTH_CAP, /* stopped at UNWIND_MAX_DEPTH or the caller's max */
+    UNWIND_NO_INFO,   /* libunwind gave up (no unwind info, bad frame) */
+} UnwindEnd;
+
+typedef struct UnwindResult {
+    size_t count;      /* frames written, innermost first */
+    UnwindEnd end;
+    size_t stack_used; /* bytes of the copy the unwind read, from its start */
+    bool ran_out;      /* the unwind wanted stack beyond the copy */
+} UnwindResult;
+
+typedef struct Unwinder Unwinder;
+
+/* images is borrowed and must outlive the unwinder. NULL + *cause on error. */
+Unwinder *Unwinder_new(Images *images, char **cause);
+void Unwinder_delete(Unwinder *unwinder);
+
+/* Walks snap, writing at most max frames. */
+void Unwinder_unwind(Unwinder *unwinder, const Snapshot *snap, UnwoundFrame *frames, size_t max,
+                     UnwindResult *result);
+
+const char *Unwinder_end_name(UnwindEnd end);
+
+#endif

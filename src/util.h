@@ -1,0 +1,37 @@
+/* Small helpers shared by every module: allocation that aborts on OOM,
+ * monotonic time, file slurping and escaping of untrusted text. */
+#ifndef SPYTOP_SRC_UTIL_H
+#define SPYTOP_SRC_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *ptr, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t Util_now_ns(void);
+
+/* Reads at most max - 1 bytes of a small file (e.g. under /proc) into buf,
+ * NUL-terminated. Returns the byte count or -errno. Never blocks on a FIFO. */
+ssize_t Util_read_small_file(const char *path, char *buf, size_t max);
+
+/* Writes s to f with every byte that could steer a terminal made visible:
+ * C0 controls, DEL, C1 controls (also as UTF-8 U+0080..U+009F), invalid
+ * UTF-8 and bidi overrides become \xNN or \u{NNNN}. */
+void Util_fputs_escaped(const char *s, FILE *f);
+
+/* Writes s as the inside of a JSON string (quotes excluded), escaping
+ * control characters and invalid UTF-8 bytes (as U+FFFD). */
+void Util_fputs_json(const char *s, FILE *f);
+
+#endif

@@ -1,0 +1,46 @@
+#!/bin/sh
+# An -O2 -fomit-frame-pointer target: unwinding needs CFI; inlined calls
+# appear as their own frames with their source lines. Then the same binary
+# stripped, with its DWARF found through .gnu_debuglink.
+. "$(dirname "$0")/lib.sh"
+require_ptrace
+
+check_inlined() {
+    frames_of_thread "$1" "$WORK/dump.out" >"$WORK/frames"
+    # Innermost first: cfi_kernel (inlined) -> cfi_step (inlined) -> cfi_outer -> main.
+    grep -o 'cfi_kernel (inlined)\|cfi_step (inlined)\|cfi_outer+\| main+' "$WORK/frames" |
+        tr -d ' +' | tr '\n' ' ' >"$WORK/order"
+    case "$(cat "$WORK/order")" in
+    "cfi_kernel(inlined) cfi_step(inlined) cfi_outer main " | "cfi_step(inlined) cfi_outer main ") ;;
+    *) fail "$2: inline chain is '$(cat "$WORK/order")': $(cat "$WORK/dump.out")" ;;
+    esac
+    assert_grep 'cfi_step \(inlined\) at .*inlined\.c:[0-9]+' "$WORK/frames"
+    assert_grep 'cfi_outer\+0x[0-9a-f]+ at .*inlined\.c:3[0-9]' "$WORK/frames"
+}
+
+start_target inlined "$TARGETS/inlined"
+dump "$TARGET_PID"
+[ "$DUMP_STATUS" = 0 ] || fail "dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+check_inlined "$TARGET_PID" "-O2 build"
+assert_untouched "$TARGET_PID"
+
+[ -f "$TARGETS/inlined-stripped.debug" ] || fail "the stripped target was not built"
+if nm "$TARGETS/inlined-stripped" 2>/dev/null | grep -q cfi_outer; then
+    fail "inlined-stripped still has a symbol table"
+fi
+start_target stripped "$TARGETS/inlined-stripped"
+dump "$TARGET_PID"
+[ "$DUMP_STATUS" = 0 ] || fail "dump (stripped) exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+check_inlined "$TARGET_PID" "stripped build with debuglink"
+assert_untouched "$TARGET_PID"
+
+# Without the separate debug file: .dynsym at best, else module+offset;
+# never a crash, and the target untouched.
+cp "$TARGETS/inlined-stripped" "$WORK/lonely"
+start_target lonely "$WORK/lonely"
+dump "$TARGET_PID"
+[ "$DUMP_STATUS" = 0 ] || [ "$DUMP_STATUS" = 1 ] || fail "dump (no debug info) exited $DUMP_STATUS"
+assert_grep '\?\? \(lonely\+0x[0-9a-f]+\)' "$WORK/dump.out"
+assert_grep '__libc_start_call_main|__libc_start_main' "$WORK/dump.out"
+assert_untouched "$TARGET_PID"
+exit 0

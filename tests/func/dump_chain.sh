@@ -1,0 +1,28 @@
+#!/bin/sh
+# A -O0 target with a known call chain: the dump shows the chain in order,
+# with source lines, and the target runs on untouched.
+. "$(dirname "$0")/lib.sh"
+require_ptrace
+
+for mode in spin sleep; do
+    start_target chain "$TARGETS/chain" "$mode"
+    pid=$TARGET_PID
+    dump "$pid"
+    [ "$DUMP_STATUS" = 0 ] || fail "dump of chain ($mode) exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+    frames_of_thread "$pid" "$WORK/dump.out" >"$WORK/frames"
+    # Innermost first: chain_inner, then chain_middle, chain_outer, main.
+    grep -o 'chain_inner\|chain_middle\|chain_outer\| main+' "$WORK/frames" | tr -d ' +' | tr '\n' ' ' >"$WORK/order"
+    [ "$(cat "$WORK/order")" = "chain_inner chain_middle chain_outer main " ] ||
+        fail "chain order ($mode) is '$(cat "$WORK/order")': $(cat "$WORK/dump.out")"
+    assert_grep 'chain_middle\+0x[0-9a-f]+ at .*tests/targets/chain\.c:2[0-9] \[chain\]' "$WORK/frames"
+    assert_grep 'chain_outer\+0x[0-9a-f]+ at .*chain\.c:3[0-9]' "$WORK/frames"
+    if [ "$mode" = sleep ]; then
+        assert_grep "^Thread $pid \"chain\" sleeping in (clock_nanosleep|nanosleep)" "$WORK/dump.out"
+    fi
+    assert_untouched "$pid"
+    # The target is still alive and running its loop after the dump.
+    sleep 0.1
+    assert_untouched "$pid"
+    kill "$pid"
+done
+exit 0

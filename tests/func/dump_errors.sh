@@ -1,0 +1,56 @@
+#!/bin/sh
+# Errors: one line on stderr naming the fix, exit 2; nothing harmed.
+. "$(dirname "$0")/lib.sh"
+require_ptrace
+
+expect_fatal() {
+    [ "$DUMP_STATUS" = 2 ] || fail "$1: exit $DUMP_STATUS, expected 2"
+    [ "$(wc -l <"$WORK/dump.err")" = 1 ] || fail "$1: not one line: $(cat "$WORK/dump.err")"
+    assert_grep "$2" "$WORK/dump.err"
+    [ -s "$WORK/dump.out" ] && fail "$1: printed a dump"
+    return 0
+}
+
+# No such process: a pid that just exited.
+sh -c 'exit 0' &
+gone=$!
+wait $gone
+dump "$gone"
+expect_fatal "missing pid" "^spytop: no process with PID $gone\$"
+
+# Already traced by another tracer: named.
+start_target chain "$TARGETS/chain" sleep
+pid=$TARGET_PID
+start_target holder "$TARGETS/holder" "$pid"
+holder=$TARGET_PID
+dump "$pid"
+expect_fatal "traced" "already traced by PID $holder \(holder\)"
+kill "$holder"
+wait "$holder" 2>/dev/null
+sleep 0.1
+assert_untouched "$pid"
+dump "$pid"
+[ "$DUMP_STATUS" = 0 ] || fail "dump after the other tracer left exited $DUMP_STATUS"
+
+# Permission denied, as an unprivileged user against a root process.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+    DUMP_STATUS=0
+    setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+        "$SPYTOP" dump -p "$pid" >"$WORK/dump.out" 2>"$WORK/dump.err" || DUMP_STATUS=$?
+    expect_fatal "permission" "permission denied.*CAP_SYS_PTRACE"
+else
+    note "not root or no setpriv: permission case not exercised"
+fi
+assert_untouched "$pid"
+
+# A zombie: its threads cannot be traced, say so.
+sh -c 'sleep 0.05 & exec sleep 5' &
+parent=$!
+STARTED_PIDS="$STARTED_PIDS $parent"
+sleep 0.3
+zombie=$(ps -o pid= --ppid "$parent" | tr -d ' ' | head -1)
+if [ -n "$zombie" ] && grep -q '^State:.*Z' "/proc/$zombie/status" 2>/dev/null; then
+    dump "$zombie"
+    expect_fatal "zombie" "PID $zombie has exited"
+fi
+exit 0

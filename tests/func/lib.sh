@@ -1,0 +1,128 @@
+# Helpers for functional tests: start targets, check they are left exactly
+# as they were, clean up only what the test started. Sourced by each test.
+# Exit codes: 0 pass, 1 fail, 77 skip (automake's convention).
+
+set -u
+: "${SPYTOP:?SPYTOP must name the spytop binary}"
+: "${TARGETS:?TARGETS must name the tests/targets build directory}"
+export LC_ALL=C
+unset DEBUGINFOD_URLS
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/spytop-$TEST_NAME.XXXXXX")
+STARTED_PIDS=""
+
+cleanup() {
+    for pid in $STARTED_PIDS; do
+        kill -CONT "$pid" 2>/dev/null
+        kill -KILL "$pid" 2>/dev/null
+    done
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $TEST_NAME: $*" >&2
+    exit 1
+}
+
+skip() {
+    echo "SKIP: $TEST_NAME: $*" >&2
+    exit 77
+}
+
+note() {
+    echo "# $*"
+}
+
+# Tests need ptrace: root, or a permissive setup.
+require_ptrace() {
+    sleep 30 &
+    local probe=$!
+    STARTED_PIDS="$STARTED_PIDS $probe"
+    if ! "$SPYTOP" dump -p "$probe" >/dev/null 2>"$WORK/probe.err"; then
+        if grep -q "permission denied" "$WORK/probe.err"; then
+            skip "ptrace is not permitted here: $(cat "$WORK/probe.err")"
+        fi
+    fi
+    kill "$probe" 2>/dev/null
+}
+
+# start_target NAME CMD [ARGS...]: runs a target in the background, waits
+# for its "ready" line and sets TARGET_PID. Its stdout goes to $WORK/NAME.out.
+start_target() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    TARGET_PID=$!
+    STARTED_PIDS="$STARTED_PIDS $TARGET_PID"
+    local i=0
+    while ! grep -q '^ready' "$WORK/$name.out" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -gt 500 ] && fail "target $name did not get ready: $(cat "$WORK/$name.err")"
+        kill -0 "$TARGET_PID" 2>/dev/null || fail "target $name died: $(cat "$WORK/$name.err")"
+        sleep 0.01
+    done
+}
+
+# start_program NAME CMD [ARGS...]: a real program that prints no "ready":
+# start it and give it a moment to get going.
+start_program() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    TARGET_PID=$!
+    STARTED_PIDS="$STARTED_PIDS $TARGET_PID"
+    sleep "${START_DELAY:-0.5}"
+    kill -0 "$TARGET_PID" 2>/dev/null || fail "program $name died: $(cat "$WORK/$name.err")"
+}
+
+# thread_states PID: one state letter per thread.
+thread_states() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        sed -e 's/.*) //' -e 's/ .*//' "$t/stat" 2>/dev/null
+    done | tr -d '\n'
+}
+
+# assert_untouched PID [EXPECTED_STATE_PATTERN]: every thread untraced and
+# none in tracing stop ('t'); by default none stopped ('T') either.
+assert_untouched() {
+    local pid=$1 allowed=${2:-'[RSD]'} t tracer state
+    kill -0 "$pid" 2>/dev/null || fail "target $pid is gone"
+    for t in /proc/"$pid"/task/*; do
+        [ -e "$t/status" ] || continue
+        tracer=$(sed -n 's/^TracerPid:[[:space:]]*//p' "$t/status" 2>/dev/null)
+        state=$(sed -e 's/.*) //' -e 's/ .*//' "$t/stat" 2>/dev/null)
+        [ -z "$tracer" ] && continue # exited meanwhile
+        [ "$tracer" = 0 ] || fail "thread ${t##*/} of $pid still traced by $tracer"
+        case "$state" in
+        t) fail "thread ${t##*/} of $pid left in tracing stop" ;;
+        $allowed) ;;
+        *) fail "thread ${t##*/} of $pid in state '$state', expected $allowed" ;;
+        esac
+    done
+}
+
+# assert_grep PATTERN FILE [MESSAGE]
+assert_grep() {
+    grep -Eq -- "$1" "$2" || fail "${3:-expected /$1/ in $2}: $(head -c 3000 "$2")"
+}
+
+assert_no_grep() {
+    if grep -Eq -- "$1" "$2"; then fail "${3:-unexpected /$1/ in $2}: $(head -c 3000 "$2")"; fi
+}
+
+# dump PID [ARGS...]: spytop dump into $WORK/dump.out, status in DUMP_STATUS.
+dump() {
+    local pid=$1
+    shift
+    DUMP_STATUS=0
+    "$SPYTOP" dump -p "$pid" "$@" >"$WORK/dump.out" 2>"$WORK/dump.err" || DUMP_STATUS=$?
+}
+
+# frames_of_thread TID FILE: the frame lines of one thread of a text dump.
+frames_of_thread() {
+    awk -v tid="$1" '/^Thread /{on = ($2 == tid)} on && /^  #/' "$2"
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# A target stopped by SIGSTOP stays stopped through a dump (which still
+# shows its stacks), and runs again on SIGCONT.
+. "$(dirname "$0")/lib.sh"
+require_ptrace
+
+start_target threads "$TARGETS/threads"
+pid=$TARGET_PID
+kill -STOP "$pid"
+sleep 0.2
+states=$(thread_states "$pid")
+[ "$states" = TTTTT ] || fail "setup: states '$states' after SIGSTOP"
+dump "$pid"
+[ "$DUMP_STATUS" = 0 ] || fail "dump of a stopped target exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+assert_grep 'worker_gamma' "$WORK/dump.out"
+assert_grep 'stopped by a signal' "$WORK/dump.out"
+sleep 0.2
+states=$(thread_states "$pid")
+[ "$states" = TTTTT ] || fail "after the dump the stopped target shows '$states', expected TTTTT"
+assert_untouched "$pid" T
+# Still stopped a while later: nothing resumed it behind our back.
+t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+sleep 0.5
+t2=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+[ "$t1" = "$t2" ] || fail "the stopped target used CPU after the dump ($t1 -> $t2 ticks)"
+kill -CONT "$pid"
+sleep 0.3
+t3=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+[ "$t3" -gt "$t2" ] || fail "the target did not run again after SIGCONT"
+assert_untouched "$pid"
+exit 0

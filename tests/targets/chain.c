@@ -1,0 +1,44 @@
+/* A known call chain: main -> chain_outer -> chain_middle -> chain_inner,
+ * where chain_inner spins (or sleeps with "sleep" as argument). Built
+ * -O0 -g: every function keeps its frame. */
+#include <string.h>
+
+#include "common.h"
+
+static int sleeping;
+
+__attribute__((noinline)) static void
+chain_inner(void)
+{
+    for (;;) {
+        if (sleeping)
+            sleep(1);
+        else
+            target_burn(1000);
+    }
+}
+
+__attribute__((noinline)) static void
+chain_middle(void)
+{
+    chain_inner();
+    target_sink++;
+}
+
+__attribute__((noinline)) void chain_outer(void);
+
+__attribute__((noinline)) void
+chain_outer(void)
+{
+    chain_middle();
+    target_sink++;
+}
+
+int
+main(int argc, char **argv)
+{
+    sleeping = argc > 1 && strcmp(argv[1], "sleep") == 0;
+    target_ready();
+    chain_outer();
+    return 0;
+}
