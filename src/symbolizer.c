@@ -314,6 +314,41 @@ call_line(Dwarf_Die *inlined)
     return (int)line;
 }
 
+/* Joins a relative source path to the compilation directory and removes
+ * "." and ".." lexically, as debuggers show them. A new string. */
+static char *
+source_path(const char *comp_dir, const char *file)
+{
+    if (!file)
+        return NULL;
+    if (file[0] == '/' || !comp_dir || comp_dir[0] != '/')
+        return xstrdup(file);
+    char *joined = xasprintf("%s/%s", comp_dir, file);
+    char *out = xmalloc(strlen(joined) + 2);
+    size_t len = 0;
+    for (char *save = NULL, *part = strtok_r(joined, "/", &save); part;
+         part = strtok_r(NULL, "/", &save)) {
+        if (strcmp(part, ".") == 0)
+            continue;
+        if (strcmp(part, "..") == 0) {
+            while (len > 0 && out[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--;
+            continue;
+        }
+        out[len++] = '/';
+        size_t n = strlen(part);
+        memcpy(out + len, part, n);
+        len += n;
+    }
+    if (len == 0)
+        out[len++] = '/';
+    out[len] = '\0';
+    free(joined);
+    return out;
+}
+
 static void
 push_frame(Symbolizer *sym, const char *function, const char *file, int line, StrId module,
            FrameKind kind)
@@ -364,37 +399,51 @@ resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
     entry->offset = raw ? pc - (addr - sym_off) : pc - mod_start;
     entry->offset_in_module = raw == NULL;
 
+    Dwarf_Addr bias;
+    Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Attribute attr;
+    const char *comp_dir =
+        cudie ? dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr)) : NULL;
+
     /* Source position of the innermost code at addr. */
-    const char *file = NULL;
+    char *file = NULL;
     int line = 0;
     Dwfl_Line *dl = dwfl_module_getsrc(mod, addr);
     if (dl)
-        file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+        file = source_path(comp_dir, dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL));
 
     /* Inlined calls, innermost first: each inlined_subroutine scope is a
      * frame at the current position, whose call site becomes the position
      * of the frame around it. */
-    Dwarf_Addr bias;
-    Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &bias);
     Dwarf_Die *scopes = NULL;
     int nscopes = cudie ? dwarf_getscopes(cudie, addr - bias, &scopes) : 0;
+    /* dwarf_getscopes follows an inlined instance to its abstract
+     * definition; the physical nesting of the innermost scope is what holds
+     * the chain of inlined calls. */
+    Dwarf_Die *chain = NULL;
+    int nchain = 0;
+    if (nscopes > 0)
+        nchain = dwarf_getscopes_die(&scopes[0], &chain);
     int inlined = 0;
-    for (int i = 0; i < nscopes && inlined < MAX_INLINE_DEPTH; i++) {
-        int tag = dwarf_tag(&scopes[i]);
+    for (int i = 0; i < nchain && inlined < MAX_INLINE_DEPTH; i++) {
+        int tag = dwarf_tag(&chain[i]);
         if (tag == DW_TAG_subprogram)
             break;
         if (tag != DW_TAG_inlined_subroutine)
             continue;
-        char *name = die_function_name(&scopes[i]);
+        char *name = die_function_name(&chain[i]);
         push_frame(sym, name, file, line, module, FRAME_INLINED);
         free(name);
         inlined++;
-        file = call_file(cudie, &scopes[i]);
-        line = call_line(&scopes[i]);
+        free(file);
+        file = source_path(comp_dir, call_file(cudie, &chain[i]));
+        line = call_line(&chain[i]);
     }
+    free(chain);
     free(scopes);
     push_frame(sym, outer_name, file, line, module, FRAME_NATIVE);
     free(outer_name);
+    free(file);
     entry->count = (uint32_t)(sym->frame_ids_len - entry->first);
 }
 

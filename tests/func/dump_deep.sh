@@ -10,7 +10,7 @@ for mode in sleep spin; do
     dump "$pid"
     [ "$DUMP_STATUS" = 0 ] || fail "dump ($mode) exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
     n=$(grep -c ' recurse+0x' "$WORK/dump.out")
-    [ "$n" = 199 ] || fail "expected 199 recurse frames ($mode) (plus the leaf), got $n"
+    [ "$n" = 200 ] || fail "expected 200 recurse frames ($mode), got $n"
     assert_grep 'recurse_leaf' "$WORK/dump.out"
     assert_grep ' main\+0x' "$WORK/dump.out"
     assert_no_grep 'truncated|depth limit' "$WORK/dump.out"

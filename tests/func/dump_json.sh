@@ -35,8 +35,10 @@ assert any(f["function"] == "main" and f["file"].endswith("threads.c") and f["li
 PY
 assert_untouched "$pid"
 
-# Names with control characters are escaped, not passed through.
-printf 'x\033]0;owned\007y' >"/proc/$pid/task/$pid/comm"
+# Names with control characters are escaped, not passed through (a thread
+# may only rename itself: the chain target takes its name as an argument).
+start_target hostile "$TARGETS/chain" sleep "$(printf 'x\033]0;owned\007y')"
+pid=$TARGET_PID
 dump "$pid" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any("\x1b" in t["name"] for t in d["threads"])' "$WORK/dump.out" ||
     fail "JSON lost or mangled an escaped name"

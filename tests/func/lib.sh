@@ -95,7 +95,7 @@ assert_untouched() {
         [ -e "$t/status" ] || continue
         tracer=$(sed -n 's/^TracerPid:[[:space:]]*//p' "$t/status" 2>/dev/null)
         state=$(sed -e 's/.*) //' -e 's/ .*//' "$t/stat" 2>/dev/null)
-        [ -z "$tracer" ] && continue # exited meanwhile
+        [ -z "$tracer" ] || [ -z "$state" ] && continue # exited meanwhile
         [ "$tracer" = 0 ] || fail "thread ${t##*/} of $pid still traced by $tracer"
         case "$state" in
         t) fail "thread ${t##*/} of $pid left in tracing stop" ;;

@@ -1,7 +1,9 @@
 /* A known call chain: main -> chain_outer -> chain_middle -> chain_inner,
  * where chain_inner spins (or sleeps with "sleep" as argument). Built
- * -O0 -g: every function keeps its frame. */
+ * -O0 -g: every function keeps its frame. An optional second argument
+ * becomes the thread name (which may hold any bytes). */
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "common.h"
 
@@ -38,6 +40,8 @@ int
 main(int argc, char **argv)
 {
     sleeping = argc > 1 && strcmp(argv[1], "sleep") == 0;
+    if (argc > 2)
+        prctl(PR_SET_NAME, argv[2], 0, 0, 0);
     target_ready();
     chain_outer();
     return 0;

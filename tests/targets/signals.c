@@ -1,6 +1,9 @@
 /* Counts SIGUSR1 and SIGRTMIN deliveries; on SIGUSR2 writes
- * "usr1=N rt=M" to the file named by argv[1] and exits. Spins meanwhile
- * (or sleeps with argv[2] = "sleep"), so samples catch it anywhere. */
+ * "usr1=N rt=M" to the file named by argv[1] and exits. Each SIGUSR1 also
+ * writes one "u" to stdout, so a test can wait for each to be handled
+ * before sending the next (SIGUSR1 is not queued: two pending ones merge).
+ * Spins meanwhile (or sleeps with argv[2] = "sleep"), so samples catch it
+ * anywhere. */
 #include <signal.h>
 #include <string.h>
 
@@ -13,6 +16,8 @@ on_usr1(int sig)
 {
     (void)sig;
     usr1_count++;
+    ssize_t r = write(STDOUT_FILENO, "u", 1);
+    (void)r;
 }
 
 static void
