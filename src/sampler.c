@@ -140,6 +140,7 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
         snap->status = SAMPLE_FAILED;
         stats->failed++;
     }
+    snap->copied_ns = Util_now_ns() - seen_ns;
     if (sampler->options.detach)
         Tracer_detach(sampler->tracer, thread);
     else

@@ -26,6 +26,7 @@ typedef struct Snapshot {
     SampleStatus status;
     uint64_t t_ns;       /* CLOCK_MONOTONIC when the registers were read */
     uint64_t stopped_ns; /* how long spytop held the thread: stop seen -> resumed */
+    uint64_t copied_ns;  /* part of stopped_ns spent on registers + stack copy */
     uint64_t latency_ns; /* interrupt sent -> stop seen */
     ArchRegs regs;
     uint64_t stack_addr; /* target address of stack[0] */
