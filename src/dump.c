@@ -38,6 +38,7 @@ typedef struct DumpThread {
 
 typedef struct Dump {
     Session *session;
+    Symtab *symtab;
     DumpThread *threads;
     size_t count;
 } Dump;
@@ -183,7 +184,7 @@ print_text_frame(const Symtab *symtab, const DumpFrame *f, size_t index, FILE *o
 static void
 print_text(Dump *d, pid_t pid, FILE *out)
 {
-    const Symtab *symtab = Session_symtab(d->session);
+    const Symtab *symtab = d->symtab;
     char *cmdline = Proc_cmdline(pid);
     fprintf(out, "Process %d: ", (int)pid);
     Util_fputs_escaped(cmdline && cmdline[0] ? cmdline : "?", out);
@@ -234,7 +235,7 @@ json_string_or_null(const char *s, FILE *out)
 static void
 print_json(Dump *d, pid_t pid, FILE *out)
 {
-    const Symtab *symtab = Session_symtab(d->session);
+    const Symtab *symtab = d->symtab;
     char *cmdline = Proc_cmdline(pid);
     char *exe = Proc_exe(pid);
     fprintf(out, "{\"pid\":%d,\"command\":", (int)pid);
@@ -292,8 +293,10 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
     int error;
     char *cause;
     Dump d = {0};
-    d.session = Session_open(options->pid, &so, &error, &cause);
+    d.symtab = Symtab_new();
+    d.session = Session_open(options->pid, d.symtab, &so, &error, &cause);
     if (!d.session) {
+        Symtab_delete(d.symtab);
         fprintf(err, "spytop: ");
         Util_fputs_escaped(cause ? cause : strerror(-error), err);
         fputc('\n', err);
@@ -326,6 +329,7 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
                      "spytop exits\n",
                 left, left == 1 ? "" : "s", left == 1 ? "it" : "them");
     Session_delete(d.session);
+    Symtab_delete(d.symtab);
     for (size_t i = 0; i < d.count; i++)
         free(d.threads[i].frames);
     free(d.threads);

@@ -6,9 +6,63 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "aggregator.h"
+#include "batch.h"
 #include "dump.h"
+#include "live.h"
 #include "options.h"
+#include "symtab.h"
 #include "util.h"
+#include "../tui/screen.h"
+#include "../tui/terminal.h"
+
+static int
+run_top(const Options *opts)
+{
+    if (!opts->batch && !Terminal_available()) {
+        fputs("spytop: the live view needs a terminal; use --batch for plain text\n", stderr);
+        return EXIT_USAGE;
+    }
+    Symtab *symtab = Symtab_new();
+    Aggregator *agg = Aggregator_new(symtab);
+    AggQuery query = {
+        .mode = opts->by_line ? AGG_BY_LINE : AGG_BY_FUNCTION,
+        .sort = (AggSort)opts->sort,
+        .include_idle = opts->idle,
+        .window_s = opts->window_s,
+    };
+    LiveOptions lo = {
+        .pid = opts->pid,
+        .command = opts->command_argv,
+        .command_output = opts->command_output,
+        .command_output_null = !opts->batch && !opts->command_output,
+        .rate_hz = opts->rate_hz,
+        .duration_s = opts->duration_s,
+        .only_tids = opts->tid_count ? opts->tids : NULL,
+        .only_tid_count = opts->tid_count,
+        .stack_bytes = opts->stack_bytes,
+        .max_depth = opts->max_depth,
+    };
+    int status;
+    if (opts->batch) {
+        BatchOptions bo = {
+            .delay_s = opts->delay_s,
+            .iterations = opts->iterations,
+            .rows = opts->rows,
+            .query = query,
+        };
+        Batch *batch = Batch_new(&bo, symtab, stdout);
+        status = Live_run(&lo, Batch_view(batch), agg, symtab);
+        Batch_delete(batch);
+    } else {
+        Screen *screen = Screen_new(symtab, &query);
+        status = Live_run(&lo, Screen_view(screen), agg, symtab);
+        Screen_delete(screen);
+    }
+    Aggregator_delete(agg);
+    Symtab_delete(symtab);
+    return status;
+}
 
 int
 main(int argc, char **argv)
@@ -44,11 +98,12 @@ main(int argc, char **argv)
             status = EXIT_PARTIAL;
         return status;
     }
-    case CMD_TOP:
-        fprintf(stderr, "spytop: the live view is not in this version yet; "
-                        "use 'spytop dump -p %d' for the stacks now\n",
-                (int)opts.pid);
-        return EXIT_USAGE;
+    case CMD_TOP: {
+        int status = run_top(&opts);
+        if (fflush(stdout) != 0 && status == EXIT_OK)
+            status = EXIT_PARTIAL;
+        return status;
+    }
     }
     return EXIT_FATAL;
 }

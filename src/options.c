@@ -19,26 +19,48 @@
 void
 Options_print_help(FILE *f)
 {
-    fputs("Usage: spytop dump -p PID [--json] [OPTION...]\n"
-          "       spytop [top] -p PID          (the live view: not in this version yet)\n"
+    fputs("Usage: spytop [top] -p PID [OPTION...]       live view of where threads spend time\n"
+          "       spytop [top] [OPTION...] -- COMMAND [ARG...]\n"
+          "       spytop dump -p PID [--json] [OPTION...]\n"
           "\n"
-          "Attach to a running process and show where its threads are, without\n"
-          "restarting it. The target is stopped only to copy registers and stack.\n"
+          "Attach to a running process and show where its threads spend their time,\n"
+          "without restarting it. The target is stopped only to copy registers and\n"
+          "stack; unwinding and symbols are done after it resumes.\n"
           "\n"
           "Commands:\n"
+          "  top                  live hot-spot view (the default); with -- COMMAND, start\n"
+          "                       COMMAND, profile it, and exit with its exit status\n"
           "  dump                 print every thread's stack once, then detach\n"
           "\n"
           "Options:\n"
           "  -p, --pid PID        the process to attach to\n"
+          "  -r, --rate HZ        samples per second (default 100; 1 to 10000)\n"
+          "  -d, --duration S     stop after S seconds (default: until quit or exit)\n"
+          "  -i, --idle           count threads that are not running (sleeping, waiting)\n"
+          "      --threads T,...  sample only these thread ids\n"
+          "      --window S       percentages cover the last S seconds (1 to 60; default 5)\n"
+          "      --by-line        one row per source line instead of per function\n"
+          "      --sort KEY       own, total, owntime or totaltime (default own)\n"
+          "  -b, --batch          no screen: print a table every --delay seconds\n"
+          "  -n, --iterations N   with --batch: stop after N tables\n"
+          "      --delay S        with --batch: seconds between tables (default 1; may be\n"
+          "                       fractional)\n"
+          "      --rows N         with --batch: rows per table (default 20)\n"
+          "      --command-output FILE\n"
+          "                       with -- COMMAND on the live screen: append the command's\n"
+          "                       output to FILE (default: discarded, not to garble the screen)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
           "      --stack-size N   copy at most N bytes of each thread's stack\n"
           "                       (default 256K; suffixes K, M; 8K to 8M)\n"
-          "      --max-depth N    show at most N native frames per thread (default 512)\n"
+          "      --max-depth N    keep at most N native frames per thread (default 512)\n"
           "  -h, --help           show this help and exit\n"
           "  -V, --version        show the version and the libraries used, and exit\n"
           "\n"
+          "Keys in the live view: q quit, ? help (all keys), space pause, 1-4 sort,\n"
+          "l lines, t threads, i idle, w window, / filter, Enter callers, r reset.\n"
+          "\n"
           "Exit status:\n"
-          "  0   success\n"
+          "  0   success (with -- COMMAND: the command's own exit status)\n"
           "  1   partial result: some threads could not be sampled\n"
           "  2   fatal error: no such process, permission denied, already traced, ...\n"
           "  64  usage error\n"
@@ -89,7 +111,68 @@ parse_size(const char *s, size_t *out)
     return 0;
 }
 
-enum { OPT_STACK_SIZE = 256, OPT_MAX_DEPTH };
+static int
+parse_seconds(const char *s, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= min && v <= max))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int
+parse_tids(const char *s, Options *opts)
+{
+    char *copy = xstrdup(s);
+    int r = 0;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (opts->tid_count == OPTIONS_MAX_TIDS || parse_pid(tok, &opts->tids[opts->tid_count]) < 0) {
+            r = -1;
+            break;
+        }
+        opts->tid_count++;
+    }
+    free(copy);
+    return opts->tid_count ? r : -1;
+}
+
+static int
+parse_sort(const char *s)
+{
+    static const char *const names[] = {"own", "total", "owntime", "totaltime"};
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (strcmp(s, names[i]) == 0)
+            return (int)i; /* AGG_SORT_OWN_PCT .. AGG_SORT_TOTAL_TIME */
+    return -1;
+}
+
+enum {
+    OPT_STACK_SIZE = 256,
+    OPT_MAX_DEPTH,
+    OPT_THREADS,
+    OPT_DELAY,
+    OPT_ROWS,
+    OPT_WINDOW,
+    OPT_BY_LINE,
+    OPT_SORT,
+    OPT_COMMAND_OUTPUT,
+};
 
 int
 Options_parse(int argc, char **argv, Options *opts, char **error)
@@ -99,6 +182,18 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         {"json", no_argument, NULL, 'j'},
         {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
         {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+        {"rate", required_argument, NULL, 'r'},
+        {"duration", required_argument, NULL, 'd'},
+        {"idle", no_argument, NULL, 'i'},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"batch", no_argument, NULL, 'b'},
+        {"iterations", required_argument, NULL, 'n'},
+        {"delay", required_argument, NULL, OPT_DELAY},
+        {"rows", required_argument, NULL, OPT_ROWS},
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"by-line", no_argument, NULL, OPT_BY_LINE},
+        {"sort", required_argument, NULL, OPT_SORT},
+        {"command-output", required_argument, NULL, OPT_COMMAND_OUTPUT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -107,6 +202,10 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     opts->command = CMD_TOP;
     opts->stack_bytes = DEFAULT_STACK_BYTES;
     opts->max_depth = DEFAULT_MAX_DEPTH;
+    opts->rate_hz = 100;
+    opts->delay_s = 1.0;
+    opts->rows = 20;
+    opts->window_s = 5;
     *error = NULL;
 
     int first = 1;
@@ -129,7 +228,9 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     int sub_argc = argc - first + 1;
     char **sub_argv = argv + first - 1;
     int c;
-    while ((c = getopt_long(sub_argc, sub_argv, ":p:jhV", long_options, NULL)) != -1) {
+    /* "+": stop at the first non-option, so that "-- COMMAND ARGS" and a
+     * command's own options are left alone. */
+    while ((c = getopt_long(sub_argc, sub_argv, "+:p:jhVr:d:ibn:", long_options, NULL)) != -1) {
         switch (c) {
         case 'p':
             if (parse_pid(optarg, &opts->pid) < 0) {
@@ -156,6 +257,72 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
             opts->max_depth = v;
             break;
         }
+        case 'r':
+            if (parse_uint(optarg, 1, 10000, &opts->rate_hz) < 0) {
+                *error = xasprintf("invalid --rate '%s': expected 1 to 10000 samples per second",
+                                   optarg);
+                return -1;
+            }
+            break;
+        case 'd':
+            if (parse_seconds(optarg, 0.001, 1e7, &opts->duration_s) < 0) {
+                *error = xasprintf("invalid --duration '%s': expected seconds, more than 0", optarg);
+                return -1;
+            }
+            break;
+        case 'i':
+            opts->idle = true;
+            break;
+        case OPT_THREADS:
+            if (parse_tids(optarg, opts) < 0) {
+                *error = xasprintf("invalid --threads '%s': expected thread ids separated by "
+                                   "commas (at most %d)",
+                                   optarg, OPTIONS_MAX_TIDS);
+                return -1;
+            }
+            break;
+        case 'b':
+            opts->batch = true;
+            break;
+        case 'n':
+            if (parse_uint(optarg, 1, 1000000000, &opts->iterations) < 0) {
+                *error = xasprintf("invalid --iterations '%s': expected a positive number", optarg);
+                return -1;
+            }
+            break;
+        case OPT_DELAY:
+            if (parse_seconds(optarg, 0.05, 86400, &opts->delay_s) < 0) {
+                *error = xasprintf("invalid --delay '%s': expected 0.05 to 86400 seconds", optarg);
+                return -1;
+            }
+            break;
+        case OPT_ROWS:
+            if (parse_uint(optarg, 1, 100000, &opts->rows) < 0) {
+                *error = xasprintf("invalid --rows '%s': expected a positive number", optarg);
+                return -1;
+            }
+            break;
+        case OPT_WINDOW:
+            if (parse_uint(optarg, 1, 60, &opts->window_s) < 0) {
+                *error = xasprintf("invalid --window '%s': expected 1 to 60 seconds", optarg);
+                return -1;
+            }
+            break;
+        case OPT_BY_LINE:
+            opts->by_line = true;
+            break;
+        case OPT_SORT:
+            opts->sort = parse_sort(optarg);
+            if (opts->sort < 0) {
+                *error = xasprintf("invalid --sort '%s': expected own, total, owntime or "
+                                   "totaltime",
+                                   optarg);
+                return -1;
+            }
+            break;
+        case OPT_COMMAND_OUTPUT:
+            opts->command_output = optarg;
+            break;
         case 'h':
             opts->command = CMD_HELP;
             return 0;
@@ -170,16 +337,30 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
             return -1;
         }
     }
+    /* getopt_long consumed "--" itself: what follows is the command. */
     if (optind < sub_argc) {
-        *error = xasprintf("unexpected argument '%s' (try 'spytop --help')", sub_argv[optind]);
-        return -1;
+        if (strcmp(sub_argv[optind - 1], "--") != 0 || opts->command != CMD_TOP) {
+            *error = xasprintf("unexpected argument '%s' (try 'spytop --help')", sub_argv[optind]);
+            return -1;
+        }
+        opts->command_argv = sub_argv + optind;
     }
     if (opts->json && opts->command != CMD_DUMP) {
         *error = xstrdup("--json goes with 'spytop dump'");
         return -1;
     }
-    if (opts->pid == 0) {
-        *error = xstrdup("no target: give -p PID (try 'spytop --help')");
+    if (opts->command_argv && opts->pid) {
+        *error = xstrdup("give either -p PID or -- COMMAND, not both");
+        return -1;
+    }
+    if (opts->pid == 0 && !opts->command_argv) {
+        *error = xstrdup(opts->command == CMD_DUMP
+                             ? "no target: give -p PID (try 'spytop --help')"
+                             : "no target: give -p PID or -- COMMAND (try 'spytop --help')");
+        return -1;
+    }
+    if (!opts->batch && (opts->iterations || opts->delay_s != 1.0 || opts->rows != 20)) {
+        *error = xstrdup("--iterations, --delay and --rows go with --batch");
         return -1;
     }
     return 0;

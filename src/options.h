@@ -20,12 +20,29 @@ typedef enum Command {
     CMD_VERSION,
 } Command;
 
+#define OPTIONS_MAX_TIDS 64
+
 typedef struct Options {
     Command command;
     pid_t pid;          /* -p; 0 when not given */
+    char **command_argv; /* after --: the command to launch (borrowed from argv) */
     bool json;          /* dump --json */
     size_t stack_bytes; /* --stack-size: the most stack copied per thread */
     size_t max_depth;   /* --max-depth */
+    /* top */
+    unsigned rate_hz;   /* -r */
+    double duration_s;  /* -d, 0: until quit */
+    bool idle;          /* --idle */
+    pid_t tids[OPTIONS_MAX_TIDS]; /* --threads */
+    size_t tid_count;
+    bool batch;         /* --batch */
+    unsigned iterations; /* -n */
+    double delay_s;     /* --delay */
+    unsigned rows;      /* --rows */
+    unsigned window_s;  /* --window */
+    bool by_line;       /* --by-line */
+    int sort;           /* --sort: an AggSort */
+    const char *command_output; /* --command-output */
 } Options;
 
 /* Fills opts from argv. Returns 0, or -1 with *error set to an allocated

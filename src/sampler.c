@@ -150,6 +150,17 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
         stats->max_stopped_ns = snap->stopped_ns;
 }
 
+static bool
+wanted(const Sampler *sampler, pid_t tid)
+{
+    if (!sampler->options.only_tids)
+        return true;
+    for (size_t i = 0; i < sampler->options.only_tid_count; i++)
+        if (sampler->options.only_tids[i] == tid)
+            return true;
+    return false;
+}
+
 int
 Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
 {
@@ -168,7 +179,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     size_t asked = 0;
     for (size_t i = 0; i < Tracer_thread_count(tracer); i++) {
         TraceThread *thread = Tracer_thread(tracer, i);
-        if (thread->state != TRACE_RUNNING)
+        if (thread->state != TRACE_RUNNING || !wanted(sampler, thread->tid))
             continue;
         Slot *slot = get_slot(sampler, thread->tid);
         slot->last_tick = sampler->tick;

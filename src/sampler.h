@@ -20,6 +20,8 @@ typedef struct SamplerOptions {
     size_t stack_max;     /* largest copy per thread, bytes */
     uint64_t deadline_ns; /* how long a tick waits for threads to stop */
     bool detach;          /* detach each thread after its copy (dump) */
+    const pid_t *only_tids; /* interrupt only these threads (NULL: all); borrowed */
+    size_t only_tid_count;
 } SamplerOptions;
 
 typedef struct SamplerTickStats {

@@ -106,7 +106,7 @@ attach(Session *s, int *err, char **cause)
 }
 
 Session *
-Session_open(pid_t pid, const SessionOptions *options, int *err, char **cause)
+Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err, char **cause)
 {
     Session *s = xcalloc(1, sizeof(*s));
     s->pid = pid;
@@ -121,7 +121,7 @@ Session_open(pid_t pid, const SessionOptions *options, int *err, char **cause)
     *cause = NULL;
 
     /* Everything that reads files is done before any thread is stopped. */
-    s->symtab = Symtab_new();
+    s->symtab = symtab;
     s->images = Images_new(pid);
     int r = Images_refresh(s->images);
     if (r < 0) {
@@ -149,6 +149,8 @@ Session_open(pid_t pid, const SessionOptions *options, int *err, char **cause)
         .stack_max = s->options.stack_max,
         .deadline_ns = s->options.deadline_ns,
         .detach = s->options.detach_after_tick,
+        .only_tids = s->options.only_tids,
+        .only_tid_count = s->options.only_tid_count,
     };
     s->sampler = Sampler_new(s->tracer, pid, &so);
     s->pcs = xcalloc(s->options.max_depth, sizeof(*s->pcs));
@@ -180,7 +182,6 @@ Session_delete(Session *s)
     Symbolizer_delete(s->symbolizer);
     Unwinder_delete(s->unwinder);
     Images_delete(s->images);
-    Symtab_delete(s->symtab);
     free(s->pcs);
     free(s->frames);
     free(s);
@@ -206,6 +207,7 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
         .state = snap->state,
         .group_stopped = snap->group_stopped,
         .status = snap->status,
+        .stopped_ns = snap->stopped_ns,
         .end = UNWIND_COMPLETE,
     };
     UnwindResult result = {0};
@@ -249,12 +251,6 @@ pid_t
 Session_pid(const Session *s)
 {
     return s->pid;
-}
-
-Symtab *
-Session_symtab(Session *s)
-{
-    return s->symtab;
 }
 
 Symbolizer *

@@ -24,6 +24,7 @@ typedef struct Sample {
     SampleStatus status;
     UnwindEnd end;
     StackId stack;  /* innermost first; valid in the session's symtab */
+    uint64_t stopped_ns; /* what this sample cost the thread: how long it was held */
 } Sample;
 
 /* The native frames behind one sample, for consumers that show addresses. */
@@ -39,15 +40,20 @@ typedef struct SessionOptions {
     uint64_t deadline_ns; /* 0: 10 ms */
     size_t max_depth;     /* 0: UNWIND_MAX_DEPTH */
     bool detach_after_tick; /* one-shot: detach each thread after its copy */
+    const pid_t *only_tids; /* sample only these threads (NULL: all) */
+    size_t only_tid_count;
 } SessionOptions;
 
 typedef struct Session Session;
 
-/* Seizes every thread of pid. On failure returns NULL, sets *err to a
+/* Seizes every thread of pid. Stacks are interned into symtab, which is
+ * borrowed and may outlive the session (a view keeps its ids across a
+ * detach and re-attach). On failure returns NULL, sets *err to a
  * negative errno (-ESRCH no such process, -EPERM not allowed, -EBUSY
  * traced by another tracer, -ESTALE the pid was reused) and *cause to a
  * one-line message that names the fix. */
-Session *Session_open(pid_t pid, const SessionOptions *options, int *err, char **cause);
+Session *Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
+                      char **cause);
 
 /* Detaches every thread, waiting up to timeout_ns for threads that are slow
  * to stop. Returns the number of threads left for the kernel to detach when
@@ -65,7 +71,6 @@ int Session_tick(Session *session, SessionSampleFn fn, void *arg, SamplerTickSta
 void Session_service(Session *session);
 
 pid_t Session_pid(const Session *session);
-Symtab *Session_symtab(Session *session);
 Symbolizer *Session_symbolizer(Session *session);
 Tracer *Session_tracer(Session *session);
 /* The target's main thread exit, once seen (see Tracer_target_exited). */

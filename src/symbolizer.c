@@ -390,6 +390,9 @@ resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
     }
     Dwarf_Addr mod_start;
     const char *mod_name = dwfl_module_info(mod, NULL, &mod_start, NULL, NULL, NULL, NULL, NULL);
+    /* libdwfl calls the vDSO "[vdso: PID]"; the pid is noise in a profile. */
+    if (mod_name && strncmp(mod_name, "[vdso", 5) == 0)
+        mod_name = "[vdso]";
     StrId module = Symtab_intern_cstr(sym->symtab, mod_name);
 
     GElf_Off sym_off = 0;

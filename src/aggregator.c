@@ -1,0 +1,649 @@
+#include "config.h"
+
+#include "aggregator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define NBUCKETS (AGG_WINDOW_MAX_S * (1000000000u / AGG_BUCKET_NS))
+
+/* A map from a 64-bit key to a sample count and a time, open addressing.
+ * Key 0 is never used: keys carry a set high bit (see entry_key). */
+typedef struct CountSlot {
+    uint64_t key;
+    uint64_t count;
+    uint64_t time_ns;
+} CountSlot;
+
+typedef struct CountMap {
+    CountSlot *slots;
+    size_t cap, used;
+} CountMap;
+
+typedef struct Bucket {
+    uint64_t index; /* t_ns / AGG_BUCKET_NS of the samples it holds */
+    CountMap map;
+} Bucket;
+
+typedef struct RowAcc {
+    AggRow row;
+    uint64_t stamp; /* last stack that counted it towards total */
+} RowAcc;
+
+/* A map from a row key to its index in rows. */
+typedef struct IndexSlot {
+    uint64_t key;
+    uint32_t index;
+} IndexSlot;
+
+typedef struct Aggregator {
+    Symtab *symtab;
+    CountMap cumulative;
+    Bucket buckets[NBUCKETS];
+    uint64_t now_index;
+    AggThread *threads;
+    size_t thread_count, thread_cap;
+    /* Query results. */
+    RowAcc *acc;
+    size_t acc_count, acc_cap;
+    IndexSlot *index;
+    size_t index_cap;
+    AggRow *rows;
+    size_t rows_cap;
+    uint64_t stamp;
+    AggThread *thread_view;
+    size_t thread_view_cap;
+    AggLink *links;
+    size_t links_cap;
+} Aggregator;
+
+static uint64_t
+mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+static void
+countmap_add(CountMap *m, uint64_t key, uint64_t count, uint64_t time_ns)
+{
+    if ((m->used + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        CountSlot *slots = xcalloc(cap, sizeof(*slots));
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->slots[i].key)
+                continue;
+            size_t j = mix64(m->slots[i].key) & (cap - 1);
+            while (slots[j].key)
+                j = (j + 1) & (cap - 1);
+            slots[j] = m->slots[i];
+        }
+        free(m->slots);
+        m->slots = slots;
+        m->cap = cap;
+    }
+    size_t j = mix64(key) & (m->cap - 1);
+    while (m->slots[j].key && m->slots[j].key != key)
+        j = (j + 1) & (m->cap - 1);
+    if (!m->slots[j].key) {
+        m->slots[j].key = key;
+        m->used++;
+    }
+    m->slots[j].count += count;
+    m->slots[j].time_ns += time_ns;
+}
+
+static void
+countmap_clear(CountMap *m)
+{
+    /* Keep a small table: a busy bucket's size is not a good guess for the
+     * next one. */
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->used = 0;
+}
+
+/* (stack, tid, idle) packed; bit 63 keeps it nonzero. */
+static uint64_t
+entry_key(StackId stack, pid_t tid, bool idle)
+{
+    return (1ull << 63) | ((uint64_t)stack << 23) | ((uint64_t)idle << 22) |
+           ((uint64_t)tid & 0x3fffff);
+}
+
+static StackId
+entry_stack(uint64_t key)
+{
+    return (StackId)((key >> 23) & 0xffffffffu);
+}
+
+static pid_t
+entry_tid(uint64_t key)
+{
+    return (pid_t)(key & 0x3fffff);
+}
+
+static bool
+entry_idle(uint64_t key)
+{
+    return (key >> 22) & 1;
+}
+
+Aggregator *
+Aggregator_new(Symtab *symtab)
+{
+    Aggregator *agg = xcalloc(1, sizeof(*agg));
+    agg->symtab = symtab;
+    return agg;
+}
+
+void
+Aggregator_delete(Aggregator *agg)
+{
+    if (!agg)
+        return;
+    countmap_clear(&agg->cumulative);
+    for (size_t i = 0; i < NBUCKETS; i++)
+        countmap_clear(&agg->buckets[i].map);
+    free(agg->threads);
+    free(agg->acc);
+    free(agg->index);
+    free(agg->rows);
+    free(agg->thread_view);
+    free(agg->links);
+    free(agg);
+}
+
+bool
+Aggregator_is_idle(const Sample *sample)
+{
+    return sample->state != 'R' || sample->group_stopped;
+}
+
+static AggThread *
+find_thread(Aggregator *agg, pid_t tid)
+{
+    for (size_t i = 0; i < agg->thread_count; i++)
+        if (agg->threads[i].tid == tid)
+            return &agg->threads[i];
+    return NULL;
+}
+
+static AggThread *
+get_thread(Aggregator *agg, pid_t tid)
+{
+    AggThread *t = find_thread(agg, tid);
+    if (t)
+        return t;
+    if (agg->thread_count == agg->thread_cap) {
+        agg->thread_cap = agg->thread_cap ? agg->thread_cap * 2 : 16;
+        agg->threads = xreallocarray(agg->threads, agg->thread_cap, sizeof(AggThread));
+    }
+    t = &agg->threads[agg->thread_count++];
+    memset(t, 0, sizeof(*t));
+    t->tid = tid;
+    t->cpu_pct = -1;
+    return t;
+}
+
+void
+Aggregator_name_thread(Aggregator *agg, pid_t tid, StrId name)
+{
+    get_thread(agg, tid)->name = name;
+}
+
+void
+Aggregator_set_thread_cpu(Aggregator *agg, pid_t tid, double cpu_pct)
+{
+    get_thread(agg, tid)->cpu_pct = cpu_pct;
+}
+
+void
+Aggregator_thread_gone(Aggregator *agg, pid_t tid)
+{
+    AggThread *t = find_thread(agg, tid);
+    if (t)
+        t->gone = true;
+}
+
+static Bucket *
+bucket_for(Aggregator *agg, uint64_t index)
+{
+    Bucket *b = &agg->buckets[index % NBUCKETS];
+    if (b->index != index) {
+        countmap_clear(&b->map);
+        b->index = index;
+    }
+    return b;
+}
+
+void
+Aggregator_add(Aggregator *agg, const Sample *sample, uint64_t weight_ns)
+{
+    size_t depth;
+    Symtab_stack(agg->symtab, sample->stack, &depth);
+    AggThread *t = get_thread(agg, sample->tid);
+    t->state = sample->group_stopped ? 'T' : sample->state;
+    t->last_seen_ns = sample->t_ns;
+    t->gone = false;
+    if (depth == 0)
+        return; /* no stack: counted as an error by the sampler, not here */
+    t->samples++;
+    bool idle = Aggregator_is_idle(sample);
+    uint64_t key = entry_key(sample->stack, sample->tid, idle);
+    countmap_add(&agg->cumulative, key, 1, weight_ns);
+    uint64_t index = sample->t_ns / AGG_BUCKET_NS;
+    /* A sample older than the window's start would land in a bucket that
+     * has been reused; drop it. */
+    if (index + NBUCKETS <= agg->now_index)
+        return;
+    countmap_add(&bucket_for(agg, index)->map, key, 1, weight_ns);
+    if (index > agg->now_index)
+        agg->now_index = index;
+}
+
+void
+Aggregator_advance(Aggregator *agg, uint64_t now_ns)
+{
+    uint64_t index = now_ns / AGG_BUCKET_NS;
+    if (index > agg->now_index)
+        agg->now_index = index;
+}
+
+void
+Aggregator_reset(Aggregator *agg)
+{
+    countmap_clear(&agg->cumulative);
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        countmap_clear(&agg->buckets[i].map);
+        agg->buckets[i].index = 0;
+    }
+    for (size_t i = 0; i < agg->thread_count; i++)
+        agg->threads[i].samples = 0;
+}
+
+/* Visits the entries of the window's buckets. */
+#define FOR_EACH_WINDOW_SLOT(agg, window_s, slot)                                                  \
+    for (uint64_t wi_ = 0, nb_ = (uint64_t)(window_s) * (1000000000u / AGG_BUCKET_NS);          \
+         wi_ < nb_ && wi_ <= (agg)->now_index; wi_++)                                              \
+        for (Bucket *b_ = &(agg)->buckets[((agg)->now_index - wi_) % NBUCKETS]; b_;                \
+             b_ = NULL)                                                                            \
+            if (b_->index == (agg)->now_index - wi_)                                               \
+                for (CountSlot *slot = b_->map.slots; slot < b_->map.slots + b_->map.cap; slot++) \
+                    if (slot->key)
+
+static bool
+entry_passes(const AggQuery *q, uint64_t key)
+{
+    if (q->tid && entry_tid(key) != q->tid)
+        return false;
+    if (!q->include_idle && entry_idle(key))
+        return false;
+    return true;
+}
+
+static uint64_t
+row_key(const AggQuery *q, FrameId frame_id, const SymtabFrame *f)
+{
+    if (q->mode == AGG_BY_LINE)
+        return (1ull << 63) | frame_id;
+    return (1ull << 63) | (1ull << 62) | ((uint64_t)f->function << 31) | f->module;
+}
+
+static RowAcc *
+row_for(Aggregator *agg, const AggQuery *q, FrameId frame_id)
+{
+    const SymtabFrame *f = Symtab_frame(agg->symtab, frame_id);
+    uint64_t key = row_key(q, frame_id, f);
+    if ((agg->acc_count + 1) * 2 > agg->index_cap) {
+        size_t cap = agg->index_cap ? agg->index_cap * 2 : 1024;
+        IndexSlot *index = xcalloc(cap, sizeof(*index));
+        for (size_t i = 0; i < agg->index_cap; i++) {
+            if (!agg->index[i].key)
+                continue;
+            size_t j = mix64(agg->index[i].key) & (cap - 1);
+            while (index[j].key)
+                j = (j + 1) & (cap - 1);
+            index[j] = agg->index[i];
+        }
+        free(agg->index);
+        agg->index = index;
+        agg->index_cap = cap;
+    }
+    size_t j = mix64(key) & (agg->index_cap - 1);
+    while (agg->index[j].key && agg->index[j].key != key)
+        j = (j + 1) & (agg->index_cap - 1);
+    if (agg->index[j].key)
+        return &agg->acc[agg->index[j].index];
+    if (agg->acc_count == agg->acc_cap) {
+        agg->acc_cap = agg->acc_cap ? agg->acc_cap * 2 : 256;
+        agg->acc = xreallocarray(agg->acc, agg->acc_cap, sizeof(RowAcc));
+    }
+    RowAcc *acc = &agg->acc[agg->acc_count];
+    memset(acc, 0, sizeof(*acc));
+    acc->row.key = key;
+    acc->row.function = f->function;
+    acc->row.file = f->file;
+    acc->row.module = f->module;
+    acc->row.line = f->line;
+    agg->index[j].key = key;
+    agg->index[j].index = (uint32_t)agg->acc_count++;
+    return acc;
+}
+
+/* Adds one entry's counts to the rows of its stack's frames. */
+static void
+account(Aggregator *agg, const AggQuery *q, uint64_t key, uint64_t count, uint64_t time_ns,
+        bool window)
+{
+    size_t depth;
+    const FrameId *frames = Symtab_stack(agg->symtab, entry_stack(key), &depth);
+    if (depth == 0)
+        return;
+    agg->stamp++;
+    for (size_t i = 0; i < depth; i++) {
+        RowAcc *acc = row_for(agg, q, frames[i]);
+        if (i == 0) {
+            if (window)
+                acc->row.own_window += count;
+            else
+                acc->row.own_ns += time_ns;
+        }
+        if (acc->stamp == agg->stamp)
+            continue; /* recursion: once per stack */
+        acc->stamp = agg->stamp;
+        if (window)
+            acc->row.total_window += count;
+        else
+            acc->row.total_ns += time_ns;
+    }
+}
+
+static bool
+contains(const char *haystack, const char *needle)
+{
+    return strcasestr(haystack, needle) != NULL;
+}
+
+static bool
+row_matches(const Aggregator *agg, const AggRow *row, const char *filter)
+{
+    if (!filter || !filter[0])
+        return true;
+    return contains(Symtab_string(agg->symtab, row->function), filter) ||
+           contains(Symtab_string(agg->symtab, row->file), filter) ||
+           contains(Symtab_string(agg->symtab, row->module), filter);
+}
+
+typedef struct SortContext {
+    AggSort by;
+    const Symtab *symtab;
+} SortContext;
+
+static int
+compare_u64_desc(uint64_t a, uint64_t b)
+{
+    return (a < b) - (a > b);
+}
+
+static int
+compare_rows(const void *pa, const void *pb, void *arg)
+{
+    const AggRow *a = pa, *b = pb;
+    const SortContext *ctx = arg;
+    int c = 0;
+    switch (ctx->by) {
+    case AGG_SORT_OWN_PCT:
+        c = compare_u64_desc(a->own_window, b->own_window);
+        if (!c)
+            c = compare_u64_desc(a->total_window, b->total_window);
+        break;
+    case AGG_SORT_TOTAL_PCT:
+        c = compare_u64_desc(a->total_window, b->total_window);
+        if (!c)
+            c = compare_u64_desc(a->own_window, b->own_window);
+        break;
+    case AGG_SORT_OWN_TIME:
+        c = compare_u64_desc(a->own_ns, b->own_ns);
+        if (!c)
+            c = compare_u64_desc(a->total_ns, b->total_ns);
+        break;
+    case AGG_SORT_TOTAL_TIME:
+        c = compare_u64_desc(a->total_ns, b->total_ns);
+        if (!c)
+            c = compare_u64_desc(a->own_ns, b->own_ns);
+        break;
+    case AGG_SORT_NAME:
+    case AGG_SORT_COUNT:
+        break;
+    }
+    if (!c)
+        c = strcmp(Symtab_string(ctx->symtab, a->function), Symtab_string(ctx->symtab, b->function));
+    if (!c)
+        c = (a->line > b->line) - (a->line < b->line);
+    if (!c)
+        c = (a->key > b->key) - (a->key < b->key);
+    return c;
+}
+
+static void
+reset_rows(Aggregator *agg)
+{
+    agg->acc_count = 0;
+    if (agg->index)
+        memset(agg->index, 0, agg->index_cap * sizeof(*agg->index));
+}
+
+static unsigned
+clamp_window(unsigned window_s)
+{
+    if (window_s < 1)
+        return 1;
+    return window_s > AGG_WINDOW_MAX_S ? AGG_WINDOW_MAX_S : window_s;
+}
+
+size_t
+Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTotals *totals)
+{
+    memset(totals, 0, sizeof(*totals));
+    reset_rows(agg);
+    unsigned window_s = clamp_window(q->window_s);
+    for (size_t i = 0; i < agg->cumulative.cap; i++) {
+        const CountSlot *slot = &agg->cumulative.slots[i];
+        if (!slot->key || !entry_passes(q, slot->key))
+            continue;
+        totals->samples += slot->count;
+        totals->time_ns += slot->time_ns;
+        account(agg, q, slot->key, slot->count, slot->time_ns, false);
+    }
+    FOR_EACH_WINDOW_SLOT(agg, window_s, slot)
+    {
+        if (!q->tid || entry_tid(slot->key) == q->tid) {
+            totals->window_all += slot->count;
+            if (entry_idle(slot->key))
+                totals->window_idle += slot->count;
+        }
+        if (!entry_passes(q, slot->key))
+            continue;
+        totals->window_samples += slot->count;
+        account(agg, q, slot->key, slot->count, 0, true);
+    }
+    if (agg->rows_cap < agg->acc_count) {
+        agg->rows_cap = agg->acc_count;
+        agg->rows = xreallocarray(agg->rows, agg->rows_cap, sizeof(AggRow));
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < agg->acc_count; i++)
+        if (row_matches(agg, &agg->acc[i].row, q->filter))
+            agg->rows[n++] = agg->acc[i].row;
+    SortContext ctx = {q->sort, agg->symtab};
+    qsort_r(agg->rows, n, sizeof(AggRow), compare_rows, &ctx);
+    *rows = agg->rows;
+    return n;
+}
+
+static int
+compare_threads(const void *pa, const void *pb)
+{
+    const AggThread *a = pa, *b = pb;
+    int c = compare_u64_desc(a->window_active, b->window_active);
+    if (!c)
+        c = compare_u64_desc(a->window_samples, b->window_samples);
+    if (!c)
+        c = (a->tid > b->tid) - (a->tid < b->tid);
+    return c;
+}
+
+size_t
+Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads)
+{
+    unsigned window_s = clamp_window(q->window_s);
+    if (agg->thread_view_cap < agg->thread_count) {
+        agg->thread_view_cap = agg->thread_count;
+        agg->thread_view = xreallocarray(agg->thread_view, agg->thread_view_cap, sizeof(AggThread));
+    }
+    for (size_t i = 0; i < agg->thread_count; i++) {
+        agg->thread_view[i] = agg->threads[i];
+        agg->thread_view[i].window_samples = 0;
+        agg->thread_view[i].window_active = 0;
+        agg->thread_view[i].hot_function = SYMTAB_EMPTY;
+        agg->thread_view[i].hot_module = SYMTAB_EMPTY;
+    }
+    /* Per thread: samples in the window, and leaf counts per function. */
+    CountMap *leafs = xcalloc(agg->thread_count ? agg->thread_count : 1, sizeof(CountMap));
+    FOR_EACH_WINDOW_SLOT(agg, window_s, slot)
+    {
+        pid_t tid = entry_tid(slot->key);
+        size_t t;
+        for (t = 0; t < agg->thread_count; t++)
+            if (agg->thread_view[t].tid == tid)
+                break;
+        if (t == agg->thread_count)
+            continue;
+        agg->thread_view[t].window_samples += slot->count;
+        if (entry_idle(slot->key) && !q->include_idle)
+            continue;
+        if (!entry_idle(slot->key))
+            agg->thread_view[t].window_active += slot->count;
+        size_t depth;
+        const FrameId *frames = Symtab_stack(agg->symtab, entry_stack(slot->key), &depth);
+        if (depth == 0)
+            continue;
+        const SymtabFrame *f = Symtab_frame(agg->symtab, frames[0]);
+        countmap_add(&leafs[t], (1ull << 63) | ((uint64_t)f->function << 31) | f->module,
+                     slot->count, 0);
+    }
+    for (size_t t = 0; t < agg->thread_count; t++) {
+        uint64_t best = 0;
+        for (size_t i = 0; i < leafs[t].cap; i++) {
+            const CountSlot *s = &leafs[t].slots[i];
+            if (!s->key || s->count <= best)
+                continue;
+            best = s->count;
+            agg->thread_view[t].hot_function = (StrId)((s->key >> 31) & 0xffffffffu);
+            agg->thread_view[t].hot_module = (StrId)(s->key & 0x7fffffffu);
+        }
+        countmap_clear(&leafs[t]);
+    }
+    free(leafs);
+    size_t n = 0;
+    for (size_t i = 0; i < agg->thread_count; i++) {
+        const AggThread *t = &agg->thread_view[i];
+        if (t->gone && t->window_samples == 0)
+            continue;
+        if (!q->include_idle && t->window_active == 0 && t->window_samples > 0)
+            continue;
+        agg->thread_view[n++] = *t;
+    }
+    qsort(agg->thread_view, n, sizeof(AggThread), compare_threads);
+    *threads = agg->thread_view;
+    return n;
+}
+
+static void
+add_link(AggLink **links, size_t *n, size_t *cap, StrId function, StrId module, uint64_t count)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*links)[i].function == function && (*links)[i].module == module) {
+            (*links)[i].samples += count;
+            return;
+        }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        *links = xreallocarray(*links, *cap, sizeof(AggLink));
+    }
+    (*links)[(*n)++] = (AggLink){function, module, count};
+}
+
+static int
+compare_links(const void *pa, const void *pb)
+{
+    const AggLink *a = pa, *b = pb;
+    return compare_u64_desc(a->samples, b->samples);
+}
+
+void
+Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink **callers,
+                 size_t *ncallers, const AggLink **callees, size_t *ncallees)
+{
+    /* Callers first, then callees, in one array. */
+    AggLink *up = NULL, *down = NULL;
+    size_t nup = 0, capup = 0, ndown = 0, capdown = 0;
+    StrId root = Symtab_intern_cstr(agg->symtab, "(thread start)");
+    StrId self = Symtab_intern_cstr(agg->symtab, "(self)");
+    FOR_EACH_WINDOW_SLOT(agg, clamp_window(q->window_s), slot)
+    {
+        if (!entry_passes(q, slot->key))
+            continue;
+        size_t depth;
+        const FrameId *frames = Symtab_stack(agg->symtab, entry_stack(slot->key), &depth);
+        /* The outermost occurrence: under recursion, its caller is the
+         * real entry into the function. */
+        size_t outer = depth;
+        size_t inner = depth;
+        for (size_t i = 0; i < depth; i++) {
+            const SymtabFrame *f = Symtab_frame(agg->symtab, frames[i]);
+            if (row_key(q, frames[i], f) == key) {
+                if (inner == depth)
+                    inner = i;
+                outer = i;
+            }
+        }
+        if (outer == depth)
+            continue;
+        if (outer + 1 < depth) {
+            const SymtabFrame *f = Symtab_frame(agg->symtab, frames[outer + 1]);
+            add_link(&up, &nup, &capup, f->function, f->module, slot->count);
+        } else {
+            add_link(&up, &nup, &capup, root, SYMTAB_EMPTY, slot->count);
+        }
+        if (inner > 0) {
+            const SymtabFrame *f = Symtab_frame(agg->symtab, frames[inner - 1]);
+            add_link(&down, &ndown, &capdown, f->function, f->module, slot->count);
+        } else {
+            add_link(&down, &ndown, &capdown, self, SYMTAB_EMPTY, slot->count);
+        }
+    }
+    qsort(up, nup, sizeof(AggLink), compare_links);
+    qsort(down, ndown, sizeof(AggLink), compare_links);
+    if (agg->links_cap < nup + ndown) {
+        agg->links_cap = nup + ndown;
+        agg->links = xreallocarray(agg->links, agg->links_cap, sizeof(AggLink));
+    }
+    if (nup)
+        memcpy(agg->links, up, nup * sizeof(AggLink));
+    if (ndown)
+        memcpy(agg->links + nup, down, ndown * sizeof(AggLink));
+    free(up);
+    free(down);
+    *callers = agg->links;
+    *ncallers = nup;
+    *callees = agg->links + nup;
+    *ncallees = ndown;
+}

@@ -1,0 +1,120 @@
+/* Rolling hot-spot counts from the sample stream: per function or per
+ * source line, own (the leaf frame) and total (anywhere on the stack, once
+ * per stack under recursion), per thread and for all threads. Percentages
+ * come from a sliding window of recent samples; times are cumulative since
+ * the start or the last reset. Knows nothing of terminals: the live view,
+ * --batch and the replay of a recording all read it the same way. Holds
+ * symtab ids, never pointers into it. */
+#ifndef SPYTOP_SRC_AGGREGATOR_H
+#define SPYTOP_SRC_AGGREGATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "session.h"
+#include "symtab.h"
+
+#define AGG_BUCKET_NS (250u * 1000 * 1000)
+#define AGG_WINDOW_MAX_S 60
+#define AGG_WINDOW_DEFAULT_S 5
+
+typedef enum AggMode {
+    AGG_BY_FUNCTION, /* one row per function (and module) */
+    AGG_BY_LINE,     /* one row per source line */
+} AggMode;
+
+typedef enum AggSort {
+    AGG_SORT_OWN_PCT,
+    AGG_SORT_TOTAL_PCT,
+    AGG_SORT_OWN_TIME,
+    AGG_SORT_TOTAL_TIME,
+    AGG_SORT_NAME,
+    AGG_SORT_COUNT,
+} AggSort;
+
+typedef struct AggQuery {
+    AggMode mode;
+    AggSort sort;
+    pid_t tid;           /* 0: all threads */
+    bool include_idle;   /* count threads that were not running */
+    const char *filter;  /* substring of function, file or module; NULL for all */
+    unsigned window_s;   /* 1 .. AGG_WINDOW_MAX_S */
+} AggQuery;
+
+typedef struct AggRow {
+    StrId function, file, module;
+    uint32_t line;           /* AGG_BY_LINE, or the first line seen */
+    uint64_t key;            /* identifies the row across queries */
+    uint64_t own_window, total_window;   /* samples in the window */
+    uint64_t own_ns, total_ns;           /* cumulative time */
+} AggRow;
+
+typedef struct AggTotals {
+    uint64_t window_samples;  /* thread samples in the window that passed the filters */
+    uint64_t window_all;      /* every thread sample in the window */
+    uint64_t window_idle;     /* of which idle */
+    uint64_t samples;         /* thread samples since the start or reset */
+    uint64_t time_ns;         /* their time */
+} AggTotals;
+
+typedef struct AggThread {
+    pid_t tid;
+    StrId name;
+    char state;              /* last seen */
+    uint64_t window_samples, window_active;
+    uint64_t samples;        /* since the start or reset */
+    StrId hot_function;      /* most own samples in the window (active ones) */
+    StrId hot_module;
+    uint64_t last_seen_ns;
+    double cpu_pct;          /* from /proc, set by the caller; -1 when unknown */
+    bool gone;
+} AggThread;
+
+typedef struct AggLink {
+    StrId function, module;
+    uint64_t samples;        /* in the window */
+} AggLink;
+
+typedef struct Aggregator Aggregator;
+
+/* symtab is borrowed. */
+Aggregator *Aggregator_new(Symtab *symtab);
+void Aggregator_delete(Aggregator *agg);
+
+/* Adds one thread sample that stands for weight_ns of that thread's time
+ * (the sampling interval). Idle: the thread was not running. */
+void Aggregator_add(Aggregator *agg, const Sample *sample, uint64_t weight_ns);
+
+/* Names a thread (from /proc comm). */
+void Aggregator_name_thread(Aggregator *agg, pid_t tid, StrId name);
+void Aggregator_thread_gone(Aggregator *agg, pid_t tid);
+void Aggregator_set_thread_cpu(Aggregator *agg, pid_t tid, double cpu_pct);
+
+/* Moves the window's end to now_ns (samples older than the window stop
+ * counting). Timestamps are those of the samples (CLOCK_MONOTONIC). */
+void Aggregator_advance(Aggregator *agg, uint64_t now_ns);
+
+/* Forgets every count (threads are kept). */
+void Aggregator_reset(Aggregator *agg);
+
+/* Rows matching q, sorted; *rows is owned by the aggregator and valid until
+ * the next call. Returns the row count. */
+size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows,
+                        AggTotals *totals);
+
+/* Threads, sorted by window samples (most first); borrowed until the next
+ * call. Idle threads are included when q->include_idle. */
+size_t Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads);
+
+/* Callers and callees of the row with key `key` (from the last query in the
+ * same mode), in the window: the frames just outside and just inside it on
+ * every stack that holds it. Borrowed until the next call. */
+void Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink **callers,
+                      size_t *ncallers, const AggLink **callees, size_t *ncallees);
+
+/* True when the sample's thread was not running (sleeping, waiting, stopped). */
+bool Aggregator_is_idle(const Sample *sample);
+
+#endif

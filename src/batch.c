@@ -1,0 +1,129 @@
+#include "config.h"
+
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotlist.h"
+#include "proc.h"
+#include "util.h"
+
+struct Batch {
+    BatchOptions options;
+    Symtab *symtab;
+    FILE *out;
+    unsigned printed;
+    LiveView view;
+};
+
+static void
+print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
+{
+    FILE *out = b->out;
+    fprintf(out, "spytop %s: PID %d ", PACKAGE_VERSION, (int)s->pid);
+    Util_fputs_escaped(s->command, out);
+    fprintf(out, ", %.1f s", (double)s->elapsed_ns / 1e9);
+    if (s->exited) {
+        fputs(", target exited", out);
+        if (s->exit_known)
+            fprintf(out, " (status %d)", s->exit_status);
+    }
+    fputc('\n', out);
+    fprintf(out,
+            "Threads: %zu (%zu running, %zu sleeping, %zu stopped), target CPU %.0f%%, "
+            "spytop CPU %.1f%%\n",
+            s->threads, s->running, s->sleeping, s->stopped, s->target_cpu_pct,
+            s->spytop_cpu_pct);
+    fprintf(out,
+            "Sampling: %u Hz asked, %.1f Hz reached, %llu samples, %llu errors, %llu ticks "
+            "skipped, stopped %.1f us per sample (median), %.1f us (p99)\n",
+            s->rate_hz, s->rate_reached_hz, (unsigned long long)s->samples,
+            (unsigned long long)s->errors, (unsigned long long)s->skipped_ticks,
+            (double)s->stop_median_ns / 1e3, (double)s->stop_p99_ns / 1e3);
+    const AggQuery *q = &b->options.query;
+    fprintf(out,
+            "Window: %u s, %llu thread samples (%llu idle, %s), by %s, sorted by %s%s%s\n\n",
+            q->window_s, (unsigned long long)t->window_all, (unsigned long long)t->window_idle,
+            q->include_idle ? "included" : "excluded",
+            q->mode == AGG_BY_LINE ? "line" : "function", Hotlist_sort_name(q->sort),
+            q->tid ? ", one thread" : "", q->filter ? ", filtered" : "");
+}
+
+static LiveAction
+batch_draw(void *self, const LiveStatus *status, Aggregator *agg)
+{
+    Batch *b = self;
+    /* The first draw comes right after attaching: nothing to show yet. */
+    if (status->elapsed_ns < 100u * 1000 * 1000 && !status->exited)
+        return LIVE_CONTINUE;
+    const AggRow *rows;
+    AggTotals totals;
+    size_t n = Aggregator_query(agg, &b->options.query, &rows, &totals);
+    print_header(b, status, &totals);
+    fprintf(b->out, "%6s %6s %9s %9s  %s\n", "%Own", "%Total", "OwnTime", "TotalTime",
+            "Function  Location  [Module]");
+    for (size_t i = 0; i < n && i < b->options.rows; i++) {
+        const AggRow *r = &rows[i];
+        char own[16], total[16];
+        Hotlist_format_time(r->own_ns, own, sizeof(own));
+        Hotlist_format_time(r->total_ns, total, sizeof(total));
+        fprintf(b->out, "%6.1f %6.1f %9s %9s  ", Hotlist_percent(r->own_window, totals.window_samples),
+                Hotlist_percent(r->total_window, totals.window_samples), own, total);
+        char *fn = Hotlist_function(b->symtab, r->function, r->module);
+        char *loc = Hotlist_location(b->symtab, r, b->options.query.mode);
+        Util_fputs_escaped(fn, b->out);
+        if (loc[0]) {
+            fputs("  ", b->out);
+            Util_fputs_escaped(loc, b->out);
+        }
+        if (r->module != SYMTAB_EMPTY) {
+            const char *module = Hotlist_module(b->symtab, r->module);
+            bool bracketed = module[0] == '[';
+            fputs(bracketed ? "  " : "  [", b->out);
+            Util_fputs_escaped(module, b->out);
+            if (!bracketed)
+                fputc(']', b->out);
+        }
+        fputc('\n', b->out);
+        free(fn);
+        free(loc);
+    }
+    if (n == 0)
+        fputs("(no samples in the window)\n", b->out);
+    fputc('\n', b->out);
+    fflush(b->out);
+    b->printed++;
+    if (b->options.iterations && b->printed >= b->options.iterations)
+        return LIVE_QUIT;
+    return LIVE_CONTINUE;
+}
+
+Batch *
+Batch_new(const BatchOptions *options, Symtab *symtab, FILE *out)
+{
+    Batch *b = xcalloc(1, sizeof(*b));
+    b->options = *options;
+    b->symtab = symtab;
+    b->out = out;
+    b->view = (LiveView){
+        .self = b,
+        .input_fd = -1,
+        .redraw_interval_ns = (uint64_t)(options->delay_s * 1e9),
+        .draw = batch_draw,
+        .linger_after_exit = false,
+    };
+    return b;
+}
+
+void
+Batch_delete(Batch *batch)
+{
+    free(batch);
+}
+
+LiveView *
+Batch_view(Batch *batch)
+{
+    return &batch->view;
+}

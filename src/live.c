@@ -1,0 +1,562 @@
+#include "config.h"
+
+#include "live.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launch.h"
+#include "options.h"
+#include "proc.h"
+#include "session.h"
+#include "util.h"
+
+#define NS_PER_S 1000000000ull
+#define STOP_RING 1024
+#define LAUNCHED_EXIT_WAIT_MS 5000
+
+/* Per-thread CPU accounting between two redraws. */
+typedef struct ThreadCpu {
+    pid_t tid;
+    uint64_t ticks;
+} ThreadCpu;
+
+typedef struct Live {
+    const LiveOptions *options;
+    LiveView *view;
+    Aggregator *agg;
+    Symtab *symtab;
+    Session *session;
+    pid_t pid;
+    pid_t child; /* launched command, or 0 */
+    char *command;
+    LiveStatus status;
+
+    int signal_fd, timer_fd;
+    uint64_t interval_ns;
+    uint64_t next_tick_ns, last_tick_ns;
+    uint64_t rng;
+    uint64_t start_ns, next_redraw_ns;
+    bool quit;
+
+    uint64_t stop_ring[STOP_RING];
+    size_t stop_count;
+
+    /* Rates over the last redraw period. */
+    uint64_t period_start_ns, period_ticks;
+    uint64_t target_ticks_prev;
+    struct timeval spytop_cpu_prev;
+    ThreadCpu *thread_cpu;
+    size_t thread_cpu_count;
+} Live;
+
+static uint64_t
+next_random(Live *live)
+{
+    /* xorshift64*: jitter only, not security. */
+    live->rng ^= live->rng >> 12;
+    live->rng ^= live->rng << 25;
+    live->rng ^= live->rng >> 27;
+    return live->rng * 0x2545f4914f6cdd1dull;
+}
+
+/* The next tick is 0.75 to 1.25 intervals away, so periodic work in the
+ * target does not alias with the sampling. */
+static void
+schedule_tick(Live *live, uint64_t now)
+{
+    uint64_t jitter = next_random(live) % (live->interval_ns / 2 + 1);
+    uint64_t next = live->next_tick_ns + live->interval_ns * 3 / 4 + jitter;
+    if (next <= now) {
+        /* Late: skip the ticks that are due instead of queueing them. */
+        live->status.skipped_ticks += (now - next) / live->interval_ns + 1;
+        next = now + live->interval_ns * 3 / 4 + jitter;
+    }
+    live->next_tick_ns = next;
+    struct itimerspec its = {
+        .it_value = {.tv_sec = (time_t)(next / NS_PER_S), .tv_nsec = (long)(next % NS_PER_S)},
+    };
+    timerfd_settime(live->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+typedef struct TickContext {
+    Live *live;
+    uint64_t weight_ns;
+    size_t running, sleeping, stopped;
+} TickContext;
+
+static void
+on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
+{
+    (void)trace;
+    TickContext *ctx = arg;
+    Live *live = ctx->live;
+    live->status.samples++;
+    if (sample->status != SAMPLE_OK && sample->status != SAMPLE_NO_STACK) {
+        live->status.errors++;
+        if (sample->status == SAMPLE_LATE)
+            live->status.late++;
+        return;
+    }
+    if (sample->group_stopped || sample->state == 'T' || sample->state == 't')
+        ctx->stopped++;
+    else if (sample->state == 'R')
+        ctx->running++;
+    else
+        ctx->sleeping++;
+    live->stop_ring[live->stop_count++ % STOP_RING] = sample->stopped_ns;
+    Aggregator_add(live->agg, sample, ctx->weight_ns);
+}
+
+static void
+note_exit(Live *live)
+{
+    if (live->status.exited)
+        return;
+    live->status.exited = true;
+    int ws;
+    if (live->session && Session_target_exited(live->session, &ws)) {
+        live->status.exit_status = ws;
+        live->status.exit_known = true;
+    } else if (live->child && Launch_wait(live->child, 0, &ws)) {
+        live->status.exit_status = ws;
+        live->status.exit_known = true;
+    }
+    if (live->status.exit_known && live->child)
+        live->child = 0; /* reaped */
+    if (live->session) {
+        Session_delete(live->session);
+        live->session = NULL;
+    }
+    live->status.attached = false;
+    struct itimerspec off = {0};
+    timerfd_settime(live->timer_fd, 0, &off, NULL);
+}
+
+static bool
+target_alive(const Live *live)
+{
+    ProcStat st;
+    return Proc_read_stat(live->pid, 0, &st) == 0 && st.state != 'Z' && st.state != 'X';
+}
+
+static void
+tick(Live *live)
+{
+    uint64_t expirations;
+    if (read(live->timer_fd, &expirations, sizeof(expirations)) < 0)
+        return;
+    if (!live->session)
+        return;
+    uint64_t now = Util_now_ns();
+    TickContext ctx = {.live = live};
+    ctx.weight_ns = live->last_tick_ns ? now - live->last_tick_ns : live->interval_ns;
+    if (ctx.weight_ns > 2 * live->interval_ns)
+        ctx.weight_ns = 2 * live->interval_ns;
+    live->last_tick_ns = now;
+    SamplerTickStats stats;
+    int r = Session_tick(live->session, on_sample, &ctx, &stats);
+    live->status.ticks++;
+    live->period_ticks++;
+    if (r < 0 || Session_target_exited(live->session, NULL) || !target_alive(live)) {
+        note_exit(live);
+        return;
+    }
+    live->status.running = ctx.running;
+    live->status.sleeping = ctx.sleeping;
+    live->status.stopped = ctx.stopped;
+    live->status.threads = ctx.running + ctx.sleeping + ctx.stopped + stats.late;
+    Aggregator_advance(live->agg, now);
+    schedule_tick(live, Util_now_ns());
+}
+
+static int
+compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static uint64_t
+thread_cpu_ticks(pid_t pid, pid_t tid)
+{
+    ProcStat st;
+    if (Proc_read_stat(pid, tid, &st) < 0)
+        return 0;
+    return st.utime_ticks + st.stime_ticks;
+}
+
+/* Thread names and CPU shares, refreshed once per redraw. */
+static void
+refresh_threads(Live *live, double period_s)
+{
+    pid_t *tids;
+    size_t n;
+    if (Proc_list_threads(live->pid, &tids, &n) < 0)
+        return;
+    long hz = sysconf(_SC_CLK_TCK);
+    ThreadCpu *fresh = xcalloc(n ? n : 1, sizeof(*fresh));
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+        if (Proc_thread_name(live->pid, tids[i], name, sizeof(name)) == 0)
+            Aggregator_name_thread(live->agg, tids[i], Symtab_intern_cstr(live->symtab, name));
+        fresh[i] = (ThreadCpu){tids[i], thread_cpu_ticks(live->pid, tids[i])};
+        for (size_t k = 0; k < live->thread_cpu_count; k++) {
+            if (live->thread_cpu[k].tid != tids[i] || period_s <= 0)
+                continue;
+            double pct = (double)(fresh[i].ticks - live->thread_cpu[k].ticks) * 100.0 /
+                         ((double)hz * period_s);
+            Aggregator_set_thread_cpu(live->agg, tids[i], pct);
+        }
+    }
+    for (size_t k = 0; k < live->thread_cpu_count; k++) {
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = tids[i] == live->thread_cpu[k].tid;
+        if (!found)
+            Aggregator_thread_gone(live->agg, live->thread_cpu[k].tid);
+    }
+    free(live->thread_cpu);
+    live->thread_cpu = fresh;
+    live->thread_cpu_count = n;
+    free(tids);
+}
+
+static void
+update_status(Live *live)
+{
+    uint64_t now = Util_now_ns();
+    LiveStatus *s = &live->status;
+    s->now_ns = now;
+    s->elapsed_ns = now - live->start_ns;
+    double period_s = (double)(now - live->period_start_ns) / 1e9;
+    if (period_s > 0.2) {
+        s->rate_reached_hz = (double)live->period_ticks / period_s;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        struct timeval used;
+        timeradd(&ru.ru_utime, &ru.ru_stime, &used);
+        struct timeval delta;
+        timersub(&used, &live->spytop_cpu_prev, &delta);
+        s->spytop_cpu_pct = ((double)delta.tv_sec + (double)delta.tv_usec / 1e6) * 100.0 / period_s;
+        live->spytop_cpu_prev = used;
+        if (!s->exited) {
+            ProcStat st;
+            if (Proc_read_stat(live->pid, 0, &st) == 0) {
+                uint64_t ticks = st.utime_ticks + st.stime_ticks;
+                s->target_cpu_pct = (double)(ticks - live->target_ticks_prev) * 100.0 /
+                                        ((double)sysconf(_SC_CLK_TCK) * period_s);
+                live->target_ticks_prev = ticks;
+            }
+            refresh_threads(live, period_s);
+        }
+        live->period_start_ns = now;
+        live->period_ticks = 0;
+    }
+    size_t n = live->stop_count < STOP_RING ? live->stop_count : STOP_RING;
+    if (n) {
+        uint64_t sorted[STOP_RING];
+        memcpy(sorted, live->stop_ring, n * sizeof(uint64_t));
+        qsort(sorted, n, sizeof(uint64_t), compare_u64);
+        s->stop_median_ns = sorted[n / 2];
+        s->stop_p99_ns = sorted[(n * 99) / 100];
+    }
+}
+
+static void
+redraw(Live *live)
+{
+    update_status(live);
+    if (live->view->draw(live->view->self, &live->status, live->agg) == LIVE_QUIT)
+        live->quit = true;
+    live->next_redraw_ns = Util_now_ns() + live->view->redraw_interval_ns;
+}
+
+static int
+open_session(Live *live, char **cause)
+{
+    SessionOptions so = {
+        .stack_max = live->options->stack_bytes,
+        .max_depth = live->options->max_depth,
+        .only_tids = live->options->only_tids,
+        .only_tid_count = live->options->only_tid_count,
+    };
+    int err;
+    live->session = Session_open(live->pid, live->symtab, &so, &err, cause);
+    if (!live->session)
+        return err;
+    live->status.attached = true;
+    live->last_tick_ns = 0;
+    live->next_tick_ns = Util_now_ns();
+    schedule_tick(live, live->next_tick_ns);
+    return 0;
+}
+
+/* Ctrl-Z: nothing of the target may stay attached while spytop is stopped. */
+static void
+suspend(Live *live)
+{
+    if (live->session) {
+        Session_detach(live->session, 2 * NS_PER_S);
+        Session_delete(live->session);
+        live->session = NULL;
+    }
+    live->status.attached = false;
+    if (live->view->suspend)
+        live->view->suspend(live->view->self);
+    kill(getpid(), SIGSTOP);
+    /* Running again. */
+    if (live->view->resume)
+        live->view->resume(live->view->self);
+    if (!live->status.exited) {
+        char *cause = NULL;
+        if (!target_alive(live) || open_session(live, &cause) < 0) {
+            live->status.message = "the target could not be attached again after the suspend";
+            note_exit(live);
+        }
+        free(cause);
+    }
+}
+
+static void
+handle_signals(Live *live)
+{
+    struct signalfd_siginfo si;
+    while (read(live->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGINT:
+        case SIGTERM:
+        case SIGHUP:
+        case SIGQUIT:
+            live->quit = true;
+            break;
+        case SIGTSTP:
+            suspend(live);
+            break;
+        case SIGWINCH:
+            if (live->view->on_resize)
+                live->view->on_resize(live->view->self);
+            live->next_redraw_ns = 0;
+            break;
+        case SIGCHLD:
+            /* A tracee stopped (a signal for it, a late interrupt) or exited:
+             * restart or reap it now, never at the next tick. */
+            if (live->session) {
+                Session_service(live->session);
+                if (Session_target_exited(live->session, NULL))
+                    note_exit(live);
+            } else if (live->child && !live->status.exited) {
+                int ws;
+                if (Launch_wait(live->child, 0, &ws)) {
+                    live->status.exited = true;
+                    live->status.exit_status = ws;
+                    live->status.exit_known = true;
+                    live->child = 0;
+                }
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static int
+launch(Live *live, sigset_t *old_mask)
+{
+    const LiveOptions *o = live->options;
+    int out = -1, in = -1;
+    if (o->command_output) {
+        out = open(o->command_output, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                   0600);
+        if (out < 0) {
+            fprintf(stderr, "spytop: cannot open '%s' for the command's output: %s\n",
+                    o->command_output, strerror(errno));
+            return -1;
+        }
+    } else if (o->command_output_null) {
+        out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    }
+    if (o->command_output_null || o->command_output)
+        in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    (void)old_mask;
+    LaunchOptions lo = {.argv = o->command, .stdin_fd = in, .output_fd = out};
+    char *cause = NULL;
+    pid_t pid = Launch_command(&lo, &cause);
+    if (out >= 0)
+        close(out);
+    if (in >= 0)
+        close(in);
+    if (pid < 0) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(cause, stderr);
+        fputc('\n', stderr);
+        free(cause);
+        return -1;
+    }
+    live->pid = live->child = pid;
+    live->status.launched = true;
+    return 0;
+}
+
+static int
+final_status(Live *live)
+{
+    if (live->status.launched) {
+        if (live->child && !live->status.exit_known) {
+            /* Quit while the command runs: end it, as an interrupted
+             * `time COMMAND` would, and keep its status. */
+            kill(live->child, SIGTERM);
+            int ws;
+            if (Launch_wait(live->child, LAUNCHED_EXIT_WAIT_MS, &ws)) {
+                live->status.exit_status = ws;
+                live->status.exit_known = true;
+            } else {
+                fprintf(stderr, "spytop: PID %d did not exit after SIGTERM; left running\n",
+                        (int)live->child);
+                return EXIT_PARTIAL;
+            }
+        }
+        return live->status.exit_known ? Launch_exit_code(live->status.exit_status) : EXIT_OK;
+    }
+    return EXIT_OK;
+}
+
+int
+Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *symtab)
+{
+    Live live_storage, *live = &live_storage;
+    memset(live, 0, sizeof(*live));
+    live->options = options;
+    live->view = view;
+    live->agg = agg;
+    live->symtab = symtab;
+    live->pid = options->pid;
+    live->status.rate_hz = options->rate_hz;
+    live->interval_ns = NS_PER_S / (options->rate_hz ? options->rate_hz : 100);
+    live->rng = Util_now_ns() | 1;
+    live->signal_fd = live->timer_fd = -1;
+
+    sigset_t mask, old_mask;
+    sigemptyset(&mask);
+    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT, SIGWINCH, SIGCHLD};
+    for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+        sigaddset(&mask, signals[i]);
+    sigprocmask(SIG_BLOCK, &mask, &old_mask);
+    live->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    live->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    int status = EXIT_FATAL;
+    if (live->signal_fd < 0 || live->timer_fd < 0) {
+        fprintf(stderr, "spytop: signalfd/timerfd: %s\n", strerror(errno));
+        goto out;
+    }
+    if (options->command && launch(live, &old_mask) < 0)
+        goto out;
+    live->command = Proc_cmdline(live->pid);
+    live->status.pid = live->pid;
+    live->status.command = live->command ? live->command : "";
+
+    char *cause = NULL;
+    int err = open_session(live, &cause);
+    if (err < 0) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(cause ? cause : strerror(-err), stderr);
+        fputc('\n', stderr);
+        free(cause);
+        if (live->child) {
+            kill(live->child, SIGTERM);
+            Launch_wait(live->child, LAUNCHED_EXIT_WAIT_MS, &err);
+        }
+        goto out;
+    }
+    live->start_ns = live->period_start_ns = Util_now_ns();
+    ProcStat first;
+    if (Proc_read_stat(live->pid, 0, &first) == 0)
+        live->target_ticks_prev = first.utime_ticks + first.stime_ticks;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    timeradd(&ru.ru_utime, &ru.ru_stime, &live->spytop_cpu_prev);
+    if (view->start && view->start(view->self) < 0) {
+        Session_detach(live->session, 2 * NS_PER_S);
+        Session_delete(live->session);
+        live->session = NULL;
+        status = final_status(live);
+        if (status == EXIT_OK)
+            status = EXIT_FATAL;
+        goto out;
+    }
+    redraw(live);
+
+    while (!live->quit) {
+        struct pollfd fds[3] = {
+            {live->signal_fd, POLLIN, 0},
+            {live->timer_fd, POLLIN, 0},
+            {view->input_fd, POLLIN, 0},
+        };
+        uint64_t now = Util_now_ns();
+        int timeout_ms = live->next_redraw_ns > now
+                             ? (int)((live->next_redraw_ns - now + 999999) / 1000000)
+                             : 0;
+        if (options->duration_s > 0) {
+            uint64_t end = live->start_ns + (uint64_t)(options->duration_s * 1e9);
+            if (now >= end)
+                break;
+            int left = (int)((end - now + 999999) / 1000000);
+            if (left < timeout_ms)
+                timeout_ms = left;
+        }
+        int n = poll(fds, view->input_fd >= 0 ? 3 : 2, timeout_ms);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents & POLLIN)
+            handle_signals(live);
+        if (fds[1].revents & POLLIN)
+            tick(live);
+        if (view->input_fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+            LiveAction action = view->on_input(view->self, agg);
+            if (action == LIVE_QUIT)
+                live->quit = true;
+            else if (action == LIVE_SUSPEND)
+                suspend(live);
+            else
+                live->next_redraw_ns = 0;
+        }
+        bool was_exited = live->status.exited;
+        if (live->quit)
+            break;
+        if (Util_now_ns() >= live->next_redraw_ns || (was_exited && !view->linger_after_exit))
+            redraw(live);
+        if (live->status.exited && !view->linger_after_exit)
+            break;
+    }
+    if (live->session) {
+        size_t left = Session_detach(live->session, 2 * NS_PER_S);
+        Session_delete(live->session);
+        live->session = NULL;
+        if (left)
+            live->status.message = "some threads did not stop in time; the kernel detaches them";
+    }
+    if (view->stop)
+        view->stop(view->self);
+    status = final_status(live);
+out:
+    if (live->signal_fd >= 0)
+        close(live->signal_fd);
+    if (live->timer_fd >= 0)
+        close(live->timer_fd);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    free(live->command);
+    free(live->thread_cpu);
+    return status;
+}

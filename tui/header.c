@@ -1,0 +1,107 @@
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hotlist.h"
+#include "panels.h"
+#include "terminal.h"
+#include "text.h"
+
+static void
+format_duration(uint64_t ns, char *buf, size_t size)
+{
+    unsigned s = (unsigned)(ns / 1000000000u);
+    snprintf(buf, size, "%u:%02u:%02u", s / 3600, (s / 60) % 60, s % 60);
+}
+
+int
+Header_draw(Screen *s, int width)
+{
+    const LiveStatus *st = &s->status;
+    char line[512], right[128];
+
+    /* 0: the target, and how it is doing. */
+    char elapsed[32];
+    format_duration(st->elapsed_ns, elapsed, sizeof(elapsed));
+    if (st->exited && st->exit_known)
+        snprintf(right, sizeof(right), " EXITED (status %d) %s ", st->exit_status, elapsed);
+    else if (st->exited)
+        snprintf(right, sizeof(right), " EXITED %s ", elapsed);
+    else if (!st->attached)
+        snprintf(right, sizeof(right), " detached %s ", elapsed);
+    else
+        snprintf(right, sizeof(right), " %s%s ", s->paused ? "PAUSED " : "", elapsed);
+    int right_w = (int)strlen(right);
+    attron(Terminal_attr(COLOR_PAIR_TITLE));
+    snprintf(line, sizeof(line), " spytop %s  PID %d%s: ", PACKAGE_VERSION, (int)st->pid,
+             st->launched ? " (launched)" : "");
+    mvhline(0, 0, ' ', width);
+    mvaddstr(0, 0, line);
+    int used = (int)strlen(line);
+    Text_draw(0, used, st->command, width - used - right_w, 0);
+    attroff(Terminal_attr(COLOR_PAIR_TITLE));
+    if (width > right_w) {
+        int attr = st->exited ? Terminal_attr(COLOR_PAIR_WARN) | (int)A_REVERSE
+                              : Terminal_attr(COLOR_PAIR_TITLE);
+        attron(attr);
+        mvaddstr(0, width - right_w, right);
+        attroff(attr);
+    }
+
+    /* 1: threads and CPU. */
+    snprintf(line, sizeof(line),
+             "Threads: %zu (%zu running, %zu sleeping, %zu stopped)   CPU: target %.0f%%, "
+             "spytop %.1f%%",
+             st->threads, st->running, st->sleeping, st->stopped, st->target_cpu_pct,
+             st->spytop_cpu_pct);
+    Text_draw(1, 0, line, width, 1);
+
+    /* 2: the sampler, and what it costs the target. */
+    snprintf(line, sizeof(line),
+             "Sampling: %u Hz (%.1f reached)  samples %llu  errors %llu  skipped %llu  "
+             "stop %.0f us median, %.0f us p99",
+             st->rate_hz, st->rate_reached_hz, (unsigned long long)st->samples,
+             (unsigned long long)st->errors, (unsigned long long)st->skipped_ticks,
+             (double)st->stop_median_ns / 1e3, (double)st->stop_p99_ns / 1e3);
+    bool behind = st->rate_reached_hz > 0 && st->rate_reached_hz < 0.8 * st->rate_hz &&
+                  !st->exited && st->elapsed_ns > 2000000000u;
+    if (behind || st->errors)
+        attron(Terminal_attr(COLOR_PAIR_WARN));
+    Text_draw(2, 0, line, width, 1);
+    if (behind || st->errors)
+        attroff(Terminal_attr(COLOR_PAIR_WARN));
+
+    /* 3: what the list shows. */
+    char thread[48] = "all threads";
+    if (s->query.tid)
+        snprintf(thread, sizeof(thread), "thread %d", (int)s->query.tid);
+    snprintf(line, sizeof(line), "Window %us  by %s  %s  idle %s  sort %s%s%s", s->query.window_s,
+             s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
+             s->query.include_idle ? "included" : "excluded", Hotlist_sort_name(s->query.sort),
+             s->filter[0] ? "  filter: " : "", s->filter);
+    attron(Terminal_attr(COLOR_PAIR_HEADER));
+    Text_draw(3, 0, line, width, 1);
+    attroff(Terminal_attr(COLOR_PAIR_HEADER));
+
+    /* 4: a notice, or the filter being typed. */
+    move(4, 0);
+    clrtoeol();
+    if (s->editing_filter) {
+        snprintf(line, sizeof(line), "Filter (Enter to apply, Esc to cancel): %s_", s->edit);
+        attron(A_BOLD);
+        Text_draw(4, 0, line, width, 1);
+        attroff(A_BOLD);
+    } else if (st->message) {
+        attron(Terminal_attr(COLOR_PAIR_WARN));
+        Text_draw(4, 0, st->message, width, 1);
+        attroff(Terminal_attr(COLOR_PAIR_WARN));
+    } else if (st->exited) {
+        attron(Terminal_attr(COLOR_PAIR_WARN));
+        Text_draw(4, 0, "The target has exited: the figures are its last. Press q to quit.",
+                  width, 1);
+        attroff(Terminal_attr(COLOR_PAIR_WARN));
+    }
+    return 5;
+}

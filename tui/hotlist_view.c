@@ -1,0 +1,100 @@
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hotlist.h"
+#include "panels.h"
+#include "terminal.h"
+#include "text.h"
+
+/* Numeric columns: %Own %Total OwnTime TotalTime. */
+#define NUMERIC_WIDTH 36
+
+static void
+column_widths(int width, int *fn, int *loc, int *mod)
+{
+    int rest = width - NUMERIC_WIDTH;
+    if (rest < 20)
+        rest = 20;
+    *mod = rest / 6;
+    *loc = rest * 2 / 7;
+    *fn = rest - *mod - *loc - 2;
+}
+
+static void
+draw_titles(const Screen *s, int y, int width)
+{
+    const char *names[] = {"%Own", "%Total", "OwnTime", "TotalTime"};
+    const int widths[] = {6, 7, 9, 10};
+    int fn, loc, mod;
+    column_widths(width, &fn, &loc, &mod);
+    attron(Terminal_attr(COLOR_PAIR_TITLE));
+    mvhline(y, 0, ' ', width);
+    int x = 0;
+    for (int i = 0; i < 4; i++) {
+        bool sorted = (int)s->query.sort == i;
+        char cell[16];
+        snprintf(cell, sizeof(cell), "%*s%s", widths[i], names[i], sorted ? "*" : " ");
+        mvaddstr(y, x, cell);
+        x += widths[i] + 1;
+    }
+    x = NUMERIC_WIDTH;
+    mvaddstr(y, x, s->query.mode == AGG_BY_LINE ? "Function (by line)" : "Function");
+    mvaddstr(y, x + fn + 1, "Location");
+    mvaddstr(y, x + fn + loc + 2, "Module");
+    attroff(Terminal_attr(COLOR_PAIR_TITLE));
+}
+
+void
+Hotlist_view_draw(Screen *s, int top, int height, int width)
+{
+    draw_titles(s, top, width);
+    int rows_h = height - 1;
+    if (rows_h < 1)
+        return;
+    if (s->selected >= (int)s->nrows)
+        s->selected = s->nrows ? (int)s->nrows - 1 : 0;
+    Panel_scroll(s->selected, rows_h, &s->scroll);
+    int fn_w, loc_w, mod_w;
+    column_widths(width, &fn_w, &loc_w, &mod_w);
+    for (int i = 0; i < rows_h; i++) {
+        int y = top + 1 + i;
+        move(y, 0);
+        clrtoeol();
+        size_t index = (size_t)(s->scroll + i);
+        if (index >= s->nrows) {
+            if (index == 0)
+                mvaddstr(y, 2,
+                         s->query.include_idle || s->totals.window_idle == 0
+                             ? "(no samples in the window yet)"
+                             : "(no running thread in the window; press i to include idle "
+                               "threads)");
+            continue;
+        }
+        const AggRow *r = &s->rows[index];
+        double own = Hotlist_percent(r->own_window, s->totals.window_samples);
+        double total = Hotlist_percent(r->total_window, s->totals.window_samples);
+        char own_t[16], total_t[16], cells[64];
+        Hotlist_format_time(r->own_ns, own_t, sizeof(own_t));
+        Hotlist_format_time(r->total_ns, total_t, sizeof(total_t));
+        snprintf(cells, sizeof(cells), "%6.1f  %6.1f  %9s %10s ", own, total, own_t, total_t);
+        bool selected = (int)index == s->selected;
+        int attr = selected ? Terminal_attr(COLOR_PAIR_SELECTED)
+                            : (own >= 10.0 ? Terminal_attr(COLOR_PAIR_HOT) : (int)A_NORMAL);
+        attron(attr);
+        if (selected)
+            mvhline(y, 0, ' ', width);
+        mvaddstr(y, 0, cells);
+        char *fn = Hotlist_function(s->symtab, r->function, r->module);
+        char *loc = Hotlist_location(s->symtab, r, s->query.mode);
+        Text_draw(y, NUMERIC_WIDTH, fn, fn_w, 0);
+        Text_draw(y, NUMERIC_WIDTH + fn_w + 1, loc, loc_w, 0);
+        Text_draw(y, NUMERIC_WIDTH + fn_w + loc_w + 2, Hotlist_module(s->symtab, r->module),
+                  mod_w, 0);
+        free(fn);
+        free(loc);
+        attroff(attr);
+    }
+}

@@ -1,0 +1,64 @@
+/* Internal to tui/: the screen's state and the panels that draw it. Each
+ * panel draws between the header and the footer and handles its keys. */
+#ifndef SPYTOP_TUI_PANELS_H
+#define SPYTOP_TUI_PANELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregator.h"
+#include "live.h"
+#include "symtab.h"
+
+typedef enum Panel {
+    PANEL_HOT,
+    PANEL_THREADS,
+    PANEL_CALLERS,
+    PANEL_HELP,
+} Panel;
+
+#define FILTER_MAX 128
+
+struct Screen {
+    LiveView view;
+    Symtab *symtab;
+    Aggregator *agg;          /* set at the first draw */
+    AggQuery query;
+    char filter[FILTER_MAX];
+    bool editing_filter;
+    char edit[FILTER_MAX];
+    Panel panel;
+    bool paused;
+    LiveStatus status;        /* last seen */
+    bool have_status;
+    /* The hot list as last queried (a private copy: kept while paused). */
+    AggRow *rows;
+    size_t nrows, rows_cap;
+    AggTotals totals;
+    int selected, scroll;
+    /* Threads panel. */
+    int thread_selected, thread_scroll;
+    /* Callers panel: the row it is about. */
+    uint64_t link_key;
+    char *link_name;
+};
+
+typedef struct Screen Screen;
+
+/* Top lines: target, threads, sampler, view settings. Returns lines used. */
+int Header_draw(Screen *s, int width);
+
+void Hotlist_view_draw(Screen *s, int top, int height, int width);
+void Threads_view_draw(Screen *s, int top, int height, int width);
+/* Returns true when a thread was chosen (the screen goes back to the hot list). */
+bool Threads_view_key(Screen *s, int key);
+void Callers_view_draw(Screen *s, int top, int height, int width);
+void Help_draw(Screen *s, int top, int height, int width);
+
+/* Moves a selection by key (arrows, pages, Home, End); true when handled. */
+bool Panel_move(int key, int count, int page, int *selected);
+/* Keeps selected visible in a list of height rows. */
+void Panel_scroll(int selected, int height, int *scroll);
+
+#endif

@@ -1,0 +1,381 @@
+#include "config.h"
+
+#include "screen.h"
+
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hotlist.h"
+#include "panels.h"
+#include "terminal.h"
+#include "util.h"
+
+#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_ESC 27
+
+static const unsigned windows_s[] = {1, 5, 10, 30, 60};
+
+bool
+Panel_move(int key, int count, int page, int *selected)
+{
+    if (page < 1)
+        page = 1;
+    int sel = *selected;
+    switch (key) {
+    case KEY_UP:
+    case 'k':
+        sel--;
+        break;
+    case KEY_DOWN:
+    case 'j':
+        sel++;
+        break;
+    case KEY_PPAGE:
+        sel -= page;
+        break;
+    case KEY_NPAGE:
+        sel += page;
+        break;
+    case KEY_HOME:
+        sel = 0;
+        break;
+    case KEY_END:
+        sel = count - 1;
+        break;
+    default:
+        return false;
+    }
+    if (sel >= count)
+        sel = count - 1;
+    if (sel < 0)
+        sel = 0;
+    *selected = sel;
+    return true;
+}
+
+void
+Panel_scroll(int selected, int height, int *scroll)
+{
+    if (height < 1)
+        height = 1;
+    if (selected < *scroll)
+        *scroll = selected;
+    if (selected >= *scroll + height)
+        *scroll = selected - height + 1;
+    if (*scroll < 0)
+        *scroll = 0;
+}
+
+/* Re-reads the hot list from the aggregator, unless paused. */
+static void
+refresh_rows(Screen *s)
+{
+    if (s->paused && s->rows)
+        return;
+    const AggRow *rows;
+    AggQuery q = s->query;
+    q.filter = s->filter[0] ? s->filter : NULL;
+    size_t n = Aggregator_query(s->agg, &q, &rows, &s->totals);
+    if (n > s->rows_cap) {
+        s->rows_cap = n;
+        s->rows = xreallocarray(s->rows, n, sizeof(AggRow));
+    }
+    if (n)
+        memcpy(s->rows, rows, n * sizeof(AggRow));
+    s->nrows = n;
+}
+
+static void
+draw_footer(Screen *s, int y, int width)
+{
+    static const char *const hints[] = {
+        [PANEL_HOT] = " q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
+                      "w window  / filter  Enter callers  r reset",
+        [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
+        [PANEL_CALLERS] = " Esc back  q quit",
+        [PANEL_HELP] = " Esc back  q quit",
+    };
+    attron(Terminal_attr(COLOR_PAIR_BAR));
+    mvhline(y, 0, ' ', width);
+    mvaddnstr(y, 0, hints[s->panel], width);
+    attroff(Terminal_attr(COLOR_PAIR_BAR));
+}
+
+static void
+draw(Screen *s)
+{
+    int height = LINES, width = COLS;
+    if (height < 8 || width < 40) {
+        erase();
+        mvaddnstr(0, 0, "spytop: the terminal is too small (40x8 at least)", width);
+        refresh();
+        return;
+    }
+    int top = Header_draw(s, width);
+    int body = height - top - 1;
+    switch (s->panel) {
+    case PANEL_HOT:
+        refresh_rows(s);
+        Hotlist_view_draw(s, top, body, width);
+        break;
+    case PANEL_THREADS:
+        Threads_view_draw(s, top, body, width);
+        break;
+    case PANEL_CALLERS:
+        Callers_view_draw(s, top, body, width);
+        break;
+    case PANEL_HELP:
+        Help_draw(s, top, body, width);
+        break;
+    }
+    draw_footer(s, height - 1, width);
+    refresh();
+}
+
+static LiveAction
+screen_draw(void *self, const LiveStatus *status, Aggregator *agg)
+{
+    Screen *s = self;
+    s->agg = agg;
+    s->status = *status;
+    s->have_status = true;
+    draw(s);
+    return LIVE_CONTINUE;
+}
+
+static void
+open_callers(Screen *s)
+{
+    if (s->nrows == 0 || s->selected < 0 || (size_t)s->selected >= s->nrows)
+        return;
+    const AggRow *r = &s->rows[s->selected];
+    free(s->link_name);
+    s->link_name = Hotlist_function(s->symtab, r->function, r->module);
+    s->link_key = r->key;
+    s->panel = PANEL_CALLERS;
+}
+
+static void
+filter_key(Screen *s, int key)
+{
+    size_t len = strlen(s->edit);
+    if (key == KEY_ESC) {
+        s->editing_filter = false;
+    } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        memcpy(s->filter, s->edit, sizeof(s->filter));
+        s->editing_filter = false;
+        s->selected = s->scroll = 0;
+    } else if (key == KEY_BACKSPACE || key == 127 || key == KEY_CTRL('h')) {
+        if (len)
+            s->edit[len - 1] = '\0';
+    } else if (key == KEY_CTRL('u')) {
+        s->edit[0] = '\0';
+    } else if (key >= 0x20 && key < 0x100 && key != 0x7f && len + 1 < sizeof(s->edit)) {
+        s->edit[len] = (char)key;
+        s->edit[len + 1] = '\0';
+    }
+}
+
+static void
+next_window(Screen *s)
+{
+    size_t i;
+    for (i = 0; i < ARRAY_SIZE(windows_s); i++)
+        if (windows_s[i] > s->query.window_s)
+            break;
+    s->query.window_s = windows_s[i % ARRAY_SIZE(windows_s)];
+}
+
+/* One key. Returns LIVE_QUIT or LIVE_SUSPEND to end or stop the session. */
+static LiveAction
+handle_key(Screen *s, int key)
+{
+    if (s->editing_filter) {
+        filter_key(s, key);
+        return LIVE_CONTINUE;
+    }
+    switch (key) {
+    case 'q':
+    case 'Q':
+    case KEY_F(10):
+    case KEY_CTRL('c'):
+        return LIVE_QUIT;
+    case KEY_CTRL('z'):
+        return LIVE_SUSPEND;
+    case KEY_RESIZE:
+        return LIVE_CONTINUE;
+    case KEY_ESC:
+    case KEY_LEFT:
+        s->panel = PANEL_HOT;
+        return LIVE_CONTINUE;
+    case '?':
+    case 'h':
+    case KEY_F(1):
+        s->panel = s->panel == PANEL_HELP ? PANEL_HOT : PANEL_HELP;
+        return LIVE_CONTINUE;
+    case 't':
+        s->panel = s->panel == PANEL_THREADS ? PANEL_HOT : PANEL_THREADS;
+        return LIVE_CONTINUE;
+    case ' ':
+        s->paused = !s->paused;
+        return LIVE_CONTINUE;
+    case 'l':
+        s->query.mode = s->query.mode == AGG_BY_LINE ? AGG_BY_FUNCTION : AGG_BY_LINE;
+        s->selected = s->scroll = 0;
+        s->paused = false;
+        return LIVE_CONTINUE;
+    case 'i':
+        s->query.include_idle = !s->query.include_idle;
+        s->paused = false;
+        return LIVE_CONTINUE;
+    case 'w':
+        next_window(s);
+        return LIVE_CONTINUE;
+    case 'r':
+        Aggregator_reset(s->agg);
+        s->paused = false;
+        return LIVE_CONTINUE;
+    case '/':
+        s->editing_filter = true;
+        memcpy(s->edit, s->filter, sizeof(s->edit));
+        return LIVE_CONTINUE;
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+        s->query.sort = (AggSort)(key - '1');
+        s->paused = false;
+        return LIVE_CONTINUE;
+    case '<':
+        s->query.sort = (AggSort)((s->query.sort + 3) % 4);
+        s->paused = false;
+        return LIVE_CONTINUE;
+    case '>':
+        s->query.sort = (AggSort)((s->query.sort + 1) % 4);
+        s->paused = false;
+        return LIVE_CONTINUE;
+    default:
+        break;
+    }
+    switch (s->panel) {
+    case PANEL_HOT:
+        if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_RIGHT)
+            open_callers(s);
+        else
+            Panel_move(key, (int)s->nrows, LINES - 8, &s->selected);
+        break;
+    case PANEL_THREADS:
+        if (Threads_view_key(s, key))
+            s->panel = PANEL_HOT;
+        break;
+    case PANEL_CALLERS:
+    case PANEL_HELP:
+        break;
+    }
+    return LIVE_CONTINUE;
+}
+
+static LiveAction
+screen_input(void *self, Aggregator *agg)
+{
+    Screen *s = self;
+    s->agg = agg;
+    int key;
+    while ((key = getch()) != ERR) {
+        LiveAction action = handle_key(s, key);
+        if (action != LIVE_CONTINUE)
+            return action;
+    }
+    /* The terminal went away (hang-up): stop as for SIGHUP. */
+    if (isatty(STDIN_FILENO) == 0)
+        return LIVE_QUIT;
+    if (s->have_status)
+        draw(s);
+    return LIVE_CONTINUE;
+}
+
+static void
+screen_resize(void *self)
+{
+    Screen *s = self;
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+    clear();
+    if (s->have_status && s->agg)
+        draw(s);
+}
+
+static int
+screen_start(void *self)
+{
+    (void)self;
+    if (Terminal_start() < 0)
+        return -1;
+    set_escdelay(25);
+    return 0;
+}
+
+static void
+screen_stop(void *self)
+{
+    (void)self;
+    Terminal_stop();
+}
+
+static void
+screen_suspend(void *self)
+{
+    (void)self;
+    Terminal_suspend();
+}
+
+static void
+screen_resume(void *self)
+{
+    Screen *s = self;
+    Terminal_resume();
+    screen_resize(s);
+}
+
+Screen *
+Screen_new(Symtab *symtab, const AggQuery *query)
+{
+    Screen *s = xcalloc(1, sizeof(*s));
+    s->symtab = symtab;
+    s->query = *query;
+    s->query.filter = NULL;
+    s->view = (LiveView){
+        .self = s,
+        .input_fd = STDIN_FILENO,
+        .redraw_interval_ns = 1000u * 1000 * 1000,
+        .on_input = screen_input,
+        .draw = screen_draw,
+        .on_resize = screen_resize,
+        .start = screen_start,
+        .stop = screen_stop,
+        .suspend = screen_suspend,
+        .resume = screen_resume,
+        .linger_after_exit = true,
+    };
+    return s;
+}
+
+void
+Screen_delete(Screen *s)
+{
+    if (!s)
+        return;
+    free(s->rows);
+    free(s->link_name);
+    free(s);
+}
+
+LiveView *
+Screen_view(Screen *s)
+{
+    return &s->view;
+}

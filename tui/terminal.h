@@ -1,0 +1,34 @@
+/* The terminal while the live view owns it: ncurses set-up and teardown,
+ * colours (NO_COLOR honoured), and stderr held in a memory file so nothing
+ * is written over the screen; what was held is printed after teardown.
+ * A crash restores the terminal before the default action runs. */
+#ifndef SPYTOP_TUI_TERMINAL_H
+#define SPYTOP_TUI_TERMINAL_H
+
+#include <stdbool.h>
+
+enum TerminalColor {
+    COLOR_PAIR_HEADER = 1,
+    COLOR_PAIR_TITLE,
+    COLOR_PAIR_SELECTED,
+    COLOR_PAIR_HOT,
+    COLOR_PAIR_WARN,
+    COLOR_PAIR_DIM,
+    COLOR_PAIR_BAR,
+};
+
+/* Takes the terminal. 0, or -1 with a message on stderr (not a terminal). */
+int Terminal_start(void);
+/* Gives it back and prints what was written to stderr meanwhile. */
+void Terminal_stop(void);
+/* For Ctrl-Z: give the terminal back / take it again without losing state. */
+void Terminal_suspend(void);
+void Terminal_resume(void);
+
+/* The attribute for a colour pair: A_NORMAL-ish fallbacks without colour. */
+int Terminal_attr(enum TerminalColor pair);
+
+/* True when standard input and output are terminals. */
+bool Terminal_available(void);
+
+#endif
