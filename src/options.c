@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "util.h"
@@ -98,15 +99,17 @@ parse_size(const char *s, size_t *out)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s || s[0] == '-')
         return -1;
+    unsigned shift = 0;
     if (*end == 'k' || *end == 'K') {
-        v <<= 10;
+        shift = 10;
         end++;
     } else if (*end == 'm' || *end == 'M') {
-        v <<= 20;
+        shift = 20;
         end++;
     }
-    if (*end)
+    if (*end || v > (SIZE_MAX >> shift))
         return -1;
+    v <<= shift;
     *out = (size_t)v;
     return 0;
 }
@@ -223,7 +226,7 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         }
         first = 2;
     }
-    optind = 1;
+    optind = 0; /* 0, not 1: also forgets a half-read "-abc" of an earlier parse */
     opterr = 0;
     int sub_argc = argc - first + 1;
     char **sub_argv = argv + first - 1;
@@ -330,10 +333,20 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
             opts->command = CMD_VERSION;
             return 0;
         case ':':
-            *error = xasprintf("option '%s' needs a value", sub_argv[optind - 1]);
+            /* The option without a value is the last word getopt read. */
+            if (strncmp(sub_argv[optind - 1], "--", 2) == 0)
+                *error = xasprintf("option '%s' needs a value", sub_argv[optind - 1]);
+            else
+                *error = xasprintf("option '-%c' needs a value", optopt);
             return -1;
         default:
-            *error = xasprintf("unknown option '%s' (try 'spytop --help')", sub_argv[optind - 1]);
+            /* optopt names a short option even inside a cluster (-xj);
+             * for a long one, getopt has moved past it. */
+            if (optopt)
+                *error = xasprintf("unknown option '-%c' (try 'spytop --help')", optopt);
+            else
+                *error = xasprintf("unknown option '%s' (try 'spytop --help')",
+                                   sub_argv[optind - 1]);
             return -1;
         }
     }

@@ -59,17 +59,69 @@ struct Symbolizer {
 extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
 #endif
 
-/* Rust's legacy mangling demangles as C++ with a trailing ::h<16 hex>. */
-static void
+/* Rust's legacy mangling demangles as C++ with a trailing ::h<16 hex>;
+ * true when s had that hash (and it was cut). */
+static bool
 strip_rust_hash(char *s)
 {
     size_t len = strlen(s);
     if (len < 20 || memcmp(s + len - 19, "::h", 3) != 0)
-        return;
+        return false;
     for (size_t i = len - 16; i < len; i++)
         if (!isxdigit((unsigned char)s[i]))
-            return;
+            return false;
     s[len - 19] = '\0';
+    return true;
+}
+
+/* Decodes the escapes of Rust's legacy mangling in place: $LT$ <, $GT$ >,
+ * $RF$ &, $BP$ *, $C$ ",", $SP$ @, $LP$ (, $RP$ ), $uXX$ a code point,
+ * ".." "::", and drops the "_" rustc puts before a leading "$". */
+static void
+decode_rust_escapes(char *s)
+{
+    static const struct {
+        const char *code;
+        char c;
+    } escapes[] = {{"$LT$", '<'}, {"$GT$", '>'}, {"$RF$", '&'}, {"$BP$", '*'},
+                   {"$C$", ','},  {"$SP$", '@'}, {"$LP$", '('}, {"$RP$", ')'}};
+    char *out = s;
+    const char *p = s;
+    while (*p) {
+        if ((p == s || p[-1] == ':') && p[0] == '_' && p[1] == '$') {
+            p++;
+            continue;
+        }
+        if (p[0] == '.' && p[1] == '.') {
+            *out++ = ':';
+            *out++ = ':';
+            p += 2;
+            continue;
+        }
+        if (*p == '$') {
+            bool done = false;
+            for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]) && !done; i++) {
+                size_t n = strlen(escapes[i].code);
+                if (strncmp(p, escapes[i].code, n) == 0) {
+                    *out++ = escapes[i].c;
+                    p += n;
+                    done = true;
+                }
+            }
+            unsigned cp;
+            int used = 0;
+            if (!done && p[1] == 'u' && sscanf(p, "$u%2x$%n", &cp, &used) == 1 && used == 5 &&
+                cp >= 0x20 && cp < 0x7f) {
+                *out++ = (char)cp;
+                p += used;
+                done = true;
+            }
+            if (done)
+                continue;
+        }
+        *out++ = *p++;
+    }
+    *out = '\0';
 }
 
 char *
@@ -84,11 +136,13 @@ Symbolizer_demangle(const char *name)
         free(out);
         return NULL;
     }
-    strip_rust_hash(out);
+    if (strip_rust_hash(out))
+        decode_rust_escapes(out);
     return out;
 #else
     (void)name;
     (void)strip_rust_hash;
+    (void)decode_rust_escapes;
     return NULL;
 #endif
 }

@@ -19,10 +19,20 @@ typedef struct Span {
     uint32_t offset, length;
 } Span;
 
+/* Strings live in blocks that never move, so a borrowed pointer stays
+ * valid for the table's life. */
+#define STRING_BLOCK_BYTES (64u << 10)
+
+typedef struct StringRef {
+    const char *chars;
+    uint32_t length;
+} StringRef;
+
 struct Symtab {
-    char *chars;
-    size_t chars_len, chars_cap;
-    Span *strings;
+    char **blocks;
+    size_t block_count;
+    size_t block_used, block_size; /* of the last block */
+    StringRef *strings;
     size_t string_count, string_cap;
     IdIndex string_index;
 
@@ -109,16 +119,16 @@ typedef struct StringKey {
 static uint64_t
 string_hash(const Symtab *symtab, uint32_t id)
 {
-    Span sp = symtab->strings[id];
-    return hash_bytes(symtab->chars + sp.offset, sp.length, 1);
+    StringRef s = symtab->strings[id];
+    return hash_bytes(s.chars, s.length, 1);
 }
 
 static bool
 string_equal(const Symtab *symtab, uint32_t id, const void *key)
 {
     const StringKey *k = key;
-    Span sp = symtab->strings[id];
-    return sp.length == k->len && memcmp(symtab->chars + sp.offset, k->s, k->len) == 0;
+    StringRef s = symtab->strings[id];
+    return s.length == k->len && memcmp(s.chars, k->s, k->len) == 0;
 }
 
 static uint64_t
@@ -146,6 +156,8 @@ static uint64_t
 stack_hash(const Symtab *symtab, uint32_t id)
 {
     Span sp = symtab->stacks[id];
+    if (sp.length == 0)
+        return hash_bytes(NULL, 0, 3);
     return hash_bytes(symtab->stack_frames + sp.offset, sp.length * sizeof(FrameId), 3);
 }
 
@@ -154,7 +166,9 @@ stack_equal(const Symtab *symtab, uint32_t id, const void *key)
 {
     const StackKey *k = key;
     Span sp = symtab->stacks[id];
-    return sp.length == k->count &&
+    if (sp.length != k->count)
+        return false;
+    return k->count == 0 ||
            memcmp(symtab->stack_frames + sp.offset, k->frames, k->count * sizeof(FrameId)) == 0;
 }
 
@@ -171,7 +185,9 @@ Symtab_delete(Symtab *symtab)
 {
     if (!symtab)
         return;
-    free(symtab->chars);
+    for (size_t i = 0; i < symtab->block_count; i++)
+        free(symtab->blocks[i]);
+    free(symtab->blocks);
     free(symtab->strings);
     free(symtab->string_index.slots);
     free(symtab->frames);
@@ -192,20 +208,25 @@ Symtab_intern_string(Symtab *symtab, const char *s, size_t len)
                                string_equal, &slot);
     if (id != UINT32_MAX)
         return id;
-    if (symtab->chars_len + len + 1 > symtab->chars_cap) {
-        symtab->chars_cap = (symtab->chars_cap + len + 1) * 2;
-        symtab->chars = xrealloc(symtab->chars, symtab->chars_cap);
+    if (symtab->block_count == 0 || symtab->block_used + len + 1 > symtab->block_size) {
+        /* A new block; a string larger than a block gets one of its own. */
+        size_t size = len + 1 > STRING_BLOCK_BYTES ? len + 1 : STRING_BLOCK_BYTES;
+        symtab->blocks = xreallocarray(symtab->blocks, symtab->block_count + 1, sizeof(char *));
+        symtab->blocks[symtab->block_count++] = xmalloc(size);
+        symtab->block_used = 0;
+        symtab->block_size = size;
     }
     if (symtab->string_count == symtab->string_cap) {
         symtab->string_cap = symtab->string_cap ? symtab->string_cap * 2 : 256;
-        symtab->strings = xreallocarray(symtab->strings, symtab->string_cap, sizeof(Span));
+        symtab->strings = xreallocarray(symtab->strings, symtab->string_cap, sizeof(StringRef));
     }
-    Span sp = {(uint32_t)symtab->chars_len, (uint32_t)len};
-    memcpy(symtab->chars + symtab->chars_len, s, len);
-    symtab->chars[symtab->chars_len + len] = '\0';
-    symtab->chars_len += len + 1;
+    char *chars = symtab->blocks[symtab->block_count - 1] + symtab->block_used;
+    if (len)
+        memcpy(chars, s, len);
+    chars[len] = '\0';
+    symtab->block_used += len + 1;
     id = (uint32_t)symtab->string_count++;
-    symtab->strings[id] = sp;
+    symtab->strings[id] = (StringRef){chars, (uint32_t)len};
     symtab->string_index.slots[slot] = id + 1;
     symtab->string_index.used++;
     return id;
@@ -222,7 +243,7 @@ Symtab_string(const Symtab *symtab, StrId id)
 {
     if (id >= symtab->string_count)
         return "";
-    return symtab->chars + symtab->strings[id].offset;
+    return symtab->strings[id].chars;
 }
 
 FrameId

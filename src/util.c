@@ -90,6 +90,8 @@ Util_now_ns(void)
 ssize_t
 Util_read_small_file(const char *path, char *buf, size_t max)
 {
+    if (max == 0)
+        return -EINVAL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return -errno;

@@ -83,13 +83,6 @@ static void
 rust_legacy_escapes(void **state)
 {
     (void)state;
-    /* GAP (src/symbolizer.c, Symbolizer_demangle): Rust legacy names are
-     * demangled as C++ only, so the Rust escapes stay: this name shows as
-     * "_$LT$alloc..string..String$u20$as$u20$core..fmt..Display$GT$::fmt"
-     * where rustc-demangle (and perf, gdb) show the expected
-     * "<alloc::string::String as core::fmt::Display>::fmt". Skipped until
-     * src/ decodes $LT$ $GT$ $u20$ .. and the leading "_$". */
-    skip();
     expect_demangled("_ZN60_$LT$alloc..string..String$u20$as$u20$core..fmt..Display$GT$"
                      "3fmt17h0123456789abcdefE",
                      "<alloc::string::String as core::fmt::Display>::fmt");
