@@ -163,7 +163,7 @@ Aggregator_delete(Aggregator *agg)
 bool
 Aggregator_is_idle(const Sample *sample)
 {
-    return sample->state != 'R' || sample->group_stopped;
+    return sample->state != 'R' || sample->group_stopped || sample->blocked;
 }
 
 static AggThread *

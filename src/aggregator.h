@@ -114,7 +114,8 @@ size_t Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **
 void Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink **callers,
                       size_t *ncallers, const AggLink **callees, size_t *ncallees);
 
-/* True when the sample's thread was not running (sleeping, waiting, stopped). */
+/* True when the sample's thread was not running: sleeping, waiting or
+ * stopped by /proc's account, or stopped inside a blocking system call. */
 bool Aggregator_is_idle(const Sample *sample);
 
 #endif

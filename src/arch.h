@@ -27,6 +27,11 @@ Arch_sp(const ArchRegs *regs)
     return regs->rsp;
 }
 
+/* True when the thread was stopped while blocked in a system call that the
+ * stop interrupted (it restarts on resume): the thread was waiting, even if
+ * /proc said "running" because the stop itself had just woken it. */
+bool Arch_in_interrupted_syscall(const ArchRegs *regs);
+
 /* The register with DWARF number regno; false when it is not one. */
 bool Arch_dwarf_reg(const ArchRegs *regs, int regno, uint64_t *value);
 

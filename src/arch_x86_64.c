@@ -2,6 +2,23 @@
 
 #include "arch.h"
 
+/* The kernel's internal restart codes, left in rax while a thread whose
+ * system call was interrupted sits in a ptrace stop. */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+bool
+Arch_in_interrupted_syscall(const ArchRegs *r)
+{
+    if ((long long)r->orig_rax < 0)
+        return false;
+    long long rax = (long long)r->rax;
+    return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND ||
+           rax == -ERESTART_RESTARTBLOCK;
+}
+
 bool
 Arch_dwarf_reg(const ArchRegs *r, int regno, uint64_t *value)
 {

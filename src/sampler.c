@@ -3,13 +3,18 @@
 #include "sampler.h"
 
 #include <errno.h>
-#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
 #include "proc.h"
 #include "util.h"
+
+/* Threads usually stop within tens of microseconds of the interrupt: poll
+ * that long, then sleep until a tracee stops (SIGCHLD), so that on a busy
+ * machine the tracer does not take the CPU the target needs to stop. */
+#define SPIN_NS (200u * 1000)
 
 /* Per-thread state kept across ticks. */
 typedef struct Slot {
@@ -202,12 +207,20 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
 
     uint64_t start = Util_now_ns();
     uint64_t deadline = start + sampler->options.deadline_ns;
+    /* SIGCHLD is held for sigtimedwait; one left pending when the tick ends
+     * reaches the caller's signalfd (or is discarded, if it has none). */
+    sigset_t chld, old_mask;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old_mask);
     size_t done = 0;
     while (done < asked) {
         TraceThread *thread;
         r = Tracer_poll(tracer, &thread);
-        if (r < 0)
+        if (r < 0) {
+            sigprocmask(SIG_SETMASK, &old_mask, NULL);
             return r;
+        }
         if (r == 1) {
             uint64_t seen = Util_now_ns();
             Slot *slot = find_slot(sampler, thread->tid);
@@ -232,7 +245,8 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         }
         if (done >= asked)
             break;
-        if (Util_now_ns() >= deadline) {
+        uint64_t now = Util_now_ns();
+        if (now >= deadline) {
             for (size_t i = 0; i < sampler->slot_count; i++) {
                 if (!sampler->slots[i].asked)
                     continue;
@@ -245,8 +259,13 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
             }
             break;
         }
-        sched_yield();
+        if (now - start >= SPIN_NS) {
+            uint64_t left = deadline - now;
+            struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+            sigtimedwait(&chld, NULL, &ts);
+        }
     }
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     stats->tick_ns = Util_now_ns() - start;
     if (sampler->tick % 64 == 0)
         prune_slots(sampler);

@@ -208,6 +208,8 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
         .group_stopped = snap->group_stopped,
         .status = snap->status,
         .stopped_ns = snap->stopped_ns,
+        .blocked = (snap->status == SAMPLE_OK || snap->status == SAMPLE_NO_STACK) &&
+                   Arch_in_interrupted_syscall(&snap->regs),
         .end = UNWIND_COMPLETE,
     };
     UnwindResult result = {0};

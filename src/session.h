@@ -21,6 +21,7 @@ typedef struct Sample {
     pid_t tid;
     char state;     /* /proc state letter before the stop */
     bool group_stopped;
+    bool blocked;   /* stopped inside a blocking system call (waiting) */
     SampleStatus status;
     UnwindEnd end;
     StackId stack;  /* innermost first; valid in the session's symtab */

@@ -60,7 +60,7 @@ Callers_view_draw(Screen *s, int top, int height, int width)
     char *title = xasprintf("Callers of %s (share of its samples in the window)", s->link_name);
     int y = draw_links(s, top, bottom, width, title, callers, ncallers, whole);
     free(title);
-    title = xasprintf("Called by %s (share of its samples; (self) = in the function itself)",
+    title = xasprintf("Callees of %s (share of its samples; (self) = in the function itself)",
                       s->link_name);
     draw_links(s, y + 1, bottom, width, title, callees, ncallees, whole);
     free(title);

@@ -9,8 +9,10 @@
 #include "terminal.h"
 #include "text.h"
 
-/* Numeric columns: %Own %Total OwnTime TotalTime. */
-#define NUMERIC_WIDTH 36
+/* Numeric columns: %Own %Total OwnTime TotalTime, each right-aligned in
+ * its width and followed by one space; the sorted one is marked with '*'. */
+static const int numeric_widths[] = {6, 7, 9, 10};
+#define NUMERIC_WIDTH (6 + 7 + 9 + 10 + 4 + 1)
 
 static void
 column_widths(int width, int *fn, int *loc, int *mod)
@@ -27,7 +29,6 @@ static void
 draw_titles(const Screen *s, int y, int width)
 {
     const char *names[] = {"%Own", "%Total", "OwnTime", "TotalTime"};
-    const int widths[] = {6, 7, 9, 10};
     int fn, loc, mod;
     column_widths(width, &fn, &loc, &mod);
     attron(Terminal_attr(COLOR_PAIR_TITLE));
@@ -36,9 +37,9 @@ draw_titles(const Screen *s, int y, int width)
     for (int i = 0; i < 4; i++) {
         bool sorted = (int)s->query.sort == i;
         char cell[16];
-        snprintf(cell, sizeof(cell), "%*s%s", widths[i], names[i], sorted ? "*" : " ");
+        snprintf(cell, sizeof(cell), "%*s%c", numeric_widths[i] - 1, names[i], sorted ? '*' : ' ');
         mvaddstr(y, x, cell);
-        x += widths[i] + 1;
+        x += numeric_widths[i] + 1;
     }
     x = NUMERIC_WIDTH;
     mvaddstr(y, x, s->query.mode == AGG_BY_LINE ? "Function (by line)" : "Function");
@@ -79,7 +80,9 @@ Hotlist_view_draw(Screen *s, int top, int height, int width)
         char own_t[16], total_t[16], cells[64];
         Hotlist_format_time(r->own_ns, own_t, sizeof(own_t));
         Hotlist_format_time(r->total_ns, total_t, sizeof(total_t));
-        snprintf(cells, sizeof(cells), "%6.1f  %6.1f  %9s %10s ", own, total, own_t, total_t);
+        snprintf(cells, sizeof(cells), "%*.1f %*.1f %*s %*s ", numeric_widths[0] - 1, own,
+                 numeric_widths[1] - 1, total, numeric_widths[2] - 1, own_t,
+                 numeric_widths[3] - 1, total_t);
         bool selected = (int)index == s->selected;
         int attr = selected ? Terminal_attr(COLOR_PAIR_SELECTED)
                             : (own >= 10.0 ? Terminal_attr(COLOR_PAIR_HOT) : (int)A_NORMAL);

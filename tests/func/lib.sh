@@ -126,3 +126,72 @@ dump() {
 frames_of_thread() {
     awk -v tid="$1" '/^Thread /{on = ($2 == tid)} on && /^  #/' "$2"
 }
+
+# --- the live view in a private tmux server --------------------------------
+
+# tmux_start COLS ROWS CMD...: runs CMD in a new private tmux server; its
+# exit status lands in $WORK/tmux.status.
+tmux_start() {
+    command -v tmux >/dev/null || skip "tmux is not installed"
+    TMUX_SOCKET=spytop-test-$$
+    local cols=$1 rows=$2
+    shift 2
+    local cmd=""
+    for a in "$@"; do cmd="$cmd '$a'"; done
+    tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -x "$cols" -y "$rows" \
+        "env LANG=C.UTF-8 $cmd 2>$WORK/tmux.stderr; echo \$? >$WORK/tmux.status; sleep 30"
+    TMUX_STARTED=1
+}
+
+tmux_capture() {
+    tmux -L "$TMUX_SOCKET" capture-pane -p >"$WORK/screen"
+}
+
+tmux_keys() {
+    tmux -L "$TMUX_SOCKET" send-keys "$@"
+}
+
+# tmux_wait_for PATTERN [SECONDS]: until the screen shows PATTERN.
+tmux_wait_for() {
+    local i=0 limit=$(( ${2:-10} * 10 ))
+    while :; do
+        tmux_capture
+        grep -Eq -- "$1" "$WORK/screen" && return 0
+        i=$((i + 1))
+        [ $i -gt $limit ] && fail "screen never showed /$1/: $(cat "$WORK/screen")"
+        sleep 0.1
+    done
+}
+
+# tmux_wait_exit [SECONDS]: until spytop in the pane exited; sets TMUX_STATUS.
+tmux_wait_exit() {
+    local i=0 limit=$(( ${1:-10} * 10 ))
+    while [ ! -s "$WORK/tmux.status" ]; do
+        i=$((i + 1))
+        [ $i -gt $limit ] && fail "spytop did not exit: $(tmux_capture; cat "$WORK/screen")"
+        sleep 0.1
+    done
+    TMUX_STATUS=$(cat "$WORK/tmux.status")
+}
+
+tmux_cleanup() {
+    [ -n "${TMUX_STARTED:-}" ] && tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+    cleanup
+}
+trap tmux_cleanup EXIT
+
+# pct_of FUNCTION FILE: the %Own of FUNCTION's row in a captured table.
+pct_of() {
+    awk -v f="$1" '{ for (i = 1; i <= NF; i++) if ($i == f) { print $1; exit } }' "$2"
+}
+
+# assert_near VALUE EXPECTED TOLERANCE MESSAGE
+assert_near() {
+    awk -v v="$1" -v e="$2" -v t="$3" 'BEGIN { d = v - e; if (d < 0) d = -d; exit !(v != "" && d <= t) }' ||
+        fail "$4: got '$1', expected $2 +- $3"
+}
+
+# total_of FUNCTION FILE: the %Total of FUNCTION's row.
+total_of() {
+    awk -v f="$1" '{ for (i = 1; i <= NF; i++) if ($i == f) { print $2; exit } }' "$2"
+}

@@ -1,14 +1,17 @@
 /* Spends a known share of its time in two functions: ratio_hot for 3 ms,
  * then ratio_warm for 1 ms, over and over (75 % / 25 %), timed by the
- * clock so the shares hold whatever the CPU speed. An optional argument
- * gives the hot share in percent. */
+ * monotonic clock so the shares hold whatever the CPU speed. The clock is
+ * read rarely and through the vDSO: a system call in the loop (the thread
+ * CPU clock) would draw the scheduler's preemptions to itself on a busy
+ * machine, and with them the samples. An optional argument gives the hot
+ * share in percent. */
 #include "common.h"
 
 /* The work is written out in each function, so their own time is theirs;
  * different constants keep the compiler from folding the two into one. */
 #define SPIN_UNTIL(end, k)                                                                         \
     do {                                                                                           \
-        for (unsigned i = 0; i < 20000; i++)                                                       \
+        for (unsigned i = 0; i < 200000; i++)                                                      \
             target_sink += i * (k);                                                                \
     } while (target_now() < (end))
 
