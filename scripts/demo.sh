@@ -1,15 +1,15 @@
 #!/bin/sh
-# Builds spytop, starts a bundled demo workload (four named threads, each
-# busy in its own function, and a main thread waiting for them) and shows
-# where its threads are. The workload is stopped at the end.
+# Builds spytop and shows it live on a bundled demo workload: four named
+# threads, each busy in its own function, and a main thread waiting for
+# them. spytop starts the workload itself (spytop -- COMMAND) and ends it
+# when you quit with q (or after 60 s). Without a terminal it prints three
+# plain-text tables instead (--batch).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/build.sh"
 cd "$top/build"
 make -s tests/targets/threads >/dev/null
-./tests/targets/threads >/dev/null &
-workload=$!
-trap 'kill $workload 2>/dev/null' EXIT INT TERM
-sleep 0.3
-echo "spytop: demo workload is PID $workload; running: spytop dump -p $workload" >&2
-./spytop dump -p "$workload"
+if [ -t 0 ] && [ -t 1 ]; then
+    exec ./spytop -d 60 -- ./tests/targets/threads
+fi
+exec ./spytop --batch -n 3 --delay 1 --rows 10 -- ./tests/targets/threads

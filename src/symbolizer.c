@@ -53,6 +53,7 @@ struct Symbolizer {
     size_t cache_cap, cache_used;
     FrameId *frame_ids;
     size_t frame_ids_len, frame_ids_cap;
+    FrameId unknown_frame; /* the answer for a pc in no module, not cached */
 };
 
 #ifdef HAVE_CXA_DEMANGLE
@@ -421,8 +422,9 @@ push_frame(Symbolizer *sym, const char *function, const char *file, int line, St
     sym->frame_ids[sym->frame_ids_len++] = Symtab_intern_frame(sym->symtab, &f);
 }
 
-/* Resolves one pc into frames appended to sym->frame_ids. */
-static void
+/* Resolves one pc into frames appended to sym->frame_ids. Returns false
+ * when the pc is in no known module. */
+static bool
 resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
 {
     Dwarf_Addr addr = exact || pc == 0 ? pc : pc - 1;
@@ -440,7 +442,7 @@ resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
         entry->offset_in_module = true;
         push_frame(sym, NULL, NULL, 0, SYMTAB_EMPTY, FRAME_NATIVE);
         entry->count = 1;
-        return;
+        return false;
     }
     Dwarf_Addr mod_start;
     const char *mod_name = dwfl_module_info(mod, NULL, &mod_start, NULL, NULL, NULL, NULL, NULL);
@@ -502,6 +504,7 @@ resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
     free(outer_name);
     free(file);
     entry->count = (uint32_t)(sym->frame_ids_len - entry->first);
+    return true;
 }
 
 static uint64_t
@@ -551,7 +554,19 @@ Symbolizer_lookup(Symbolizer *sym, uint64_t pc, bool exact, SymbolizedPc *out)
     if (!entry->key) {
         /* resolve may clear the cache (maps changed); the slot stays empty
          * and valid either way. */
-        resolve(sym, pc, exact, entry);
+        if (!resolve(sym, pc, exact, entry)) {
+            /* In no module: maybe one not mapped yet when the modules were
+             * last reported (a command just started, a dlopen). Not cached,
+             * so a later lookup reports the modules again. */
+            sym->unknown_frame = sym->frame_ids[entry->first];
+            sym->frame_ids_len = entry->first;
+            memset(entry, 0, sizeof(*entry));
+            out->frames = &sym->unknown_frame;
+            out->count = 1;
+            out->offset = pc;
+            out->offset_in_module = true;
+            return;
+        }
         entry->key = key;
         sym->cache_used++;
     }

@@ -20,6 +20,16 @@ wait "$spy" || status=$?
 [ "$status" = 143 ] || fail "expected 143 (command ended by SIGTERM), got $status: $(cat "$WORK/err")"
 assert_grep 'recurse' "$WORK/out"
 
+# Attached right after exec, before the loader maps libc: libc frames are
+# still named once it is mapped (unknown pcs are not cached).
+status=0
+"$SPYTOP" --batch -n 2 --delay 1 --rows 30 -- "$TARGETS/threads" >"$WORK/out" 2>"$WORK/err" || status=$?
+[ "$status" = 143 ] || fail "threads under -- ended with $status: $(cat "$WORK/err")"
+awk '/^spytop /{n++} n == 2' "$WORK/out" >"$WORK/last"
+assert_grep 'start_thread .*\[libc\.so\.6\]' "$WORK/last"
+assert_grep 'worker_alpha' "$WORK/last"
+assert_no_grep '  \?\?( |$)' "$WORK/last" "frames left unnamed"
+
 # A command that cannot run: one clear line, status 2.
 status=0
 "$SPYTOP" --batch -- /nonexistent/command >"$WORK/out" 2>"$WORK/err" || status=$?
