@@ -483,7 +483,8 @@ Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTot
         if (row_matches(agg, &agg->acc[i].row, q->filter))
             agg->rows[n++] = agg->acc[i].row;
     SortContext ctx = {q->sort, agg->symtab};
-    qsort_r(agg->rows, n, sizeof(AggRow), compare_rows, &ctx);
+    if (n > 1)
+        qsort_r(agg->rows, n, sizeof(AggRow), compare_rows, &ctx);
     *rows = agg->rows;
     return n;
 }
@@ -561,7 +562,8 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
             continue;
         agg->thread_view[n++] = *t;
     }
-    qsort(agg->thread_view, n, sizeof(AggThread), compare_threads);
+    if (n > 1)
+        qsort(agg->thread_view, n, sizeof(AggThread), compare_threads);
     *threads = agg->thread_view;
     return n;
 }
@@ -630,8 +632,10 @@ Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink
             add_link(&down, &ndown, &capdown, self, SYMTAB_EMPTY, slot->count);
         }
     }
-    qsort(up, nup, sizeof(AggLink), compare_links);
-    qsort(down, ndown, sizeof(AggLink), compare_links);
+    if (nup > 1)
+        qsort(up, nup, sizeof(AggLink), compare_links);
+    if (ndown > 1)
+        qsort(down, ndown, sizeof(AggLink), compare_links);
     if (agg->links_cap < nup + ndown) {
         agg->links_cap = nup + ndown;
         agg->links = xreallocarray(agg->links, agg->links_cap, sizeof(AggLink));
