@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hotlist.h"
+#include "launch.h"
 #include "proc.h"
 #include "util.h"
 
@@ -26,8 +27,11 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
     fprintf(out, ", %.1f s", (double)s->elapsed_ns / 1e9);
     if (s->exited) {
         fputs(", target exited", out);
-        if (s->exit_known)
-            fprintf(out, " (status %d)", s->exit_status);
+        if (s->exit_known) {
+            char how[64];
+            Launch_describe_exit(s->exit_status, how, sizeof(how));
+            fprintf(out, " (%s)", how);
+        }
     }
     fputc('\n', out);
     fprintf(out,

@@ -194,7 +194,10 @@ print_text(Dump *d, pid_t pid, FILE *out)
         const DumpThread *t = &d->threads[i];
         fprintf(out, "\nThread %d \"", (int)t->tid);
         Util_fputs_escaped(t->name, out);
-        fprintf(out, "\" %s", Proc_state_name(t->state));
+        /* Seized in a group-stop, a thread shows as "tracing stop"; to the
+         * user it is stopped. */
+        bool stopped = t->sampled && t->sample.group_stopped;
+        fprintf(out, "\" %s", stopped ? "stopped" : Proc_state_name(t->state));
         const char *sc = t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL;
         if (sc)
             fprintf(out, " in %s", sc);
@@ -249,7 +252,9 @@ print_json(Dump *d, pid_t pid, FILE *out)
         const DumpThread *t = &d->threads[i];
         fprintf(out, "%s\n{\"tid\":%d,\"name\":", i ? "," : "", (int)t->tid);
         json_string(t->name, out);
-        fprintf(out, ",\"state\":\"%s\",\"syscall\":", Proc_state_name(t->state));
+        bool stopped = t->sampled && t->sample.group_stopped;
+        fprintf(out, ",\"state\":\"%s\",\"syscall\":",
+                stopped ? "stopped" : Proc_state_name(t->state));
         json_string_or_null(t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL, out);
         fputs(",\"wchan\":", out);
         json_string_or_null(t->wchan, out);

@@ -254,6 +254,13 @@ Images_is_mapped(const Images *images, uint64_t addr)
 }
 
 int
+Images_is_executable(const Images *images, uint64_t addr)
+{
+    const MapEntry *e = find_map(images, addr);
+    return e && e->map.executable;
+}
+
+int
 Images_read(Images *images, uint64_t addr, void *buf, size_t len)
 {
     const MapEntry *e = find_map(images, addr);

@@ -37,6 +37,10 @@ int Images_read(Images *images, uint64_t addr, void *buf, size_t len);
 /* True when addr lies in any mapping of the target. */
 int Images_is_mapped(const Images *images, uint64_t addr);
 
+/* True when addr lies in an executable mapping: where a return address
+ * can point. */
+int Images_is_executable(const Images *images, uint64_t addr);
+
 /* The unwind table of the module that holds pc. 0, or -ENOENT. */
 int Images_unwind_table(Images *images, uint64_t pc, UnwindTable *out);
 

@@ -85,6 +85,23 @@ Launch_wait(pid_t pid, int timeout_ms, int *wait_status)
     }
 }
 
+void
+Launch_describe_exit(int wait_status, char *buf, size_t size)
+{
+    if (WIFEXITED(wait_status)) {
+        snprintf(buf, size, "exit code %d", WEXITSTATUS(wait_status));
+    } else if (WIFSIGNALED(wait_status)) {
+        const char *name = sigabbrev_np(WTERMSIG(wait_status));
+        if (name)
+            snprintf(buf, size, "killed by SIG%s%s", name,
+                     WCOREDUMP(wait_status) ? ", core dumped" : "");
+        else
+            snprintf(buf, size, "killed by signal %d", WTERMSIG(wait_status));
+    } else {
+        snprintf(buf, size, "status 0x%x", (unsigned)wait_status);
+    }
+}
+
 int
 Launch_exit_code(int wait_status)
 {

@@ -6,6 +6,7 @@
 #define SPYTOP_SRC_LAUNCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 typedef struct LaunchOptions {
@@ -20,6 +21,9 @@ pid_t Launch_command(const LaunchOptions *options, char **cause);
 /* Waits up to timeout_ms for the child to exit (reaping it). Returns true
  * and sets *wait_status when it did. */
 bool Launch_wait(pid_t pid, int timeout_ms, int *wait_status);
+
+/* "exit code 7" or "killed by SIGTERM" for a wait status, into buf. */
+void Launch_describe_exit(int wait_status, char *buf, size_t size);
 
 /* The exit status spytop should return for a child's wait status:
  * its exit code, or 128 + the signal that killed it. */

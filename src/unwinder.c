@@ -223,6 +223,16 @@ Unwinder_unwind(Unwinder *u, const Snapshot *snap, UnwoundFrame *frames, size_t 
         unw_get_reg(&cursor, UNW_REG_SP, &sp);
         if (pc == 0)
             break;
+        /* A return address outside executable memory is garbage (a thread
+         * caught in its first instructions, a smashed stack): the stack
+         * ends here. The maps may be stale after a dlopen: look again. */
+        if (!Images_is_executable(u->images, pc)) {
+            maybe_refresh_maps(u);
+            if (!Images_is_executable(u->images, pc)) {
+                result->end = UNWIND_NO_INFO;
+                break;
+            }
+        }
         /* A frame that does not move up the stack is a loop: end it (a
          * signal handler on an alternate stack may move down, once). */
         if ((sp < last_sp && !after_signal) || (sp == last_sp && pc == last_pc)) {

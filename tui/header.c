@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hotlist.h"
+#include "launch.h"
 #include "panels.h"
 #include "terminal.h"
 #include "text.h"
@@ -25,8 +26,11 @@ Header_draw(Screen *s, int width)
     /* 0: the target, and how it is doing. */
     char elapsed[32];
     format_duration(st->elapsed_ns, elapsed, sizeof(elapsed));
-    if (st->exited && st->exit_known)
-        snprintf(right, sizeof(right), " EXITED (status %d) %s ", st->exit_status, elapsed);
+    if (st->exited && st->exit_known) {
+        char how[64];
+        Launch_describe_exit(st->exit_status, how, sizeof(how));
+        snprintf(right, sizeof(right), " EXITED (%s) %s ", how, elapsed);
+    }
     else if (st->exited)
         snprintf(right, sizeof(right), " EXITED %s ", elapsed);
     else if (!st->attached)

@@ -65,6 +65,18 @@ assert_grep 'idle, excluded' "$WORK/out"
 assert_near "$(pct_of clock_nanosleep "$WORK/out")" 100 1 "clock_nanosleep with --idle"
 assert_grep 'chain_inner' "$WORK/out"
 
+# The target exits during --batch: a last table that says so, status 0.
+start_target short "$TARGETS/ratio"
+short=$TARGET_PID
+"$SPYTOP" -p "$short" --batch --delay 0.5 >"$WORK/out" 2>"$WORK/err" &
+spy=$!
+sleep 1.2
+kill -KILL "$short"
+status=0
+wait "$spy" || status=$?
+[ "$status" = 0 ] || fail "spytop exited $status when the target died: $(cat "$WORK/err")"
+tail -n 30 "$WORK/out" | grep -q 'target exited (killed by SIGKILL)' || fail "no final table saying the target exited: $(tail -n 20 "$WORK/out")"
+
 # SIGINT, SIGTERM, SIGHUP: spytop detaches and exits 0; the target runs on.
 for sig in INT TERM HUP; do
     "$SPYTOP" -p "$pid" --batch --delay 0.2 >"$WORK/out" 2>&1 &

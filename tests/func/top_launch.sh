@@ -7,7 +7,7 @@ status=0
 "$SPYTOP" --batch --delay 0.3 -- sh -c 'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; exit 7' \
     >"$WORK/out" 2>"$WORK/err" || status=$?
 [ "$status" = 7 ] || fail "expected the command's status 7, got $status: $(cat "$WORK/err")"
-assert_grep 'target exited \(status' "$WORK/out"
+assert_grep 'target exited \(exit code 7\)' "$WORK/out"
 
 # The command's arguments are its own, options included.
 status=0

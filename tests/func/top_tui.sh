@@ -111,6 +111,23 @@ for how in TERM C-c; do
     TMUX_STARTED=
 done
 
+# The target exits under the view: it says so, keeps the figures, q ends.
+start_target ratio2 "$TARGETS/ratio"
+victim=$TARGET_PID
+rm -f "$WORK/tmux.status"
+tmux_start 100 30 "$SPYTOP" -p "$victim"
+tmux_wait_for 'ratio_hot'
+kill -TERM "$victim"
+tmux_wait_for 'EXITED \(killed by SIGTERM\)'
+assert_grep 'The target has exited' "$WORK/screen"
+assert_grep 'ratio_hot' "$WORK/screen"
+[ -s "$WORK/tmux.status" ] && fail "spytop did not wait for q after the target exited"
+tmux_keys q
+tmux_wait_exit
+[ "$TMUX_STATUS" = 0 ] || fail "spytop exited $TMUX_STATUS after the target's exit"
+tmux -L "$TMUX_SOCKET" kill-server
+TMUX_STARTED=
+
 # Ctrl-Z: the target is detached while spytop is stopped, and attached
 # again when it continues.
 rm -f "$WORK/tmux.status"

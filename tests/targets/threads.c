@@ -1,14 +1,17 @@
 /* Four named threads, each spinning in its own function, plus main
- * waiting in pthread_join. */
+ * waiting in pthread_join. "ready" comes once every worker is in its loop. */
 #define _GNU_SOURCE
 #include <pthread.h>
 
 #include "common.h"
 
+static volatile int started;
+
 #define WORKER(name)                                                                               \
     __attribute__((noinline)) static void *name(void *arg)                                         \
     {                                                                                              \
         (void)arg;                                                                                 \
+        __atomic_add_fetch(&started, 1, __ATOMIC_SEQ_CST);                                         \
         for (;;)                                                                                   \
             target_burn(1000);                                                                     \
         return NULL;                                                                               \
@@ -30,6 +33,8 @@ main(void)
             return 1;
         pthread_setname_np(tids[i], names[i]);
     }
+    while (__atomic_load_n(&started, __ATOMIC_SEQ_CST) < 4)
+        usleep(1000);
     target_ready();
     for (int i = 0; i < 4; i++)
         pthread_join(tids[i], NULL);
