@@ -28,6 +28,7 @@ struct Session {
     UnwoundFrame *pcs;
     FrameId *frames;
     size_t frames_cap;
+    unsigned maps_generation; /* of the images, when last told to the symbolizer */
 };
 
 static char *
@@ -142,6 +143,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         *err = -EIO;
         goto fail;
     }
+    s->maps_generation = Images_generation(s->images);
     s->tracer = Tracer_new(pid);
     if (attach(s, err, cause) < 0)
         goto fail;
@@ -218,6 +220,10 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
         if (snap->status == SAMPLE_OK)
             Sampler_stack_used(s->sampler, snap->tid, result.stack_used, result.ran_out);
         sample.end = result.end;
+        if (Images_generation(s->images) != s->maps_generation) {
+            s->maps_generation = Images_generation(s->images);
+            Symbolizer_maps_changed(s->symbolizer);
+        }
     }
     size_t n = 0;
     for (size_t i = 0; i < result.count; i++) {

@@ -21,7 +21,10 @@
 #include "util.h"
 
 #define MAX_INLINE_DEPTH 64
-#define REREPORT_INTERVAL_NS (200u * 1000 * 1000)
+/* Modules are reported again when a pc is in none of them: soon after a
+ * change, backing off while nothing new appears. */
+#define REREPORT_MIN_NS (5u * 1000 * 1000)
+#define REREPORT_MAX_NS (1000u * 1000 * 1000)
 #define CACHE_MAX_ENTRIES (1u << 20)
 
 typedef struct CacheEntry {
@@ -48,7 +51,8 @@ struct Symbolizer {
     bool foreign_root; /* the target sees another root directory (a container) */
     ModuleSource *sources;
     size_t source_count;
-    uint64_t last_report_ns;
+    Backoff rereport;
+    bool maps_changed;
     CacheEntry *cache;
     size_t cache_cap, cache_used;
     FrameId *frame_ids;
@@ -257,7 +261,6 @@ report_modules(Symbolizer *sym, char **cause)
     free(sym->sources);
     sym->sources = sources;
     sym->source_count = nsources;
-    sym->last_report_ns = Util_now_ns();
     return 0;
 }
 
@@ -283,6 +286,8 @@ Symbolizer_new(pid_t pid, Symtab *symtab, char **cause)
     snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
     sym->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     sym->foreign_root = !same_file_as(root, "/");
+    Backoff_init(&sym->rereport, REREPORT_MIN_NS, REREPORT_MAX_NS);
+    Backoff_tried(&sym->rereport, Util_now_ns(), true); /* reported just below */
     sym->cache_cap = 4096;
     sym->cache = xcalloc(sym->cache_cap, sizeof(*sym->cache));
     sym->dwfl = dwfl_begin(&sym->callbacks);
@@ -429,12 +434,15 @@ resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
 {
     Dwarf_Addr addr = exact || pc == 0 ? pc : pc - 1;
     Dwfl_Module *mod = dwfl_addrmodule(sym->dwfl, addr);
-    if (!mod && Util_now_ns() - sym->last_report_ns > REREPORT_INTERVAL_NS) {
+    uint64_t now = Util_now_ns();
+    if (!mod && (sym->maps_changed || Backoff_due(&sym->rereport, now))) {
+        sym->maps_changed = false;
         /* Maps changed (dlopen, exec): report again; cached frames of old
          * modules may be stale, so the cache starts over. */
         report_modules(sym, NULL);
         cache_clear(sym);
         mod = dwfl_addrmodule(sym->dwfl, addr);
+        Backoff_tried(&sym->rereport, now, mod != NULL);
     }
     entry->first = (uint32_t)sym->frame_ids_len;
     if (!mod) {
@@ -532,6 +540,12 @@ cache_grow(Symbolizer *sym)
     free(sym->cache);
     sym->cache = cache;
     sym->cache_cap = cap;
+}
+
+void
+Symbolizer_maps_changed(Symbolizer *sym)
+{
+    sym->maps_changed = true;
 }
 
 void

@@ -32,6 +32,10 @@ void Symbolizer_delete(Symbolizer *symbolizer);
  * or Symbolizer_delete. */
 void Symbolizer_lookup(Symbolizer *symbolizer, uint64_t pc, bool exact, SymbolizedPc *out);
 
+/* The target's maps changed (the unwinder saw it): the next pc in no known
+ * module reports the modules again at once, not after the back-off. */
+void Symbolizer_maps_changed(Symbolizer *symbolizer);
+
 /* Demangles C++ and Rust symbol names; a new string, or NULL when name is
  * not mangled. Exposed for tests. */
 char *Symbolizer_demangle(const char *name);

@@ -14,8 +14,11 @@
 extern int dwarf_search_unwind_table(unw_addr_space_t as, unw_word_t ip, unw_dyn_info_t *di,
                                      unw_proc_info_t *pi, int need_unwind_info, void *arg);
 
-/* Maps are re-read at most this often when a pc falls outside them. */
-#define MAPS_REFRESH_INTERVAL_NS (100u * 1000 * 1000)
+/* When a pc falls outside the known maps they are read again: soon after a
+ * change (a command that just started maps its libraries), backing off to
+ * once a second while nothing changes (JIT code, garbage). */
+#define MAPS_REFRESH_MIN_NS (5u * 1000 * 1000)
+#define MAPS_REFRESH_MAX_NS (1000u * 1000 * 1000)
 /* A read this far past the copy's end means the stack was deeper. */
 #define RAN_OUT_WINDOW (8u << 20)
 
@@ -23,7 +26,7 @@ struct Unwinder {
     unw_addr_space_t as;
     Images *images;
     unsigned generation;
-    uint64_t last_refresh_ns;
+    Backoff refresh;
     /* The walk in progress. */
     const Snapshot *snap;
     uint64_t stack_high; /* one past the highest copied byte read */
@@ -35,13 +38,14 @@ static void
 maybe_refresh_maps(Unwinder *u)
 {
     uint64_t now = Util_now_ns();
-    if (now - u->last_refresh_ns < MAPS_REFRESH_INTERVAL_NS)
+    if (!Backoff_due(&u->refresh, now))
         return;
-    u->last_refresh_ns = now;
-    if (Images_refresh(u->images) == 0 && Images_generation(u->images) != u->generation) {
+    bool changed = Images_refresh(u->images) == 0 && Images_generation(u->images) != u->generation;
+    if (changed) {
         u->generation = Images_generation(u->images);
         unw_flush_cache(u->as, 0, 0);
     }
+    Backoff_tried(&u->refresh, now, changed);
 }
 
 static int
@@ -166,6 +170,7 @@ Unwinder_new(Images *images, char **cause)
     u->as = as;
     u->images = images;
     u->generation = Images_generation(images);
+    Backoff_init(&u->refresh, MAPS_REFRESH_MIN_NS, MAPS_REFRESH_MAX_NS);
     return u;
 }
 

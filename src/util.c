@@ -87,6 +87,30 @@ Util_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void
+Backoff_init(Backoff *b, uint64_t min_ns, uint64_t max_ns)
+{
+    b->next_ns = 0;
+    b->interval_ns = b->min_ns = min_ns;
+    b->max_ns = max_ns;
+}
+
+bool
+Backoff_due(const Backoff *b, uint64_t now_ns)
+{
+    return now_ns >= b->next_ns;
+}
+
+void
+Backoff_tried(Backoff *b, uint64_t now_ns, bool found_something)
+{
+    if (found_something)
+        b->interval_ns = b->min_ns;
+    else if (b->interval_ns < b->max_ns)
+        b->interval_ns = b->interval_ns * 2 > b->max_ns ? b->max_ns : b->interval_ns * 2;
+    b->next_ns = now_ns + b->interval_ns;
+}
+
 ssize_t
 Util_read_small_file(const char *path, char *buf, size_t max)
 {

@@ -4,6 +4,7 @@
 #define SPYTOP_SRC_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,18 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t Util_now_ns(void);
+
+/* Rate limit for retrying something that may not have changed (re-reading
+ * the target's maps): due at most every interval, which doubles after each
+ * try that found nothing new (up to max) and drops back to min after one
+ * that did. */
+typedef struct Backoff {
+    uint64_t next_ns, interval_ns, min_ns, max_ns;
+} Backoff;
+
+void Backoff_init(Backoff *b, uint64_t min_ns, uint64_t max_ns);
+bool Backoff_due(const Backoff *b, uint64_t now_ns);
+void Backoff_tried(Backoff *b, uint64_t now_ns, bool found_something);
 
 /* Reads at most max - 1 bytes of a small file (e.g. under /proc) into buf,
  * NUL-terminated. Returns the byte count or -errno. Never blocks on a FIFO. */
