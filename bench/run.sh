@@ -1,0 +1,152 @@
+#!/bin/sh
+# Runs every benchmark (built beforehand by `make bench`; this script builds
+# nothing) and prints one summary table. Every number that matters is a
+# ratio against a baseline measured in this same run.
+#
+# usage: run.sh BUILD_DIR
+# env:   BENCH_SECONDS (8: each baseline and spytop stall run),
+#        BENCH_NAIVE_SECONDS (4: each naive stall run),
+#        BENCH_RUNS (15: runs per dump tool; gdb gets half)
+set -u
+export LC_ALL=C
+unset DEBUGINFOD_URLS
+
+BUILD=${1:?usage: run.sh BUILD_DIR}
+HERE=$(cd "$(dirname "$0")" && pwd)
+BENCH_SECONDS=${BENCH_SECONDS:-8}
+BENCH_NAIVE_SECONDS=${BENCH_NAIVE_SECONDS:-4}
+
+for f in "$BUILD/spytop" "$BUILD/bench/stall_bench" "$BUILD/bench/stall_probe" \
+    "$BUILD/bench/dump_target"; do
+    if [ ! -x "$f" ]; then
+        echo "run.sh: $f is missing; run 'make bench' in the build directory" >&2
+        exit 2
+    fi
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/spytop-bench.XXXXXX") || exit 2
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+SUMMARY=$WORK/summary
+
+# Can we trace at all? (root, CAP_SYS_PTRACE, or Yama allowing children.)
+scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo "none")
+
+echo "spytop benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+commit=$(git -C "$HERE" rev-parse --short HEAD 2>/dev/null)
+echo "machine: $(nproc) CPUs, $(uname -sr), clocksource ${clocksource:-?},"
+echo "         yama ptrace_scope $scope, commit ${commit:-?}"
+echo "         load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "2-core shared VMs drift: read the ratios and the baselines, not single absolute times."
+
+status=0
+echo
+echo "######## stall_bench (items 1-3) ########"
+"$BUILD/bench/stall_bench" -p "$BUILD/bench/stall_probe" -t "$BENCH_SECONDS" \
+    -n "$BENCH_NAIVE_SECONDS" -s "$SUMMARY" || status=$?
+
+echo
+echo "######## dump_bench.sh (item 4) ########"
+sh "$HERE/dump_bench.sh" "$BUILD" "$SUMMARY" || status=$?
+
+get() {
+    awk -v k="$1" '$1 == k {print $2; found = 1} END {if (!found) print ""}' "$SUMMARY"
+}
+
+# cell VALUE: the value, or "-" when it was not measured.
+cell() {
+    if [ -n "$1" ]; then echo "$1"; else echo "-"; fi
+}
+
+# rel A B: A / B as "0.12x".
+rel() {
+    awk -v a="$1" -v b="$2" 'BEGIN {if (a != "" && b > 0) printf "%.3fx", a / b; else print "-"}'
+}
+
+metgoal() {
+    case $1 in
+    1 | 1.0) echo MET ;;
+    0 | 0.0) echo "NOT MET" ;;
+    *) echo "-" ;;
+    esac
+}
+
+echo
+echo "================================ SUMMARY ================================"
+printf '%-44s %12s %12s\n' "stall the target sees per sample" "20 frames" "200 frames"
+row() {
+    label=$1 key=$2
+    printf '%-44s %12s %12s\n' "$label" "$(cell "$(get "${key%%@*}20${key#*@}")")" \
+        "$(cell "$(get "${key%%@*}200${key#*@}")")"
+}
+row "  no sampling (noise), median us" "stall.@.none.median_us"
+row "  no sampling (noise), p99 us" "stall.@.none.p99_us"
+row "  spytop, median us        (goal <= 40)" "stall.@.spytop.median_us"
+row "  spytop, p99 us           (goal <= 300)" "stall.@.spytop.p99_us"
+row "  naive _UPT unwind, median us" "stall.@.naive.median_us"
+row "  naive _UPT unwind, p99 us" "stall.@.naive.p99_us"
+printf '%-44s %12s %12s\n' "  spytop / naive, median" \
+    "$(rel "$(get stall.20.spytop.median_us)" "$(get stall.20.naive.median_us)")" \
+    "$(rel "$(get stall.200.spytop.median_us)" "$(get stall.200.naive.median_us)")"
+printf '%-44s %12s %12s\n' "  spytop / naive, p99" \
+    "$(rel "$(get stall.20.spytop.p99_us)" "$(get stall.20.naive.p99_us)")" \
+    "$(rel "$(get stall.200.spytop.p99_us)" "$(get stall.200.naive.p99_us)")"
+printf '%-44s %12s %12s\n' "  goal median <= 40 us" "$(metgoal "$(get goal.stall.20.median)")" \
+    "$(metgoal "$(get goal.stall.200.median)")"
+printf '%-44s %12s %12s\n' "  goal p99 <= 300 us" "$(metgoal "$(get goal.stall.20.p99)")" \
+    "$(metgoal "$(get goal.stall.200.p99)")"
+printf '%-44s %12s %12s\n' "  spytop at 200 / at 20 frames, median" "" \
+    "$(rel "$(get stall.200.spytop.median_us)" "$(get stall.20.spytop.median_us)")"
+echo
+printf '%-44s %12s %12s\n' "spytop tracer side, median / p99 us" "20 frames" "200 frames"
+split() {
+    label=$1 part=$2
+    a="$(cell "$(get "split.20.spytop.$part.median")")"
+    a="$a/$(cell "$(get "split.20.spytop.$part.p99")")"
+    b="$(cell "$(get "split.200.spytop.$part.median")")"
+    b="$b/$(cell "$(get "split.200.spytop.$part.p99")")"
+    printf '%-44s %12s %12s\n' "$label" "$a" "$b"
+}
+split "  interrupt -> stopped" latency
+split "  registers + stack copy" copy
+split "  resume" resume
+split "  = held (tracer's view)" held
+split "  unwind, after resume" unwind
+split "  symbolize, after resume (warm)" symbolize
+split "  frames unwound" frames
+echo
+echo "one-shot dump of a 4-thread target, wall time (median ms)"
+SP=$(get dump.spytop.median_ms)
+for key in spytop eu_stack eu_stack_si gdb; do
+    case $key in
+    spytop) label="spytop dump -p" ;;
+    eu_stack) label="eu-stack -p" ;;
+    eu_stack_si) label="eu-stack -s -i -p (like for like)" ;;
+    gdb) label="gdb -batch 'thread apply all bt'" ;;
+    esac
+    ms=$(get "dump.$key.median_ms")
+    if [ -z "$ms" ]; then
+        printf '  %-42s %12s\n' "$label" "skipped"
+    elif [ $key = spytop ]; then
+        printf '  %-42s %12s\n' "$label" "$ms"
+    else
+        printf '  %-42s %12s   spytop/this %s\n' "$label" "$ms" "$(rel "$SP" "$ms")"
+    fi
+done
+ES=$(get dump.eu_stack.median_ms)
+ESI=$(get dump.eu_stack_si.median_ms)
+goal() {
+    awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b <= 0) print "-";
+        else if (a / b <= 0.5) print "MET"; else print "NOT MET"}'
+}
+echo "  goal spytop <= 0.5x eu-stack:  vs eu-stack $(goal "$SP" "$ES")," \
+    "vs eu-stack -s -i $(goal "$SP" "$ESI")"
+case $(get libc_debug) in
+1) echo "  note: libc6-dbg's debug file for libc is installed: DWARF readers pay for it" ;;
+0) echo "  note: no separate debug file for libc is installed" ;;
+esac
+if [ "$(get dump.target_ok)" != 1 ]; then
+    echo "  WARNING: the dump target was not left untraced and running"
+fi
+exit $status
