@@ -27,6 +27,13 @@ Arch_sp(const ArchRegs *regs)
     return regs->rsp;
 }
 
+/* The thread pointer (x86-64: fs_base), which is also glibc's pthread_t. */
+static inline uint64_t
+Arch_thread_pointer(const ArchRegs *regs)
+{
+    return regs->fs_base;
+}
+
 /* True when the thread was stopped while blocked in a system call that the
  * stop interrupted (it restarts on resume): the thread was waiting, even if
  * /proc said "running" because the stop itself had just woken it. */

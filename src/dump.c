@@ -94,23 +94,11 @@ on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
     }
     t->sampled = true;
     t->sample = *sample;
-    Symbolizer *sym = Session_symbolizer(d->session);
-    size_t cap = 0;
-    for (size_t i = 0; i < trace->count; i++) {
-        SymbolizedPc s;
-        Symbolizer_lookup(sym, trace->frames[i].pc, trace->frames[i].exact, &s);
-        for (size_t k = 0; k < s.count; k++) {
-            if (t->frame_count == cap) {
-                cap = cap ? cap * 2 : 32;
-                t->frames = xreallocarray(t->frames, cap, sizeof(*t->frames));
-            }
-            DumpFrame *f = &t->frames[t->frame_count++];
-            f->pc = trace->frames[i].pc;
-            f->frame = s.frames[k];
-            f->offset = s.offset;
-            f->offset_in_module = s.offset_in_module;
-        }
-    }
+    t->frames = xreallocarray(t->frames, trace->count ? trace->count : 1, sizeof(*t->frames));
+    t->frame_count = trace->count;
+    for (size_t i = 0; i < trace->count; i++)
+        t->frames[i] = (DumpFrame){trace->frames[i].pc, trace->frames[i].frame,
+                                   trace->frames[i].offset, trace->frames[i].offset_in_module};
 }
 
 static const char *
@@ -153,8 +141,13 @@ print_text_frame(const Symtab *symtab, const DumpFrame *f, size_t index, FILE *o
     const SymtabFrame *sf = Symtab_frame(symtab, f->frame);
     const char *function = Symtab_string(symtab, sf->function);
     const char *module = Symtab_string(symtab, sf->module);
-    fprintf(out, "  #%-3zu 0x%016" PRIx64 " ", index, f->pc);
-    if (function[0]) {
+    if (sf->kind == FRAME_PYTHON)
+        fprintf(out, "  #%-3zu %-18s ", index, "(Python)");
+    else
+        fprintf(out, "  #%-3zu 0x%016" PRIx64 " ", index, f->pc);
+    if (sf->kind == FRAME_PYTHON) {
+        Util_fputs_escaped(function[0] ? function : "??", out);
+    } else if (function[0]) {
         Util_fputs_escaped(function, out);
         if (sf->kind == FRAME_INLINED)
             fputs(" (inlined)", out);
@@ -188,7 +181,17 @@ print_text(Dump *d, pid_t pid, FILE *out)
     char *cmdline = Proc_cmdline(pid);
     fprintf(out, "Process %d: ", (int)pid);
     Util_fputs_escaped(cmdline && cmdline[0] ? cmdline : "?", out);
-    fprintf(out, " (%zu thread%s)\n", d->count, d->count == 1 ? "" : "s");
+    fprintf(out, " (%zu thread%s", d->count, d->count == 1 ? "" : "s");
+    const char *python = Session_python_version(d->session);
+    if (python)
+        fprintf(out, ", %s", python);
+    fputs(")\n", out);
+    const char *problem = Session_python_problem(d->session);
+    if (problem) {
+        fputs("Python frames not shown: ", out);
+        Util_fputs_escaped(problem, out);
+        fputc('\n', out);
+    }
     free(cmdline);
     for (size_t i = 0; i < d->count; i++) {
         const DumpThread *t = &d->threads[i];
@@ -208,6 +211,8 @@ print_text(Dump *d, pid_t pid, FILE *out)
         }
         if (t->sampled && t->sample.group_stopped)
             fputs(" [stopped by a signal]", out);
+        if (t->sampled && t->sample.holds_gil)
+            fputs(" [holds the GIL]", out);
         fputc('\n', out);
         for (size_t k = 0; k < t->frame_count; k++)
             print_text_frame(symtab, &t->frames[k], k, out);
@@ -247,6 +252,8 @@ print_json(Dump *d, pid_t pid, FILE *out)
     json_string_or_null(exe, out);
     free(cmdline);
     free(exe);
+    fputs(",\"python\":", out);
+    json_string_or_null(Session_python_version(d->session), out);
     fputs(",\"threads\":[", out);
     for (size_t i = 0; i < d->count; i++) {
         const DumpThread *t = &d->threads[i];
@@ -258,15 +265,22 @@ print_json(Dump *d, pid_t pid, FILE *out)
         json_string_or_null(t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL, out);
         fputs(",\"wchan\":", out);
         json_string_or_null(t->wchan, out);
-        fprintf(out, ",\"stopped_by_signal\":%s,\"status\":\"%s\",\"unwind\":\"%s\",\"frames\":[",
-                t->sampled && t->sample.group_stopped ? "true" : "false", status_text(t),
+        fprintf(out,
+                ",\"stopped_by_signal\":%s,\"holds_gil\":%s,\"status\":\"%s\",\"unwind\":\"%s\","
+                "\"frames\":[",
+                t->sampled && t->sample.group_stopped ? "true" : "false",
+                t->sampled && t->sample.holds_gil ? "true" : "false", status_text(t),
                 t->sampled ? Unwinder_end_name(t->sample.end) : "none");
         for (size_t k = 0; k < t->frame_count; k++) {
             const DumpFrame *f = &t->frames[k];
             const SymtabFrame *sf = Symtab_frame(symtab, f->frame);
-            fprintf(out, "%s{\"address\":\"0x%" PRIx64 "\",\"function\":", k ? "," : "", f->pc);
+            if (sf->kind == FRAME_PYTHON)
+                fprintf(out, "%s{\"address\":null,\"function\":", k ? "," : "");
+            else
+                fprintf(out, "%s{\"address\":\"0x%" PRIx64 "\",\"function\":", k ? "," : "",
+                        f->pc);
             json_string_or_null(Symtab_string(symtab, sf->function), out);
-            if (sf->kind == FRAME_INLINED)
+            if (sf->kind != FRAME_NATIVE)
                 fputs(",\"offset\":null", out);
             else
                 fprintf(out, ",\"offset\":%" PRIu64, f->offset);
@@ -279,7 +293,11 @@ print_json(Dump *d, pid_t pid, FILE *out)
                 fputs(",\"line\":null", out);
             fputs(",\"module\":", out);
             json_string_or_null(Symtab_string(symtab, sf->module), out);
-            fprintf(out, ",\"inlined\":%s}", sf->kind == FRAME_INLINED ? "true" : "false");
+            fprintf(out, ",\"inlined\":%s,\"kind\":\"%s\"}",
+                    sf->kind == FRAME_INLINED ? "true" : "false",
+                    sf->kind == FRAME_PYTHON ? "python"
+                    : sf->kind == FRAME_INLINED ? "inlined"
+                                                : "native");
         }
         fputs("]}", out);
     }

@@ -22,6 +22,7 @@ typedef struct Slot {
     size_t want;      /* bytes to copy next time */
     size_t cap;       /* capacity of stack */
     uint8_t *stack;
+    PyRawStack *python; /* allocated when Python is read */
     bool asked;       /* interrupted in this tick */
     char state;
     unsigned last_tick;
@@ -36,6 +37,7 @@ struct Sampler {
     Snapshot *snapshots;
     size_t snapshot_count, snapshot_cap;
     unsigned tick;
+    PyFrames *python;
 };
 
 Sampler *
@@ -55,8 +57,10 @@ Sampler_delete(Sampler *sampler)
 {
     if (!sampler)
         return;
-    for (size_t i = 0; i < sampler->slot_count; i++)
+    for (size_t i = 0; i < sampler->slot_count; i++) {
         free(sampler->slots[i].stack);
+        free(sampler->slots[i].python);
+    }
     free(sampler->slots);
     free(sampler->snapshots);
     free(sampler);
@@ -97,9 +101,10 @@ prune_slots(Sampler *sampler)
     size_t out = 0;
     for (size_t i = 0; i < sampler->slot_count; i++) {
         Slot *slot = &sampler->slots[i];
-        if (sampler->tick - slot->last_tick > 100)
+        if (sampler->tick - slot->last_tick > 100) {
             free(slot->stack);
-        else
+            free(slot->python);
+        } else
             sampler->slots[out++] = *slot;
     }
     sampler->slot_count = out;
@@ -140,6 +145,13 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
         snap->stack_addr = start;
         snap->stack_len = n > 0 ? (size_t)n : 0;
         snap->status = n > 0 ? SAMPLE_OK : SAMPLE_NO_STACK;
+        if (sampler->python) {
+            if (!slot->python)
+                slot->python = xmalloc(sizeof(PyRawStack));
+            PyFrames_read(sampler->python, thread->tid, &snap->regs, slot->stack,
+                          snap->stack_addr, snap->stack_len, slot->python);
+            snap->python = slot->python;
+        }
         stats->sampled++;
     } else {
         snap->status = SAMPLE_FAILED;
@@ -180,6 +192,8 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     int r = Tracer_sync_threads(tracer);
     if (r < 0)
         return r;
+    if (sampler->python)
+        PyFrames_begin_tick(sampler->python);
 
     size_t asked = 0;
     for (size_t i = 0; i < Tracer_thread_count(tracer); i++) {
@@ -270,6 +284,12 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     if (sampler->tick % 64 == 0)
         prune_slots(sampler);
     return 0;
+}
+
+void
+Sampler_set_python(Sampler *sampler, PyFrames *py)
+{
+    sampler->python = py;
 }
 
 size_t

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ptrace.h"
+#include "pyframes.h"
 #include "snapshot.h"
 
 #define SAMPLER_STACK_MIN (8u << 10)
@@ -40,6 +41,10 @@ void Sampler_delete(Sampler *sampler);
 /* Takes one sample of every thread. 0, or -errno when the target is gone
  * (-ESRCH) or the tracer failed. */
 int Sampler_tick(Sampler *sampler, SamplerTickStats *stats);
+
+/* Also read each thread's Python frames while it is stopped (py borrowed;
+ * NULL: no more). */
+void Sampler_set_python(Sampler *sampler, PyFrames *py);
 
 size_t Sampler_snapshot_count(const Sampler *sampler);
 const Snapshot *Sampler_snapshot(const Sampler *sampler, size_t index);

@@ -11,6 +11,7 @@
 #include "images.h"
 #include "proc.h"
 #include "ptrace.h"
+#include "pyframes.h"
 #include "util.h"
 
 #define DEFAULT_DEADLINE_NS (10u * 1000 * 1000)
@@ -26,9 +27,16 @@ struct Session {
     Symtab *symtab;
     Symbolizer *symbolizer;
     UnwoundFrame *pcs;
-    FrameId *frames;
+    FrameId *frames;      /* the stack being built */
+    TraceFrame *trace;    /* the same, with addresses */
     size_t frames_cap;
     unsigned maps_generation; /* of the images, when last told to the symbolizer */
+    PyFrames *python;
+    char *python_version;
+    char *python_problem;
+    uint64_t python_mismatches;
+    FrameId *py_frames;       /* resolved Python frames of one sample */
+    bool *py_group_end;
 };
 
 static char *
@@ -143,6 +151,14 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         *err = -EIO;
         goto fail;
     }
+    if (!s->options.no_python) {
+        s->python = PyFrames_open(pid, s->symbolizer, &s->python_problem);
+        if (s->python) {
+            s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
+            s->py_frames = xcalloc(PY_MAX_FRAMES, sizeof(FrameId));
+            s->py_group_end = xcalloc(PY_MAX_FRAMES, sizeof(bool));
+        }
+    }
     s->maps_generation = Images_generation(s->images);
     s->tracer = Tracer_new(pid);
     if (attach(s, err, cause) < 0)
@@ -155,6 +171,8 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         .only_tid_count = s->options.only_tid_count,
     };
     s->sampler = Sampler_new(s->tracer, pid, &so);
+    if (s->python)
+        Sampler_set_python(s->sampler, s->python);
     s->pcs = xcalloc(s->options.max_depth, sizeof(*s->pcs));
     return s;
 fail:
@@ -181,22 +199,95 @@ Session_delete(Session *s)
     if (!s)
         return;
     Session_detach(s, 0);
+    PyFrames_delete(s->python);
+    free(s->python_version);
+    free(s->python_problem);
+    free(s->py_frames);
+    free(s->py_group_end);
     Symbolizer_delete(s->symbolizer);
     Unwinder_delete(s->unwinder);
     Images_delete(s->images);
     free(s->pcs);
     free(s->frames);
+    free(s->trace);
     free(s);
 }
 
 static void
-push_frame_id(Session *s, size_t *n, FrameId id)
+push_frame(Session *s, size_t *n, FrameId id, uint64_t pc, uint64_t offset, bool in_module)
 {
     if (*n == s->frames_cap) {
         s->frames_cap = s->frames_cap ? s->frames_cap * 2 : 256;
         s->frames = xreallocarray(s->frames, s->frames_cap, sizeof(FrameId));
+        s->trace = xreallocarray(s->trace, s->frames_cap, sizeof(TraceFrame));
     }
-    s->frames[(*n)++] = id;
+    s->frames[*n] = id;
+    s->trace[*n] = (TraceFrame){id, pc, offset, in_module};
+    (*n)++;
+}
+
+/* The frames (inlined ones first) of native frame i. */
+static void
+push_native(Session *s, size_t *n, size_t i)
+{
+    SymbolizedPc sym;
+    Symbolizer_lookup(s->symbolizer, s->pcs[i].pc, s->pcs[i].exact, &sym);
+    for (size_t k = 0; k < sym.count; k++)
+        push_frame(s, n, sym.frames[k], s->pcs[i].pc, sym.offset, sym.offset_in_module);
+}
+
+/* The native frames of s->pcs[0, count) as symtab frames in s->frames. */
+static size_t
+native_frames(Session *s, size_t count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        push_native(s, &n, i);
+    return n;
+}
+
+/* Native and Python frames as one stack, innermost first. Each native
+ * frame of the evaluation loop stands for one group of Python frames (one
+ * loop call) and is replaced by them; the interpreter's other internals go
+ * unless asked for (--native) or the thread is in one right now (the leaf:
+ * it explains where the time goes); extensions and libraries stay. When the
+ * counts do not line up the sample is kept: the remaining Python frames go
+ * outermost, and the mismatch is counted. */
+static size_t
+merge_python(Session *s, const PyRawStack *raw, size_t native_count, Sample *sample)
+{
+    size_t py_count = raw->count;
+    for (size_t i = 0; i < py_count; i++) {
+        s->py_frames[i] = PyFrames_resolve(s->python, &raw->frames[i], s->symtab);
+        s->py_group_end[i] = raw->frames[i].group_end;
+    }
+    sample->python = true;
+    sample->holds_gil = raw->holds_gil;
+    size_t n = 0, py_next = 0;
+    for (size_t i = 0; i < native_count; i++) {
+        uint64_t pc = s->pcs[i].exact ? s->pcs[i].pc : s->pcs[i].pc - 1;
+        if (PyFrames_is_eval_pc(s->python, pc)) {
+            if (py_next < py_count) {
+                do
+                    push_frame(s, &n, s->py_frames[py_next], 0, 0, false);
+                while (!s->py_group_end[py_next++] && py_next < py_count);
+                continue;
+            }
+            if (!s->options.native_all)
+                continue; /* an evaluation loop call with no Python frame left */
+        } else if (PyFrames_is_interpreter_pc(s->python, pc) && !s->options.native_all &&
+                   i > 0) {
+            continue;
+        }
+        push_native(s, &n, i);
+    }
+    if (py_next < py_count) {
+        /* The native unwind ended early (or found fewer loop calls). */
+        s->python_mismatches++;
+        while (py_next < py_count)
+            push_frame(s, &n, s->py_frames[py_next++], 0, 0, false);
+    }
+    return n;
 }
 
 /* After the threads run again: unwind, symbolize, intern, hand out. */
@@ -225,15 +316,11 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
             Symbolizer_maps_changed(s->symbolizer);
         }
     }
-    size_t n = 0;
-    for (size_t i = 0; i < result.count; i++) {
-        SymbolizedPc sym;
-        Symbolizer_lookup(s->symbolizer, s->pcs[i].pc, s->pcs[i].exact, &sym);
-        for (size_t k = 0; k < sym.count; k++)
-            push_frame_id(s, &n, sym.frames[k]);
-    }
+    size_t n = snap->python && snap->python->present && snap->python->count
+                   ? merge_python(s, snap->python, result.count, &sample)
+                   : native_frames(s, result.count);
     sample.stack = Symtab_intern_stack(s->symtab, s->frames, n);
-    SampleTrace trace = {s->pcs, result.count};
+    SampleTrace trace = {s->trace, n};
     fn(arg, &sample, &trace);
 }
 
@@ -253,6 +340,24 @@ Session_service(Session *s)
 {
     if (s->tracer)
         Tracer_drain(s->tracer);
+}
+
+const char *
+Session_python_version(const Session *s)
+{
+    return s->python_version;
+}
+
+const char *
+Session_python_problem(const Session *s)
+{
+    return s->python_problem;
+}
+
+uint64_t
+Session_python_mismatches(const Session *s)
+{
+    return s->python_mismatches;
 }
 
 pid_t

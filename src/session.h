@@ -22,15 +22,26 @@ typedef struct Sample {
     char state;     /* /proc state letter before the stop */
     bool group_stopped;
     bool blocked;   /* stopped inside a blocking system call (waiting) */
+    bool python;    /* Python frames were merged into the stack */
+    bool holds_gil; /* the thread held the GIL */
     SampleStatus status;
     UnwindEnd end;
     StackId stack;  /* innermost first; valid in the session's symtab */
     uint64_t stopped_ns; /* what this sample cost the thread: how long it was held */
 } Sample;
 
-/* The native frames behind one sample, for consumers that show addresses. */
+/* One frame of a sample's stack with what only a dump shows: its address
+ * (0 for a Python frame) and the offset into its symbol or module. */
+typedef struct TraceFrame {
+    FrameId frame;
+    uint64_t pc;
+    uint64_t offset;
+    bool offset_in_module;
+} TraceFrame;
+
+/* The frames of one sample, the same as its stack, innermost first. */
 typedef struct SampleTrace {
-    const UnwoundFrame *frames;
+    const TraceFrame *frames;
     size_t count;
 } SampleTrace;
 
@@ -43,6 +54,8 @@ typedef struct SessionOptions {
     bool detach_after_tick; /* one-shot: detach each thread after its copy */
     const pid_t *only_tids; /* sample only these threads (NULL: all) */
     size_t only_tid_count;
+    bool no_python;         /* do not read Python frames even in CPython */
+    bool native_all;        /* keep every native frame, interpreter internals too */
 } SessionOptions;
 
 typedef struct Session Session;
@@ -72,6 +85,14 @@ int Session_tick(Session *session, SessionSampleFn fn, void *arg, SamplerTickSta
 void Session_service(Session *session);
 
 pid_t Session_pid(const Session *session);
+
+/* "CPython 3.11.7" when Python frames are read; NULL otherwise. */
+const char *Session_python_version(const Session *session);
+/* Why a CPython target's frames are not read (unsupported version...), or
+ * NULL. Borrowed. */
+const char *Session_python_problem(const Session *session);
+/* Samples whose Python and native frames did not line up (kept anyway). */
+uint64_t Session_python_mismatches(const Session *session);
 Symbolizer *Session_symbolizer(Session *session);
 Tracer *Session_tracer(Session *session);
 /* The target's main thread exit, once seen (see Tracer_target_exited). */

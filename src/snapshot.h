@@ -11,6 +11,8 @@
 
 #include "arch.h"
 
+struct PyRawStack;
+
 typedef enum SampleStatus {
     SAMPLE_OK,           /* registers and stack copied */
     SAMPLE_NO_STACK,     /* registers only: the stack could not be read */
@@ -32,6 +34,7 @@ typedef struct Snapshot {
     uint64_t stack_addr; /* target address of stack[0] */
     size_t stack_len;    /* bytes copied */
     uint8_t *stack;      /* owned by the sampler, reused across ticks */
+    struct PyRawStack *python; /* the thread's Python frames, raw; NULL without Python */
 } Snapshot;
 
 #endif

@@ -589,3 +589,71 @@ Symbolizer_lookup(Symbolizer *sym, uint64_t pc, bool exact, SymbolizedPc *out)
     out->offset = entry->offset;
     out->offset_in_module = entry->offset_in_module;
 }
+
+typedef struct FindContext {
+    const char *module_part;
+    SymbolQuery *queries;
+    size_t count, found;
+    uint64_t start, end;
+    const char *path;
+} FindContext;
+
+static size_t
+lookup_in_module(Dwfl_Module *mod, SymbolQuery *queries, size_t count)
+{
+    int n = dwfl_module_getsymtab(mod);
+    size_t found = 0;
+    for (int i = 1; i < n && found < count; i++) {
+        GElf_Sym esym;
+        GElf_Addr addr;
+        const char *name = dwfl_module_getsym_info(mod, i, &esym, &addr, NULL, NULL, NULL);
+        if (!name || esym.st_shndx == SHN_UNDEF)
+            continue;
+        for (size_t q = 0; q < count; q++) {
+            if (queries[q].found || strcmp(queries[q].name, name) != 0)
+                continue;
+            queries[q].found = true;
+            queries[q].addr = addr;
+            queries[q].size = esym.st_size;
+            found++;
+        }
+    }
+    return found;
+}
+
+static int
+find_in_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)userdata;
+    FindContext *ctx = arg;
+    if (!name || !strstr(name, ctx->module_part))
+        return DWARF_CB_OK;
+    for (size_t q = 0; q < ctx->count; q++)
+        ctx->queries[q].found = false;
+    if (lookup_in_module(mod, ctx->queries, 1) == 0)
+        return DWARF_CB_OK; /* not the module that defines the anchor */
+    ctx->found = 1 + lookup_in_module(mod, ctx->queries + 1, ctx->count - 1);
+    Dwarf_Addr end;
+    dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
+    ctx->start = start;
+    ctx->end = end;
+    ctx->path = name;
+    return DWARF_CB_ABORT;
+}
+
+size_t
+Symbolizer_find_symbols(Symbolizer *sym, const char *module_part, SymbolQuery *queries,
+                        size_t count, uint64_t *module_start, uint64_t *module_end,
+                        const char **module_path)
+{
+    FindContext ctx = {.module_part = module_part, .queries = queries, .count = count};
+    if (count == 0)
+        return 0;
+    dwfl_getmodules(sym->dwfl, find_in_module, &ctx, 0);
+    if (ctx.found) {
+        *module_start = ctx.start;
+        *module_end = ctx.end;
+        *module_path = ctx.path;
+    }
+    return ctx.found;
+}

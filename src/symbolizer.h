@@ -36,6 +36,22 @@ void Symbolizer_lookup(Symbolizer *symbolizer, uint64_t pc, bool exact, Symboliz
  * module reports the modules again at once, not after the back-off. */
 void Symbolizer_maps_changed(Symbolizer *symbolizer);
 
+typedef struct SymbolQuery {
+    const char *name;  /* in */
+    bool found;        /* out */
+    uint64_t addr;     /* out: address in the target */
+    uint64_t size;     /* out: st_size */
+} SymbolQuery;
+
+/* Looks the named symbols up in the first module whose path contains
+ * module_part and that defines queries[0]. Returns how many were found
+ * (0 when no module defines queries[0]); the module's address range and
+ * path (borrowed until the next report) go to the out parameters. A scan
+ * of symbol tables: for set-up, not for the sampling path. */
+size_t Symbolizer_find_symbols(Symbolizer *symbolizer, const char *module_part,
+                               SymbolQuery *queries, size_t count, uint64_t *module_start,
+                               uint64_t *module_end, const char **module_path);
+
 /* Demangles C++ and Rust symbol names; a new string, or NULL when name is
  * not mangled. Exposed for tests. */
 char *Symbolizer_demangle(const char *name);

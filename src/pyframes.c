@@ -1,0 +1,828 @@
+#include "config.h"
+
+#include "pyframes.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "util.h"
+
+#define MAX_INTERPRETERS 16
+#define MAX_THREAD_STATES 4096
+#define MAX_NAME_CHARS 1024
+#define MAX_LINETABLE_BYTES (256u << 10)
+#define MAX_DATASTACK_BYTES (256u << 10)
+#define STACK_CHUNK_HEADER 24 /* previous, size, top */
+#define THREAD_REFRESH_NS (1000u * 1000 * 1000)
+#define CODE_REVERIFY_NS (1000u * 1000 * 1000)
+
+/* 3.12 / 3.13 _PyInterpreterFrame.owner: the C stack's entry frame. */
+#define FRAME_OWNED_BY_CSTACK 3
+
+typedef enum LineFormat {
+    LINES_LNOTAB,      /* 3.8, 3.9: co_lnotab, f_lasti in bytes */
+    LINES_LINETABLE,   /* 3.10: co_linetable, f_lasti in code units */
+    LINES_LOCATIONS,   /* 3.11+: the location table, in code units */
+} LineFormat;
+
+/* Where things are, per version; 0 means "not in this version" unless the
+ * field is one that is legitimately at offset 0 (marked). Measured from the
+ * DWARF of CPython's release builds (x86-64), or read from 3.13's
+ * _Py_DebugOffsets. */
+typedef struct PyLayout {
+    int minor;
+    LineFormat lines;
+    uint64_t rt_interpreters_head;
+    uint64_t rt_gil_holder;        /* <= 3.11: _PyRuntime.gilstate.tstate_current */
+    uint64_t is_next;              /* may be 0 */
+    uint64_t is_threads_head;
+    uint64_t is_gil;               /* >= 3.12: interp->ceval.gil (a pointer) */
+    uint64_t gil_locked, gil_holder;
+    uint64_t ts_next, ts_frame, ts_cframe, cframe_frame; /* cframe_frame may be 0 */
+    uint64_t ts_thread_id, ts_native_thread_id, ts_datastack_chunk, ts_datastack_top;
+    uint64_t fr_previous, fr_code, fr_lasti, fr_instr, fr_owner, fr_is_entry; /* fr_code may be 0 */
+    uint64_t co_filename, co_name, co_qualname, co_firstlineno, co_linetable, co_code_adaptive;
+    uint64_t ascii_size, compact_size;
+} PyLayout;
+
+static const PyLayout layouts[] = {
+    {.minor = 8, .lines = LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 1368,
+     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
+     .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
+     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
+    {.minor = 9, .lines = LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 568,
+     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
+     .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
+     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
+    {.minor = 10, .lines = LINES_LINETABLE, .rt_interpreters_head = 32, .rt_gil_holder = 568,
+     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
+     .fr_previous = 24, .fr_code = 32, .fr_lasti = 96, .co_filename = 104, .co_name = 112,
+     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
+    {.minor = 11, .lines = LINES_LOCATIONS, .rt_interpreters_head = 40, .rt_gil_holder = 576,
+     .is_next = 0, .is_threads_head = 16, .ts_next = 8, .ts_cframe = 56, .cframe_frame = 8,
+     .ts_thread_id = 152, .ts_native_thread_id = 160, .ts_datastack_chunk = 296,
+     .ts_datastack_top = 304, .fr_previous = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69,
+     .fr_is_entry = 68, .co_filename = 112, .co_name = 120, .co_qualname = 128,
+     .co_firstlineno = 72, .co_linetable = 136, .co_code_adaptive = 184, .ascii_size = 48,
+     .compact_size = 72},
+    {.minor = 12, .lines = LINES_LOCATIONS, .rt_interpreters_head = 40, .is_next = 0,
+     .is_threads_head = 72, .is_gil = 384, .gil_locked = 16, .gil_holder = 8, .ts_next = 8,
+     .ts_cframe = 56, .cframe_frame = 0, .ts_thread_id = 136, .ts_native_thread_id = 144,
+     .ts_datastack_chunk = 232, .ts_datastack_top = 240, .fr_previous = 8, .fr_code = 0,
+     .fr_instr = 56, .fr_owner = 70, .co_filename = 112, .co_name = 120, .co_qualname = 128,
+     .co_firstlineno = 68, .co_linetable = 136, .co_code_adaptive = 192, .ascii_size = 40,
+     .compact_size = 56},
+};
+
+/* What a thread state holds, read in one go. */
+typedef struct ThreadEntry {
+    uint64_t tstate;
+    uint64_t key; /* native thread id (3.11+) or pthread_t */
+} ThreadEntry;
+
+typedef struct CodeEntry {
+    uint64_t addr; /* 0 = empty */
+    uint64_t verified_ns;
+    StrId name, file;
+    int firstlineno;
+    uint8_t *linetable;
+    size_t linetable_len;
+    bool valid;
+    /* Symtab frames per instruction offset, small direct cache. */
+    int32_t last_lasti;
+    FrameId last_frame;
+    Symtab *last_symtab;
+} CodeEntry;
+
+struct PyFrames {
+    pid_t pid;
+    PyLayout layout;
+    char version[32];
+    uint64_t runtime;        /* &_PyRuntime */
+    uint64_t code_type;      /* &PyCode_Type */
+    uint64_t eval_start, eval_end;
+    uint64_t module_start, module_end;
+    /* Thread states, by key. */
+    ThreadEntry *threads;
+    size_t thread_count;
+    uint64_t threads_read_ns;
+    bool threads_stale;
+    uint64_t gil_holder;     /* tstate holding the GIL at the tick's start, or 0 */
+    uint64_t gil_ptr;        /* >= 3.12: the interpreter's _gil_runtime_state */
+    /* Scratch for the frame stack chunk, while a thread is stopped. */
+    uint8_t *chunk;
+    uint64_t chunk_addr;
+    size_t chunk_len;
+    CodeEntry *codes;
+    size_t code_cap, code_used;
+};
+
+static bool
+read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+    if (addr == 0 || len == 0 || addr + len < addr)
+        return false;
+    struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+    return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+static bool
+read_u64(pid_t pid, uint64_t addr, uint64_t *out)
+{
+    return read_mem(pid, addr, out, sizeof(*out));
+}
+
+static uint64_t
+get_u64(const uint8_t *buf, uint64_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof(v));
+    return v;
+}
+
+/* ---- finding the interpreter ------------------------------------------- */
+
+static int
+minor_from_path(const char *path)
+{
+    regex_t re;
+    if (regcomp(&re, "python3\\.([0-9]+)", REG_EXTENDED) != 0)
+        return -1;
+    regmatch_t m[2];
+    int minor = -1;
+    if (regexec(&re, path, 2, m, 0) == 0)
+        minor = atoi(path + m[1].rm_so);
+    regfree(&re);
+    return minor;
+}
+
+/* 3.13+: the layout comes from the interpreter itself. */
+static bool
+layout_from_debug_offsets(PyFrames *py, char **cause)
+{
+    uint8_t d[584];
+    if (!read_mem(py->pid, py->runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8) != 0) {
+        *cause = xasprintf("CPython %s: no _Py_DebugOffsets at _PyRuntime", py->version);
+        return false;
+    }
+    if (get_u64(d, 16)) {
+        *cause = xasprintf("CPython %s is a free-threaded build, not supported yet", py->version);
+        return false;
+    }
+    PyLayout *l = &py->layout;
+    l->lines = LINES_LOCATIONS;
+    l->rt_interpreters_head = get_u64(d, 40);
+    l->is_next = get_u64(d, 64);
+    l->is_threads_head = get_u64(d, 72);
+    l->is_gil = get_u64(d, 112);
+    l->gil_locked = get_u64(d, 136);
+    l->gil_holder = get_u64(d, 144);
+    l->ts_next = get_u64(d, 168);
+    l->ts_frame = get_u64(d, 184);
+    l->ts_thread_id = get_u64(d, 192);
+    l->ts_native_thread_id = get_u64(d, 200);
+    l->ts_datastack_chunk = get_u64(d, 208);
+    l->ts_datastack_top = l->ts_datastack_chunk + 8; /* the field after it, 3.11 - 3.13 */
+    l->fr_previous = get_u64(d, 232);
+    l->fr_code = get_u64(d, 240);
+    l->fr_instr = get_u64(d, 248);
+    l->fr_owner = get_u64(d, 264);
+    l->co_filename = get_u64(d, 280);
+    l->co_name = get_u64(d, 288);
+    l->co_qualname = get_u64(d, 296);
+    l->co_linetable = get_u64(d, 304);
+    l->co_firstlineno = get_u64(d, 312);
+    l->co_code_adaptive = get_u64(d, 344);
+    l->ascii_size = get_u64(d, 560);
+    l->compact_size = l->ascii_size + 16; /* utf8_length, utf8 */
+    /* Sanity: offsets inside structures of plausible size. */
+    uint64_t ts_size = get_u64(d, 152), fr_size = get_u64(d, 224), co_size = get_u64(d, 272);
+    if (ts_size > 65536 || fr_size > 4096 || co_size > 4096 || l->ts_frame >= ts_size ||
+        l->fr_instr >= fr_size || l->co_code_adaptive > co_size) {
+        *cause = xasprintf("CPython %s: its debug offsets do not look right", py->version);
+        return false;
+    }
+    return true;
+}
+
+static bool
+choose_layout(PyFrames *py, int minor, char **cause)
+{
+    if (minor >= 14) {
+        *cause = xasprintf("CPython %s is not supported yet (3.8 to 3.13 are)", py->version);
+        return false;
+    }
+    if (minor == 13) {
+        py->layout.minor = 13;
+        return layout_from_debug_offsets(py, cause);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(layouts); i++) {
+        if (layouts[i].minor == minor) {
+            py->layout = layouts[i];
+            return true;
+        }
+    }
+    *cause = xasprintf("CPython %s is not supported (3.8 to 3.13 are)", py->version);
+    return false;
+}
+
+/* ---- thread states ------------------------------------------------------ */
+
+static void
+read_thread_states(PyFrames *py)
+{
+    const PyLayout *l = &py->layout;
+    py->thread_count = 0;
+    py->threads_read_ns = Util_now_ns();
+    py->threads_stale = false;
+    uint64_t interp;
+    if (!read_u64(py->pid, py->runtime + l->rt_interpreters_head, &interp))
+        return;
+    size_t cap = 0;
+    for (int i = 0; interp && i < MAX_INTERPRETERS; i++) {
+        uint64_t ts;
+        if (!read_u64(py->pid, interp + l->is_threads_head, &ts))
+            break;
+        for (size_t n = 0; ts && n < MAX_THREAD_STATES; n++) {
+            uint64_t key, next;
+            uint64_t key_off = l->ts_native_thread_id ? l->ts_native_thread_id : l->ts_thread_id;
+            if (!read_u64(py->pid, ts + key_off, &key) || !read_u64(py->pid, ts + l->ts_next, &next))
+                break;
+            if (py->thread_count == cap) {
+                cap = cap ? cap * 2 : 16;
+                py->threads = xreallocarray(py->threads, cap, sizeof(ThreadEntry));
+            }
+            py->threads[py->thread_count++] = (ThreadEntry){ts, key};
+            if (next == ts)
+                break;
+            ts = next;
+        }
+        uint64_t next_interp;
+        if (!read_u64(py->pid, interp + l->is_next, &next_interp) || next_interp == interp)
+            break;
+        interp = next_interp;
+    }
+}
+
+static uint64_t
+find_tstate(const PyFrames *py, uint64_t key)
+{
+    for (size_t i = 0; i < py->thread_count; i++)
+        if (py->threads[i].key == key)
+            return py->threads[i].tstate;
+    return 0;
+}
+
+PyFrames *
+PyFrames_open(pid_t pid, Symbolizer *symbolizer, char **cause)
+{
+    *cause = NULL;
+    SymbolQuery q[] = {
+        {.name = "_PyRuntime"},
+        {.name = "PyCode_Type"},
+        {.name = "_PyEval_EvalFrameDefault"},
+        {.name = "Py_Version"},
+    };
+    uint64_t start = 0, end = 0;
+    const char *path = NULL;
+    if (Symbolizer_find_symbols(symbolizer, "python", q, ARRAY_SIZE(q), &start, &end, &path) == 0)
+        return NULL; /* not CPython (or one too old to have _PyRuntime) */
+    PyFrames *py = xcalloc(1, sizeof(*py));
+    py->pid = pid;
+    py->runtime = q[0].addr;
+    py->code_type = q[1].found ? q[1].addr : 0;
+    py->eval_start = q[2].found ? q[2].addr : 0;
+    py->eval_end = q[2].found ? q[2].addr + (q[2].size ? q[2].size : 1) : 0;
+    py->module_start = start;
+    py->module_end = end;
+
+    int major = 3, minor = -1, micro = 0;
+    uint32_t hexversion;
+    if (q[3].found && read_mem(pid, q[3].addr, &hexversion, sizeof(hexversion))) {
+        major = (int)(hexversion >> 24);
+        minor = (int)((hexversion >> 16) & 0xff);
+        micro = (int)((hexversion >> 8) & 0xff);
+        snprintf(py->version, sizeof(py->version), "%d.%d.%d", major, minor, micro);
+    } else {
+        minor = minor_from_path(path);
+        snprintf(py->version, sizeof(py->version), "3.%d", minor);
+    }
+    if (major != 3 || minor < 8) {
+        *cause = xasprintf("CPython %s is not supported (3.8 to 3.13 are)", py->version);
+        goto fail;
+    }
+    if (!choose_layout(py, minor, cause))
+        goto fail;
+    if (!py->code_type) {
+        *cause = xasprintf("CPython %s: PyCode_Type not found in %s", py->version, path);
+        goto fail;
+    }
+    read_thread_states(py);
+    if (py->thread_count == 0) {
+        *cause = xasprintf("CPython %s in %s: no thread state found through _PyRuntime "
+                           "(not initialised yet, or finalising)",
+                           py->version, path);
+        goto fail;
+    }
+    py->code_cap = 1024;
+    py->codes = xcalloc(py->code_cap, sizeof(CodeEntry));
+    return py;
+fail:
+    PyFrames_delete(py);
+    return NULL;
+}
+
+static void
+free_code(CodeEntry *e)
+{
+    free(e->linetable);
+    memset(e, 0, sizeof(*e));
+}
+
+void
+PyFrames_delete(PyFrames *py)
+{
+    if (!py)
+        return;
+    for (size_t i = 0; i < py->code_cap; i++)
+        free_code(&py->codes[i]);
+    free(py->codes);
+    free(py->threads);
+    free(py->chunk);
+    free(py);
+}
+
+const char *
+PyFrames_version(const PyFrames *py)
+{
+    return py->version;
+}
+
+bool
+PyFrames_is_eval_pc(const PyFrames *py, uint64_t pc)
+{
+    return pc >= py->eval_start && pc < py->eval_end;
+}
+
+bool
+PyFrames_is_interpreter_pc(const PyFrames *py, uint64_t pc)
+{
+    return pc >= py->module_start && pc < py->module_end;
+}
+
+void
+PyFrames_begin_tick(PyFrames *py)
+{
+    const PyLayout *l = &py->layout;
+    uint64_t now = Util_now_ns();
+    if (py->threads_stale || now - py->threads_read_ns > THREAD_REFRESH_NS)
+        read_thread_states(py);
+    py->gil_holder = 0;
+    if (l->rt_gil_holder) {
+        read_u64(py->pid, py->runtime + l->rt_gil_holder, &py->gil_holder);
+    } else if (l->is_gil && py->thread_count) {
+        /* The GIL of the interpreter of the first thread state. */
+        uint64_t interp, gil = 0, holder = 0;
+        int32_t locked = 0;
+        if (read_u64(py->pid, py->runtime + l->rt_interpreters_head, &interp) &&
+            read_u64(py->pid, interp + l->is_gil, &gil) && gil &&
+            read_mem(py->pid, gil + l->gil_locked, &locked, sizeof(locked)) &&
+            read_u64(py->pid, gil + l->gil_holder, &holder) && locked)
+            py->gil_holder = holder;
+    }
+}
+
+/* ---- while the thread is stopped --------------------------------------- */
+
+/* Reads len bytes at addr from the copy of the frame chunk when it holds
+ * them, else from the target. */
+static bool
+read_frame_mem(PyFrames *py, uint64_t addr, void *buf, size_t len)
+{
+    if (py->chunk_len && addr >= py->chunk_addr && addr - py->chunk_addr <= py->chunk_len &&
+        len <= py->chunk_len - (addr - py->chunk_addr)) {
+        memcpy(buf, py->chunk + (addr - py->chunk_addr), len);
+        return true;
+    }
+    return read_mem(py->pid, addr, buf, len);
+}
+
+/* The frame stack of 3.11+ lives in chunks; the used part of the current
+ * one holds the innermost frames: one copy instead of a read per frame. */
+static void
+copy_frame_chunk(PyFrames *py, const uint8_t *ts)
+{
+    const PyLayout *l = &py->layout;
+    py->chunk_len = 0;
+    uint64_t chunk = get_u64(ts, l->ts_datastack_chunk);
+    uint64_t top = get_u64(ts, l->ts_datastack_top);
+    if (!chunk || top <= chunk || top - chunk > MAX_DATASTACK_BYTES)
+        return;
+    size_t len = (size_t)(top - chunk);
+    if (!py->chunk)
+        py->chunk = xmalloc(MAX_DATASTACK_BYTES);
+    if (read_mem(py->pid, chunk, py->chunk, len)) {
+        py->chunk_addr = chunk;
+        py->chunk_len = len;
+    }
+}
+
+static void
+walk_frames(PyFrames *py, uint64_t frame, PyRawStack *out)
+{
+    const PyLayout *l = &py->layout;
+    size_t header = l->lines == LINES_LOCATIONS ? 80 : 112;
+    uint8_t f[112];
+    uint64_t prev_frame = 0;
+    while (frame && out->count < PY_MAX_FRAMES) {
+        if (frame == prev_frame || !read_frame_mem(py, frame, f, header)) {
+            out->truncated = true;
+            return;
+        }
+        prev_frame = frame;
+        uint64_t code = get_u64(f, l->fr_code);
+        uint64_t previous = get_u64(f, l->fr_previous);
+        if (l->lines != LINES_LOCATIONS) {
+            int32_t lasti;
+            memcpy(&lasti, f + l->fr_lasti, sizeof(lasti));
+            /* One evaluation loop call per frame before 3.11. */
+            out->frames[out->count++] = (PyRawFrame){code, lasti, true};
+        } else {
+            uint8_t owner = f[l->fr_owner];
+            if (l->minor >= 12 && owner == FRAME_OWNED_BY_CSTACK) {
+                /* The entry shim of an evaluation loop call: the frame
+                 * before it closes a group. */
+                if (out->count)
+                    out->frames[out->count - 1].group_end = true;
+            } else {
+                uint64_t instr = get_u64(f, l->fr_instr);
+                uint64_t first = code + l->co_code_adaptive;
+                int32_t lasti = instr >= first && instr - first < (1u << 30)
+                                    ? (int32_t)((instr - first) / 2)
+                                    : -1;
+                bool entry = l->minor == 11 && f[l->fr_is_entry];
+                out->frames[out->count++] = (PyRawFrame){code, lasti, entry};
+            }
+        }
+        frame = previous;
+    }
+    if (frame)
+        out->truncated = true;
+}
+
+void
+PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stack,
+              uint64_t stack_addr, size_t stack_len, PyRawStack *out)
+{
+    const PyLayout *l = &py->layout;
+    out->present = out->holds_gil = out->truncated = false;
+    out->count = 0;
+    uint64_t key = l->ts_native_thread_id ? (uint64_t)tid : Arch_thread_pointer(regs);
+    uint64_t tstate = find_tstate(py, key);
+    if (!tstate)
+        return;
+    uint8_t ts[320];
+    size_t ts_len = l->lines == LINES_LOCATIONS ? 320 : 184;
+    if (!read_mem(py->pid, tstate, ts, ts_len)) {
+        py->threads_stale = true;
+        return;
+    }
+    uint64_t key_now = get_u64(ts, l->ts_native_thread_id ? l->ts_native_thread_id : l->ts_thread_id);
+    if (key_now != key) {
+        py->threads_stale = true; /* the state was freed and reused */
+        return;
+    }
+    out->present = true;
+    out->holds_gil = tstate == py->gil_holder;
+    uint64_t frame;
+    py->chunk_len = 0;
+    if (l->ts_cframe) {
+        /* 3.11, 3.12: tstate->cframe->current_frame; the _PyCFrame is a
+         * local of the evaluation loop, usually in the C stack copy. */
+        uint64_t cframe = get_u64(ts, l->ts_cframe);
+        uint64_t at = cframe + l->cframe_frame;
+        if (at >= stack_addr && at - stack_addr + 8 <= stack_len)
+            memcpy(&frame, stack + (at - stack_addr), 8);
+        else if (!read_u64(py->pid, at, &frame))
+            return;
+    } else {
+        frame = get_u64(ts, l->ts_frame);
+    }
+    if (l->lines == LINES_LOCATIONS)
+        copy_frame_chunk(py, ts);
+    walk_frames(py, frame, out);
+    py->chunk_len = 0;
+}
+
+/* ---- after the thread resumed ------------------------------------------ */
+
+/* A str object as UTF-8 into a symtab string. */
+static StrId
+read_str(PyFrames *py, uint64_t addr, Symtab *symtab)
+{
+    const PyLayout *l = &py->layout;
+    uint8_t head[48];
+    if (!read_mem(py->pid, addr, head, sizeof(head)))
+        return SYMTAB_EMPTY;
+    int64_t length;
+    uint32_t state;
+    memcpy(&length, head + 16, sizeof(length));
+    memcpy(&state, head + 32, sizeof(state));
+    unsigned kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
+    if (!compact || length < 0 || (kind != 1 && kind != 2 && kind != 4))
+        return SYMTAB_EMPTY;
+    if (length > MAX_NAME_CHARS)
+        length = MAX_NAME_CHARS;
+    uint64_t data = addr + (ascii ? l->ascii_size : l->compact_size);
+    size_t bytes = (size_t)length * kind;
+    uint8_t raw[MAX_NAME_CHARS * 4];
+    if (bytes && !read_mem(py->pid, data, raw, bytes))
+        return SYMTAB_EMPTY;
+    char utf8[MAX_NAME_CHARS * 4 + 1];
+    size_t n = 0;
+    for (int64_t i = 0; i < length; i++) {
+        uint32_t c;
+        if (kind == 1) {
+            c = raw[i];
+        } else if (kind == 2) {
+            uint16_t v;
+            memcpy(&v, raw + i * 2, 2);
+            c = v;
+        } else {
+            memcpy(&c, raw + i * 4, 4);
+        }
+        if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            c = 0xfffd;
+        if (c < 0x80) {
+            utf8[n++] = (char)c;
+        } else if (c < 0x800) {
+            utf8[n++] = (char)(0xc0 | (c >> 6));
+            utf8[n++] = (char)(0x80 | (c & 0x3f));
+        } else if (c < 0x10000) {
+            utf8[n++] = (char)(0xe0 | (c >> 12));
+            utf8[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            utf8[n++] = (char)(0x80 | (c & 0x3f));
+        } else {
+            utf8[n++] = (char)(0xf0 | (c >> 18));
+            utf8[n++] = (char)(0x80 | ((c >> 12) & 0x3f));
+            utf8[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+            utf8[n++] = (char)(0x80 | (c & 0x3f));
+        }
+    }
+    return Symtab_intern_string(symtab, utf8, n);
+}
+
+static uint8_t *
+read_bytes_object(PyFrames *py, uint64_t addr, size_t *len)
+{
+    int64_t size;
+    *len = 0;
+    if (!read_mem(py->pid, addr + 16, &size, sizeof(size)) || size < 0 ||
+        (uint64_t)size > MAX_LINETABLE_BYTES)
+        return NULL;
+    uint8_t *buf = xmalloc((size_t)size + 1);
+    if (size && !read_mem(py->pid, addr + 32, buf, (size_t)size)) {
+        free(buf);
+        return NULL;
+    }
+    *len = (size_t)size;
+    return buf;
+}
+
+static bool
+load_code(PyFrames *py, CodeEntry *e, uint64_t addr, Symtab *symtab)
+{
+    const PyLayout *l = &py->layout;
+    uint8_t co[256];
+    uint64_t need = l->co_code_adaptive ? l->co_code_adaptive : 128;
+    if (need > sizeof(co) || !read_mem(py->pid, addr, co, (size_t)need))
+        return false;
+    if (get_u64(co, 8) != py->code_type)
+        return false; /* not a code object */
+    int32_t firstlineno;
+    memcpy(&firstlineno, co + l->co_firstlineno, sizeof(firstlineno));
+    uint64_t name = get_u64(co, l->co_qualname ? l->co_qualname : l->co_name);
+    e->addr = addr;
+    e->name = read_str(py, name, symtab);
+    e->file = read_str(py, get_u64(co, l->co_filename), symtab);
+    e->firstlineno = firstlineno;
+    e->linetable = read_bytes_object(py, get_u64(co, l->co_linetable), &e->linetable_len);
+    e->verified_ns = Util_now_ns();
+    e->valid = true;
+    e->last_lasti = INT32_MIN;
+    return true;
+}
+
+/* 3.11+ location table varints: 6 bits a byte, 0x40 = more. */
+static bool
+read_varint(const uint8_t **p, const uint8_t *end, uint32_t *out)
+{
+    uint32_t v = 0;
+    unsigned shift = 0;
+    for (;;) {
+        if (*p >= end || shift > 28)
+            return false;
+        uint8_t b = *(*p)++;
+        v |= (uint32_t)(b & 63) << shift;
+        shift += 6;
+        if (!(b & 64))
+            break;
+    }
+    *out = v;
+    return true;
+}
+
+static bool
+read_svarint(const uint8_t **p, const uint8_t *end, int32_t *out)
+{
+    uint32_t v;
+    if (!read_varint(p, end, &v))
+        return false;
+    *out = (v & 1) ? -(int32_t)(v >> 1) : (int32_t)(v >> 1);
+    return true;
+}
+
+static int
+line_from_locations(const uint8_t *p, const uint8_t *end, int line, int32_t lasti)
+{
+    int32_t addr = 0;
+    while (p < end) {
+        uint8_t first = *p++;
+        if (!(first & 0x80))
+            return -1;
+        unsigned code = (first >> 3) & 15;
+        int32_t length = (first & 7) + 1, delta = 0;
+        if (code == 15) {
+            delta = 0;
+        } else if (code == 14) {
+            uint32_t skip;
+            if (!read_svarint(&p, end, &delta) || !read_varint(&p, end, &skip) ||
+                !read_varint(&p, end, &skip) || !read_varint(&p, end, &skip))
+                return -1;
+        } else if (code == 13) {
+            if (!read_svarint(&p, end, &delta))
+                return -1;
+        } else if (code >= 10) {
+            delta = (int32_t)code - 10;
+            p += 2;
+        } else {
+            p += 1;
+        }
+        line += delta;
+        if (lasti >= addr && lasti < addr + length)
+            return code == 15 ? -1 : line;
+        addr += length;
+    }
+    return -1;
+}
+
+/* 3.10: (start delta, line delta) byte pairs; -128 = no line. */
+static int
+line_from_linetable(const uint8_t *p, const uint8_t *end, int line, int32_t lasti)
+{
+    int32_t target = lasti * 2, start = 0;
+    int current = -1;
+    while (p + 1 < end) {
+        uint8_t sdelta = p[0];
+        int8_t ldelta = (int8_t)p[1];
+        p += 2;
+        int32_t stop = start + sdelta;
+        if (ldelta == -128) {
+            current = -1;
+        } else {
+            line += ldelta;
+            current = line;
+        }
+        if (target >= start && target < stop)
+            return current;
+        start = stop;
+    }
+    return -1;
+}
+
+/* 3.8, 3.9: (address delta, line delta) byte pairs. */
+static int
+line_from_lnotab(const uint8_t *p, const uint8_t *end, int line, int32_t lasti)
+{
+    int32_t addr = 0;
+    while (p + 1 < end) {
+        addr += p[0];
+        if (addr > lasti)
+            break;
+        line += (int8_t)p[1];
+        p += 2;
+    }
+    return line;
+}
+
+static int
+code_line(const PyFrames *py, const CodeEntry *e, int32_t lasti)
+{
+    if (!e->linetable || lasti < 0)
+        return e->firstlineno;
+    const uint8_t *p = e->linetable, *end = e->linetable + e->linetable_len;
+    switch (py->layout.lines) {
+    case LINES_LNOTAB:
+        return line_from_lnotab(p, end, e->firstlineno, lasti);
+    case LINES_LINETABLE:
+        return line_from_linetable(p, end, e->firstlineno, lasti);
+    case LINES_LOCATIONS:
+        return line_from_locations(p, end, e->firstlineno, lasti);
+    }
+    return -1;
+}
+
+static uint64_t
+mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+static CodeEntry *
+code_slot(PyFrames *py, uint64_t addr)
+{
+    if ((py->code_used + 1) * 2 > py->code_cap) {
+        /* Bounded: start over rather than grow past 64k code objects. */
+        if (py->code_cap >= 65536) {
+            for (size_t i = 0; i < py->code_cap; i++)
+                free_code(&py->codes[i]);
+            py->code_used = 0;
+        } else {
+            size_t cap = py->code_cap * 2;
+            CodeEntry *codes = xcalloc(cap, sizeof(CodeEntry));
+            for (size_t i = 0; i < py->code_cap; i++) {
+                if (!py->codes[i].addr)
+                    continue;
+                size_t j = mix(py->codes[i].addr) & (cap - 1);
+                while (codes[j].addr)
+                    j = (j + 1) & (cap - 1);
+                codes[j] = py->codes[i];
+            }
+            free(py->codes);
+            py->codes = codes;
+            py->code_cap = cap;
+        }
+    }
+    size_t j = mix(addr) & (py->code_cap - 1);
+    while (py->codes[j].addr && py->codes[j].addr != addr)
+        j = (j + 1) & (py->code_cap - 1);
+    return &py->codes[j];
+}
+
+/* A cached code object is checked again now and then: its address may
+ * have been freed and reused by another since it was read. */
+static bool
+still_same_code(PyFrames *py, CodeEntry *e)
+{
+    uint64_t now = Util_now_ns();
+    if (now - e->verified_ns < CODE_REVERIFY_NS)
+        return true;
+    const PyLayout *l = &py->layout;
+    uint64_t type;
+    int32_t firstlineno;
+    if (!read_u64(py->pid, e->addr + 8, &type) ||
+        !read_mem(py->pid, e->addr + l->co_firstlineno, &firstlineno, sizeof(firstlineno)) ||
+        type != py->code_type || firstlineno != e->firstlineno)
+        return false;
+    e->verified_ns = now;
+    return true;
+}
+
+FrameId
+PyFrames_resolve(PyFrames *py, const PyRawFrame *frame, Symtab *symtab)
+{
+    CodeEntry *e = code_slot(py, frame->code);
+    if (e->addr && !still_same_code(py, e)) {
+        free_code(e);
+        py->code_used--;
+    }
+    if (!e->addr) {
+        if (!load_code(py, e, frame->code, symtab)) {
+            free_code(e);
+            SymtabFrame bad = {.function = Symtab_intern_cstr(symtab, "<unreadable Python frame>"),
+                               .kind = FRAME_PYTHON};
+            return Symtab_intern_frame(symtab, &bad);
+        }
+        py->code_used++;
+    }
+    if (e->last_symtab == symtab && e->last_lasti == frame->lasti)
+        return e->last_frame;
+    int line = code_line(py, e, frame->lasti);
+    SymtabFrame f = {
+        .function = e->name,
+        .file = e->file,
+        .line = line > 0 ? (uint32_t)line : 0,
+        .kind = FRAME_PYTHON,
+    };
+    e->last_frame = Symtab_intern_frame(symtab, &f);
+    e->last_lasti = frame->lasti;
+    e->last_symtab = symtab;
+    return e->last_frame;
+}

@@ -1,0 +1,71 @@
+/* CPython frames (3.8 - 3.13) read from the interpreter's memory. Found
+ * through _PyRuntime (and Py_Version / the module's name for the version);
+ * 3.13 is read through the interpreter's own _Py_DebugOffsets table, older
+ * versions through layouts measured from their DWARF. Every pointer from the
+ * target is distrusted: reads are bounded, loops capped, and a frame that
+ * does not validate ends the Python stack there.
+ *
+ * Split like the native side: PyFrames_read runs while the thread is
+ * stopped and only copies (the thread state, the frame stack chunk, frame
+ * headers) into a PyRawStack; PyFrames_resolve runs after the thread
+ * resumed and turns code objects into names, files and lines, cached by
+ * address. */
+#ifndef SPYTOP_SRC_PYFRAMES_H
+#define SPYTOP_SRC_PYFRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+#include "symbolizer.h"
+#include "symtab.h"
+
+#define PY_MAX_FRAMES 1024
+
+typedef struct PyRawFrame {
+    uint64_t code;    /* the code object's address */
+    int32_t lasti;    /* instruction offset in code units (bytes before 3.10), -1 unknown */
+    bool group_end;   /* outermost frame of one evaluation loop call */
+} PyRawFrame;
+
+typedef struct PyRawStack {
+    bool present;     /* the thread has a Python thread state */
+    bool holds_gil;
+    bool truncated;   /* a frame did not validate, or the cap was hit */
+    size_t count;     /* innermost first */
+    PyRawFrame frames[PY_MAX_FRAMES];
+} PyRawStack;
+
+typedef struct PyFrames PyFrames;
+
+/* Looks for CPython in the target's modules. Returns NULL with *cause NULL
+ * when the target is not Python; NULL with *cause set when it is, but
+ * cannot be read (an unsupported version, a runtime that does not
+ * validate). */
+PyFrames *PyFrames_open(pid_t pid, Symbolizer *symbolizer, char **cause);
+void PyFrames_delete(PyFrames *py);
+
+/* "3.11.7" (borrowed). */
+const char *PyFrames_version(const PyFrames *py);
+
+/* Before a tick, with nothing stopped: the GIL holder, and the thread
+ * states again when threads came and went. */
+void PyFrames_begin_tick(PyFrames *py);
+
+/* While tid is stopped: its Python frames, raw. regs are its registers,
+ * stack/stack_addr/stack_len the copy of its C stack (3.11/3.12 keep the
+ * current frame pointer there). */
+void PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stack,
+                   uint64_t stack_addr, size_t stack_len, PyRawStack *out);
+
+/* After the thread resumed: frame i of raw as a symtab frame. */
+FrameId PyFrames_resolve(PyFrames *py, const PyRawFrame *frame, Symtab *symtab);
+
+/* Whether a native pc is the evaluation loop (one call per group of
+ * Python frames), or anywhere in the interpreter's module. */
+bool PyFrames_is_eval_pc(const PyFrames *py, uint64_t pc);
+bool PyFrames_is_interpreter_pc(const PyFrames *py, uint64_t pc);
+
+#endif
