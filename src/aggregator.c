@@ -109,12 +109,18 @@ countmap_clear(CountMap *m)
     m->cap = m->used = 0;
 }
 
-/* (stack, tid, idle) packed; bit 63 keeps it nonzero. */
+/* (stack, tid, idle, gil) packed; bit 63 keeps it nonzero. */
 static uint64_t
-entry_key(StackId stack, pid_t tid, bool idle)
+entry_key(StackId stack, pid_t tid, bool idle, bool gil)
 {
-    return (1ull << 63) | ((uint64_t)stack << 23) | ((uint64_t)idle << 22) |
-           ((uint64_t)tid & 0x3fffff);
+    return (1ull << 63) | ((uint64_t)gil << 55) | ((uint64_t)stack << 23) |
+           ((uint64_t)idle << 22) | ((uint64_t)tid & 0x3fffff);
+}
+
+static bool
+entry_gil(uint64_t key)
+{
+    return (key >> 55) & 1;
 }
 
 static StackId
@@ -236,7 +242,7 @@ Aggregator_add(Aggregator *agg, const Sample *sample, uint64_t weight_ns)
         return; /* no stack: counted as an error by the sampler, not here */
     t->samples++;
     bool idle = Aggregator_is_idle(sample);
-    uint64_t key = entry_key(sample->stack, sample->tid, idle);
+    uint64_t key = entry_key(sample->stack, sample->tid, idle, sample->holds_gil);
     countmap_add(&agg->cumulative, key, 1, weight_ns);
     uint64_t index = sample->t_ns / AGG_BUCKET_NS;
     /* A sample older than the window's start would land in a bucket that
@@ -284,6 +290,8 @@ entry_passes(const AggQuery *q, uint64_t key)
     if (q->tid && entry_tid(key) != q->tid)
         return false;
     if (!q->include_idle && entry_idle(key))
+        return false;
+    if (q->gil_only && !entry_gil(key))
         return false;
     return true;
 }

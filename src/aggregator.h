@@ -39,6 +39,7 @@ typedef struct AggQuery {
     AggSort sort;
     pid_t tid;           /* 0: all threads */
     bool include_idle;   /* count threads that were not running */
+    bool gil_only;       /* count only samples of the thread holding the GIL */
     const char *filter;  /* substring of function, file or module; NULL for all */
     unsigned window_s;   /* 1 .. AGG_WINDOW_MAX_S */
 } AggQuery;

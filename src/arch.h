@@ -6,6 +6,7 @@
 #define SPYTOP_SRC_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -38,6 +39,16 @@ Arch_thread_pointer(const ArchRegs *regs)
  * stop interrupted (it restarts on resume): the thread was waiting, even if
  * /proc said "running" because the stop itself had just woken it. */
 bool Arch_in_interrupted_syscall(const ArchRegs *regs);
+
+/* True when a stop caught the thread between a restart of its system call
+ * and the system call itself: pc back on the syscall instruction, the
+ * number (or restart_syscall) in place again. code holds the bytes at pc,
+ * code_len how many could be read. Together with
+ * Arch_in_interrupted_syscall: a blocked thread the previous stop woke. */
+bool Arch_syscall_restart_pending(const ArchRegs *regs, const uint8_t *code, size_t code_len);
+
+/* Bytes at the pc Arch_syscall_restart_pending needs. */
+#define ARCH_SYSCALL_INSN_LEN 2
 
 /* The register with DWARF number regno; false when it is not one. */
 bool Arch_dwarf_reg(const ArchRegs *regs, int regno, uint64_t *value);

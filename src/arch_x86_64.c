@@ -20,6 +20,15 @@ Arch_in_interrupted_syscall(const ArchRegs *r)
 }
 
 bool
+Arch_syscall_restart_pending(const ArchRegs *r, const uint8_t *code, size_t code_len)
+{
+    static const long long restart_syscall_nr = 219;
+    if ((long long)r->orig_rax < 0 || code_len < 2 || code[0] != 0x0f || code[1] != 0x05)
+        return false;
+    return r->rax == r->orig_rax || (long long)r->rax == restart_syscall_nr;
+}
+
+bool
 Arch_dwarf_reg(const ArchRegs *r, int regno, uint64_t *value)
 {
     /* DWARF numbering of the x86-64 psABI (also libunwind's UNW_X86_64_*). */

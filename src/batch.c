@@ -36,9 +36,16 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
     fputc('\n', out);
     fprintf(out,
             "Threads: %zu (%zu running, %zu sleeping, %zu stopped), target CPU %.0f%%, "
-            "spytop CPU %.1f%%\n",
+            "spytop CPU %.1f%%",
             s->threads, s->running, s->sleeping, s->stopped, s->target_cpu_pct,
             s->spytop_cpu_pct);
+    if (s->python)
+        fprintf(out, ", %s, GIL held %.0f%% of ticks", s->python, s->gil_pct);
+    fputc('\n', out);
+    if (s->message) {
+        Util_fputs_escaped(s->message, out);
+        fputc('\n', out);
+    }
     fprintf(out,
             "Sampling: %u Hz asked, %.1f Hz reached, %llu samples, %llu errors, %llu ticks "
             "skipped, stopped %.1f us per sample (median), %.1f us (p99)\n",
@@ -51,7 +58,7 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
             q->window_s, (unsigned long long)t->window_all, (unsigned long long)t->window_idle,
             q->include_idle ? "included" : "excluded",
             q->mode == AGG_BY_LINE ? "line" : "function", Hotlist_sort_name(q->sort),
-            q->tid ? ", one thread" : "", q->filter ? ", filtered" : "");
+            q->tid ? ", one thread" : "", q->gil_only ? ", GIL holder only" : "");
 }
 
 static LiveAction

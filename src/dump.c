@@ -312,6 +312,8 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
         .deadline_ns = DUMP_DEADLINE_NS,
         .max_depth = options->max_depth,
         .detach_after_tick = true,
+        .native_all = options->native,
+        .no_python = options->no_python,
     };
     int error;
     char *cause;

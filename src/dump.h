@@ -11,6 +11,8 @@ typedef struct DumpOptions {
     bool json;
     size_t stack_bytes;
     size_t max_depth;
+    bool native;
+    bool no_python;
 } DumpOptions;
 
 /* Attaches, samples every thread once, detaches, prints to out. Errors go

@@ -41,6 +41,7 @@ typedef struct Live {
     pid_t pid;
     pid_t child; /* launched command, or 0 */
     char *command;
+    char *python, *python_problem;
     LiveStatus status;
 
     int signal_fd, timer_fd;
@@ -54,7 +55,7 @@ typedef struct Live {
     size_t stop_count;
 
     /* Rates over the last redraw period. */
-    uint64_t period_start_ns, period_ticks;
+    uint64_t period_start_ns, period_ticks, period_gil_ticks;
     uint64_t target_ticks_prev;
     struct timeval spytop_cpu_prev;
     ThreadCpu *thread_cpu;
@@ -94,6 +95,7 @@ typedef struct TickContext {
     Live *live;
     uint64_t weight_ns;
     size_t running, sleeping, stopped;
+    bool gil;
 } TickContext;
 
 static void
@@ -116,6 +118,7 @@ on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
     else
         ctx->sleeping++;
     live->stop_ring[live->stop_count++ % STOP_RING] = sample->stopped_ns;
+    ctx->gil |= sample->holds_gil;
     Aggregator_add(live->agg, sample, ctx->weight_ns);
 }
 
@@ -169,6 +172,7 @@ tick(Live *live)
     int r = Session_tick(live->session, on_sample, &ctx, &stats);
     live->status.ticks++;
     live->period_ticks++;
+    live->period_gil_ticks += ctx.gil;
     if (r < 0 || Session_target_exited(live->session, NULL) || !target_alive(live)) {
         note_exit(live);
         return;
@@ -243,6 +247,9 @@ update_status(Live *live)
     double period_s = (double)(now - live->period_start_ns) / 1e9;
     if (period_s > 0.2) {
         s->rate_reached_hz = (double)live->period_ticks / period_s;
+        s->gil_pct = live->period_ticks
+                         ? (double)live->period_gil_ticks * 100.0 / (double)live->period_ticks
+                         : 0;
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         struct timeval used;
@@ -262,7 +269,7 @@ update_status(Live *live)
             refresh_threads(live, period_s);
         }
         live->period_start_ns = now;
-        live->period_ticks = 0;
+        live->period_ticks = live->period_gil_ticks = 0;
     }
     size_t n = live->stop_count < STOP_RING ? live->stop_count : STOP_RING;
     if (n) {
@@ -291,11 +298,26 @@ open_session(Live *live, char **cause)
         .max_depth = live->options->max_depth,
         .only_tids = live->options->only_tids,
         .only_tid_count = live->options->only_tid_count,
+        .native_all = live->options->native,
+        .no_python = live->options->no_python,
     };
     int err;
     live->session = Session_open(live->pid, live->symtab, &so, &err, cause);
     if (!live->session)
         return err;
+    /* The session's strings live as long as it does: keep copies. */
+    free(live->python);
+    live->python = Session_python_version(live->session)
+                       ? xstrdup(Session_python_version(live->session))
+                       : NULL;
+    free(live->python_problem);
+    live->python_problem = Session_python_problem(live->session)
+                               ? xasprintf("Python frames not shown: %s",
+                                           Session_python_problem(live->session))
+                               : NULL;
+    live->status.python = live->python;
+    if (live->python_problem)
+        live->status.message = live->python_problem;
     live->status.attached = true;
     live->last_tick_ns = 0;
     live->next_tick_ns = Util_now_ns();
@@ -557,6 +579,8 @@ out:
         close(live->timer_fd);
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     free(live->command);
+    free(live->python);
+    free(live->python_problem);
     free(live->thread_cpu);
     return status;
 }

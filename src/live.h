@@ -32,6 +32,8 @@ typedef struct LiveStatus {
     uint64_t elapsed_ns;
     uint64_t now_ns;
     const char *message;      /* a one-line notice, or NULL */
+    const char *python;       /* "CPython 3.11.7" when Python frames are read */
+    double gil_pct;           /* ticks in which a thread held the GIL, recent */
 } LiveStatus;
 
 typedef enum LiveAction {
@@ -72,6 +74,8 @@ typedef struct LiveOptions {
     size_t only_tid_count;
     size_t stack_bytes;
     size_t max_depth;
+    bool native;
+    bool no_python;
 } LiveOptions;
 
 /* Runs until the view quits, the duration ends or (for views that do not

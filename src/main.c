@@ -29,6 +29,7 @@ run_top(const Options *opts)
         .mode = opts->by_line ? AGG_BY_LINE : AGG_BY_FUNCTION,
         .sort = (AggSort)opts->sort,
         .include_idle = opts->idle,
+        .gil_only = opts->gil,
         .window_s = opts->window_s,
     };
     LiveOptions lo = {
@@ -42,6 +43,8 @@ run_top(const Options *opts)
         .only_tid_count = opts->tid_count,
         .stack_bytes = opts->stack_bytes,
         .max_depth = opts->max_depth,
+        .native = opts->native,
+        .no_python = opts->no_python,
     };
     int status;
     if (opts->batch) {
@@ -92,6 +95,8 @@ main(int argc, char **argv)
             .json = opts.json,
             .stack_bytes = opts.stack_bytes,
             .max_depth = opts.max_depth,
+            .native = opts.native,
+            .no_python = opts.no_python,
         };
         int status = Dump_run(&dump, stdout, stderr);
         if (fflush(stdout) != 0 && status == EXIT_OK)

@@ -50,6 +50,9 @@ Options_print_help(FILE *f)
           "      --command-output FILE\n"
           "                       with -- COMMAND on the live screen: append the command's\n"
           "                       output to FILE (default: discarded, not to garble the screen)\n"
+          "  -g, --gil            only samples of the thread holding Python's GIL\n"
+          "      --native         keep every native frame, the Python interpreter's too\n"
+          "      --no-python      do not read Python frames (native frames only)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
           "      --stack-size N   copy at most N bytes of each thread's stack\n"
           "                       (default 256K; suffixes K, M; 8K to 8M)\n"
@@ -58,7 +61,7 @@ Options_print_help(FILE *f)
           "  -V, --version        show the version and the libraries used, and exit\n"
           "\n"
           "Keys in the live view: q quit, ? help (all keys), space pause, 1-4 sort,\n"
-          "l lines, t threads, i idle, w window, / filter, Enter callers, r reset.\n"
+          "l lines, t threads, i idle, g GIL, w window, / filter, Enter callers, r reset.\n"
           "\n"
           "Exit status:\n"
           "  0   success (with -- COMMAND: the command's own exit status)\n"
@@ -175,6 +178,8 @@ enum {
     OPT_BY_LINE,
     OPT_SORT,
     OPT_COMMAND_OUTPUT,
+    OPT_NATIVE,
+    OPT_NO_PYTHON,
 };
 
 int
@@ -197,6 +202,9 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         {"by-line", no_argument, NULL, OPT_BY_LINE},
         {"sort", required_argument, NULL, OPT_SORT},
         {"command-output", required_argument, NULL, OPT_COMMAND_OUTPUT},
+        {"gil", no_argument, NULL, 'g'},
+        {"native", no_argument, NULL, OPT_NATIVE},
+        {"no-python", no_argument, NULL, OPT_NO_PYTHON},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -233,7 +241,7 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     int c;
     /* "+": stop at the first non-option, so that "-- COMMAND ARGS" and a
      * command's own options are left alone. */
-    while ((c = getopt_long(sub_argc, sub_argv, "+:p:jhVr:d:ibn:", long_options, NULL)) != -1) {
+    while ((c = getopt_long(sub_argc, sub_argv, "+:p:jhVr:d:ibn:g", long_options, NULL)) != -1) {
         switch (c) {
         case 'p':
             if (parse_pid(optarg, &opts->pid) < 0) {
@@ -326,6 +334,15 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         case OPT_COMMAND_OUTPUT:
             opts->command_output = optarg;
             break;
+        case 'g':
+            opts->gil = true;
+            break;
+        case OPT_NATIVE:
+            opts->native = true;
+            break;
+        case OPT_NO_PYTHON:
+            opts->no_python = true;
+            break;
         case 'h':
             opts->command = CMD_HELP;
             return 0;
@@ -360,6 +377,11 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     }
     if (opts->json && opts->command != CMD_DUMP) {
         *error = xstrdup("--json goes with 'spytop dump'");
+        return -1;
+    }
+    if (opts->native && opts->no_python) {
+        *error = xstrdup("--native and --no-python do not go together (--no-python shows every "
+                         "native frame already)");
         return -1;
     }
     if (opts->command_argv && opts->pid) {

@@ -43,6 +43,9 @@ typedef struct Options {
     bool by_line;       /* --by-line */
     int sort;           /* --sort: an AggSort */
     const char *command_output; /* --command-output */
+    bool native;        /* --native: every native frame, interpreter ones too */
+    bool no_python;     /* --no-python */
+    bool gil;           /* --gil: only samples of the thread holding the GIL */
 } Options;
 
 /* Fills opts from argv. Returns 0, or -1 with *error set to an allocated

@@ -40,8 +40,9 @@ typedef struct PyLayout {
     uint64_t rt_gil_holder;        /* <= 3.11: _PyRuntime.gilstate.tstate_current */
     uint64_t is_next;              /* may be 0 */
     uint64_t is_threads_head;
-    uint64_t is_gil;               /* >= 3.12: interp->ceval.gil (a pointer) */
-    uint64_t gil_locked, gil_holder;
+    uint64_t is_gil;               /* 3.12: interp->ceval.gil (a pointer) */
+    uint64_t gil_locked, gil_holder; /* in the _gil_runtime_state; 3.13: in the interpreter */
+    bool gil_in_interp;            /* 3.13: the interpreter's own _gil, by debug offsets */
     uint64_t ts_next, ts_frame, ts_cframe, cframe_frame; /* cframe_frame may be 0 */
     uint64_t ts_thread_id, ts_native_thread_id, ts_datastack_chunk, ts_datastack_top;
     uint64_t fr_previous, fr_code, fr_lasti, fr_instr, fr_owner, fr_is_entry; /* fr_code may be 0 */
@@ -178,7 +179,7 @@ layout_from_debug_offsets(PyFrames *py, char **cause)
     l->rt_interpreters_head = get_u64(d, 40);
     l->is_next = get_u64(d, 64);
     l->is_threads_head = get_u64(d, 72);
-    l->is_gil = get_u64(d, 112);
+    l->gil_in_interp = true; /* gil_runtime_state_* are offsets in the interpreter */
     l->gil_locked = get_u64(d, 136);
     l->gil_holder = get_u64(d, 144);
     l->ts_next = get_u64(d, 168);
@@ -384,13 +385,17 @@ PyFrames_begin_tick(PyFrames *py)
     py->gil_holder = 0;
     if (l->rt_gil_holder) {
         read_u64(py->pid, py->runtime + l->rt_gil_holder, &py->gil_holder);
-    } else if (l->is_gil && py->thread_count) {
-        /* The GIL of the interpreter of the first thread state. */
+    } else if ((l->is_gil || l->gil_in_interp) && py->thread_count) {
+        /* The GIL of the main interpreter. */
         uint64_t interp, gil = 0, holder = 0;
         int32_t locked = 0;
-        if (read_u64(py->pid, py->runtime + l->rt_interpreters_head, &interp) &&
-            read_u64(py->pid, interp + l->is_gil, &gil) && gil &&
-            read_mem(py->pid, gil + l->gil_locked, &locked, sizeof(locked)) &&
+        if (!read_u64(py->pid, py->runtime + l->rt_interpreters_head, &interp))
+            return;
+        if (l->gil_in_interp)
+            gil = interp;
+        else if (!read_u64(py->pid, interp + l->is_gil, &gil))
+            return;
+        if (gil && read_mem(py->pid, gil + l->gil_locked, &locked, sizeof(locked)) &&
             read_u64(py->pid, gil + l->gil_holder, &holder) && locked)
             py->gil_holder = holder;
     }

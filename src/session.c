@@ -236,6 +236,21 @@ push_native(Session *s, size_t *n, size_t i)
         push_frame(s, n, sym.frames[k], s->pcs[i].pc, sym.offset, sym.offset_in_module);
 }
 
+/* Whether the thread was waiting in a system call when stopped, whatever
+ * /proc said: the stop interrupted the call, or caught the thread about to
+ * issue it again after the previous stop. */
+static bool
+thread_was_blocked(Session *s, const Snapshot *snap)
+{
+    if (snap->status != SAMPLE_OK && snap->status != SAMPLE_NO_STACK)
+        return false;
+    if (Arch_in_interrupted_syscall(&snap->regs))
+        return true;
+    uint8_t code[ARCH_SYSCALL_INSN_LEN];
+    return Images_read(s->images, Arch_pc(&snap->regs), code, sizeof(code)) == 0 &&
+           Arch_syscall_restart_pending(&snap->regs, code, sizeof(code));
+}
+
 /* The native frames of s->pcs[0, count) as symtab frames in s->frames. */
 static size_t
 native_frames(Session *s, size_t count)
@@ -276,7 +291,8 @@ merge_python(Session *s, const PyRawStack *raw, size_t native_count, Sample *sam
             if (!s->options.native_all)
                 continue; /* an evaluation loop call with no Python frame left */
         } else if (PyFrames_is_interpreter_pc(s->python, pc) && !s->options.native_all &&
-                   i > 0) {
+                   (i > 0 || !Symbolizer_has_name(s->symbolizer, s->pcs[i].pc, true))) {
+            /* The leaf stays when it has a name: it explains the time. */
             continue;
         }
         push_native(s, &n, i);
@@ -301,8 +317,7 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
         .group_stopped = snap->group_stopped,
         .status = snap->status,
         .stopped_ns = snap->stopped_ns,
-        .blocked = (snap->status == SAMPLE_OK || snap->status == SAMPLE_NO_STACK) &&
-                   Arch_in_interrupted_syscall(&snap->regs),
+        .blocked = thread_was_blocked(s, snap),
         .end = UNWIND_COMPLETE,
     };
     UnwindResult result = {0};

@@ -542,6 +542,15 @@ cache_grow(Symbolizer *sym)
     sym->cache_cap = cap;
 }
 
+bool
+Symbolizer_has_name(Symbolizer *sym, uint64_t pc, bool exact)
+{
+    SymbolizedPc out;
+    Symbolizer_lookup(sym, pc, exact, &out);
+    const SymtabFrame *f = Symtab_frame(sym->symtab, out.frames[out.count - 1]);
+    return f && f->function != SYMTAB_EMPTY;
+}
+
 void
 Symbolizer_maps_changed(Symbolizer *sym)
 {

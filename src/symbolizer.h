@@ -32,6 +32,9 @@ void Symbolizer_delete(Symbolizer *symbolizer);
  * or Symbolizer_delete. */
 void Symbolizer_lookup(Symbolizer *symbolizer, uint64_t pc, bool exact, SymbolizedPc *out);
 
+/* Whether pc has a symbol name (else it would show as ??). */
+bool Symbolizer_has_name(Symbolizer *symbolizer, uint64_t pc, bool exact);
+
 /* The target's maps changed (the unwinder saw it): the next pc in no known
  * module reports the modules again at once, not after the back-off. */
 void Symbolizer_maps_changed(Symbolizer *symbolizer);

@@ -55,11 +55,14 @@ Header_draw(Screen *s, int width)
     }
 
     /* 1: threads and CPU. */
-    snprintf(line, sizeof(line),
-             "Threads: %zu (%zu running, %zu sleeping, %zu stopped)   CPU: target %.0f%%, "
-             "spytop %.1f%%",
-             st->threads, st->running, st->sleeping, st->stopped, st->target_cpu_pct,
-             st->spytop_cpu_pct);
+    int len = snprintf(line, sizeof(line),
+                       "Threads: %zu (%zu running, %zu sleeping, %zu stopped)   CPU: target "
+                       "%.0f%%, spytop %.1f%%",
+                       st->threads, st->running, st->sleeping, st->stopped,
+                       st->target_cpu_pct, st->spytop_cpu_pct);
+    if (st->python && len > 0 && (size_t)len < sizeof(line))
+        snprintf(line + len, sizeof(line) - (size_t)len, "   %s, GIL held %.0f%%", st->python,
+                 st->gil_pct);
     Text_draw(1, 0, line, width, 1);
 
     /* 2: the sampler, and what it costs the target. */
@@ -81,8 +84,9 @@ Header_draw(Screen *s, int width)
     char thread[48] = "all threads";
     if (s->query.tid)
         snprintf(thread, sizeof(thread), "thread %d", (int)s->query.tid);
-    snprintf(line, sizeof(line), "Window %us  by %s  %s  idle %s  sort %s%s%s", s->query.window_s,
-             s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
+    snprintf(line, sizeof(line), "Window %us  by %s  %s%s  idle %s  sort %s%s%s",
+             s->query.window_s, s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
+             s->query.gil_only ? "  GIL holder only" : "",
              s->query.include_idle ? "included" : "excluded", Hotlist_sort_name(s->query.sort),
              s->filter[0] ? "  filter: " : "", s->filter);
     attron(Terminal_attr(COLOR_PAIR_HEADER));

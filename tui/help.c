@@ -15,6 +15,7 @@ static const char *const help_lines[] = {
     "  l                functions <-> source lines",
     "  t                threads panel: Enter on a thread shows only it, on * all threads",
     "  i                include or exclude idle threads (not running: sleeping, waiting)",
+    "  g                Python: only samples of the thread holding the GIL",
     "  w                percentage window: 1, 5, 10, 30, 60 seconds",
     "  /                filter rows by a substring of function, file or module",
     "  Enter            callers and callees of the selected function;  Esc back",

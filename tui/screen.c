@@ -93,7 +93,7 @@ draw_footer(Screen *s, int y, int width)
 {
     static const char *const hints[] = {
         [PANEL_HOT] = " q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
-                      "w window  / filter  Enter callers  r reset",
+                      "g GIL  w window  / filter  Enter callers  r reset",
         [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
         [PANEL_CALLERS] = " Esc back  q quit",
         [PANEL_HELP] = " Esc back  q quit",
@@ -233,6 +233,10 @@ handle_key(Screen *s, int key)
         return LIVE_CONTINUE;
     case 'w':
         next_window(s);
+        return LIVE_CONTINUE;
+    case 'g':
+        s->query.gil_only = !s->query.gil_only;
+        s->paused = false;
         return LIVE_CONTINUE;
     case 'r':
         Aggregator_reset(s->agg);
