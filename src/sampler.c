@@ -15,6 +15,7 @@
  * that long, then sleep until a tracee stops (SIGCHLD), so that on a busy
  * machine the tracer does not take the CPU the target needs to stop. */
 #define SPIN_NS (200u * 1000)
+#define SYNC_INTERVAL_NS (100u * 1000 * 1000)
 
 /* Per-thread state kept across ticks. */
 typedef struct Slot {
@@ -37,6 +38,7 @@ struct Sampler {
     Snapshot *snapshots;
     size_t snapshot_count, snapshot_cap;
     unsigned tick;
+    uint64_t synced_ns;
     PyFrames *python;
 };
 
@@ -189,13 +191,21 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     /* Anything that stopped since the last tick (a late interrupt, a
      * signal) is restarted first, so this tick starts from a clean slate. */
     Tracer_drain(tracer);
-    int r = Tracer_sync_threads(tracer);
-    if (r < 0)
-        return r;
+    /* New threads are looked for every SYNC_INTERVAL_NS, not every tick:
+     * a readdir of /proc/PID/task per tick is CPU for nothing. */
+    uint64_t now = Util_now_ns();
+    if (sampler->tick == 1 || now - sampler->synced_ns >= SYNC_INTERVAL_NS) {
+        int r = Tracer_sync_threads(tracer);
+        if (r < 0)
+            return r;
+        sampler->synced_ns = now;
+    }
     if (sampler->python)
         PyFrames_begin_tick(sampler->python);
 
-    size_t asked = 0;
+    /* States first, then every interrupt in one tight loop, so the threads
+     * stop at nearly the same moment. */
+    size_t candidates = 0;
     for (size_t i = 0; i < Tracer_thread_count(tracer); i++) {
         TraceThread *thread = Tracer_thread(tracer, i);
         if (thread->state != TRACE_RUNNING || !wanted(sampler, thread->tid))
@@ -209,15 +219,26 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         }
         ProcStat st;
         slot->state = Proc_read_stat(sampler->pid, thread->tid, &st) == 0 ? st.state : '?';
+        slot->asked = true; /* tentatively: confirmed by the interrupt below */
+        candidates++;
+    }
+    size_t asked = 0;
+    for (size_t i = 0; i < Tracer_thread_count(tracer) && candidates; i++) {
+        TraceThread *thread = Tracer_thread(tracer, i);
+        Slot *slot = thread->state == TRACE_RUNNING ? find_slot(sampler, thread->tid) : NULL;
+        if (!slot || !slot->asked)
+            continue;
         int err = Tracer_interrupt(tracer, thread);
         if (err == 0) {
-            slot->asked = true;
             asked++;
-        } else if (err == -ESRCH) {
-            stats->gone++;
+        } else {
+            slot->asked = false;
+            if (err == -ESRCH)
+                stats->gone++;
         }
     }
     stats->threads = asked;
+    int r;
 
     uint64_t start = Util_now_ns();
     uint64_t deadline = start + sampler->options.deadline_ns;
@@ -259,7 +280,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         }
         if (done >= asked)
             break;
-        uint64_t now = Util_now_ns();
+        now = Util_now_ns();
         if (now >= deadline) {
             for (size_t i = 0; i < sampler->slot_count; i++) {
                 if (!sampler->slots[i].asked)

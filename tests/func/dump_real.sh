@@ -14,8 +14,15 @@ def busy():
 busy()'
     dump "$TARGET_PID"
     [ "$DUMP_STATUS" = 0 ] || [ "$DUMP_STATUS" = 1 ] || fail "dump of $py exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
-    assert_grep '_PyEval_EvalFrameDefault|PyEval_EvalCode' "$WORK/dump.out" "$py: no interpreter frames"
-    assert_grep 'Py_RunMain|Py_BytesMain|pymain_run_python' "$WORK/dump.out" "$py: stack does not reach the interpreter's main"
+    # Python frames in place of the interpreter's, down to libc's start.
+    assert_grep ', CPython 3\.[0-9]+' "$WORK/dump.out" "$py: not recognised as CPython"
+    assert_grep '\(Python\) +busy at <string>:5$' "$WORK/dump.out" "$py: no Python frame for busy"
+    assert_grep '\(Python\) +<module> at <string>:6$' "$WORK/dump.out" "$py: no Python frame for the module"
+    assert_grep '__libc_start_call_main|__libc_start_main' "$WORK/dump.out" "$py: stack does not reach libc's start"
+    # --no-python: the interpreter's own frames.
+    dump "$TARGET_PID" --no-python
+    assert_grep '_PyEval_EvalFrameDefault|PyEval_EvalCode' "$WORK/dump.out" "$py --no-python: no interpreter frames"
+    assert_no_grep '\(Python\)' "$WORK/dump.out" "$py --no-python: Python frames anyway"
     assert_untouched "$TARGET_PID"
     kill "$TARGET_PID"
     ran=$((ran + 1))
