@@ -1,0 +1,58 @@
+/* What the exporters of report.h share: the selection of samples, their
+ * weights, frame and thread names, and counts per distinct stack. Private
+ * to src/report*.c. */
+#ifndef SPYTOP_SRC_REPORT_INTERNAL_H
+#define SPYTOP_SRC_REPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "recfile.h"
+#include "report.h"
+#include "symtab.h"
+
+/* A selected sample and the thread time it stands for. */
+typedef struct ReportPick {
+    const Sample *sample; /* borrowed from the reader */
+    uint64_t weight_ns;
+} ReportPick;
+
+/* The samples that pass the options, in file order. A sample weighs the
+ * time since its thread's previous sample (selected or not), at most two
+ * sampling intervals; a thread's first sample weighs one interval. A new
+ * array; *count may be 0. */
+ReportPick *Report_select(const RecReader *reader, const Symtab *symtab,
+                          const ReportOptions *options, size_t *count);
+
+/* The sampling interval the header asked for (10 ms if it says 0 Hz). */
+uint64_t Report_interval_ns(const RecReader *reader);
+
+/* A frame's name: its function ("?? [module]" when unknown), with
+ * " (dir/file.c:12)" in by_line mode. Raw bytes; a new string. */
+char *Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line);
+
+/* The last two components of a path ("app/main.c"), borrowed from path. */
+const char *Report_short_path(const char *path);
+
+/* A thread's label: "name (tid)", or "tid N" without a name. New. */
+char *Report_thread_label(const RecReader *reader, const Symtab *symtab, pid_t tid);
+
+/* Samples and time per distinct stack, or per (stack, thread) when
+ * per_thread; in order of first appearance. A new array. */
+typedef struct ReportStackCount {
+    StackId stack;
+    pid_t tid; /* 0 unless per_thread */
+    uint64_t count;
+    uint64_t weight_ns;
+} ReportStackCount;
+
+ReportStackCount *Report_count_stacks(const ReportPick *picks, size_t npicks, bool per_thread,
+                                      size_t *count);
+
+/* Flushes out and reports its error state: 0 or -errno (-EIO when the
+ * stream only says that it failed). */
+int Report_finish(FILE *out);
+
+#endif

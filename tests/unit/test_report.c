@@ -1,0 +1,857 @@
+/* Unit tests for src/report*.c: every format from a synthetic recording
+ * of known shape. Folded lines and counts exactly; speedscope's JSON is
+ * valid (a small checker here) with the expected frames and weights;
+ * pprof's gzip'd protobuf is decoded here and checked sample by sample;
+ * the SVG escapes what it must. Write errors come back as -errno.
+ *
+ * With SPYTOP_REPORT_OUT set to a directory, the reports are also written
+ * there, for tests/func/report_consumers.sh to feed to the real readers
+ * (go tool pprof, python's json and xml parsers). */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "recfile.h"
+#include "report.h"
+#include "symtab.h"
+#include "util.h"
+
+/* cmocka 1.1.5 drops fail_msg()'s text in TAP mode: say it as a TAP
+ * comment on stdout, then fail. */
+static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+diag(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("# ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    va_end(ap);
+}
+#define FAIL(...) (diag(__VA_ARGS__), fail())
+
+/* ---- the recording ------------------------------------------------------
+ *
+ * 100 ticks at exactly 100 Hz. Thread 100 "main": stack A for ticks 0-59,
+ * B (an inlined leaf) for 60-89, D (sleeping in epoll_wait) for 90-99.
+ * Thread 101 "worker": C for 0-49 and 60-99, E (a hostile name) for 50-54,
+ * F (an unknown function in libfoo) for 55-59. */
+
+#define START_MONO 1000000000000ull
+#define TICK_NS 10000000ull
+
+static const char weird_name[] = "weird;name\n<&>\"' \xff end]]></script>";
+
+typedef struct Fixture {
+    char dir[256];
+    char path[512];
+    Symtab *symtab;
+    RecReader *reader;
+} Fixture;
+
+static FrameId
+frame(Symtab *st, const char *fn, const char *file, const char *module, unsigned line,
+      FrameKind kind)
+{
+    SymtabFrame f = {
+        .function = Symtab_intern_cstr(st, fn),
+        .file = Symtab_intern_cstr(st, file),
+        .module = Symtab_intern_cstr(st, module),
+        .line = line,
+        .kind = (uint8_t)kind,
+    };
+    return Symtab_intern_frame(st, &f);
+}
+
+static void
+write_recording(const char *path)
+{
+    Symtab *st = Symtab_new();
+    const char *app = "/usr/bin/app", *libc = "/lib/x86_64-linux-gnu/libc.so.6";
+    FrameId main_fn = frame(st, "main_fn", "/src/app/main.c", app, 10, FRAME_NATIVE);
+    FrameId mid = frame(st, "mid", "/src/app/main.c", app, 20, FRAME_NATIVE);
+    FrameId leaf_a = frame(st, "leaf_a", "/src/app/leaf.c", app, 30, FRAME_NATIVE);
+    FrameId phys_b = frame(st, "phys_b", "/src/app/leaf.c", app, 40, FRAME_NATIVE);
+    FrameId inl_leaf = frame(st, "inl_leaf", "/src/app/inline.h", app, 5, FRAME_INLINED);
+    FrameId loop = frame(st, "loop", "/src/app/main.c", app, 50, FRAME_NATIVE);
+    FrameId epoll = frame(st, "epoll_wait", "", libc, 0, FRAME_NATIVE);
+    FrameId worker_main = frame(st, "worker_main", "/src/app/worker.c", app, 7, FRAME_NATIVE);
+    FrameId spin = frame(st, "spin", "/src/app/worker.c", app, 12, FRAME_NATIVE);
+    FrameId weird = frame(st, weird_name, "/src/app/worker.c", app, 99, FRAME_NATIVE);
+    FrameId unknown = frame(st, "", "", "/usr/lib/libfoo.so", 0, FRAME_NATIVE);
+    StackId a = Symtab_intern_stack(st, (FrameId[]){leaf_a, mid, main_fn}, 3);
+    StackId b = Symtab_intern_stack(st, (FrameId[]){inl_leaf, phys_b, main_fn}, 3);
+    StackId d = Symtab_intern_stack(st, (FrameId[]){epoll, loop, main_fn}, 3);
+    StackId c = Symtab_intern_stack(st, (FrameId[]){spin, worker_main}, 2);
+    StackId e = Symtab_intern_stack(st, (FrameId[]){weird, worker_main}, 2);
+    StackId f = Symtab_intern_stack(st, (FrameId[]){unknown, worker_main}, 2);
+
+    RecHeader h = {
+        .pid = 100,
+        .command = "./app --serve",
+        .exe = app,
+        .host = "testhost",
+        .start_unix_ns = 1700000000000000000ull,
+        .start_mono_ns = START_MONO,
+        .rate_hz = 100,
+    };
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(path, false, &h, &cause);
+    if (!w)
+        FAIL("RecWriter_open: %s", cause);
+    assert_non_null(w);
+    assert_int_equal(RecWriter_thread_name(w, 100, "main", START_MONO), 0);
+    assert_int_equal(RecWriter_thread_name(w, 101, "worker", START_MONO), 0);
+    for (unsigned i = 0; i < 100; i++) {
+        uint64_t t = START_MONO + 1000000 + i * TICK_NS;
+        Sample s0 = {.t_ns = t, .tid = 100, .state = 'R', .status = SAMPLE_OK};
+        s0.stack = i < 60 ? a : i < 90 ? b : d;
+        if (i >= 90) {
+            s0.state = 'S';
+            s0.blocked = true;
+        }
+        Sample s1 = {.t_ns = t + 50000, .tid = 101, .state = 'R', .status = SAMPLE_OK};
+        s1.stack = i >= 50 && i < 55 ? e : i >= 55 && i < 60 ? f : c;
+        assert_int_equal(RecWriter_add_sample(w, st, &s0), 0);
+        assert_int_equal(RecWriter_add_sample(w, st, &s1), 0);
+        if (i % 30 == 29)
+            assert_int_equal(RecWriter_flush(w), 0);
+    }
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+    Symtab_delete(st);
+}
+
+static int
+setup(void **state)
+{
+    Fixture *fx = calloc(1, sizeof(*fx));
+    const char *tmp = getenv("TMPDIR");
+    snprintf(fx->dir, sizeof(fx->dir), "%s/spytop-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    snprintf(fx->path, sizeof(fx->path), "%s/app.spytop", fx->dir);
+    write_recording(fx->path);
+    fx->symtab = Symtab_new();
+    char *cause = NULL;
+    fx->reader = RecReader_open(fx->path, fx->symtab, &cause);
+    if (!fx->reader || !RecReader_status(fx->reader)->complete)
+        return -1;
+    *state = fx;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    Fixture *fx = *state;
+    RecReader_delete(fx->reader);
+    Symtab_delete(fx->symtab);
+    unlink(fx->path);
+    rmdir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* Renders one report into memory, and into $SPYTOP_REPORT_OUT/name. */
+static char *
+render(Fixture *fx, ReportFormat format, const ReportOptions *o, const char *name, size_t *len)
+{
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    assert_non_null(f);
+    int rc = Report_write(format, fx->reader, fx->symtab, o, f);
+    assert_int_equal(rc, 0);
+    assert_int_equal(fclose(f), 0);
+    const char *dir = getenv("SPYTOP_REPORT_OUT");
+    if (dir && *dir && name) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        FILE *o2 = fopen(path, "wb");
+        assert_non_null(o2);
+        assert_int_equal(fwrite(buf, 1, size, o2), size);
+        assert_int_equal(fclose(o2), 0);
+    }
+    if (len)
+        *len = size;
+    return buf;
+}
+
+static ReportOptions
+defaults(void)
+{
+    ReportOptions o;
+    ReportOptions_init(&o);
+    return o;
+}
+
+/* ---- collapsed ----------------------------------------------------------- */
+
+static void
+expect_text(const char *got, const char *want)
+{
+    if (strcmp(got, want) != 0) {
+        diag("got:\n%s", got);
+        diag("want:\n%s", want);
+        fail();
+    }
+}
+
+static void
+collapsed_exact(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    char *got = render(fx, REPORT_COLLAPSED, &o, "report.folded", NULL);
+    expect_text(got, "main (100);main_fn;mid;leaf_a 60\n"
+                     "main (100);main_fn;phys_b;inl_leaf 30\n"
+                     "worker (101);worker_main;?? [libfoo.so] 5\n"
+                     "worker (101);worker_main;spin 90\n"
+                     "worker (101);worker_main;weird:name?<&>\"' \xff end]]></script> 5\n");
+    free(got);
+
+    o.thread_roots = false;
+    got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
+    expect_text(got, "main_fn;mid;leaf_a 60\n"
+                     "main_fn;phys_b;inl_leaf 30\n"
+                     "worker_main;?? [libfoo.so] 5\n"
+                     "worker_main;spin 90\n"
+                     "worker_main;weird:name?<&>\"' \xff end]]></script> 5\n");
+    free(got);
+
+    o = defaults();
+    o.include_idle = true;
+    o.by_line = true;
+    got = render(fx, REPORT_COLLAPSED, &o, "report-idle-lines.folded", NULL);
+    expect_text(got,
+                "main (100);main_fn (app/main.c:10);loop (app/main.c:50);epoll_wait 10\n"
+                "main (100);main_fn (app/main.c:10);mid (app/main.c:20);leaf_a (app/leaf.c:30) "
+                "60\n"
+                "main (100);main_fn (app/main.c:10);phys_b (app/leaf.c:40);inl_leaf "
+                "(app/inline.h:5) 30\n"
+                "worker (101);worker_main (app/worker.c:7);?? [libfoo.so] 5\n"
+                "worker (101);worker_main (app/worker.c:7);spin (app/worker.c:12) 90\n"
+                "worker (101);worker_main (app/worker.c:7);weird:name?<&>\"' \xff "
+                "end]]></script> (app/worker.c:99) 5\n");
+    free(got);
+}
+
+static void
+collapsed_filters(void **state)
+{
+    Fixture *fx = *state;
+    /* Ticks 20-49 start at 201 ms ... 491 ms. */
+    ReportOptions o = defaults();
+    o.from_ns = 200000000;
+    o.to_ns = 500000000;
+    char *got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
+    expect_text(got, "main (100);main_fn;mid;leaf_a 30\n"
+                     "worker (101);worker_main;spin 30\n");
+    free(got);
+    o = defaults();
+    o.tid = 100;
+    o.include_idle = true;
+    got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
+    expect_text(got, "main (100);main_fn;loop;epoll_wait 10\n"
+                     "main (100);main_fn;mid;leaf_a 60\n"
+                     "main (100);main_fn;phys_b;inl_leaf 30\n");
+    free(got);
+    /* Nothing selected: an empty report, no error. */
+    o = defaults();
+    o.tid = 4242;
+    got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
+    expect_text(got, "");
+    free(got);
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void
+text_hot_list(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    char *got = render(fx, REPORT_TEXT, &o, "report.txt", NULL);
+    diag("text report:\n%s", got);
+    assert_non_null(strstr(got, "PID 100 ./app --serve on testhost"));
+    assert_non_null(strstr(got, "190 thread samples (10 idle left out)"));
+    /* Own time order: spin 90, leaf_a 60, inl_leaf 30, then the two
+     * with 5; percentages of the 1.9 s selected. */
+    const char *spin =
+        strstr(got, "  47.4   47.4     0.90s     0.90s  spin  app/worker.c:12  [app]");
+    const char *leaf = strstr(got, "  31.6   31.6     0.60s     0.60s  leaf_a");
+    const char *inl = strstr(got, "  15.8   15.8     0.30s     0.30s  inl_leaf");
+    assert_non_null(spin);
+    assert_non_null(leaf);
+    assert_non_null(inl);
+    assert_true(spin < leaf && leaf < inl);
+    assert_non_null(strstr(got, "   0.0   52.6     0.00s     1.00s  worker_main"));
+    assert_non_null(strstr(got, "?? [libfoo.so]"));
+    /* The hostile name is escaped for the terminal. */
+    assert_null(strstr(got, "weird;name\n"));
+    assert_non_null(strstr(got, "weird;name\\x0a"));
+    /* Threads: samples and how many ran. */
+    assert_non_null(strstr(got, "     100      100   90.0%  main"));
+    assert_non_null(strstr(got, "     101      100  100.0%  worker"));
+    free(got);
+    o.rows = 2;
+    got = render(fx, REPORT_TEXT, &o, NULL, NULL);
+    assert_non_null(strstr(got, "(7 more rows)"));
+    assert_null(strstr(got, "inl_leaf"));
+    free(got);
+}
+
+/* ---- speedscope ---------------------------------------------------------- */
+
+/* A JSON syntax check (RFC 8259), enough to catch a stray byte. */
+typedef struct Json {
+    const char *p, *end;
+    const char *error;
+} Json;
+
+static void json_value(Json *j, int depth);
+
+static void
+json_ws(Json *j)
+{
+    while (j->p < j->end && strchr(" \t\r\n", *j->p) && *j->p)
+        j->p++;
+}
+
+static void
+json_expect(Json *j, char c)
+{
+    json_ws(j);
+    if (j->p < j->end && *j->p == c)
+        j->p++;
+    else if (!j->error)
+        j->error = j->p;
+}
+
+static void
+json_string(Json *j)
+{
+    json_expect(j, '"');
+    while (!j->error && j->p < j->end && *j->p != '"') {
+        unsigned char c = (unsigned char)*j->p;
+        if (c < 0x20) {
+            j->error = j->p;
+            return;
+        }
+        if (c == '\\') {
+            j->p++;
+            if (j->p >= j->end || !strchr("\"\\/bfnrtu", *j->p) || !*j->p) {
+                j->error = j->p;
+                return;
+            }
+            if (*j->p == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (j->p + i >= j->end || !strchr("0123456789abcdefABCDEF", j->p[i]) ||
+                        !j->p[i])
+                        j->error = j->p;
+                j->p += 4;
+            }
+            j->p++;
+            continue;
+        }
+        /* UTF-8 must be valid. */
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xe0) == 0xc0 ? 2
+                     : (c & 0xf0) == 0xe0 ? 3
+                     : (c & 0xf8) == 0xf0 ? 4
+                                          : 0;
+        if (!len || j->p + len > j->end) {
+            j->error = j->p;
+            return;
+        }
+        for (size_t i = 1; i < len; i++)
+            if (((unsigned char)j->p[i] & 0xc0) != 0x80)
+                j->error = j->p;
+        j->p += len;
+    }
+    json_expect(j, '"');
+}
+
+static void
+json_value(Json *j, int depth)
+{
+    json_ws(j);
+    if (j->error || j->p >= j->end || depth > 64) {
+        j->error = j->p;
+        return;
+    }
+    char c = *j->p;
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        j->p++;
+        json_ws(j);
+        if (j->p < j->end && *j->p == close) {
+            j->p++;
+            return;
+        }
+        for (;;) {
+            if (c == '{') {
+                json_string(j);
+                json_expect(j, ':');
+            }
+            json_value(j, depth + 1);
+            json_ws(j);
+            if (j->error || j->p >= j->end) {
+                j->error = j->p;
+                return;
+            }
+            if (*j->p == ',') {
+                j->p++;
+                continue;
+            }
+            json_expect(j, close);
+            return;
+        }
+    }
+    if (c == '"') {
+        json_string(j);
+        return;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        char *endp;
+        strtod(j->p, &endp);
+        if (endp == j->p)
+            j->error = j->p;
+        j->p = endp;
+        return;
+    }
+    static const char *const words[] = {"true", "false", "null"};
+    for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+        size_t n = strlen(words[i]);
+        if ((size_t)(j->end - j->p) >= n && strncmp(j->p, words[i], n) == 0) {
+            j->p += n;
+            return;
+        }
+    }
+    j->error = j->p;
+}
+
+static void
+assert_json(const char *text, size_t len)
+{
+    Json j = {text, text + len, NULL};
+    json_value(&j, 0);
+    json_ws(&j);
+    if (j.error || j.p != j.end)
+        FAIL("invalid JSON at byte %td: %.40s", (j.error ? j.error : j.p) - text,
+             j.error ? j.error : j.p);
+}
+
+static size_t
+count_of(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void
+speedscope_valid(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_SPEEDSCOPE, &o, "report.speedscope.json", &len);
+    assert_json(got, len);
+    assert_non_null(
+        strstr(got, "\"$schema\":\"https://www.speedscope.app/file-format-schema.json\""));
+    /* Frames numbered in order of first use: thread 100's stack A first,
+     * innermost first: leaf_a 0, mid 1, main_fn 2. */
+    assert_non_null(strstr(got, "{\"name\":\"leaf_a\",\"file\":\"/src/app/leaf.c\"}"));
+    assert_non_null(strstr(got, "{\"name\":\"?? [libfoo.so]\"}"));
+    assert_non_null(
+        strstr(got, "{\"name\":\"weird;name\\n<&>\\\"' \\ufffd end]]></script>\",\"file\""));
+    /* One profile per thread; samples outermost first; every weight one
+     * 10 ms interval (the real spacing here); idle ones left out. */
+    const char *main_p = strstr(got, "{\"type\":\"sampled\",\"name\":\"main (100)\","
+                                     "\"unit\":\"nanoseconds\",\"startValue\":0,"
+                                     "\"endValue\":900000000,");
+    const char *worker_p = strstr(got, "{\"type\":\"sampled\",\"name\":\"worker (101)\"");
+    assert_non_null(main_p);
+    assert_non_null(worker_p);
+    assert_non_null(strstr(main_p, "\"samples\":[[2,1,0],[2,1,0],"));
+    assert_int_equal(count_of(got, ",10000000") + count_of(got, "[10000000"), 190);
+    assert_int_equal(count_of(got, "\"type\":\"sampled\""), 2);
+    assert_non_null(strstr(worker_p, "\"startValue\":0,\"endValue\":1000000000"));
+    free(got);
+
+    /* By line: a frame per line; and idle included. */
+    o.by_line = true;
+    o.include_idle = true;
+    got = render(fx, REPORT_SPEEDSCOPE, &o, "report-lines.speedscope.json", &len);
+    assert_json(got, len);
+    assert_non_null(strstr(
+        got, "{\"name\":\"leaf_a (app/leaf.c:30)\",\"file\":\"/src/app/leaf.c\",\"line\":30}"));
+    assert_int_equal(count_of(got, ",10000000") + count_of(got, "[10000000"), 200);
+    free(got);
+
+    /* Nothing selected is still a valid file. */
+    o = defaults();
+    o.tid = 4242;
+    got = render(fx, REPORT_SPEEDSCOPE, &o, NULL, &len);
+    assert_json(got, len);
+    free(got);
+}
+
+/* ---- pprof: gunzip and decode ------------------------------------------- */
+
+typedef struct PbSample {
+    uint64_t locations[16];
+    size_t nlocations;
+    uint64_t values[2];
+    size_t nvalues;
+    uint64_t thread_str, tid;
+} PbSample;
+
+typedef struct PbLocation {
+    uint64_t id, mapping;
+    uint64_t functions[8], lines[8];
+    size_t nlines;
+} PbLocation;
+
+typedef struct Pb {
+    char *strings[256];
+    size_t nstrings;
+    uint64_t function_ids[64], function_names[64], function_files[64];
+    size_t nfunctions;
+    PbLocation locations[64];
+    size_t nlocations;
+    PbSample samples[32];
+    size_t nsamples;
+    size_t nmappings, nsample_types;
+    uint64_t period, duration, time, default_type;
+} Pb;
+
+static uint8_t *
+gunzip(const char *data, size_t len, size_t *out_len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+    size_t cap = 1 << 20;
+    uint8_t *out = malloc(cap);
+    zs.next_in = (Bytef *)(uintptr_t)data;
+    zs.avail_in = (uInt)len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+    *out_len = cap - zs.avail_out;
+    inflateEnd(&zs);
+    return out;
+}
+
+/* The next field: its number, and its value or bytes. */
+static bool
+pb_field(RecCursor *c, unsigned *field, uint64_t *v, RecCursor *sub)
+{
+    if (RecCursor_left(c) == 0)
+        return false;
+    uint64_t tag = RecCursor_varint(c);
+    *field = (unsigned)(tag >> 3);
+    if ((tag & 7) == 0) {
+        *v = RecCursor_varint(c);
+    } else if ((tag & 7) == 2) {
+        size_t len;
+        const uint8_t *p = RecCursor_bytes(c, &len);
+        *sub = (RecCursor){p, p + len, false};
+    } else {
+        FAIL("wire type %u", (unsigned)(tag & 7));
+    }
+    assert_false(c->bad);
+    return true;
+}
+
+static void
+pb_decode(const uint8_t *data, size_t len, Pb *pb)
+{
+    memset(pb, 0, sizeof(*pb));
+    RecCursor c = {data, data + len, false};
+    unsigned f;
+    uint64_t v;
+    RecCursor sub, sub2, sub3;
+    while (pb_field(&c, &f, &v, &sub)) {
+        switch (f) {
+        case 1:
+            pb->nsample_types++;
+            break;
+        case 2: {
+            PbSample *s = &pb->samples[pb->nsamples++];
+            while (pb_field(&sub, &f, &v, &sub2)) {
+                if (f == 1)
+                    while (RecCursor_left(&sub2))
+                        s->locations[s->nlocations++] = RecCursor_varint(&sub2);
+                else if (f == 2)
+                    while (RecCursor_left(&sub2))
+                        s->values[s->nvalues++] = RecCursor_varint(&sub2);
+                else if (f == 3) {
+                    uint64_t key = 0, str = 0, num = 0;
+                    while (pb_field(&sub2, &f, &v, &sub3)) {
+                        if (f == 1)
+                            key = v;
+                        else if (f == 2)
+                            str = v;
+                        else if (f == 3)
+                            num = v;
+                    }
+                    if (str)
+                        s->thread_str = str;
+                    else
+                        s->tid = num;
+                    (void)key;
+                }
+            }
+            break;
+        }
+        case 3:
+            pb->nmappings++;
+            break;
+        case 4: {
+            PbLocation *l = &pb->locations[pb->nlocations++];
+            while (pb_field(&sub, &f, &v, &sub2)) {
+                if (f == 1)
+                    l->id = v;
+                else if (f == 2)
+                    l->mapping = v;
+                else if (f == 4) {
+                    while (pb_field(&sub2, &f, &v, &sub3)) {
+                        if (f == 1)
+                            l->functions[l->nlines] = v;
+                        else if (f == 2)
+                            l->lines[l->nlines] = v;
+                    }
+                    l->nlines++;
+                }
+            }
+            break;
+        }
+        case 5: {
+            size_t k = pb->nfunctions++;
+            while (pb_field(&sub, &f, &v, &sub2)) {
+                if (f == 1)
+                    pb->function_ids[k] = v;
+                else if (f == 2)
+                    pb->function_names[k] = v;
+                else if (f == 4)
+                    pb->function_files[k] = v;
+            }
+            break;
+        }
+        case 6:
+            pb->strings[pb->nstrings++] = strndup((const char *)sub.p, (size_t)(sub.end - sub.p));
+            break;
+        case 9:
+            pb->time = v;
+            break;
+        case 10:
+            pb->duration = v;
+            break;
+        case 12:
+            pb->period = v;
+            break;
+        case 14:
+            pb->default_type = v;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static const char *
+pb_function(const Pb *pb, uint64_t id)
+{
+    for (size_t i = 0; i < pb->nfunctions; i++)
+        if (pb->function_ids[i] == id)
+            return pb->strings[pb->function_names[i]];
+    return NULL;
+}
+
+static const PbLocation *
+pb_location(const Pb *pb, uint64_t id)
+{
+    for (size_t i = 0; i < pb->nlocations; i++)
+        if (pb->locations[i].id == id)
+            return &pb->locations[i];
+    return NULL;
+}
+
+/* A sample as "tid count ns: leaf|inlined-into,caller,...". */
+static void
+describe(const Pb *pb, const PbSample *s, char *buf, size_t size)
+{
+    size_t n = (size_t)snprintf(buf, size, "%llu %llu %llu:", (unsigned long long)s->tid,
+                                (unsigned long long)s->values[0], (unsigned long long)s->values[1]);
+    for (size_t i = 0; i < s->nlocations; i++) {
+        const PbLocation *l = pb_location(pb, s->locations[i]);
+        if (!l) {
+            FAIL("sample names location %llu, which is not there",
+                 (unsigned long long)s->locations[i]);
+            return;
+        }
+        for (size_t k = 0; k < l->nlines; k++)
+            n +=
+                (size_t)snprintf(buf + n, size - n, "%s%s:%llu",
+                                 k   ? "|"
+                                 : i ? ","
+                                     : " ",
+                                 pb_function(pb, l->functions[k]), (unsigned long long)l->lines[k]);
+    }
+}
+
+static void
+pprof_decodes(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_PPROF, &o, "report.pb.gz", &len);
+    assert_true(len > 20);
+    assert_int_equal((unsigned char)got[0], 0x1f); /* gzip */
+    assert_int_equal((unsigned char)got[1], 0x8b);
+    size_t raw_len;
+    uint8_t *raw = gunzip(got, len, &raw_len);
+    Pb pb;
+    pb_decode(raw, raw_len, &pb);
+    assert_true(pb.nstrings > 0);
+    assert_string_equal(pb.strings[0], "");
+    assert_int_equal(pb.nsample_types, 2);
+    assert_int_equal(pb.period, 10000000);
+    assert_string_equal(pb.strings[pb.default_type], "wall");
+    assert_int_equal(pb.nsamples, 5);
+    assert_true(pb.nmappings >= 2);
+    const char *want[] = {
+        "100 60 600000000: leaf_a:30,mid:20,main_fn:10",
+        "100 30 300000000: inl_leaf:5|phys_b:40,main_fn:10",
+        "101 90 900000000: spin:12,worker_main:7",
+        "101 5 50000000: weird;name\n<&>\"' \xff end]]></script>:99,worker_main:7",
+        "101 5 50000000: ?? [libfoo.so]:0,worker_main:7",
+    };
+    for (size_t i = 0; i < pb.nsamples; i++) {
+        char line[512];
+        describe(&pb, &pb.samples[i], line, sizeof(line));
+        bool found = false;
+        for (size_t k = 0; k < ARRAY_SIZE(want); k++)
+            found |= strcmp(line, want[k]) == 0;
+        if (!found)
+            FAIL("unexpected pprof sample: %s", line);
+        const char *thread = pb.strings[pb.samples[i].thread_str];
+        assert_string_equal(thread, pb.samples[i].tid == 100 ? "main" : "worker");
+    }
+    /* Locations are shared: main_fn's is one location for both stacks. */
+    assert_int_equal(pb.nlocations, 8);
+    for (size_t i = 0; i < pb.nstrings; i++)
+        free(pb.strings[i]);
+    free(raw);
+    free(got);
+}
+
+/* ---- svg ----------------------------------------------------------------- */
+
+static void
+svg_escapes(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_SVG, &o, "report.svg", &len);
+    assert_true(strncmp(got, "<?xml version=\"1.0\"", 19) == 0);
+    assert_non_null(strstr(got, "</svg>\n"));
+    /* Every box: all, 2 threads, main_fn, mid, leaf_a, phys_b, inl_leaf,
+     * worker_main, spin, weird, ??. */
+    assert_int_equal(count_of(got, "<g><title>"), 12);
+    assert_non_null(strstr(got, "<title>spin\n90 samples (47.37%)</title>"));
+    /* The hostile name: escaped, its control character and its invalid
+     * byte made U+FFFD, and no CDATA end outside the script. */
+    assert_non_null(strstr(got, "<title>weird;name\xef\xbf\xbd&lt;&amp;&gt;&quot;&apos; "
+                                "\xef\xbf\xbd end]]&gt;&lt;/script&gt;\n5 samples"));
+    assert_int_equal(count_of(got, "]]>"), 1);
+    assert_int_equal(count_of(got, "<script"), 1);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)got[i] < 0x20 && got[i] != '\n')
+            FAIL("control byte 0x%02x at %zu", (unsigned char)got[i], i);
+    /* Boxes laid out from the left: the root spans the width. */
+    assert_non_null(strstr(got, "<title>all\n190 samples (100.00%)</title><rect x=\"10.00\""));
+    assert_non_null(strstr(got, "width=\"1180.00\""));
+    free(got);
+    o.by_line = true;
+    o.include_idle = true;
+    o.thread_roots = false;
+    o.title = "By <line> & idle";
+    got = render(fx, REPORT_SVG, &o, "report-lines.svg", &len);
+    assert_non_null(strstr(got, "By &lt;line&gt; &amp; idle"));
+    assert_non_null(strstr(got, "<title>epoll_wait\n10 samples"));
+    free(got);
+}
+
+/* ---- errors and names ---------------------------------------------------- */
+
+static void
+write_errors_reported(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    for (ReportFormat f = REPORT_TEXT; f <= REPORT_SVG; f++) {
+        FILE *out = fopen("/dev/full", "w");
+        if (!out) {
+            diag("no /dev/full");
+            skip();
+        }
+        int rc = Report_write(f, fx->reader, fx->symtab, &o, out);
+        if (rc != -ENOSPC)
+            FAIL("%s: %d, want -ENOSPC", Report_format_name(f), rc);
+        fclose(out);
+    }
+}
+
+static void
+format_names(void **state)
+{
+    (void)state;
+    ReportFormat f;
+    assert_true(Report_parse_format("folded", &f));
+    assert_int_equal(f, REPORT_COLLAPSED);
+    assert_true(Report_parse_format("flamegraph", &f));
+    assert_int_equal(f, REPORT_SVG);
+    const char *names[] = {"text", "collapsed", "speedscope", "pprof", "svg"};
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        assert_true(Report_parse_format(names[i], &f));
+        assert_string_equal(Report_format_name(f), names[i]);
+    }
+    assert_false(Report_parse_format("chrometrace", &f));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(collapsed_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(collapsed_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(text_hot_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(speedscope_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(pprof_decodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(svg_escapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(write_errors_reported, setup, teardown),
+        cmocka_unit_test(format_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
