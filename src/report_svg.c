@@ -224,6 +224,16 @@ xml_text(const char *s, size_t max_chars, FILE *out)
         fputs("..", out);
 }
 
+/* A non-negative number with two decimals and a '.', whatever LC_NUMERIC
+ * says (the view sets the locale; XML and the script want a point). */
+static const char *
+fixed2(double v, char *buf, size_t size)
+{
+    unsigned long long c = v > 0 ? (unsigned long long)(v * 100 + 0.5) : 0;
+    snprintf(buf, size, "%llu.%02llu", c / 100, c % 100);
+    return buf;
+}
+
 static uint32_t
 fnv(const char *s)
 {
@@ -396,13 +406,15 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
             max_depth = g.nodes[i].depth;
     unsigned height = SVG_TOP + (max_depth + 1) * SVG_FRAME_HEIGHT + SVG_BOTTOM;
     double font_width = SVG_FONT_SIZE * SVG_FONT_WIDTH;
+    char num[2][32];
 
     fprintf(out,
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
             "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-            "height=\"%u\" viewBox=\"0 0 %d %u\" onload=\"init()\" data-graph-width=\"%.0f\" "
-            "data-graph-x=\"%d\" data-font-width=\"%.2f\">\n",
-            SVG_WIDTH, height, SVG_WIDTH, height, width, SVG_PAD, font_width);
+            "height=\"%u\" viewBox=\"0 0 %d %u\" onload=\"init()\" data-graph-width=\"%d\" "
+            "data-graph-x=\"%d\" data-font-width=\"%s\">\n",
+            SVG_WIDTH, height, SVG_WIDTH, height, SVG_WIDTH - 2 * SVG_PAD, SVG_PAD,
+            fixed2(font_width, num[0], sizeof(num[0])));
     fprintf(out,
             "<style type=\"text/css\">\n"
             "text { font-family: Verdana, sans-serif; font-size: %dpx; fill: #000; }\n"
@@ -442,20 +454,23 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
         double w = (double)node->count * scale;
         if (w < SVG_MIN_WIDTH)
             continue;
-        double x = SVG_PAD + node->x * 1.0;
+        double x = SVG_PAD + node->x;
         unsigned y = height - SVG_BOTTOM - (node->depth + 1) * SVG_FRAME_HEIGHT;
         const char *name = Symtab_string(g.names, node->name);
         char color[32];
         node_color(&g, node, color, sizeof(color));
         fputs("<g><title>", out);
         xml_text(name, SIZE_MAX, out);
-        fprintf(out, "\n%llu samples (%.2f%%)</title>", (unsigned long long)node->count,
-                total ? 100.0 * (double)node->count / (double)total : 0.0);
+        fprintf(out, "\n%llu samples (%s%%)</title>", (unsigned long long)node->count,
+                fixed2(total ? 100.0 * (double)node->count / (double)total : 0.0, num[0],
+                       sizeof(num[0])));
         fprintf(out,
-                "<rect x=\"%.2f\" y=\"%u\" width=\"%.2f\" height=\"%d\" fill=\"%s\" rx=\"2\" "
+                "<rect x=\"%s\" y=\"%u\" width=\"%s\" height=\"%d\" fill=\"%s\" rx=\"2\" "
                 "ry=\"2\"/>",
-                x, y, w, SVG_FRAME_HEIGHT - 1, color);
-        fprintf(out, "<text x=\"%.2f\" y=\"%u\">", x + 3, y + SVG_FRAME_HEIGHT - 4);
+                fixed2(x, num[0], sizeof(num[0])), y, fixed2(w, num[1], sizeof(num[1])),
+                SVG_FRAME_HEIGHT - 1, color);
+        fprintf(out, "<text x=\"%s\" y=\"%u\">", fixed2(x + 3, num[0], sizeof(num[0])),
+                y + SVG_FRAME_HEIGHT - 4);
         double fits = (w - 6) / font_width;
         if (fits >= 3)
             xml_text(name, (size_t)fits, out);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -803,6 +804,34 @@ svg_escapes(void **state)
     free(got);
 }
 
+/* The live view sets the locale from the environment; a comma as decimal
+ * point must not reach the SVG's numbers. Skipped where no such locale is
+ * installed. */
+static void
+svg_ignores_numeric_locale(void **state)
+{
+    Fixture *fx = *state;
+    const char *comma[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "de_DE"};
+    const char *found = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(comma) && !found; i++)
+        if (setlocale(LC_NUMERIC, comma[i]))
+            found = comma[i];
+    if (!found) {
+        diag("no locale with a decimal comma here");
+        skip();
+    }
+    char probe[16];
+    snprintf(probe, sizeof(probe), "%.1f", 1.5);
+    diag("%s prints 1.5 as %s", found, probe);
+    ReportOptions o = defaults();
+    char *got = render(fx, REPORT_SVG, &o, NULL, NULL);
+    setlocale(LC_NUMERIC, "C");
+    assert_non_null(strstr(got, "data-font-width=\"7.08\""));
+    assert_non_null(strstr(got, "<title>all\n190 samples (100.00%)</title><rect x=\"10.00\""));
+    assert_non_null(strstr(got, "width=\"1180.00\""));
+    free(got);
+}
+
 /* ---- errors and names ---------------------------------------------------- */
 
 static void
@@ -850,6 +879,7 @@ main(void)
         cmocka_unit_test_setup_teardown(speedscope_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(pprof_decodes, setup, teardown),
         cmocka_unit_test_setup_teardown(svg_escapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(svg_ignores_numeric_locale, setup, teardown),
         cmocka_unit_test_setup_teardown(write_errors_reported, setup, teardown),
         cmocka_unit_test(format_names),
     };
