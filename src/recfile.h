@@ -100,9 +100,10 @@ RecWriter *RecWriter_open(const char *path, bool force, const RecHeader *header,
 RecWriter *RecWriter_open_fd(int fd, const char *name, const RecHeader *header, char **cause);
 
 /* Queues one sample; the strings, frames and stack it refers to are queued
- * too the first time the file sees them. Buffered: nothing reaches the
+ * too the first time the file sees them (the writer remembers symtab ids,
+ * so pass the same symtab on every call). Buffered: nothing reaches the
  * file before RecWriter_flush, except when a buffer grows large. 0 or
- * -errno (-EINVAL: a stack id the symtab does not have). */
+ * -errno (-EINVAL: a tid <= 0, or a stack id the symtab does not have). */
 int RecWriter_add_sample(RecWriter *w, const Symtab *symtab, const Sample *sample);
 
 /* Records that thread tid was named name (comm) at t_ns (CLOCK_MONOTONIC). */
