@@ -274,15 +274,65 @@ Aggregator_reset(Aggregator *agg)
         agg->threads[i].samples = 0;
 }
 
-/* Visits the entries of the window's buckets. */
-#define FOR_EACH_WINDOW_SLOT(agg, window_s, slot)                                                  \
-    for (uint64_t wi_ = 0, nb_ = (uint64_t)(window_s) * (1000000000u / AGG_BUCKET_NS);          \
-         wi_ < nb_ && wi_ <= (agg)->now_index; wi_++)                                              \
-        for (Bucket *b_ = &(agg)->buckets[((agg)->now_index - wi_) % NBUCKETS]; b_;                \
-             b_ = NULL)                                                                            \
-            if (b_->index == (agg)->now_index - wi_)                                               \
-                for (CountSlot *slot = b_->map.slots; slot < b_->map.slots + b_->map.cap; slot++) \
-                    if (slot->key)
+/* Walks the count maps a query's percentages come from: the buckets of the
+ * window, or the cumulative map when the query asks for everything since
+ * the start (a recording's selected range). */
+typedef struct WindowIter {
+    const Aggregator *agg;
+    bool cumulative;
+    uint64_t bucket, buckets; /* buckets back from now_index, and how many */
+    const CountMap *map;
+    size_t slot;
+} WindowIter;
+
+static unsigned
+clamp_window(unsigned window_s)
+{
+    if (window_s < 1)
+        return 1;
+    return window_s > AGG_WINDOW_MAX_S ? AGG_WINDOW_MAX_S : window_s;
+}
+
+static void
+window_begin(WindowIter *it, const Aggregator *agg, const AggQuery *q)
+{
+    memset(it, 0, sizeof(*it));
+    it->agg = agg;
+    it->cumulative = q->cumulative;
+    if (q->cumulative) {
+        it->map = &agg->cumulative;
+        return;
+    }
+    unsigned window_s = clamp_window(q->window_s);
+    it->buckets = (uint64_t)window_s * (1000000000u / AGG_BUCKET_NS);
+    if (it->buckets > agg->now_index + 1)
+        it->buckets = agg->now_index + 1;
+}
+
+static const CountSlot *
+window_next(WindowIter *it)
+{
+    for (;;) {
+        if (it->map) {
+            while (it->slot < it->map->cap) {
+                const CountSlot *s = &it->map->slots[it->slot++];
+                if (s->key)
+                    return s;
+            }
+            it->map = NULL;
+            if (it->cumulative)
+                return NULL;
+        }
+        if (it->bucket >= it->buckets)
+            return NULL;
+        uint64_t index = it->agg->now_index - it->bucket++;
+        const Bucket *b = &it->agg->buckets[index % NBUCKETS];
+        if (b->index == index) {
+            it->map = &b->map;
+            it->slot = 0;
+        }
+    }
+}
 
 static bool
 entry_passes(const AggQuery *q, uint64_t key)
@@ -448,20 +498,12 @@ reset_rows(Aggregator *agg)
         memset(agg->index, 0, agg->index_cap * sizeof(*agg->index));
 }
 
-static unsigned
-clamp_window(unsigned window_s)
-{
-    if (window_s < 1)
-        return 1;
-    return window_s > AGG_WINDOW_MAX_S ? AGG_WINDOW_MAX_S : window_s;
-}
 
 size_t
 Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTotals *totals)
 {
     memset(totals, 0, sizeof(*totals));
     reset_rows(agg);
-    unsigned window_s = clamp_window(q->window_s);
     for (size_t i = 0; i < agg->cumulative.cap; i++) {
         const CountSlot *slot = &agg->cumulative.slots[i];
         if (!slot->key || !entry_passes(q, slot->key))
@@ -470,8 +512,9 @@ Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTot
         totals->time_ns += slot->time_ns;
         account(agg, q, slot->key, slot->count, slot->time_ns, false);
     }
-    FOR_EACH_WINDOW_SLOT(agg, window_s, slot)
-    {
+    WindowIter it;
+    window_begin(&it, agg, q);
+    for (const CountSlot *slot; (slot = window_next(&it));) {
         if (!q->tid || entry_tid(slot->key) == q->tid) {
             totals->window_all += slot->count;
             if (entry_idle(slot->key))
@@ -512,7 +555,6 @@ compare_threads(const void *pa, const void *pb)
 size_t
 Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads)
 {
-    unsigned window_s = clamp_window(q->window_s);
     if (agg->thread_view_cap < agg->thread_count) {
         agg->thread_view_cap = agg->thread_count;
         agg->thread_view = xreallocarray(agg->thread_view, agg->thread_view_cap, sizeof(AggThread));
@@ -526,8 +568,9 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
     }
     /* Per thread: samples in the window, and leaf counts per function. */
     CountMap *leafs = xcalloc(agg->thread_count ? agg->thread_count : 1, sizeof(CountMap));
-    FOR_EACH_WINDOW_SLOT(agg, window_s, slot)
-    {
+    WindowIter it;
+    window_begin(&it, agg, q);
+    for (const CountSlot *slot; (slot = window_next(&it));) {
         pid_t tid = entry_tid(slot->key);
         size_t t;
         for (t = 0; t < agg->thread_count; t++)
@@ -607,8 +650,9 @@ Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink
     size_t nup = 0, capup = 0, ndown = 0, capdown = 0;
     StrId root = Symtab_intern_cstr(agg->symtab, "(thread start)");
     StrId self = Symtab_intern_cstr(agg->symtab, "(self)");
-    FOR_EACH_WINDOW_SLOT(agg, clamp_window(q->window_s), slot)
-    {
+    WindowIter it;
+    window_begin(&it, agg, q);
+    for (const CountSlot *slot; (slot = window_next(&it));) {
         if (!entry_passes(q, slot->key))
             continue;
         size_t depth;

@@ -42,6 +42,8 @@ typedef struct AggQuery {
     bool gil_only;       /* count only samples of the thread holding the GIL */
     const char *filter;  /* substring of function, file or module; NULL for all */
     unsigned window_s;   /* 1 .. AGG_WINDOW_MAX_S */
+    bool cumulative;     /* percentages over everything since the start or reset,
+                          * not the window (a recording's selected range) */
 } AggQuery;
 
 typedef struct AggRow {

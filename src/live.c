@@ -26,10 +26,11 @@
 #define STOP_RING 1024
 #define LAUNCHED_EXIT_WAIT_MS 5000
 
-/* Per-thread CPU accounting between two redraws. */
+/* Per-thread CPU accounting between two redraws, and the name last seen. */
 typedef struct ThreadCpu {
     pid_t tid;
     uint64_t ticks;
+    StrId name;
 } ThreadCpu;
 
 typedef struct Live {
@@ -120,6 +121,9 @@ on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
     live->stop_ring[live->stop_count++ % STOP_RING] = sample->stopped_ns;
     ctx->gil |= sample->holds_gil;
     Aggregator_add(live->agg, sample, ctx->weight_ns);
+    const LiveSink *sink = live->options->sink;
+    if (sink && sink->sample)
+        sink->sample(sink->self, sample, live->symtab);
 }
 
 static void
@@ -211,18 +215,29 @@ refresh_threads(Live *live, double period_s)
         return;
     long hz = sysconf(_SC_CLK_TCK);
     ThreadCpu *fresh = xcalloc(n ? n : 1, sizeof(*fresh));
+    const LiveSink *sink = live->options->sink;
     for (size_t i = 0; i < n; i++) {
         char name[32];
-        if (Proc_thread_name(live->pid, tids[i], name, sizeof(name)) == 0)
-            Aggregator_name_thread(live->agg, tids[i], Symtab_intern_cstr(live->symtab, name));
-        fresh[i] = (ThreadCpu){tids[i], thread_cpu_ticks(live->pid, tids[i])};
+        StrId name_id = SYMTAB_EMPTY;
+        if (Proc_thread_name(live->pid, tids[i], name, sizeof(name)) == 0) {
+            name_id = Symtab_intern_cstr(live->symtab, name);
+            Aggregator_name_thread(live->agg, tids[i], name_id);
+        }
+        fresh[i] = (ThreadCpu){tids[i], thread_cpu_ticks(live->pid, tids[i]), name_id};
+        bool known = false;
         for (size_t k = 0; k < live->thread_cpu_count; k++) {
-            if (live->thread_cpu[k].tid != tids[i] || period_s <= 0)
+            if (live->thread_cpu[k].tid != tids[i])
+                continue;
+            known = live->thread_cpu[k].name == name_id;
+            if (period_s <= 0)
                 continue;
             double pct = (double)(fresh[i].ticks - live->thread_cpu[k].ticks) * 100.0 /
                          ((double)hz * period_s);
             Aggregator_set_thread_cpu(live->agg, tids[i], pct);
         }
+        if (!known && name_id != SYMTAB_EMPTY && sink && sink->thread_name)
+            sink->thread_name(sink->self, tids[i], Symtab_string(live->symtab, name_id),
+                              Util_now_ns());
     }
     for (size_t k = 0; k < live->thread_cpu_count; k++) {
         bool found = false;
@@ -509,7 +524,9 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     timeradd(&ru.ru_utime, &ru.ru_stime, &live->spytop_cpu_prev);
-    if (view->start && view->start(view->self) < 0) {
+    refresh_threads(live, 0);
+    update_status(live);
+    if (view->start && view->start(view->self, &live->status) < 0) {
         Session_detach(live->session, 2 * NS_PER_S);
         Session_delete(live->session);
         live->session = NULL;

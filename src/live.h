@@ -33,6 +33,7 @@ typedef struct LiveStatus {
     uint64_t now_ns;
     const char *message;      /* a one-line notice, or NULL */
     const char *python;       /* "CPython 3.11.7" when Python frames are read */
+    const char *replay;       /* viewing a recording: its timeline, one line */
     double gil_pct;           /* ticks in which a thread held the GIL, recent */
 } LiveStatus;
 
@@ -54,7 +55,8 @@ typedef struct LiveView {
     void (*on_resize)(void *self);
     /* Called once attached (a full-screen view takes the terminal here), and
      * once at the end, before spytop prints anything more. */
-    int (*start)(void *self); /* 0, or -1 (a message was printed): spytop detaches */
+    int (*start)(void *self, const LiveStatus *status); /* 0, or -1 (a message was
+                                                          * printed): spytop detaches */
     void (*stop)(void *self);
     /* Give the terminal back before spytop stops itself, take it again after. */
     void (*suspend)(void *self);
@@ -62,6 +64,15 @@ typedef struct LiveView {
     /* Whether to keep running after the target exited (until the user quits). */
     bool linger_after_exit;
 } LiveView;
+
+/* Where every sample goes besides the aggregator (the recorder). */
+typedef struct LiveSink {
+    void *self;
+    /* Each thread sample as taken (symtab: where its ids live). */
+    void (*sample)(void *self, const Sample *sample, const Symtab *symtab);
+    /* A thread's name, when first seen and when it changes. */
+    void (*thread_name)(void *self, pid_t tid, const char *name, uint64_t t_ns);
+} LiveSink;
 
 typedef struct LiveOptions {
     pid_t pid;                  /* attach to this, or */
@@ -76,6 +87,7 @@ typedef struct LiveOptions {
     size_t max_depth;
     bool native;
     bool no_python;
+    const LiveSink *sink;       /* NULL: none */
 } LiveOptions;
 
 /* Runs until the view quits, the duration ends or (for views that do not

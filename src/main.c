@@ -11,10 +11,154 @@
 #include "dump.h"
 #include "live.h"
 #include "options.h"
+#include "record.h"
+#include "recfile.h"
+#include "report.h"
 #include "symtab.h"
 #include "util.h"
+#include "../tui/replay.h"
 #include "../tui/screen.h"
 #include "../tui/terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static AggQuery
+query_from(const Options *opts)
+{
+    AggQuery query = {
+        .mode = opts->by_line ? AGG_BY_LINE : AGG_BY_FUNCTION,
+        .sort = (AggSort)opts->sort,
+        .include_idle = opts->idle,
+        .gil_only = opts->gil,
+        .window_s = opts->window_s,
+    };
+    return query;
+}
+
+static LiveOptions
+live_from(const Options *opts, bool full_screen)
+{
+    LiveOptions lo = {
+        .pid = opts->pid,
+        .command = opts->command_argv,
+        .command_output = opts->command_output,
+        .command_output_null = full_screen && !opts->command_output,
+        .rate_hz = opts->rate_hz,
+        .duration_s = opts->duration_s,
+        .only_tids = opts->tid_count ? opts->tids : NULL,
+        .only_tid_count = opts->tid_count,
+        .stack_bytes = opts->stack_bytes,
+        .max_depth = opts->max_depth,
+        .native = opts->native,
+        .no_python = opts->no_python,
+    };
+    return lo;
+}
+
+static int
+run_record(const Options *opts)
+{
+    Symtab *symtab = Symtab_new();
+    Aggregator *agg = Aggregator_new(symtab);
+    RecordOptions ro = {
+        .output = opts->output,
+        .force = opts->force,
+        .live = live_from(opts, false),
+    };
+    int status = Record_run(&ro, agg, symtab);
+    Aggregator_delete(agg);
+    Symtab_delete(symtab);
+    return status;
+}
+
+/* report's output: stdout, or a new file (never truncating one that
+ * exists, never through a symlink). */
+static FILE *
+open_report_output(const char *path, bool force)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return stdout;
+    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
+    int fd = open(path, flags, 0644);
+    if (fd < 0) {
+        int err = errno;
+        fputs("spytop: cannot create '", stderr);
+        Util_fputs_escaped(path, stderr);
+        fprintf(stderr, "': %s%s\n", strerror(err),
+                err == EEXIST ? " (use --force to overwrite it)" : "");
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+static int
+run_report(const Options *opts)
+{
+    ReportFormat format = REPORT_TEXT;
+    if (opts->format && !Report_parse_format(opts->format, &format)) {
+        fputs("spytop: unknown --format '", stderr);
+        Util_fputs_escaped(opts->format, stderr);
+        fputs("': expected text, collapsed, speedscope, pprof or svg\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (format == REPORT_PPROF && !opts->output && isatty(STDOUT_FILENO)) {
+        fputs("spytop: pprof output is binary: give -o FILE (e.g. -o profile.pb.gz)\n", stderr);
+        return EXIT_USAGE;
+    }
+    Symtab *symtab = Symtab_new();
+    char *cause = NULL;
+    RecReader *reader = RecReader_open(opts->file, symtab, &cause);
+    if (!reader) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(cause ? cause : "cannot read the recording", stderr);
+        fputc('\n', stderr);
+        free(cause);
+        Symtab_delete(symtab);
+        return EXIT_FATAL;
+    }
+    const RecStatus *st = RecReader_status(reader);
+    int status = EXIT_OK;
+    FILE *out = open_report_output(opts->output, opts->force);
+    if (!out) {
+        status = EXIT_FATAL;
+    } else {
+        ReportOptions ro;
+        ReportOptions_init(&ro);
+        ro.from_ns = (uint64_t)(opts->from_s * 1e9);
+        ro.to_ns = opts->to_s >= 0 ? (uint64_t)(opts->to_s * 1e9) : REPORT_TO_END;
+        ro.tid = opts->thread;
+        ro.include_idle = opts->idle;
+        ro.by_line = opts->by_line;
+        if (opts->rows)
+            ro.rows = opts->rows;
+        int r = Report_write(format, reader, symtab, &ro, out);
+        if (out != stdout && fclose(out) != 0 && r == 0)
+            r = -errno;
+        if (r == -EPIPE) {
+            status = EXIT_PARTIAL; /* the reader went away (| head): say nothing */
+        } else if (r < 0) {
+            fprintf(stderr, "spytop: writing the %s report failed: %s\n",
+                    Report_format_name(format), strerror(-r));
+            status = EXIT_FATAL;
+        }
+    }
+    if (!st->complete) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(st->message, stderr);
+        fputc('\n', stderr);
+        if (status == EXIT_OK)
+            status = EXIT_PARTIAL;
+    }
+    RecReader_delete(reader);
+    Symtab_delete(symtab);
+    return status;
+}
 
 static int
 run_top(const Options *opts)
@@ -25,33 +169,14 @@ run_top(const Options *opts)
     }
     Symtab *symtab = Symtab_new();
     Aggregator *agg = Aggregator_new(symtab);
-    AggQuery query = {
-        .mode = opts->by_line ? AGG_BY_LINE : AGG_BY_FUNCTION,
-        .sort = (AggSort)opts->sort,
-        .include_idle = opts->idle,
-        .gil_only = opts->gil,
-        .window_s = opts->window_s,
-    };
-    LiveOptions lo = {
-        .pid = opts->pid,
-        .command = opts->command_argv,
-        .command_output = opts->command_output,
-        .command_output_null = !opts->batch && !opts->command_output,
-        .rate_hz = opts->rate_hz,
-        .duration_s = opts->duration_s,
-        .only_tids = opts->tid_count ? opts->tids : NULL,
-        .only_tid_count = opts->tid_count,
-        .stack_bytes = opts->stack_bytes,
-        .max_depth = opts->max_depth,
-        .native = opts->native,
-        .no_python = opts->no_python,
-    };
+    AggQuery query = query_from(opts);
+    LiveOptions lo = live_from(opts, !opts->batch);
     int status;
     if (opts->batch) {
         BatchOptions bo = {
             .delay_s = opts->delay_s,
             .iterations = opts->iterations,
-            .rows = opts->rows,
+            .rows = opts->rows ? opts->rows : 20,
             .query = query,
         };
         Batch *batch = Batch_new(&bo, symtab, stdout);
@@ -101,6 +226,18 @@ main(int argc, char **argv)
         int status = Dump_run(&dump, stdout, stderr);
         if (fflush(stdout) != 0 && status == EXIT_OK)
             status = EXIT_PARTIAL;
+        return status;
+    }
+    case CMD_RECORD:
+        return run_record(&opts);
+    case CMD_VIEW: {
+        AggQuery query = query_from(&opts);
+        return Replay_run(opts.file, &query);
+    }
+    case CMD_REPORT: {
+        int status = run_report(&opts);
+        if (fflush(stdout) != 0 && status == EXIT_OK)
+            status = EXIT_FATAL;
         return status;
     }
     case CMD_TOP: {

@@ -23,6 +23,9 @@ Options_print_help(FILE *f)
     fputs("Usage: spytop [top] -p PID [OPTION...]       live view of where threads spend time\n"
           "       spytop [top] [OPTION...] -- COMMAND [ARG...]\n"
           "       spytop dump -p PID [--json] [OPTION...]\n"
+          "       spytop record -p PID [-o FILE] [-d SECONDS] [OPTION...]   (or -- COMMAND)\n"
+          "       spytop view FILE\n"
+          "       spytop report FILE [--format F] [-o OUT] [--from S] [--to S] [--thread TID]\n"
           "\n"
           "Attach to a running process and show where its threads spend their time,\n"
           "without restarting it. The target is stopped only to copy registers and\n"
@@ -32,6 +35,11 @@ Options_print_help(FILE *f)
           "  top                  live hot-spot view (the default); with -- COMMAND, start\n"
           "                       COMMAND, profile it, and exit with its exit status\n"
           "  dump                 print every thread's stack once, then detach\n"
+          "  record               record samples to a .spytop file (default\n"
+          "                       spytop-PID-YYYYmmdd-HHMMSS.spytop) until Ctrl-C, -d, or exit\n"
+          "  view FILE            a recording in the live view, with a timeline\n"
+          "  report FILE          export a recording: --format text (default), collapsed,\n"
+          "                       speedscope, pprof or svg\n"
           "\n"
           "Options:\n"
           "  -p, --pid PID        the process to attach to\n"
@@ -54,6 +62,11 @@ Options_print_help(FILE *f)
           "      --native         keep every native frame, the Python interpreter's too\n"
           "      --no-python      do not read Python frames (native frames only)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
+          "  -o, --output FILE    record: the recording; report: the export (default stdout)\n"
+          "      --force          record: overwrite an existing file\n"
+          "  -f, --format F       report: text, collapsed, speedscope, pprof or svg\n"
+          "      --from S, --to S report: only samples from S to S seconds into the recording\n"
+          "      --thread TID     report: only this thread\n"
           "      --stack-size N   copy at most N bytes of each thread's stack\n"
           "                       (default 256K; suffixes K, M; 8K to 8M)\n"
           "      --max-depth N    keep at most N native frames per thread (default 512)\n"
@@ -180,6 +193,10 @@ enum {
     OPT_COMMAND_OUTPUT,
     OPT_NATIVE,
     OPT_NO_PYTHON,
+    OPT_FORCE,
+    OPT_FROM,
+    OPT_TO,
+    OPT_THREAD,
 };
 
 int
@@ -205,6 +222,12 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         {"gil", no_argument, NULL, 'g'},
         {"native", no_argument, NULL, OPT_NATIVE},
         {"no-python", no_argument, NULL, OPT_NO_PYTHON},
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"format", required_argument, NULL, 'f'},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"thread", required_argument, NULL, OPT_THREAD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -215,14 +238,21 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     opts->max_depth = DEFAULT_MAX_DEPTH;
     opts->rate_hz = 100;
     opts->delay_s = 1.0;
-    opts->rows = 20;
+    opts->rows = 0; /* the command's own default */
     opts->window_s = 5;
+    opts->to_s = -1;
     *error = NULL;
 
     int first = 1;
     if (argc > 1 && argv[1][0] != '-') {
         if (strcmp(argv[1], "dump") == 0) {
             opts->command = CMD_DUMP;
+        } else if (strcmp(argv[1], "record") == 0) {
+            opts->command = CMD_RECORD;
+        } else if (strcmp(argv[1], "view") == 0) {
+            opts->command = CMD_VIEW;
+        } else if (strcmp(argv[1], "report") == 0) {
+            opts->command = CMD_REPORT;
         } else if (strcmp(argv[1], "top") == 0) {
             opts->command = CMD_TOP;
         } else if (strcmp(argv[1], "help") == 0) {
@@ -241,7 +271,17 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     int c;
     /* "+": stop at the first non-option, so that "-- COMMAND ARGS" and a
      * command's own options are left alone. */
-    while ((c = getopt_long(sub_argc, sub_argv, "+:p:jhVr:d:ibn:g", long_options, NULL)) != -1) {
+    for (;;) {
+        c = getopt_long(sub_argc, sub_argv, "+:p:jhVr:d:ibn:go:f:", long_options, NULL);
+        if (c == -1) {
+            /* view and report take the recording's name, options around it. */
+            if ((opts->command == CMD_VIEW || opts->command == CMD_REPORT) && !opts->file &&
+                optind < sub_argc && strcmp(sub_argv[optind - 1], "--") != 0) {
+                opts->file = sub_argv[optind++];
+                continue;
+            }
+            break;
+        }
         switch (c) {
         case 'p':
             if (parse_pid(optarg, &opts->pid) < 0) {
@@ -343,6 +383,29 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         case OPT_NO_PYTHON:
             opts->no_python = true;
             break;
+        case 'o':
+            opts->output = optarg;
+            break;
+        case OPT_FORCE:
+            opts->force = true;
+            break;
+        case 'f':
+            opts->format = optarg;
+            break;
+        case OPT_FROM:
+        case OPT_TO:
+            if (parse_seconds(optarg, 0, 1e9, c == OPT_FROM ? &opts->from_s : &opts->to_s) < 0) {
+                *error = xasprintf("invalid --%s '%s': expected seconds into the recording",
+                                   c == OPT_FROM ? "from" : "to", optarg);
+                return -1;
+            }
+            break;
+        case OPT_THREAD:
+            if (parse_pid(optarg, &opts->thread) < 0) {
+                *error = xasprintf("invalid --thread '%s': expected a thread id", optarg);
+                return -1;
+            }
+            break;
         case 'h':
             opts->command = CMD_HELP;
             return 0;
@@ -369,7 +432,8 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     }
     /* getopt_long consumed "--" itself: what follows is the command. */
     if (optind < sub_argc) {
-        if (strcmp(sub_argv[optind - 1], "--") != 0 || opts->command != CMD_TOP) {
+        if (strcmp(sub_argv[optind - 1], "--") != 0 ||
+            (opts->command != CMD_TOP && opts->command != CMD_RECORD)) {
             *error = xasprintf("unexpected argument '%s' (try 'spytop --help')", sub_argv[optind]);
             return -1;
         }
@@ -388,13 +452,41 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         *error = xstrdup("give either -p PID or -- COMMAND, not both");
         return -1;
     }
+    if (opts->command == CMD_VIEW || opts->command == CMD_REPORT) {
+        if (!opts->file) {
+            *error = xasprintf("no recording: give 'spytop %s FILE'",
+                               opts->command == CMD_VIEW ? "view" : "report");
+            return -1;
+        }
+        if (opts->pid) {
+            *error = xstrdup("-p goes with a live target, not with a recording");
+            return -1;
+        }
+        if (opts->command == CMD_VIEW && (opts->output || opts->format)) {
+            *error = xstrdup("-o and --format go with 'spytop report'");
+            return -1;
+        }
+        if (opts->to_s >= 0 && opts->to_s <= opts->from_s) {
+            *error = xstrdup("--to must be after --from");
+            return -1;
+        }
+        return 0;
+    }
+    if (opts->format || opts->thread || opts->from_s > 0 || opts->to_s >= 0) {
+        *error = xstrdup("--format, --from, --to and --thread go with 'spytop report'");
+        return -1;
+    }
+    if ((opts->output || opts->force) && opts->command != CMD_RECORD) {
+        *error = xstrdup("-o and --force go with 'spytop record' and 'spytop report'");
+        return -1;
+    }
     if (opts->pid == 0 && !opts->command_argv) {
         *error = xstrdup(opts->command == CMD_DUMP
                              ? "no target: give -p PID (try 'spytop --help')"
                              : "no target: give -p PID or -- COMMAND (try 'spytop --help')");
         return -1;
     }
-    if (!opts->batch && (opts->iterations || opts->delay_s != 1.0 || opts->rows != 20)) {
+    if (!opts->batch && (opts->iterations || opts->delay_s != 1.0 || opts->rows)) {
         *error = xstrdup("--iterations, --delay and --rows go with --batch");
         return -1;
     }

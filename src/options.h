@@ -16,6 +16,9 @@
 typedef enum Command {
     CMD_TOP,
     CMD_DUMP,
+    CMD_RECORD,
+    CMD_VIEW,
+    CMD_REPORT,
     CMD_HELP,
     CMD_VERSION,
 } Command;
@@ -46,6 +49,13 @@ typedef struct Options {
     bool native;        /* --native: every native frame, interpreter ones too */
     bool no_python;     /* --no-python */
     bool gil;           /* --gil: only samples of the thread holding the GIL */
+    /* record, view, report */
+    const char *output; /* -o */
+    bool force;         /* --force */
+    const char *file;   /* view/report FILE */
+    const char *format; /* --format */
+    double from_s, to_s; /* --from, --to; to_s < 0: the end */
+    pid_t thread;       /* --thread */
 } Options;
 
 /* Fills opts from argv. Returns 0, or -1 with *error set to an allocated

@@ -33,6 +33,8 @@ Header_draw(Screen *s, int width)
     }
     else if (st->exited)
         snprintf(right, sizeof(right), " EXITED %s ", elapsed);
+    else if (st->replay)
+        snprintf(right, sizeof(right), " RECORDING ");
     else if (!st->attached)
         snprintf(right, sizeof(right), " detached %s ", elapsed);
     else
@@ -65,6 +67,13 @@ Header_draw(Screen *s, int width)
                  st->gil_pct);
     Text_draw(1, 0, line, width, 1);
 
+    if (st->replay) {
+        /* 2: a recording: which part of it the figures cover. */
+        attron(A_BOLD);
+        Text_draw(2, 0, st->replay, width, 1);
+        attroff(A_BOLD);
+        goto settings;
+    }
     /* 2: the sampler, and what it costs the target. */
     snprintf(line, sizeof(line),
              "Sampling: %u Hz (%.1f reached)  samples %llu  errors %llu  skipped %llu  "
@@ -80,12 +89,17 @@ Header_draw(Screen *s, int width)
     if (behind || st->errors)
         attroff(Terminal_attr(COLOR_PAIR_WARN));
 
+settings:
     /* 3: what the list shows. */
     char thread[48] = "all threads";
     if (s->query.tid)
         snprintf(thread, sizeof(thread), "thread %d", (int)s->query.tid);
-    snprintf(line, sizeof(line), "Window %us  by %s  %s%s  idle %s  sort %s%s%s",
-             s->query.window_s, s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
+    char window[32];
+    if (s->query.cumulative)
+        snprintf(window, sizeof(window), "Selected range");
+    else
+        snprintf(window, sizeof(window), "Window %us", s->query.window_s);
+    snprintf(line, sizeof(line), "%s  by %s  %s%s  idle %s  sort %s%s%s", window, s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
              s->query.gil_only ? "  GIL holder only" : "",
              s->query.include_idle ? "included" : "excluded", Hotlist_sort_name(s->query.sort),
              s->filter[0] ? "  filter: " : "", s->filter);

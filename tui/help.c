@@ -22,6 +22,8 @@ static const char *const help_lines[] = {
     "  r                reset every count",
     "  Up Down PgUp PgDn Home End   move",
     "  Ctrl-Z           suspend spytop (the target is detached while it is stopped)",
+    "  Viewing a recording:  [ ]  move the range's start   { }  move its end",
+    "                   0  the whole recording   p  play/pause   , .  seek 5 s back/forward",
     "",
     "What the figures mean",
     "  Every tick spytop samples each thread once. A thread sample is idle when the",

@@ -9,6 +9,7 @@
 
 #include "aggregator.h"
 #include "live.h"
+#include "screen.h"
 #include "symtab.h"
 
 typedef enum Panel {
@@ -42,6 +43,7 @@ struct Screen {
     /* Callers panel: the row it is about. */
     uint64_t link_key;
     char *link_name;
+    const ScreenTimeline *timeline;
 };
 
 typedef struct Screen Screen;
@@ -55,6 +57,8 @@ void Threads_view_draw(Screen *s, int top, int height, int width);
 bool Threads_view_key(Screen *s, int key);
 void Callers_view_draw(Screen *s, int top, int height, int width);
 void Help_draw(Screen *s, int top, int height, int width);
+/* The timeline strip of a recording: one line. */
+void Timeline_draw(Screen *s, int y, int width);
 
 /* Moves a selection by key (arrows, pages, Home, End); true when handled. */
 bool Panel_move(int key, int count, int page, int *selected);

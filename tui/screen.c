@@ -78,6 +78,7 @@ refresh_rows(Screen *s)
     const AggRow *rows;
     AggQuery q = s->query;
     q.filter = s->filter[0] ? s->filter : NULL;
+    q.cumulative = s->timeline && s->timeline->cumulative(s->timeline->self);
     size_t n = Aggregator_query(s->agg, &q, &rows, &s->totals);
     if (n > s->rows_cap) {
         s->rows_cap = n;
@@ -114,7 +115,10 @@ draw(Screen *s)
         refresh();
         return;
     }
+    s->query.cumulative = s->timeline && s->timeline->cumulative(s->timeline->self);
     int top = Header_draw(s, width);
+    if (s->timeline)
+        Timeline_draw(s, top++, width);
     int body = height - top - 1;
     switch (s->panel) {
     case PANEL_HOT:
@@ -262,6 +266,10 @@ handle_key(Screen *s, int key)
         s->paused = false;
         return LIVE_CONTINUE;
     default:
+        if (s->timeline && s->timeline->key(s->timeline->self, key)) {
+            s->paused = false;
+            return LIVE_CONTINUE;
+        }
         break;
     }
     switch (s->panel) {
@@ -314,9 +322,10 @@ screen_resize(void *self)
 }
 
 static int
-screen_start(void *self)
+screen_start(void *self, const LiveStatus *status)
 {
     (void)self;
+    (void)status;
     if (Terminal_start() < 0)
         return -1;
     set_escdelay(25);
@@ -382,4 +391,41 @@ LiveView *
 Screen_view(Screen *s)
 {
     return &s->view;
+}
+
+void
+Screen_set_timeline(Screen *s, const ScreenTimeline *timeline)
+{
+    s->timeline = timeline;
+}
+
+void
+Timeline_draw(Screen *s, int y, int width)
+{
+    char line[4096];
+    int lo = -1, hi = -1, cursor = -1;
+    int cols = width - 2 > 0 ? width - 2 : 1;
+    s->timeline->strip(s->timeline->self, cols, line, sizeof(line), &lo, &hi, &cursor);
+    move(y, 0);
+    clrtoeol();
+    mvaddch(y, 0, '[');
+    /* One column per character: walk the UTF-8 string. */
+    const char *p = line;
+    for (int x = 0; x < cols && *p; x++) {
+        int len = 1;
+        while (p[len] && ((unsigned char)p[len] & 0xc0) == 0x80)
+            len++;
+        bool in_range = x >= lo && x <= hi;
+        int attr = x == cursor ? Terminal_attr(COLOR_PAIR_WARN) | (int)A_REVERSE
+                   : in_range  ? Terminal_attr(COLOR_PAIR_HEADER)
+                               : Terminal_attr(COLOR_PAIR_DIM);
+        attron(attr);
+        char cell[8];
+        memcpy(cell, p, (size_t)len);
+        cell[len] = '\0';
+        mvaddstr(y, 1 + x, cell);
+        attroff(attr);
+        p += len;
+    }
+    mvaddch(y, cols + 1, ']');
 }

@@ -1,0 +1,163 @@
+#include "config.h"
+
+#include "record.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "proc.h"
+#include "recfile.h"
+#include "util.h"
+
+#define RECORD_FLUSH_NS (1000u * 1000 * 1000)
+
+typedef struct Recorder {
+    const RecordOptions *options;
+    RecWriter *writer;
+    char *path;
+    bool progress;      /* stderr is a terminal */
+    bool failed;
+    uint64_t started_ns;
+    LiveView view;
+    LiveSink sink;
+} Recorder;
+
+static char *
+default_name(pid_t pid)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    return xasprintf("spytop-%d-%s.spytop", (int)pid, stamp);
+}
+
+static uint64_t
+clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Opened once attached: the name needs the pid of a launched command. */
+static int
+recorder_start(void *self, const LiveStatus *status)
+{
+    Recorder *r = self;
+    r->path = r->options->output ? xstrdup(r->options->output) : default_name(status->pid);
+    char host[256] = "";
+    gethostname(host, sizeof(host) - 1);
+    char *exe = Proc_exe(status->pid);
+    RecHeader header = {
+        .pid = status->pid,
+        .command = status->command,
+        .exe = exe ? exe : "",
+        .host = host,
+        .start_unix_ns = clock_ns(CLOCK_REALTIME),
+        .start_mono_ns = clock_ns(CLOCK_MONOTONIC),
+        .rate_hz = status->rate_hz,
+    };
+    char *cause = NULL;
+    r->writer = RecWriter_open(r->path, r->options->force, &header, &cause);
+    free(exe);
+    if (!r->writer) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(cause ? cause : "cannot create the recording", stderr);
+        if (!r->options->force && cause && strstr(cause, "exists"))
+            fputs(" (use --force to overwrite it)", stderr);
+        fputc('\n', stderr);
+        free(cause);
+        return -1;
+    }
+    r->started_ns = Util_now_ns();
+    return 0;
+}
+
+static void
+print_progress(Recorder *r, const LiveStatus *s, bool final)
+{
+    double mib = (double)RecWriter_bytes(r->writer) / (1024.0 * 1024.0);
+    fprintf(stderr, "\r\033[Kspytop: recording PID %d to ", (int)s->pid);
+    Util_fputs_escaped(r->path, stderr);
+    fprintf(stderr, ": %.1f s, %llu samples, %.2f MiB, %.1f Hz%s", (double)s->elapsed_ns / 1e9,
+            (unsigned long long)RecWriter_samples(r->writer), mib, s->rate_reached_hz,
+            final ? "\n" : "");
+    fflush(stderr);
+}
+
+static LiveAction
+recorder_draw(void *self, const LiveStatus *status, Aggregator *agg)
+{
+    (void)agg;
+    Recorder *r = self;
+    if (RecWriter_flush(r->writer) < 0) {
+        r->failed = true;
+        return LIVE_QUIT; /* the file stays valid up to its last chunk */
+    }
+    if (r->progress)
+        print_progress(r, status, false);
+    return LIVE_CONTINUE;
+}
+
+static void
+recorder_sample(void *self, const Sample *sample, const Symtab *symtab)
+{
+    Recorder *r = self;
+    if (r->writer && !r->failed && RecWriter_add_sample(r->writer, symtab, sample) < 0)
+        r->failed = RecWriter_error(r->writer) != NULL;
+}
+
+static void
+recorder_thread_name(void *self, pid_t tid, const char *name, uint64_t t_ns)
+{
+    Recorder *r = self;
+    if (r->writer && !r->failed)
+        RecWriter_thread_name(r->writer, tid, name, t_ns);
+}
+
+int
+Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
+{
+    Recorder r = {.options = options, .progress = isatty(STDERR_FILENO)};
+    r.view = (LiveView){
+        .self = &r,
+        .input_fd = -1,
+        .redraw_interval_ns = RECORD_FLUSH_NS,
+        .draw = recorder_draw,
+        .start = recorder_start,
+        .linger_after_exit = false,
+    };
+    r.sink = (LiveSink){.self = &r, .sample = recorder_sample, .thread_name = recorder_thread_name};
+    LiveOptions live = options->live;
+    live.sink = &r.sink;
+    int status = Live_run(&live, &r.view, agg, symtab);
+    if (!r.writer)
+        return status == EXIT_OK ? EXIT_FATAL : status;
+    uint64_t samples = RecWriter_samples(r.writer);
+    uint64_t bytes = RecWriter_bytes(r.writer);
+    if (r.progress)
+        fputs("\r\033[K", stderr);
+    char *cause = NULL;
+    if (RecWriter_close(r.writer, &cause) < 0 || r.failed) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(cause ? cause : "writing the recording failed", stderr);
+        fputs("; the file holds what was written before\n", stderr);
+        free(cause);
+        status = EXIT_FATAL;
+    } else if (r.progress) {
+        fputs("spytop: wrote ", stderr);
+        Util_fputs_escaped(r.path, stderr);
+        fprintf(stderr, ": %.1f s, %llu samples, %llu bytes (%.1f bytes a sample)\n",
+                (double)(Util_now_ns() - r.started_ns) / 1e9, (unsigned long long)samples,
+                (unsigned long long)bytes, samples ? (double)bytes / (double)samples : 0.0);
+    }
+    free(r.path);
+    return status;
+}

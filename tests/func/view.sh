@@ -1,0 +1,51 @@
+#!/bin/sh
+# spytop view: a recording in the live screens, with its timeline.
+. "$(dirname "$0")/lib.sh"
+require_ptrace
+
+start_target ratio "$TARGETS/ratio"
+"$SPYTOP" record -p "$TARGET_PID" -r 400 -d 4 -o "$WORK/run.spytop" || fail "record exited $?"
+kill "$TARGET_PID"
+
+tmux_start 110 30 "$SPYTOP" view "$WORK/run.spytop"
+tmux_wait_for 'ratio_warm'
+assert_grep 'RECORDING' "$WORK/screen"
+assert_grep 'Recording of [0-9.]+ s: showing 0\.0 s to [0-9.]+ s' "$WORK/screen"
+assert_grep 'Selected range' "$WORK/screen"
+assert_near "$(pct_of ratio_hot "$WORK/screen")" 75 3 "ratio_hot %Own in view"
+# The timeline strip sits under the header.
+assert_grep '^\[.*\]$' "$WORK/screen"
+
+# Move the range's start: the figures follow.
+tmux_keys ']' ']'
+tmux_wait_for 'showing 0\.[3-9][0-9]* s|showing [1-9]'
+tmux_keys 0
+tmux_wait_for 'showing 0\.0 s'
+
+# Play: the window before the cursor.
+tmux_keys p
+tmux_wait_for 'playing at'
+tmux_keys p
+tmux_wait_for 'paused at'
+tmux_keys .
+tmux_wait_for 'paused at [0-9]'
+
+# Threads panel and help work as live.
+tmux_keys t
+tmux_wait_for 'TID +Name'
+tmux_keys Escape '?'
+tmux_wait_for 'Viewing a recording'
+tmux_keys Escape q
+tmux_wait_exit
+[ "$TMUX_STATUS" = 0 ] || fail "view exited $TMUX_STATUS: $(cat "$WORK/tmux.stderr")"
+
+# Not a recording: a clear error, no screen.
+printf 'junk' >"$WORK/junk.spytop"
+rm -f "$WORK/tmux.status"
+tmux -L "$TMUX_SOCKET" kill-server
+TMUX_STARTED=
+tmux_start 100 30 "$SPYTOP" view "$WORK/junk.spytop"
+tmux_wait_exit
+[ "$TMUX_STATUS" = 2 ] || fail "view of junk exited $TMUX_STATUS"
+assert_grep 'not a spytop recording' "$WORK/tmux.stderr"
+exit 0

@@ -1,0 +1,376 @@
+#include "config.h"
+
+#include "replay.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "recfile.h"
+#include "screen.h"
+#include "terminal.h"
+#include "util.h"
+
+#define NS_PER_S 1000000000ull
+#define SEEK_NS (5 * NS_PER_S)
+#define PLAY_REDRAW_NS (100u * 1000 * 1000)
+
+typedef struct Replay {
+    RecReader *reader;
+    Symtab *symtab;
+    Aggregator *agg;
+    Screen *screen;
+    const Sample *samples;
+    size_t count;
+    uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC of the recording's ends */
+    uint64_t from_ns, to_ns;   /* the selected range */
+    uint64_t weight_ns;        /* one sample's time: the interval */
+    bool playing;
+    uint64_t cursor_ns;        /* playback position */
+    uint64_t play_wall_ns, play_cursor_ns;
+    size_t fed;                /* samples fed during playback */
+    bool utf8;
+    LiveStatus status;
+    char describe[256];
+    char *command;
+    ScreenTimeline timeline;
+} Replay;
+
+static size_t
+first_at_or_after(const Replay *r, uint64_t t)
+{
+    size_t lo = 0, hi = r->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->samples[mid].t_ns < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The figures of the selected range, from scratch. */
+static void
+feed_range(Replay *r)
+{
+    Aggregator_reset(r->agg);
+    for (size_t i = first_at_or_after(r, r->from_ns); i < r->count; i++) {
+        if (r->samples[i].t_ns >= r->to_ns)
+            break;
+        Aggregator_add(r->agg, &r->samples[i], r->weight_ns);
+    }
+    Aggregator_advance(r->agg, r->to_ns);
+}
+
+/* Playback: everything up to the cursor; the window before it counts. */
+static void
+feed_to_cursor(Replay *r, bool from_scratch)
+{
+    if (from_scratch) {
+        Aggregator_reset(r->agg);
+        r->fed = first_at_or_after(r, r->from_ns);
+    }
+    while (r->fed < r->count && r->samples[r->fed].t_ns <= r->cursor_ns)
+        Aggregator_add(r->agg, &r->samples[r->fed++], r->weight_ns);
+    Aggregator_advance(r->agg, r->cursor_ns);
+}
+
+static double
+seconds(const Replay *r, uint64_t t)
+{
+    return (double)(t - r->start_ns) / 1e9;
+}
+
+static void
+describe(Replay *r)
+{
+    const RecStatus *st = RecReader_status(r->reader);
+    if (r->playing || r->cursor_ns)
+        snprintf(r->describe, sizeof(r->describe),
+                 "Recording of %.1f s: %s at %.1f s (window before it)%s", seconds(r, r->end_ns),
+                 r->playing ? "playing" : "paused", seconds(r, r->cursor_ns),
+                 st->complete ? "" : "  [recovered part of a damaged file]");
+    else
+        snprintf(r->describe, sizeof(r->describe),
+                 "Recording of %.1f s: showing %.1f s to %.1f s%s", seconds(r, r->end_ns),
+                 seconds(r, r->from_ns), seconds(r, r->to_ns),
+                 st->complete ? "" : "  [recovered part of a damaged file]");
+    r->status.replay = r->describe;
+}
+
+static void
+strip(void *self, int width, char *line, size_t size, int *range_lo, int *range_hi, int *cursor)
+{
+    Replay *r = self;
+    static const char *const blocks_utf8[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584",
+                                              "\u2585", "\u2586", "\u2587", "\u2588"};
+    static const char *const blocks_ascii[] = {" ", ".", ".", ":", ":", "=", "=", "#", "#"};
+    const char *const *blocks = r->utf8 ? blocks_utf8 : blocks_ascii;
+    uint64_t span = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 1;
+    unsigned *counts = xcalloc((size_t)width, sizeof(unsigned));
+    unsigned most = 1;
+    for (size_t i = 0; i < r->count; i++) {
+        uint64_t t = r->samples[i].t_ns;
+        if (t < r->start_ns)
+            continue;
+        size_t col = (size_t)((t - r->start_ns) * (uint64_t)width / (span + 1));
+        if (col < (size_t)width && ++counts[col] > most)
+            most = counts[col];
+    }
+    size_t n = 0;
+    for (int x = 0; x < width; x++) {
+        const char *b = blocks[counts[x] ? 1 + counts[x] * 7 / most : 0];
+        size_t len = strlen(b);
+        if (n + len + 1 >= size)
+            break;
+        memcpy(line + n, b, len);
+        n += len;
+    }
+    line[n] = '\0';
+    free(counts);
+    *range_lo = (int)((r->from_ns - r->start_ns) * (uint64_t)width / (span + 1));
+    *range_hi = (int)((r->to_ns - r->start_ns) * (uint64_t)width / (span + 1));
+    *cursor = r->playing || r->cursor_ns
+                  ? (int)((r->cursor_ns - r->start_ns) * (uint64_t)width / (span + 1))
+                  : -1;
+}
+
+static uint64_t
+clamp_time(const Replay *r, int64_t t)
+{
+    if (t < (int64_t)r->start_ns)
+        return r->start_ns;
+    if ((uint64_t)t > r->end_ns)
+        return r->end_ns;
+    return (uint64_t)t;
+}
+
+static void
+seek(Replay *r, int64_t delta)
+{
+    uint64_t before = r->cursor_ns ? r->cursor_ns : r->from_ns;
+    r->cursor_ns = clamp_time(r, (int64_t)before + delta);
+    r->play_cursor_ns = r->cursor_ns;
+    r->play_wall_ns = Util_now_ns();
+    feed_to_cursor(r, true);
+}
+
+static bool
+timeline_key(void *self, int key)
+{
+    Replay *r = self;
+    int64_t step = (int64_t)((r->end_ns - r->start_ns) / 20);
+    if (step < 1)
+        step = 1;
+    switch (key) {
+    case '[':
+    case ']':
+        r->from_ns = clamp_time(r, (int64_t)r->from_ns + (key == '[' ? -step : step));
+        if (r->from_ns >= r->to_ns)
+            r->from_ns = r->to_ns > r->start_ns + (uint64_t)step ? r->to_ns - (uint64_t)step
+                                                                  : r->start_ns;
+        break;
+    case '{':
+    case '}':
+        r->to_ns = clamp_time(r, (int64_t)r->to_ns + (key == '{' ? -step : step));
+        if (r->to_ns <= r->from_ns)
+            r->to_ns = r->from_ns + (uint64_t)step;
+        break;
+    case '0':
+        r->from_ns = r->start_ns;
+        r->to_ns = r->end_ns + 1;
+        break;
+    case 'p':
+        if (!r->playing && !r->cursor_ns)
+            r->cursor_ns = r->from_ns;
+        r->playing = !r->playing;
+        r->play_cursor_ns = r->cursor_ns;
+        r->play_wall_ns = Util_now_ns();
+        if (r->playing)
+            feed_to_cursor(r, true);
+        describe(r);
+        return true;
+    case ',':
+        seek(r, -(int64_t)SEEK_NS);
+        describe(r);
+        return true;
+    case '.':
+        seek(r, (int64_t)SEEK_NS);
+        describe(r);
+        return true;
+    default:
+        return false;
+    }
+    /* A range key leaves playback. */
+    r->playing = false;
+    r->cursor_ns = 0;
+    feed_range(r);
+    describe(r);
+    return true;
+}
+
+static bool
+timeline_cumulative(void *self)
+{
+    Replay *r = self;
+    return !r->playing && !r->cursor_ns;
+}
+
+static void
+fill_status(Replay *r)
+{
+    const RecHeader *h = RecReader_header(r->reader);
+    size_t nthreads;
+    RecReader_threads(r->reader, &nthreads);
+    LiveStatus *s = &r->status;
+    s->pid = h->pid;
+    s->command = r->command;
+    s->threads = nthreads;
+    s->rate_hz = h->rate_hz;
+    s->samples = r->count;
+    s->elapsed_ns = r->end_ns - r->start_ns;
+    s->exited = false;
+    describe(r);
+    const RecStatus *st = RecReader_status(r->reader);
+    s->message = st->complete ? NULL : st->message;
+}
+
+/* Names of threads for the threads panel. */
+static void
+name_threads(Replay *r)
+{
+    size_t n;
+    const RecThread *threads = RecReader_threads(r->reader, &n);
+    for (size_t i = 0; i < n; i++)
+        Aggregator_name_thread(r->agg, threads[i].tid, threads[i].name);
+}
+
+static int
+loop(Replay *r, LiveView *view)
+{
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP};
+    for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+        sigaddset(&mask, signals[i]);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (view->start(view->self, &r->status) < 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (sfd >= 0)
+            close(sfd);
+        return EXIT_FATAL;
+    }
+    view->draw(view->self, &r->status, r->agg);
+    bool quit = false;
+    while (!quit) {
+        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {view->input_fd, POLLIN, 0}};
+        int timeout = r->playing ? (int)(PLAY_REDRAW_NS / 1000000) : -1;
+        if (poll(fds, 2, timeout) < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGWINCH)
+                    view->on_resize(view->self);
+                else if (si.ssi_signo == SIGTSTP) {
+                    view->suspend(view->self);
+                    kill(getpid(), SIGSTOP);
+                    view->resume(view->self);
+                } else
+                    quit = true;
+            }
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            LiveAction action = view->on_input(view->self, r->agg);
+            if (action == LIVE_QUIT)
+                quit = true;
+            else if (action == LIVE_SUSPEND) {
+                view->suspend(view->self);
+                kill(getpid(), SIGSTOP);
+                view->resume(view->self);
+            }
+        }
+        if (r->playing) {
+            r->cursor_ns = r->play_cursor_ns + (Util_now_ns() - r->play_wall_ns);
+            if (r->cursor_ns >= r->end_ns) {
+                r->cursor_ns = r->end_ns;
+                r->playing = false;
+            }
+            feed_to_cursor(r, false);
+            describe(r);
+        }
+        if (!quit)
+            view->draw(view->self, &r->status, r->agg);
+    }
+    view->stop(view->self);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (sfd >= 0)
+        close(sfd);
+    return EXIT_OK;
+}
+
+int
+Replay_run(const char *path, const AggQuery *query)
+{
+    if (!Terminal_available()) {
+        fputs("spytop: 'spytop view' needs a terminal; 'spytop report FILE' prints the same "
+              "figures as text\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    Replay r;
+    memset(&r, 0, sizeof(r));
+    r.symtab = Symtab_new();
+    char *cause = NULL;
+    r.reader = RecReader_open(path, r.symtab, &cause);
+    if (!r.reader) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(cause ? cause : "cannot read the recording", stderr);
+        fputc('\n', stderr);
+        free(cause);
+        Symtab_delete(r.symtab);
+        return EXIT_FATAL;
+    }
+    const RecHeader *h = RecReader_header(r.reader);
+    const RecStatus *st = RecReader_status(r.reader);
+    r.samples = RecReader_samples(r.reader, &r.count);
+    r.start_ns = h->start_mono_ns;
+    r.end_ns = h->start_mono_ns + st->duration_ns;
+    r.from_ns = r.start_ns;
+    r.to_ns = r.end_ns + 1;
+    r.weight_ns = NS_PER_S / (h->rate_hz ? h->rate_hz : 100);
+    r.command = xstrdup(h->command ? h->command : "");
+    setlocale(LC_ALL, "");
+    r.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    r.agg = Aggregator_new(r.symtab);
+    name_threads(&r);
+    feed_range(&r);
+    fill_status(&r);
+    r.timeline = (ScreenTimeline){
+        .self = &r, .strip = strip, .key = timeline_key, .cumulative = timeline_cumulative};
+    r.screen = Screen_new(r.symtab, query);
+    Screen_set_timeline(r.screen, &r.timeline);
+    int status = loop(&r, Screen_view(r.screen));
+    if (!st->complete) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(st->message, stderr);
+        fputc('\n', stderr);
+    }
+    Screen_delete(r.screen);
+    Aggregator_delete(r.agg);
+    RecReader_delete(r.reader);
+    Symtab_delete(r.symtab);
+    free(r.command);
+    return status == EXIT_OK && !st->complete ? EXIT_PARTIAL : status;
+}
