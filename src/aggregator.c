@@ -59,17 +59,6 @@ typedef struct Aggregator {
     size_t links_cap;
 } Aggregator;
 
-static uint64_t
-mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
 static void
 countmap_add(CountMap *m, uint64_t key, uint64_t count, uint64_t time_ns)
 {
@@ -79,7 +68,7 @@ countmap_add(CountMap *m, uint64_t key, uint64_t count, uint64_t time_ns)
         for (size_t i = 0; i < m->cap; i++) {
             if (!m->slots[i].key)
                 continue;
-            size_t j = mix64(m->slots[i].key) & (cap - 1);
+            size_t j = Util_mix64(m->slots[i].key) & (cap - 1);
             while (slots[j].key)
                 j = (j + 1) & (cap - 1);
             slots[j] = m->slots[i];
@@ -88,7 +77,7 @@ countmap_add(CountMap *m, uint64_t key, uint64_t count, uint64_t time_ns)
         m->slots = slots;
         m->cap = cap;
     }
-    size_t j = mix64(key) & (m->cap - 1);
+    size_t j = Util_mix64(key) & (m->cap - 1);
     while (m->slots[j].key && m->slots[j].key != key)
         j = (j + 1) & (m->cap - 1);
     if (!m->slots[j].key) {
@@ -365,7 +354,7 @@ row_for(Aggregator *agg, const AggQuery *q, FrameId frame_id)
         for (size_t i = 0; i < agg->index_cap; i++) {
             if (!agg->index[i].key)
                 continue;
-            size_t j = mix64(agg->index[i].key) & (cap - 1);
+            size_t j = Util_mix64(agg->index[i].key) & (cap - 1);
             while (index[j].key)
                 j = (j + 1) & (cap - 1);
             index[j] = agg->index[i];
@@ -374,7 +363,7 @@ row_for(Aggregator *agg, const AggQuery *q, FrameId frame_id)
         agg->index = index;
         agg->index_cap = cap;
     }
-    size_t j = mix64(key) & (agg->index_cap - 1);
+    size_t j = Util_mix64(key) & (agg->index_cap - 1);
     while (agg->index[j].key && agg->index[j].key != key)
         j = (j + 1) & (agg->index_cap - 1);
     if (agg->index[j].key)

@@ -741,15 +741,6 @@ code_line(const PyFrames *py, const CodeEntry *e, int32_t lasti)
     return -1;
 }
 
-static uint64_t
-mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return x;
-}
-
 static CodeEntry *
 code_slot(PyFrames *py, uint64_t addr)
 {
@@ -765,7 +756,7 @@ code_slot(PyFrames *py, uint64_t addr)
             for (size_t i = 0; i < py->code_cap; i++) {
                 if (!py->codes[i].addr)
                     continue;
-                size_t j = mix(py->codes[i].addr) & (cap - 1);
+                size_t j = Util_mix64(py->codes[i].addr) & (cap - 1);
                 while (codes[j].addr)
                     j = (j + 1) & (cap - 1);
                 codes[j] = py->codes[i];
@@ -775,7 +766,7 @@ code_slot(PyFrames *py, uint64_t addr)
             py->code_cap = cap;
         }
     }
-    size_t j = mix(addr) & (py->code_cap - 1);
+    size_t j = Util_mix64(addr) & (py->code_cap - 1);
     while (py->codes[j].addr && py->codes[j].addr != addr)
         j = (j + 1) & (py->code_cap - 1);
     return &py->codes[j];

@@ -130,40 +130,6 @@ graph_layout(Graph *g, double width)
     free(kids);
 }
 
-/* Decodes one UTF-8 character of s; 0 when the bytes are not one. */
-static size_t
-utf8_char(const unsigned char *s, uint32_t *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t len;
-    uint32_t c;
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2;
-        c = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3;
-        c = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4;
-        c = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3f);
-    }
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 static bool
 xml_allowed(uint32_t c)
 {
@@ -186,14 +152,14 @@ xml_text(const char *s, size_t max_chars, FILE *out)
     const unsigned char *p = (const unsigned char *)s;
     for (const unsigned char *q = p; *q; chars++) {
         uint32_t c;
-        size_t len = utf8_char(q, &c);
+        size_t len = Util_utf8_decode(q, &c);
         q += len ? len : 1;
     }
     bool cut = chars > max_chars;
     size_t keep = cut ? (max_chars >= 2 ? max_chars - 2 : 0) : chars;
     for (size_t i = 0; i < keep && *p; i++) {
         uint32_t c;
-        size_t len = utf8_char(p, &c);
+        size_t len = Util_utf8_decode(p, &c);
         if (!len || !xml_allowed(c)) {
             fputs("\xef\xbf\xbd", out); /* U+FFFD */
             p += len ? len : 1;

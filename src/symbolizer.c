@@ -515,15 +515,6 @@ resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
     return true;
 }
 
-static uint64_t
-mix(uint64_t x)
-{
-    x ^= x >> 31;
-    x *= 0x7fb5d329728ea185ull;
-    x ^= x >> 27;
-    return x;
-}
-
 static void
 cache_grow(Symbolizer *sym)
 {
@@ -532,7 +523,7 @@ cache_grow(Symbolizer *sym)
     for (size_t i = 0; i < sym->cache_cap; i++) {
         if (!sym->cache[i].key)
             continue;
-        size_t j = mix(sym->cache[i].key) & (cap - 1);
+        size_t j = Util_mix64(sym->cache[i].key) & (cap - 1);
         while (cache[j].key)
             j = (j + 1) & (cap - 1);
         cache[j] = sym->cache[i];
@@ -570,7 +561,7 @@ Symbolizer_lookup(Symbolizer *sym, uint64_t pc, bool exact, SymbolizedPc *out)
             cache_grow(sym);
     }
     size_t mask = sym->cache_cap - 1;
-    size_t i = mix(key) & mask;
+    size_t i = Util_mix64(key) & mask;
     while (sym->cache[i].key && sym->cache[i].key != key)
         i = (i + 1) & mask;
     CacheEntry *entry = &sym->cache[i];

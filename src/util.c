@@ -138,9 +138,8 @@ Util_read_small_file(const char *path, char *buf, size_t max)
     return (ssize_t)len;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4) and its code point, or 0. */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
+size_t
+Util_utf8_decode(const unsigned char *s, uint32_t *cp)
 {
     if (s[0] < 0x80) {
         *cp = s[0];
@@ -185,7 +184,7 @@ Util_fputs_escaped(const char *s, FILE *f)
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         uint32_t cp;
-        size_t len = utf8_decode(p, &cp);
+        size_t len = Util_utf8_decode(p, &cp);
         if (len == 0) {
             fprintf(f, "\\x%02x", *p);
             p++;
@@ -211,7 +210,7 @@ Util_fputs_json(const char *s, FILE *f)
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         uint32_t cp;
-        size_t len = utf8_decode(p, &cp);
+        size_t len = Util_utf8_decode(p, &cp);
         if (len == 0) {
             fputs("\\ufffd", f);
             p++;

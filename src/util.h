@@ -38,6 +38,23 @@ void Backoff_tried(Backoff *b, uint64_t now_ns, bool found_something);
  * NUL-terminated. Returns the byte count or -errno. Never blocks on a FIFO. */
 ssize_t Util_read_small_file(const char *path, char *buf, size_t max);
 
+/* A 64-bit mix (splitmix64's finaliser) for open-addressing hash tables:
+ * every input bit moves the low bits. */
+static inline uint64_t
+Util_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+/* The length (1..4) and code point of the valid UTF-8 sequence at s, or 0
+ * for invalid, overlong or surrogate sequences. s must be NUL-terminated. */
+size_t Util_utf8_decode(const unsigned char *s, uint32_t *cp);
+
 /* Writes s to f with every byte that could steer a terminal made visible:
  * C0 controls, DEL, C1 controls (also as UTF-8 U+0080..U+009F), invalid
  * UTF-8 and bidi overrides become \xNN or \u{NNNN}. */

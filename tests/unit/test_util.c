@@ -19,23 +19,10 @@
 
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "util.h"
 
-/* cmocka 1.1.5 drops fail_msg()'s text in TAP mode: say it as a TAP
- * comment on stdout, then fail. */
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-diag(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("# ", stdout);
-    vprintf(fmt, ap);
-    fputc('\n', stdout);
-    va_end(ap);
-}
-#define FAIL(...) (diag(__VA_ARGS__), fail())
 
 typedef void (*PutsFn)(const char *s, FILE *f);
 
