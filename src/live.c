@@ -181,6 +181,7 @@ tick(Live *live)
         note_exit(live);
         return;
     }
+    live->status.python_mismatches = Session_python_mismatches(live->session);
     live->status.running = ctx.running;
     live->status.sleeping = ctx.sleeping;
     live->status.stopped = ctx.stopped;

@@ -35,6 +35,7 @@ typedef struct LiveStatus {
     const char *python;       /* "CPython 3.11.7" when Python frames are read */
     const char *replay;       /* viewing a recording: its timeline, one line */
     double gil_pct;           /* ticks in which a thread held the GIL, recent */
+    uint64_t python_mismatches; /* samples whose Python and native frames did not line up */
 } LiveStatus;
 
 typedef enum LiveAction {

@@ -381,12 +381,6 @@ Session_pid(const Session *s)
     return s->pid;
 }
 
-Symbolizer *
-Session_symbolizer(Session *s)
-{
-    return s->symbolizer;
-}
-
 Tracer *
 Session_tracer(Session *s)
 {

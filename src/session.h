@@ -93,7 +93,6 @@ const char *Session_python_version(const Session *session);
 const char *Session_python_problem(const Session *session);
 /* Samples whose Python and native frames did not line up (kept anyway). */
 uint64_t Session_python_mismatches(const Session *session);
-Symbolizer *Session_symbolizer(Session *session);
 Tracer *Session_tracer(Session *session);
 /* The target's main thread exit, once seen (see Tracer_target_exited). */
 bool Session_target_exited(const Session *session, int *wait_status);
