@@ -30,7 +30,12 @@
 #define FLAG_STATUS_MASK 0x1cu
 #define FLAG_END_SHIFT 5
 #define FLAG_END_MASK 0x60u
-#define FLAG_RESERVED 0x80u
+#define FLAG_PYTHON 0x80u
+#define FLAG_HOLDS_GIL 0x100u
+#define FLAG_ALL 0x1ffu
+
+/* A time code for a sample without a time (one that never stopped). */
+#define TIME_NONE 255u
 
 #define WRITER_SAMPLES_PER_CHUNK 65536u
 #define WRITER_DEFS_FLUSH_BYTES (16u << 20)
@@ -208,6 +213,7 @@ struct RecWriter {
     int fd;
     char *path;
     uint64_t start_mono_ns;
+    uint32_t time_unit_ns;
     uint64_t offset; /* the file's whole part: header and complete chunks */
     int err;
     char *error;
@@ -220,23 +226,19 @@ struct RecWriter {
     uint32_t n_strings, n_frames, n_stacks, n_threads, n_modules;
 
     /* Samples waiting, one column per field (see write_samples). */
-    RecBuf c_tcode, c_tbits, c_tid, c_pair, c_stack, c_new;
+    RecBuf c_tcode, c_tbits, c_tid, c_ref, c_new;
     uint64_t bit_acc;
     unsigned bit_count;
     uint32_t n_samples;
-    int64_t chunk_last_rel;
-    /* The chunk's tables: its tids, its (state, flags) pairs, and per
-     * thread the stacks it used, numbered in order of first use. */
+    int64_t chunk_last_rel; /* in time units */
+    /* The chunk's tables: its tids, and per thread the (state, flags,
+     * stack) entries it used, numbered in order of first use. */
     pid_t *chunk_tids;
     uint32_t *chunk_dict_len;
     uint32_t n_chunk_tids, chunk_tids_cap;
     uint32_t *tid_slots; /* index + 1, open addressing on tid */
     size_t tid_slots_cap;
-    uint32_t *pair_slots; /* state << 8 | flags -> pair index + 1 */
-    uint16_t *pairs;
-    uint32_t n_pairs, pairs_cap;
-    uint64_t *dict_keys; /* (tid index + 1) << 32 | file stack id; 0 empty */
-    uint32_t *dict_values;
+    struct DictSlot *dict;
     size_t dict_cap, dict_used;
 
     RecBuf raw;
@@ -510,63 +512,53 @@ chunk_tid_index(RecWriter *w, pid_t tid)
     return index;
 }
 
-/* The chunk-local index of a (state, flags) pair. */
-static uint32_t
-chunk_pair_index(RecWriter *w, uint8_t state, uint8_t flags)
+/* A thread's entry for this chunk: (state << 9 | flags, file stack id). */
+typedef struct DictSlot {
+    uint64_t stack_tix; /* file stack id << 32 | tid index */
+    uint32_t sf;
+    uint32_t value; /* the entry's number in its thread's list + 1; 0: empty */
+} DictSlot;
+
+static uint64_t
+dict_hash(uint64_t stack_tix, uint32_t sf)
 {
-    if (!w->pair_slots)
-        w->pair_slots = xcalloc(65536, sizeof(uint32_t));
-    uint16_t key = (uint16_t)(state << 8 | flags);
-    if (w->pair_slots[key])
-        return w->pair_slots[key] - 1;
-    if (w->n_pairs == w->pairs_cap) {
-        w->pairs_cap = w->pairs_cap ? w->pairs_cap * 2 : 16;
-        w->pairs = xreallocarray(w->pairs, w->pairs_cap, sizeof(uint16_t));
-    }
-    w->pairs[w->n_pairs] = key;
-    w->pair_slots[key] = ++w->n_pairs;
-    return w->n_pairs - 1;
+    return mix64(stack_tix ^ mix64(sf));
 }
 
-/* The stack's number in thread tix's dictionary for this chunk; *added
- * when the thread uses it for the first time in the chunk. */
+/* The number of (state, flags, stack) in thread tix's list for this chunk;
+ * *added when the thread uses it for the first time in the chunk. */
 static uint32_t
-chunk_stack_index(RecWriter *w, uint32_t tix, uint32_t stack, bool *added)
+chunk_entry_index(RecWriter *w, uint32_t tix, uint32_t sf, uint32_t stack, bool *added)
 {
     if ((w->dict_used + 1) * 2 > w->dict_cap) {
         size_t cap = w->dict_cap ? w->dict_cap * 2 : 256;
-        uint64_t *keys = xcalloc(cap, sizeof(uint64_t));
-        uint32_t *values = xcalloc(cap, sizeof(uint32_t));
+        DictSlot *dict = xcalloc(cap, sizeof(DictSlot));
         for (size_t i = 0; i < w->dict_cap; i++) {
-            if (!w->dict_keys[i])
+            if (!w->dict[i].value)
                 continue;
-            size_t j = mix64(w->dict_keys[i]) & (cap - 1);
-            while (keys[j])
+            size_t j = dict_hash(w->dict[i].stack_tix, w->dict[i].sf) & (cap - 1);
+            while (dict[j].value)
                 j = (j + 1) & (cap - 1);
-            keys[j] = w->dict_keys[i];
-            values[j] = w->dict_values[i];
+            dict[j] = w->dict[i];
         }
-        free(w->dict_keys);
-        free(w->dict_values);
-        w->dict_keys = keys;
-        w->dict_values = values;
+        free(w->dict);
+        w->dict = dict;
         w->dict_cap = cap;
     }
-    uint64_t key = (uint64_t)(tix + 1) << 32 | stack;
+    uint64_t stack_tix = (uint64_t)stack << 32 | tix;
     size_t mask = w->dict_cap - 1;
-    size_t j = mix64(key) & mask;
-    while (w->dict_keys[j]) {
-        if (w->dict_keys[j] == key) {
+    size_t j = dict_hash(stack_tix, sf) & mask;
+    while (w->dict[j].value) {
+        if (w->dict[j].stack_tix == stack_tix && w->dict[j].sf == sf) {
             *added = false;
-            return w->dict_values[j];
+            return w->dict[j].value - 1;
         }
         j = (j + 1) & mask;
     }
-    w->dict_keys[j] = key;
-    w->dict_values[j] = w->chunk_dict_len[tix]++;
+    w->dict[j] = (DictSlot){stack_tix, sf, ++w->chunk_dict_len[tix]};
     w->dict_used++;
     *added = true;
-    return w->dict_values[j];
+    return w->dict[j].value - 1;
 }
 
 static void
@@ -601,13 +593,13 @@ put_time(RecWriter *w, int64_t d)
         put_bits(w, m, len - 1);
 }
 
-/* SAMPLES: the chunk's tables (tids; (state, flags) pairs), the sample
- * count, then one column per field: time codes, the time bit stream (its
- * length first), tid indexes, pair indexes, stack references, and the
- * file ids of the stacks those references name for the first time. A
- * stack reference is a number in its thread's dictionary for this chunk;
- * the next unused number adds the next file id to it. Columns of
- * like values compress far better than rows. */
+/* SAMPLES: the chunk's tids, the sample count, then one column per field:
+ * time codes, the time bit stream (its length first), tid indexes, entry
+ * references, and the entries those references add. An entry is a
+ * (state, flags, stack) in its thread's list for this chunk; a reference
+ * equal to the list's length adds the next entry of the last column.
+ * Columns of like values compress far better than rows, and a thread
+ * sampled at a steady rate keeps to a few entries. */
 static int
 write_samples(RecWriter *w)
 {
@@ -623,31 +615,21 @@ write_samples(RecWriter *w)
     RecBuf_put_varint(raw, w->n_chunk_tids);
     for (uint32_t i = 0; i < w->n_chunk_tids; i++)
         RecBuf_put_varint(raw, (uint64_t)w->chunk_tids[i]);
-    RecBuf_put_varint(raw, w->n_pairs);
-    for (uint32_t i = 0; i < w->n_pairs; i++) {
-        RecBuf_put_u8(raw, (uint8_t)(w->pairs[i] >> 8));
-        RecBuf_put_u8(raw, (uint8_t)w->pairs[i]);
-    }
     RecBuf_put_varint(raw, w->n_samples);
     RecBuf_put(raw, w->c_tcode.data, w->c_tcode.len);
     RecBuf_put_bytes(raw, w->c_tbits.data, w->c_tbits.len);
     RecBuf_put(raw, w->c_tid.data, w->c_tid.len);
-    RecBuf_put(raw, w->c_pair.data, w->c_pair.len);
-    RecBuf_put(raw, w->c_stack.data, w->c_stack.len);
+    RecBuf_put(raw, w->c_ref.data, w->c_ref.len);
     RecBuf_put(raw, w->c_new.data, w->c_new.len);
     int err = write_chunk(w, REC_CHUNK_SAMPLES, raw->data, raw->len);
-    w->c_tcode.len = w->c_tbits.len = w->c_tid.len = w->c_pair.len = 0;
-    w->c_stack.len = w->c_new.len = 0;
+    w->c_tcode.len = w->c_tbits.len = w->c_tid.len = w->c_ref.len = w->c_new.len = 0;
     w->n_samples = 0;
     w->chunk_last_rel = 0;
     w->n_chunk_tids = 0;
     if (w->tid_slots)
         memset(w->tid_slots, 0, w->tid_slots_cap * sizeof(uint32_t));
-    for (uint32_t i = 0; i < w->n_pairs; i++)
-        w->pair_slots[w->pairs[i]] = 0;
-    w->n_pairs = 0;
-    if (w->dict_keys)
-        memset(w->dict_keys, 0, w->dict_cap * sizeof(uint64_t));
+    if (w->dict)
+        memset(w->dict, 0, w->dict_cap * sizeof(DictSlot));
     w->dict_used = 0;
     return err;
 }
@@ -664,16 +646,13 @@ writer_free(RecWriter *w)
     idmap_done(&w->stacks);
     RecBuf *bufs[] = {&w->q_strings, &w->q_frames, &w->q_stacks, &w->q_threads,
                       &w->q_modules, &w->c_tcode,  &w->c_tbits,  &w->c_tid,
-                      &w->c_pair,    &w->c_stack,  &w->c_new,    &w->raw};
+                      &w->c_ref,     &w->c_new,    &w->raw};
     for (size_t i = 0; i < ARRAY_SIZE(bufs); i++)
         RecBuf_done(bufs[i]);
     free(w->chunk_tids);
     free(w->chunk_dict_len);
     free(w->tid_slots);
-    free(w->pair_slots);
-    free(w->pairs);
-    free(w->dict_keys);
-    free(w->dict_values);
+    free(w->dict);
     free(w->zbuf);
     free(w->frames_tmp);
     free(w);
@@ -694,6 +673,7 @@ RecWriter_open_fd(int fd, const char *name, const RecHeader *header, char **caus
     w->fd = fd;
     w->path = xstrdup(name);
     w->start_mono_ns = header->start_mono_ns;
+    w->time_unit_ns = header->time_unit_ns ? header->time_unit_ns : 1;
 
     RecBuf body = {0};
     RecBuf_put_varint(&body, header->pid > 0 ? (uint64_t)header->pid : 0);
@@ -703,6 +683,7 @@ RecWriter_open_fd(int fd, const char *name, const RecHeader *header, char **caus
     put_cstr(&body, header->command);
     put_cstr(&body, header->exe);
     put_cstr(&body, header->host);
+    RecBuf_put_varint(&body, w->time_unit_ns);
 
     RecBuf head = {0};
     RecBuf_put(&head, REC_MAGIC, REC_MAGIC_LEN);
@@ -789,22 +770,34 @@ RecWriter_add_sample(RecWriter *w, const Symtab *symtab, const Sample *sample)
     if (err)
         return err;
     /* Times are stored relative to the start, as differences (wrapping
-     * arithmetic: no overflow in C, and the reader checks the range). */
-    int64_t rel = (int64_t)(sample->t_ns - w->start_mono_ns);
-    put_time(w, (int64_t)((uint64_t)rel - (uint64_t)w->chunk_last_rel));
-    w->chunk_last_rel = rel;
-    w->last_rel = rel;
+     * arithmetic: no overflow in C, and the reader checks the range). A
+     * sample that was never stopped has no time (0). */
+    if (sample->t_ns == 0) {
+        RecBuf_put_u8(&w->c_tcode, TIME_NONE);
+    } else {
+        int64_t rel = (int64_t)(sample->t_ns - w->start_mono_ns);
+        int64_t unit = w->time_unit_ns;
+        int64_t units = rel / unit - (rel % unit < 0); /* rounded down */
+        put_time(w, (int64_t)((uint64_t)units - (uint64_t)w->chunk_last_rel));
+        w->chunk_last_rel = units;
+        w->last_rel = rel;
+    }
     uint32_t tix = chunk_tid_index(w, sample->tid);
     RecBuf_put_varint(&w->c_tid, tix);
     unsigned flags = (sample->group_stopped ? FLAG_GROUP_STOPPED : 0) |
                      (sample->blocked ? FLAG_BLOCKED : 0) |
                      (((unsigned)sample->status << FLAG_STATUS_SHIFT) & FLAG_STATUS_MASK) |
-                     (((unsigned)sample->end << FLAG_END_SHIFT) & FLAG_END_MASK);
-    RecBuf_put_varint(&w->c_pair, chunk_pair_index(w, (uint8_t)sample->state, (uint8_t)flags));
+                     (((unsigned)sample->end << FLAG_END_SHIFT) & FLAG_END_MASK) |
+                     (sample->python ? FLAG_PYTHON : 0) | (sample->holds_gil ? FLAG_HOLDS_GIL : 0);
+    uint8_t state = (uint8_t)sample->state;
     bool added;
-    RecBuf_put_varint(&w->c_stack, chunk_stack_index(w, tix, stack, &added));
-    if (added)
+    RecBuf_put_varint(&w->c_ref,
+                      chunk_entry_index(w, tix, (uint32_t)state << 9 | flags, stack, &added));
+    if (added) {
+        RecBuf_put_u8(&w->c_new, state);
+        RecBuf_put_varint(&w->c_new, flags);
         RecBuf_put_varint(&w->c_new, stack);
+    }
     w->n_samples++;
     w->samples++;
     if (w->n_samples >= WRITER_SAMPLES_PER_CHUNK)
@@ -1094,6 +1087,10 @@ read_times(const RecReader *r, RecCursor *c, Sample *out, size_t n)
     int64_t rel = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned code = codes[i];
+        if (code == TIME_NONE) {
+            out[i].t_ns = 0; /* never stopped: no time; the chain goes on */
+            continue;
+        }
         if (code > 128)
             return false;
         bool negative = code > 64;
@@ -1113,8 +1110,8 @@ read_times(const RecReader *r, RecCursor *c, Sample *out, size_t n)
             got += take;
             need -= take;
         }
-        if (len > 1)
-            m |= 1ull << (len - 1);
+        if (len > 0)
+            m |= 1ull << (len - 1); /* the leading one, not stored */
         int64_t d;
         if (!negative) {
             if (m > INT64_MAX)
@@ -1125,7 +1122,10 @@ read_times(const RecReader *r, RecCursor *c, Sample *out, size_t n)
                 return false;
             d = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
         }
-        if (__builtin_add_overflow(rel, d, &rel) || !abs_time(r, rel, &out[i].t_ns))
+        int64_t ns;
+        if (__builtin_add_overflow(rel, d, &rel) ||
+            __builtin_mul_overflow(rel, (int64_t)r->header.time_unit_ns, &ns) ||
+            !abs_time(r, ns, &out[i].t_ns))
             return false;
     }
     /* Every byte used, and the padding of the last one zero. */
@@ -1146,19 +1146,9 @@ parse_samples(ReadState *st, RecCursor *c, char **why)
             c->bad = true;
         tids[i] = (pid_t)tid;
     }
-    uint64_t npairs = RecCursor_varint(c);
-    const uint8_t *pairs = NULL;
-    if (!c->bad && npairs > 0 && npairs <= RecCursor_left(c) / 2)
-        pairs = RecCursor_take(c, (size_t)npairs * 2);
-    for (uint64_t i = 0; pairs && i < npairs; i++) {
-        unsigned flags = pairs[2 * i + 1];
-        if ((flags & FLAG_RESERVED) ||
-            (flags & FLAG_STATUS_MASK) >> FLAG_STATUS_SHIFT > SAMPLE_FAILED)
-            pairs = NULL;
-    }
     uint64_t n = RecCursor_varint(c);
-    /* Each sample takes at least 4 bytes: time code, tid, pair, stack. */
-    if (c->bad || !pairs || n == 0 || n > RecCursor_left(c) / 4) {
+    /* Each sample takes at least 3 bytes: time code, tid, reference. */
+    if (c->bad || n == 0 || n > RecCursor_left(c) / 3) {
         free(tids);
         return false;
     }
@@ -1178,9 +1168,10 @@ parse_samples(ReadState *st, RecCursor *c, char **why)
     memset(out, 0, (size_t)n * sizeof(Sample));
     uint32_t *tix = xreallocarray(NULL, (size_t)n, sizeof(uint32_t));
     uint32_t *refs = xreallocarray(NULL, (size_t)n, sizeof(uint32_t));
-    uint32_t *dict_len = xcalloc((size_t)ntids, sizeof(uint32_t));
-    uint32_t *dict_base = xcalloc((size_t)ntids, sizeof(uint32_t));
-    uint32_t *dict = NULL;
+    uint32_t *list_len = xcalloc((size_t)ntids, sizeof(uint32_t));
+    uint32_t *list_base = xcalloc((size_t)ntids, sizeof(uint32_t));
+    uint32_t *entry_sf = NULL; /* state << 9 | flags */
+    uint32_t *entry_stack = NULL;
     bool ok = read_times(r, c, out, (size_t)n);
     for (uint64_t i = 0; i < n && ok; i++) {
         uint64_t x = RecCursor_varint(c);
@@ -1188,56 +1179,61 @@ parse_samples(ReadState *st, RecCursor *c, char **why)
         tix[i] = (uint32_t)x;
         out[i].tid = ok ? tids[x] : 0;
     }
+    /* References: check them and size each thread's list first; then read
+     * the entries they add into those lists. */
+    size_t added = 0;
     for (uint64_t i = 0; i < n && ok; i++) {
         uint64_t x = RecCursor_varint(c);
-        ok = !c->bad && x < npairs;
-        if (!ok)
-            break;
-        unsigned flags = pairs[2 * x + 1];
-        out[i].state = (char)pairs[2 * x];
-        out[i].group_stopped = flags & FLAG_GROUP_STOPPED;
-        out[i].blocked = (flags & FLAG_BLOCKED) != 0;
-        out[i].status = (SampleStatus)((flags & FLAG_STATUS_MASK) >> FLAG_STATUS_SHIFT);
-        out[i].end = (UnwindEnd)((flags & FLAG_END_MASK) >> FLAG_END_SHIFT);
-    }
-    /* Stack references: first check them and size each thread's
-     * dictionary, then read the new stacks' ids into them. */
-    size_t news = 0;
-    for (uint64_t i = 0; i < n && ok; i++) {
-        uint64_t x = RecCursor_varint(c);
-        ok = !c->bad && x <= dict_len[tix[i]];
+        ok = !c->bad && x <= list_len[tix[i]];
         refs[i] = (uint32_t)x;
-        if (ok && x == dict_len[tix[i]]) {
-            dict_len[tix[i]]++;
-            news++;
+        if (ok && x == list_len[tix[i]]) {
+            list_len[tix[i]]++;
+            added++;
         }
     }
     if (ok) {
         size_t base = 0;
         for (uint64_t t = 0; t < ntids; t++) {
-            dict_base[t] = (uint32_t)base;
-            base += dict_len[t];
-            dict_len[t] = 0;
+            list_base[t] = (uint32_t)base;
+            base += list_len[t];
+            list_len[t] = 0;
         }
-        dict = xreallocarray(NULL, news ? news : 1, sizeof(uint32_t));
+        entry_sf = xreallocarray(NULL, added ? added : 1, sizeof(uint32_t));
+        entry_stack = xreallocarray(NULL, added ? added : 1, sizeof(uint32_t));
     }
     for (uint64_t i = 0; i < n && ok; i++) {
         uint32_t t = tix[i];
-        if (refs[i] == dict_len[t]) {
-            uint64_t id = RecCursor_varint(c);
-            ok = !c->bad && id < st->stacks.len;
+        if (refs[i] == list_len[t]) {
+            uint8_t state = RecCursor_u8(c);
+            uint64_t flags = RecCursor_varint(c);
+            uint64_t stack = RecCursor_varint(c);
+            ok = !c->bad && flags <= FLAG_ALL &&
+                 (flags & FLAG_STATUS_MASK) >> FLAG_STATUS_SHIFT <= SAMPLE_FAILED &&
+                 stack < st->stacks.len;
             if (!ok)
                 break;
-            dict[dict_base[t] + dict_len[t]++] = (uint32_t)id;
+            uint32_t k = list_base[t] + list_len[t]++;
+            entry_sf[k] = (uint32_t)state << 9 | (uint32_t)flags;
+            entry_stack[k] = st->stacks.ids[stack];
         }
-        out[i].stack = st->stacks.ids[dict[dict_base[t] + refs[i]]];
+        uint32_t k = list_base[t] + refs[i];
+        unsigned sf = entry_sf[k], flags = sf & FLAG_ALL;
+        out[i].state = (char)(sf >> 9);
+        out[i].group_stopped = flags & FLAG_GROUP_STOPPED;
+        out[i].blocked = (flags & FLAG_BLOCKED) != 0;
+        out[i].status = (SampleStatus)((flags & FLAG_STATUS_MASK) >> FLAG_STATUS_SHIFT);
+        out[i].end = (UnwindEnd)((flags & FLAG_END_MASK) >> FLAG_END_SHIFT);
+        out[i].python = (flags & FLAG_PYTHON) != 0;
+        out[i].holds_gil = (flags & FLAG_HOLDS_GIL) != 0;
+        out[i].stack = entry_stack[k];
     }
     free(tids);
     free(tix);
     free(refs);
-    free(dict_len);
-    free(dict_base);
-    free(dict);
+    free(list_len);
+    free(list_base);
+    free(entry_sf);
+    free(entry_stack);
     if (!ok || c->bad)
         return false;
     r->n_samples += (size_t)n;
@@ -1451,6 +1447,8 @@ build_threads(RecReader *r)
     for (size_t i = 0; i < r->n_samples; i++) {
         RecThread *t = find_thread(r, r->samples[i].tid);
         t->samples++;
+        if (r->samples[i].t_ns == 0)
+            continue; /* never stopped: no time */
         if (r->samples[i].t_ns < t->first_ns)
             t->first_ns = r->samples[i].t_ns;
         if (r->samples[i].t_ns > t->last_ns)
@@ -1509,7 +1507,8 @@ read_header(const Source *src, const char *name, uint64_t *offset, char **cause)
     const uint8_t *command = RecCursor_bytes(&c, &clen);
     const uint8_t *exe = RecCursor_bytes(&c, &elen);
     const uint8_t *host = RecCursor_bytes(&c, &hlen);
-    if (c.bad || pid > INT32_MAX || rate > UINT_MAX) {
+    uint64_t unit = RecCursor_left(&c) ? RecCursor_varint(&c) : 1;
+    if (c.bad || pid > INT32_MAX || rate > UINT_MAX || unit == 0 || unit > 1000000000) {
         free(body);
         if (cause)
             *cause = xasprintf("%s: the recording's header is malformed", name);
@@ -1527,6 +1526,7 @@ read_header(const Source *src, const char *name, uint64_t *offset, char **cause)
         .start_unix_ns = unix_ns,
         .start_mono_ns = mono_ns,
         .rate_hz = (unsigned)rate,
+        .time_unit_ns = (uint32_t)unit,
     };
     free(body);
     *offset = sizeof(fixed) + len;

@@ -48,6 +48,10 @@ typedef struct RecHeader {
     uint64_t start_unix_ns; /* CLOCK_REALTIME at the start */
     uint64_t start_mono_ns; /* CLOCK_MONOTONIC at the same moment: sample times count from it */
     unsigned rate_hz;       /* the sampling rate asked */
+    /* Sample times are kept to this many nanoseconds (after the start,
+     * rounded down): 0 or 1 keeps them exact; 1000 (µs) saves about 1.3
+     * bytes a sample, as jittered times are near random in their low bits. */
+    uint32_t time_unit_ns;
 } RecHeader;
 
 /* ---- byte buffers and LEB128 varints (shared with report's protobuf) ---- */
@@ -145,7 +149,7 @@ typedef struct RecThread {
     pid_t tid;
     StrId name; /* in the caller's symtab; SYMTAB_EMPTY if never named */
     uint64_t samples;
-    uint64_t first_ns, last_ns; /* CLOCK_MONOTONIC of its first and last sample */
+    uint64_t first_ns, last_ns; /* CLOCK_MONOTONIC of its first and last timed sample */
 } RecThread;
 
 typedef struct RecModule {
@@ -171,8 +175,9 @@ void RecReader_delete(RecReader *r);
 const RecHeader *RecReader_header(const RecReader *r);
 const RecStatus *RecReader_status(const RecReader *r);
 
-/* In file order; t_ns in CLOCK_MONOTONIC (start_mono_ns + offset), stacks
- * in the caller's symtab, stopped_ns 0 (not recorded). Borrowed. */
+/* In file order; t_ns in CLOCK_MONOTONIC (start_mono_ns + offset), or 0
+ * as recorded for a thread that never stopped (SAMPLE_LATE); stacks in the
+ * caller's symtab; stopped_ns 0 (not recorded). Borrowed. */
 const Sample *RecReader_samples(const RecReader *r, size_t *count);
 
 /* Every thread that has samples or a name, sorted by tid. Borrowed. */

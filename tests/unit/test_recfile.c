@@ -30,7 +30,6 @@
 #include "symtab.h"
 #include "util.h"
 
-
 /* A deterministic generator, so a failure reproduces. */
 static uint64_t
 next_random(uint64_t *x)
@@ -233,7 +232,8 @@ same_sample(const Symtab *a, const Sample *x, const Symtab *b, const Sample *y)
 {
     return x->t_ns == y->t_ns && x->tid == y->tid && x->state == y->state &&
            x->group_stopped == y->group_stopped && x->blocked == y->blocked &&
-           x->status == y->status && x->end == y->end && same_stack(a, x->stack, b, y->stack);
+           x->python == y->python && x->holds_gil == y->holds_gil && x->status == y->status &&
+           x->end == y->end && same_stack(a, x->stack, b, y->stack);
 }
 
 /* The samples read are the first ones of want. Stack ids are compared by
@@ -293,6 +293,7 @@ make_recording(const char *path, unsigned threads, unsigned depth, unsigned tick
     Workload wl;
     workload_init(&wl, rec->symtab, threads, depth, 5);
     rec->samples = calloc((size_t)ticks * threads, sizeof(Sample));
+    StackId empty = Symtab_intern_stack(rec->symtab, NULL, 0);
     char *cause = NULL;
     RecWriter *w = RecWriter_open(path, true, &test_header, &cause);
     if (!w)
@@ -318,6 +319,16 @@ make_recording(const char *path, unsigned threads, unsigned depth, unsigned tick
         }
         if (tick % 11 == 5)
             s[0].end = UNWIND_DEPTH_CAP;
+        if (tick % 5 == 1) {
+            s[1].python = true;
+            s[1].holds_gil = tick % 10 == 1;
+        }
+        /* A thread that did not stop in time: no time, no stack. */
+        if (threads > 2 && tick % 13 == 4) {
+            s[2].t_ns = 0;
+            s[2].status = SAMPLE_LATE;
+            s[2].stack = empty;
+        }
         for (unsigned th = 0; th < threads; th++)
             assert_int_equal(RecWriter_add_sample(w, rec->symtab, &s[th]), 0);
         rec->count += threads;
@@ -440,6 +451,7 @@ round_trip(void **state)
     assert_true(h->start_unix_ns == test_header.start_unix_ns);
     assert_true(h->start_mono_ns == test_header.start_mono_ns);
     assert_int_equal(h->rate_hz, test_header.rate_hz);
+    assert_int_equal(h->time_unit_ns, 1); /* exact unless asked */
 
     size_t n;
     const Sample *got = RecReader_samples(r, &n);
@@ -449,7 +461,7 @@ round_trip(void **state)
     for (size_t i = 0; i < n; i++)
         assert_true(same_sample(rec.symtab, &rec.samples[i], st, &got[i]));
     /* Exactly the stacks, frames and strings that samples use. */
-    assert_int_equal(Symtab_stack_count(st), 6 * 5);
+    assert_int_equal(Symtab_stack_count(st), 6 * 5 + 1); /* and the empty one */
 
     size_t nthreads;
     const RecThread *threads = RecReader_threads(r, &nthreads);
@@ -575,17 +587,17 @@ empty_stack_and_empty_recording(void **state)
 /* ---- size ---------------------------------------------------------------- */
 
 /* 60 s at 100 Hz of 4 threads with 30-frame stacks, flushed every second
- * as the recorder does: the steady state must stay within 4 bytes a sample
- * (a size, not a time, so it can be asserted). */
-static void
-bytes_per_sample(void **state)
+ * as the recorder does; *steady leaves out the first second (definitions). */
+static double
+workload_size(const char *path, uint32_t time_unit_ns, double *steady)
 {
-    Scratch *s = *state;
     Symtab *st = Symtab_new();
     Workload wl;
     workload_init(&wl, st, 4, 30, 8);
+    RecHeader h = test_header;
+    h.time_unit_ns = time_unit_ns;
     char *cause = NULL;
-    RecWriter *w = RecWriter_open(s->path, true, &test_header, &cause);
+    RecWriter *w = RecWriter_open(path, true, &h, &cause);
     assert_non_null(w);
     Sample tick[4];
     uint64_t warm_bytes = 0, warm_samples = 0;
@@ -605,17 +617,116 @@ bytes_per_sample(void **state)
     uint64_t bytes_before_end = RecWriter_bytes(w);
     assert_int_equal(RecWriter_close(w, &cause), 0);
     struct stat sb;
-    assert_int_equal(stat(s->path, &sb), 0);
-    double steady = (double)(bytes_before_end - warm_bytes) / (double)(samples - warm_samples);
+    assert_int_equal(stat(path, &sb), 0);
+    *steady = (double)(bytes_before_end - warm_bytes) / (double)(samples - warm_samples);
     double overall = (double)sb.st_size / (double)samples;
-    diag("%llu samples, %lld bytes: %.2f bytes/sample overall, %.2f steady (after the first "
-         "second)",
-         (unsigned long long)samples, (long long)sb.st_size, overall, steady);
+    diag("time unit %u ns: %llu samples, %lld bytes: %.2f bytes/sample overall, %.2f steady "
+         "(after the first second)",
+         time_unit_ns ? time_unit_ns : 1, (unsigned long long)samples, (long long)sb.st_size,
+         overall, *steady);
+    workload_done(&wl);
+    Symtab_delete(st);
+    return overall;
+}
+
+/* The steady state must stay within 4 bytes a sample with exact times (a
+ * size, not a time, so it can be asserted); microseconds save more. */
+static void
+bytes_per_sample(void **state)
+{
+    Scratch *s = *state;
+    double steady, overall = workload_size(s->path, 0, &steady);
     if (steady > 4.0)
         FAIL("steady state %.2f bytes/sample > 4", steady);
     assert_true(steady <= 4.0);
     assert_true(overall <= 4.0);
-    workload_done(&wl);
+    double steady_us, overall_us = workload_size(s->path, 1000, &steady_us);
+    assert_true(steady_us <= steady - 1.0);
+    assert_true(overall_us <= overall - 1.0);
+}
+
+/* Every size of time difference, exactly: 0, 1 and 2 ns, both signs, up
+ * to the extremes the format can hold. */
+static void
+time_differences_exact(void **state)
+{
+    Scratch *s = *state;
+    Symtab *st = Symtab_new();
+    FrameId f = make_frame(st, "f", "f.c", "m", 1, FRAME_NATIVE);
+    StackId stack = Symtab_intern_stack(st, &f, 1);
+    RecHeader h = test_header;
+    h.start_mono_ns = 1ull << 62;
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(s->path, false, &h, &cause);
+    assert_non_null(w);
+    uint64_t times[200];
+    size_t n = 0;
+    const int64_t steps[] = {0, 1, 1, 2, 3, 0, -1, -2, -3, 7, 255, 256, -4096, 1 << 20};
+    uint64_t t = h.start_mono_ns;
+    for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
+        times[n++] = t = t + (uint64_t)steps[i];
+    for (unsigned b = 0; b < 62; b++) /* every bit length, up and back down */
+        times[n++] = h.start_mono_ns + (1ull << b) + b;
+    times[n++] = 1;                /* far before the start */
+    times[n++] = (1ull << 63) - 1; /* far after it */
+    times[n++] = h.start_mono_ns;
+    for (size_t i = 0; i < n; i++) {
+        Sample x = {.t_ns = times[i], .tid = 9, .state = 'R', .stack = stack};
+        assert_int_equal(RecWriter_add_sample(w, st, &x), 0);
+        if (i == 40)
+            assert_int_equal(RecWriter_flush(w), 0);
+    }
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+    Symtab *rst = Symtab_new();
+    RecReader *r = RecReader_open(s->path, rst, &cause);
+    assert_non_null(r);
+    assert_true(RecReader_status(r)->complete);
+    size_t got_n;
+    const Sample *got = RecReader_samples(r, &got_n);
+    assert_int_equal(got_n, n);
+    for (size_t i = 0; i < n; i++)
+        if (got[i].t_ns != times[i])
+            FAIL("sample %zu: read %llu, wrote %llu", i, (unsigned long long)got[i].t_ns,
+                 (unsigned long long)times[i]);
+    RecReader_delete(r);
+    Symtab_delete(rst);
+    Symtab_delete(st);
+}
+
+/* Times kept to a unit: rounded down after the start, before it too. */
+static void
+time_unit_rounds_down(void **state)
+{
+    Scratch *s = *state;
+    Symtab *st = Symtab_new();
+    FrameId f = make_frame(st, "f", "f.c", "m", 1, FRAME_NATIVE);
+    StackId stack = Symtab_intern_stack(st, &f, 1);
+    RecHeader h = test_header;
+    h.time_unit_ns = 1000;
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(s->path, false, &h, &cause);
+    assert_non_null(w);
+    const int64_t offsets[] = {0, 999, 1000, 123456789, -1, -1000, -1001, 5};
+    for (size_t i = 0; i < ARRAY_SIZE(offsets); i++) {
+        Sample x = {
+            .t_ns = START_MONO + (uint64_t)offsets[i], .tid = 9, .state = 'R', .stack = stack};
+        assert_int_equal(RecWriter_add_sample(w, st, &x), 0);
+    }
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+    Symtab *rst = Symtab_new();
+    RecReader *r = RecReader_open(s->path, rst, &cause);
+    assert_non_null(r);
+    assert_int_equal(RecReader_header(r)->time_unit_ns, 1000);
+    size_t n;
+    const Sample *got = RecReader_samples(r, &n);
+    assert_int_equal(n, ARRAY_SIZE(offsets));
+    const int64_t want[] = {0, 0, 1000, 123456000, -1000, -1000, -2000, 0};
+    for (size_t i = 0; i < n; i++)
+        if (got[i].t_ns != START_MONO + (uint64_t)want[i])
+            FAIL("offset %lld: read %lld, want %lld", (long long)offsets[i],
+                 (long long)(got[i].t_ns - START_MONO), (long long)want[i]);
+    RecReader_delete(r);
+    Symtab_delete(rst);
     Symtab_delete(st);
 }
 
@@ -1193,6 +1304,8 @@ main(void)
         cmocka_unit_test_setup_teardown(empty_stack_and_empty_recording, setup_scratch,
                                         teardown_scratch),
         cmocka_unit_test_setup_teardown(bytes_per_sample, setup_scratch, teardown_scratch),
+        cmocka_unit_test_setup_teardown(time_differences_exact, setup_scratch, teardown_scratch),
+        cmocka_unit_test_setup_teardown(time_unit_rounds_down, setup_scratch, teardown_scratch),
         cmocka_unit_test_setup_teardown(truncated_at_every_offset, setup_scratch, teardown_scratch),
         cmocka_unit_test_setup_teardown(flipped_bytes, setup_scratch, teardown_scratch),
         cmocka_unit_test_setup_teardown(forged_chunks, setup_scratch, teardown_scratch),
