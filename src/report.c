@@ -111,6 +111,8 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const Sample *s = &samples[i];
+        if (s->t_ns == 0)
+            continue; /* never stopped: no time, no stack */
         size_t slot = last_seen_slot(&last, s->tid);
         uint64_t weight = interval;
         if (last.tids[slot] && s->t_ns > last.t[slot]) {
@@ -276,7 +278,15 @@ print_text_header(const RecReader *reader, const ReportOptions *o, size_t select
     struct tm tm;
     if (gmtime_r(&secs, &tm))
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-    fprintf(out, "Recorded %s at %u Hz: %s\n", when, h->rate_hz, st->message);
+    size_t nsamples;
+    RecReader_samples(reader, &nsamples);
+    fprintf(out, "Recorded %s at %u Hz: %zu samples over %.1f s, %s\n", when, h->rate_hz, nsamples,
+            (double)st->duration_ns / 1e9, st->complete ? "complete" : "incomplete");
+    if (!st->complete) {
+        fputs("Recording ", out);
+        Util_fputs_escaped(st->message, out);
+        fputc('\n', out);
+    }
     char from[32], to[32];
     format_range(o->from_ns, from, sizeof(from));
     if (o->to_ns == REPORT_TO_END)
