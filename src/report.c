@@ -488,6 +488,21 @@ compare_picks_by_thread(const void *pa, const void *pb)
     return (a->sample > b->sample) - (a->sample < b->sample);
 }
 
+/* Appends v in decimal: printf per number is the bulk of a large export. */
+static void
+put_decimal(RecBuf *b, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    RecBuf_reserve(b, n);
+    while (n)
+        b->data[b->len++] = (uint8_t)digits[--n];
+}
+
 static void
 json_string(const char *s, FILE *out)
 {
@@ -553,6 +568,7 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
     }
     fputs("]},\n\"profiles\":[", out);
     uint64_t start = h->start_mono_ns;
+    RecBuf line = {0};
     for (size_t i = 0; i < npicks;) {
         pid_t tid = picks[i].sample->tid;
         size_t end = i;
@@ -573,18 +589,35 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
         for (size_t k = i; k < end; k++) {
             size_t depth;
             const FrameId *frames = Symtab_stack(symtab, picks[k].sample->stack, &depth);
-            fputs(k > i ? ",[" : "[", out);
-            for (size_t d = depth; d-- > 0;)
-                fprintf(out, d + 1 < depth ? ",%u" : "%u", index[frames[d]]);
-            fputc(']', out);
+            line.len = 0;
+            if (k > i)
+                RecBuf_put_u8(&line, ',');
+            RecBuf_put_u8(&line, '[');
+            for (size_t d = depth; d-- > 0;) {
+                put_decimal(&line, index[frames[d]]);
+                if (d)
+                    RecBuf_put_u8(&line, ',');
+            }
+            RecBuf_put_u8(&line, ']');
+            fwrite(line.data, 1, line.len, out);
         }
         fputs("],\n\"weights\":[", out);
-        for (size_t k = i; k < end; k++)
-            fprintf(out, k > i ? ",%llu" : "%llu", (unsigned long long)picks[k].weight_ns);
+        line.len = 0;
+        for (size_t k = i; k < end; k++) {
+            if (k > i)
+                RecBuf_put_u8(&line, ',');
+            put_decimal(&line, picks[k].weight_ns);
+            if (line.len > 65536) {
+                fwrite(line.data, 1, line.len, out);
+                line.len = 0;
+            }
+        }
+        fwrite(line.data, 1, line.len, out);
         fputs("]}", out);
         i = end;
     }
     fputs("]}\n", out);
+    RecBuf_done(&line);
     free(index);
     Symtab_delete(names);
     free(picks);
