@@ -6,7 +6,8 @@
 # usage: run.sh BUILD_DIR
 # env:   BENCH_SECONDS (8: each baseline and spytop stall run),
 #        BENCH_NAIVE_SECONDS (4: each naive stall run),
-#        BENCH_RUNS (15: runs per dump tool; gdb gets half)
+#        BENCH_RUNS (15: runs per dump tool; gdb gets half),
+#        OVERHEAD_* (overhead.sh) and PYBENCH_* (python.sh): see those scripts
 set -u
 export LC_ALL=C
 unset DEBUGINFOD_URLS
@@ -17,7 +18,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-8}
 BENCH_NAIVE_SECONDS=${BENCH_NAIVE_SECONDS:-4}
 
 for f in "$BUILD/spytop" "$BUILD/bench/stall_bench" "$BUILD/bench/stall_probe" \
-    "$BUILD/bench/dump_target"; do
+    "$BUILD/bench/dump_target" "$BUILD/bench/spin_target"; do
     if [ ! -x "$f" ]; then
         echo "run.sh: $f is missing; run 'make bench' in the build directory" >&2
         exit 2
@@ -49,6 +50,14 @@ echo "######## stall_bench (items 1-3) ########"
 echo
 echo "######## dump_bench.sh (item 4) ########"
 sh "$HERE/dump_bench.sh" "$BUILD" "$SUMMARY" || status=$?
+
+echo
+echo "######## overhead.sh (live view's cost) ########"
+sh "$HERE/overhead.sh" "$BUILD" "$SUMMARY" || status=$?
+
+echo
+echo "######## python.sh (Python frames' cost) ########"
+sh "$HERE/python.sh" "$BUILD" "$SUMMARY" || status=$?
 
 get() {
     awk -v k="$1" '$1 == k {print $2; found = 1} END {if (!found) print ""}' "$SUMMARY"
@@ -149,4 +158,86 @@ esac
 if [ "$(get dump.target_ok)" != 1 ]; then
     echo "  WARNING: the dump target was not left untraced and running"
 fi
+
+# pct VALUE: "1.23%", or "-".
+pct() {
+    if [ -n "$1" ]; then echo "$1%"; else echo "-"; fi
+}
+
+echo
+echo "live view's cost: target slowdown (own throughput," \
+    "median of ${OVERHEAD_ROUNDS:-3} interleaved runs)"
+printf '%-44s %12s %12s\n' "" "1 thread" "8 threads"
+orow() {
+    printf '%-44s %12s %12s\n' "$1" "$(pct "$(get "overhead.t1.$2")")" "$(pct "$(get "overhead.t8.$2")")"
+}
+orow "  spytop 100 Hz      (goal <= 1% / <= 2%)" spytop100.slowdown_pct
+orow "  spytop 1000 Hz" spytop1000.slowdown_pct
+orow "  perf record -g -F 100" perf100.slowdown_pct
+orow "  perf record -g -F 1000" perf1000.slowdown_pct
+printf '%-44s %12s %12s\n' "  spytop Hz reached at 100 / 1000 Hz asked" \
+    "$(cell "$(get overhead.t1.spytop100.hz)")/$(cell "$(get overhead.t1.spytop1000.hz)")" \
+    "$(cell "$(get overhead.t8.spytop100.hz)")/$(cell "$(get overhead.t8.spytop1000.hz)")"
+printf '%-44s %12s %12s\n' "  spytop / perf CPU at 1000 Hz, % of a core" \
+    "$(cell "$(get overhead.t1.spytop1000.cpu_pct)")/$(cell "$(get overhead.t1.perf1000.cpu_pct)")" \
+    "$(cell "$(get overhead.t8.spytop1000.cpu_pct)")/$(cell "$(get overhead.t8.perf1000.cpu_pct)")"
+orow "  noise: spread of the alone runs" noise_pct
+orow "  noise: other processes' CPU (alone runs)" others_pct
+printf '%-44s %12s %12s\n' "  goal at 100 Hz" "$(metgoal "$(get goal.overhead.t1.100)")" \
+    "$(metgoal "$(get goal.overhead.t8.100)")"
+printf '%-44s %12s %12s\n' "  goal at 1000 Hz: <= 3 x perf's slowdown" \
+    "$(metgoal "$(get goal.overhead.t1.1000)")" "$(metgoal "$(get goal.overhead.t8.1000)")"
+echo
+echo "spytop at 100 Hz on 4 threads x $(cell "$(get overhead.frames)") frames, 2 CPUs"
+printf '%-44s %12s %12s\n' "  CPU from 20 s on, % of a core (goal <= 3)" "$(cell "$(get overhead.cpu_pct)")" \
+    "$(metgoal "$(get goal.overhead.cpu)")"
+printf '%-44s %s\n' "  VmRSS kB every 10 s from 0 s" "$(cell "$(get overhead.rss_series)")"
+printf '%-44s %12s %12s\n' "  VmRSS growth 20 s -> $(cell "$(get overhead.rss_end_s)") s (goal <= 10%)" \
+    "$(pct "$(get overhead.rss_growth_pct)")" "$(metgoal "$(get goal.overhead.rss)")"
+printf '%-44s %12s\n' "  VmRSS growth over the last 20 s" "$(pct "$(get overhead.rss_tail20_pct)")"
+if [ "$(get overhead.debuginfod_loaded)" = 1 ]; then
+    echo "  note: libdw loaded libdebuginfod (+curl, TLS, Kerberos) into spytop during the run"
+fi
+echo
+echo "highest sustained rate, 4 threads on 2 CPUs (not a goal)"
+printf '  %-12s' "asked Hz"
+for r in 200 500 1000 2000 5000; do printf ' %8s' $r; done
+printf '\n  %-12s' "reached Hz"
+for r in 200 500 1000 2000 5000; do printf ' %8s' "$(cell "$(get overhead.rate.$r.reached_hz)")"; done
+printf '\n  %-12s' "samples/s"
+for r in 200 500 1000 2000 5000; do printf ' %8s' "$(cell "$(get overhead.rate.$r.samples_per_s)")"; done
+printf '\n  %-12s' "skipped/s"
+for r in 200 500 1000 2000 5000; do
+    printf ' %8s' "$(awk -v s="$(get overhead.rate.$r.skipped)" -v n="${OVERHEAD_RATE_SECONDS:-5}" \
+        'BEGIN {if (s != "" && n > 1) printf "%.0f", s / (n - 1); else print "-"}')"
+done
+printf '\n  %-12s' "errors/s"
+for r in 200 500 1000 2000 5000; do
+    printf ' %8s' "$(awk -v s="$(get overhead.rate.$r.errors)" -v n="${OVERHEAD_RATE_SECONDS:-5}" \
+        'BEGIN {if (s != "" && n > 1) printf "%.0f", s / (n - 1); else print "-"}')"
+done
+echo
+if [ "$(get overhead.targets_ok)" != 1 ]; then
+    echo "  WARNING: an overhead target was left traced or stopped"
+fi
+
+echo
+echo "Python frames: stop per sample, us, with Python frames / --no-python (same process)"
+printf '  %-9s %17s %17s %8s %8s\n' "CPython" "median py/native" "p99 py/native" "ratio" "< 2x"
+for key in $(get python.keys | tr ',' ' '); do
+    printf '  %-9s %17s %17s %8s %8s\n' "$(get "python.$key.version")" \
+        "$(cell "$(get "python.$key.py_median_us")")/$(cell "$(get "python.$key.native_median_us")")" \
+        "$(cell "$(get "python.$key.py_p99_us")")/$(cell "$(get "python.$key.native_p99_us")")" \
+        "$(cell "$(get "python.$key.ratio_median")")x" "$(metgoal "$(get "goal.python.$key.stop")")"
+done
+printf '  %-46s %8s\n' "goal: Python frames < 2x native, every CPython" \
+    "$(metgoal "$(get goal.python.stop)")"
+printf '  %-46s %8s %8s\n' "target slowdown at 100 Hz, Python frames (<= 1%)" \
+    "$(pct "$(get python.slowdown_pct)")" "$(metgoal "$(get goal.python.slowdown)")"
+printf '  %-46s %8s\n' "  noise: spread of the alone runs" "$(pct "$(get python.noise_pct)")"
+if [ "$(get python.targets_ok)" != 1 ]; then
+    echo "  WARNING: a Python target was left traced or stopped"
+fi
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status
