@@ -56,6 +56,10 @@ echo "######## overhead.sh (live view's cost) ########"
 sh "$HERE/overhead.sh" "$BUILD" "$SUMMARY" || status=$?
 
 echo
+echo "######## rec_bench (recording size, exports, view) ########"
+"$BUILD/bench/rec_bench" "${TMPDIR:-/tmp}" || status=$?
+
+echo
 echo "######## python.sh (Python frames' cost) ########"
 sh "$HERE/python.sh" "$BUILD" "$SUMMARY" || status=$?
 
