@@ -63,6 +63,8 @@ recorder_start(void *self, const LiveStatus *status)
         .start_unix_ns = clock_ns(CLOCK_REALTIME),
         .start_mono_ns = clock_ns(CLOCK_MONOTONIC),
         .rate_hz = status->rate_hz,
+        /* Microseconds are plenty at sampling rates, and a quarter smaller. */
+        .time_unit_ns = 1000,
     };
     char *cause = NULL;
     r->writer = RecWriter_open(r->path, r->options->force, &header, &cause);
@@ -70,8 +72,6 @@ recorder_start(void *self, const LiveStatus *status)
     if (!r->writer) {
         fputs("spytop: ", stderr);
         Util_fputs_escaped(cause ? cause : "cannot create the recording", stderr);
-        if (!r->options->force && cause && strstr(cause, "exists"))
-            fputs(" (use --force to overwrite it)", stderr);
         fputc('\n', stderr);
         free(cause);
         return -1;

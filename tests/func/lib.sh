@@ -54,6 +54,9 @@ require_ptrace() {
 start_target() {
     local name=$1
     shift
+    # A "ready" left by an earlier target of the same name must not count:
+    # the shell truncates the file only once the new child runs.
+    rm -f "$WORK/$name.out" "$WORK/$name.err"
     "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
     TARGET_PID=$!
     STARTED_PIDS="$STARTED_PIDS $TARGET_PID"

@@ -10,7 +10,7 @@ count_handled() {
 }
 
 for mode in spin sleep; do
-    start_target signals "$TARGETS/signals" "$WORK/counts.$mode" "$mode"
+    start_target "signals_$mode" "$TARGETS/signals" "$WORK/counts.$mode" "$mode"
     pid=$TARGET_PID
     (
         i=0
@@ -29,7 +29,7 @@ for mode in spin sleep; do
         kill -USR1 "$pid"
         sent=$((sent + 1))
         waited=0
-        while [ "$(count_handled "$WORK/signals.out")" -lt $sent ]; do
+        while [ "$(count_handled "$WORK/signals_$mode.out")" -lt $sent ]; do
             waited=$((waited + 1))
             [ $waited -gt 500 ] && fail "$mode: SIGUSR1 number $sent was never handled"
             sleep 0.01
