@@ -219,6 +219,12 @@ spread_pct() {
 slowdown() {
     awk -v r="$1" -v b="$2" 'BEGIN {if (r != "" && r != "-" && b > 0) printf "%.2f", (1 - r / b) * 100; else print ""}'
 }
+# paired_slowdown BASE_FILE FILE: per round (line), the percent FILE's rate
+# is below BASE_FILE's rate of the same round; the median over rounds.
+# Pairs cancel drift between rounds better than medians of rates alone.
+paired_slowdown() {
+    paste "$1" "$2" | awk 'NF == 2 && $1 > 0 {printf "%.2f\n", (1 - $2 / $1) * 100}' | median_of
+}
 # at_most VALUE LIMIT: MET or NOT MET.
 at_most() {
     awk -v v="$1" -v l="$2" 'BEGIN {print (v != "" && v != "-" && v + 0 <= l + 0) ? "MET" : "NOT MET"}'

@@ -132,7 +132,7 @@ part1() {
     for threads in 1 8; do
         echo
         echo "-- $threads thread(s), 10 frames deep, on $(nproc) CPUs: median of $ROUNDS runs --"
-        printf '%-17s %10s %9s %8s %6s %7s  %s\n' "mode" "units/s" "slowdown" "Hz" \
+        printf '%-17s %10s %9s %8s %7s %6s %7s  %s\n' "mode" "units/s" "slowdown" "paired" "Hz" \
             "tool%" "others%" "every run's units/s"
         base=$(median_file "$WORK/t$threads.alone.rates")
         for mode in $MODES; do
@@ -142,18 +142,22 @@ part1() {
             others=$(median_file "$WORK/t$threads.$mode.others")
             runs=$(awk '{printf "%s%.0f", sep, $1; sep = " "}' "$WORK/t$threads.$mode.rates")
             case $mode in
-            alone) label="alone (baseline)" sd="-" ;;
-            spytop*) label="spytop ${mode#spytop} Hz" sd=$(slowdown "$med" "$base") ;;
-            perf*) label="perf -g -F ${mode#perf}" sd=$(slowdown "$med" "$base") ;;
+            alone) label="alone (baseline)" ;;
+            spytop*) label="spytop ${mode#spytop} Hz" ;;
+            perf*) label="perf -g -F ${mode#perf}" ;;
             esac
+            sd=- pd=-
             if [ "$mode" != alone ]; then
+                sd=$(slowdown "$med" "$base")
+                pd=$(paired_slowdown "$WORK/t$threads.alone.rates" "$WORK/t$threads.$mode.rates")
                 put "overhead.t$threads.$mode.slowdown_pct" "$sd"
-                sd="$sd%"
+                put "overhead.t$threads.$mode.paired_pct" "$pd"
+                sd="$sd%" pd="$pd%"
             fi
             [ "$hz" != - ] && put "overhead.t$threads.$mode.hz" "$hz"
             [ "$tool" != - ] && put "overhead.t$threads.$mode.cpu_pct" "$tool"
-            printf '%-17s %10.0f %9s %8s %6s %7s  %s\n' "$label" "$med" "$sd" "$hz" "$tool" \
-                "$others" "$runs"
+            printf '%-17s %10.0f %9s %8s %7s %6s %7s  %s\n' "$label" "$med" "$sd" "$pd" "$hz" \
+                "$tool" "$others" "$runs"
         done
         echo "settling window alone, before the rounds (not counted):" \
             "$(awk '{printf "%.0f", $1}' "$WORK/t$threads.settle.rates") units/s"
@@ -162,25 +166,31 @@ part1() {
         put "overhead.t$threads.others_pct" "$(median_file "$WORK/t$threads.alone.others")"
         echo "noise: the alone runs spread over ${spread}% of their median"
     done
-    echo "(Hz: 'Hz reached' of spytop's last table; tool%: the tool's utime + stime over the"
+    echo "(slowdown: 1 - median rate / median alone rate; paired: per round, 1 - rate / that"
+    echo " round's alone rate, median over rounds: it cancels drift between rounds better."
+    echo " Hz: 'Hz reached' of spytop's last table; tool%: the tool's utime + stime over the"
     echo " window; others%: CPU every other process used meanwhile; both in % of one core."
     echo " perf samples in the kernel, in the target's own context: its cost is charged to the"
     echo " target, not to the perf process, whose tool% only counts draining the buffer)"
 
     echo
-    echo "Goals (slowdown = 1 - median rate / median alone rate):"
+    echo "Goals (on the paired slowdown):"
     for threads in 1 8; do
         limit=1
         [ $threads = 8 ] && limit=2
-        sd=$(get "overhead.t$threads.spytop100.slowdown_pct")
+        sd=$(get "overhead.t$threads.spytop100.paired_pct")
         verdict=$(at_most "$sd" "$limit")
         goal_put "goal.overhead.t$threads.100" "$verdict"
         echo "  $threads thread(s), spytop 100 Hz: slowdown ${sd}% (goal <= ${limit}%): $verdict"
+        noise=$(get "overhead.t$threads.noise_pct")
+        if awk -v n="$noise" -v l="$limit" 'BEGIN {exit !(n > l)}'; then
+            echo "    (unreliable: the alone runs spread over ${noise}%, more than the goal)"
+        fi
     done
     for threads in 1 8; do
-        sd=$(get "overhead.t$threads.spytop1000.slowdown_pct")
+        sd=$(get "overhead.t$threads.spytop1000.paired_pct")
         if [ $PERF_OK = yes ]; then
-            pf=$(get "overhead.t$threads.perf1000.slowdown_pct")
+            pf=$(get "overhead.t$threads.perf1000.paired_pct")
             # A negative slowdown is noise: perf's cost counts as 0 then.
             limit=$(awk -v p="$pf" 'BEGIN {printf "%.2f", (p > 0 ? 3 * p : 0)}')
             verdict=$(at_most "$sd" "$limit")

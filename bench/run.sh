@@ -169,16 +169,16 @@ pct() {
 }
 
 echo
-echo "live view's cost: target slowdown (own throughput," \
-    "median of ${OVERHEAD_ROUNDS:-3} interleaved runs)"
+echo "live view's cost: target slowdown (own throughput; per round against that round's"
+echo "alone run, median of ${OVERHEAD_ROUNDS:-3} interleaved rounds)"
 printf '%-44s %12s %12s\n' "" "1 thread" "8 threads"
 orow() {
     printf '%-44s %12s %12s\n' "$1" "$(pct "$(get "overhead.t1.$2")")" "$(pct "$(get "overhead.t8.$2")")"
 }
-orow "  spytop 100 Hz      (goal <= 1% / <= 2%)" spytop100.slowdown_pct
-orow "  spytop 1000 Hz" spytop1000.slowdown_pct
-orow "  perf record -g -F 100" perf100.slowdown_pct
-orow "  perf record -g -F 1000" perf1000.slowdown_pct
+orow "  spytop 100 Hz      (goal <= 1% / <= 2%)" spytop100.paired_pct
+orow "  spytop 1000 Hz" spytop1000.paired_pct
+orow "  perf record -g -F 100" perf100.paired_pct
+orow "  perf record -g -F 1000" perf1000.paired_pct
 printf '%-44s %12s %12s\n' "  spytop Hz reached at 100 / 1000 Hz asked" \
     "$(cell "$(get overhead.t1.spytop100.hz)")/$(cell "$(get overhead.t1.spytop1000.hz)")" \
     "$(cell "$(get overhead.t8.spytop100.hz)")/$(cell "$(get overhead.t8.spytop1000.hz)")"
@@ -237,7 +237,7 @@ done
 printf '  %-46s %8s\n' "goal: Python frames < 2x native, every CPython" \
     "$(metgoal "$(get goal.python.stop)")"
 printf '  %-46s %8s %8s\n' "target slowdown at 100 Hz, Python frames (<= 1%)" \
-    "$(pct "$(get python.slowdown_pct)")" "$(metgoal "$(get goal.python.slowdown)")"
+    "$(pct "$(get python.paired_pct)")" "$(metgoal "$(get goal.python.slowdown)")"
 printf '  %-46s %8s\n' "  noise: spread of the alone runs" "$(pct "$(get python.noise_pct)")"
 if [ "$(get python.targets_ok)" != 1 ]; then
     echo "  WARNING: a Python target was left traced or stopped"
