@@ -538,6 +538,7 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
     }
     redraw(live);
 
+    bool ended_by_time = false;
     while (!live->quit) {
         struct pollfd fds[3] = {
             {live->signal_fd, POLLIN, 0},
@@ -550,17 +551,26 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
                              : 0;
         if (options->duration_s > 0) {
             uint64_t end = live->start_ns + (uint64_t)(options->duration_s * 1e9);
-            if (now >= end)
+            if (now >= end) {
+                ended_by_time = true;
                 break;
+            }
             int left = (int)((end - now + 999999) / 1000000);
             if (left < timeout_ms)
                 timeout_ms = left;
         }
         int n = poll(fds, view->input_fd >= 0 ? 3 : 2, timeout_ms);
+        if (n == 0 && options->duration_s > 0 &&
+            Util_now_ns() >= live->start_ns + (uint64_t)(options->duration_s * 1e9)) {
+            ended_by_time = true;
+            break;
+        }
         if (n < 0 && errno != EINTR)
             break;
-        if (fds[0].revents & POLLIN)
+        if (fds[0].revents & POLLIN) {
             handle_signals(live);
+            ended_by_time |= live->quit; /* a signal, not the view, ended it */
+        }
         if (fds[1].revents & POLLIN)
             tick(live);
         if (view->input_fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -580,6 +590,12 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         if (live->status.exited && !view->linger_after_exit)
             break;
     }
+    /* A view without its own ending (--batch, record) shows the last
+     * figures when time or a signal ends the run. */
+    uint64_t since_draw = Util_now_ns() + view->redraw_interval_ns - live->next_redraw_ns;
+    if (ended_by_time && !view->linger_after_exit && !live->status.exited &&
+        since_draw > view->redraw_interval_ns / 4)
+        redraw(live);
     if (live->session) {
         size_t left = Session_detach(live->session, 2 * NS_PER_S);
         Session_delete(live->session);

@@ -14,7 +14,10 @@
 #include "pyframes.h"
 #include "util.h"
 
-#define DEFAULT_DEADLINE_NS (10u * 1000 * 1000)
+/* A thread that has not stopped by then (no CPU for it, or in D state) is
+ * skipped for this tick; its stop is collected and sampled in a later one.
+ * Shorter than a 100 Hz period, so a crowded machine still gets ticks. */
+#define DEFAULT_DEADLINE_NS (3u * 1000 * 1000)
 #define FRAMES_PER_PC_GUESS 4
 
 struct Session {
@@ -313,13 +316,17 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
     Sample sample = {
         .t_ns = snap->t_ns,
         .tid = snap->tid,
-        .state = snap->state,
+        .state = snap->state ? snap->state : '?',
         .group_stopped = snap->group_stopped,
         .status = snap->status,
         .stopped_ns = snap->stopped_ns,
         .blocked = thread_was_blocked(s, snap),
         .end = UNWIND_COMPLETE,
     };
+    /* The state as the registers tell it: waiting in a system call, or
+     * running (or runnable); stopped when a group-stop held it. */
+    if (snap->status == SAMPLE_OK || snap->status == SAMPLE_NO_STACK)
+        sample.state = snap->group_stopped ? 'T' : sample.blocked ? 'S' : 'R';
     UnwindResult result = {0};
     if (snap->status == SAMPLE_OK || snap->status == SAMPLE_NO_STACK) {
         Unwinder_unwind(s->unwinder, snap, s->pcs, s->options.max_depth, &result);
