@@ -39,6 +39,10 @@ for z in xz gzip; do
     assert_grep '(__)?libc_start_call_main|__libc_start_main' "$WORK/dump.out" "$z: stack does not reach libc's start"
     if [ $z = xz ]; then
         assert_grep 'lzma_|\[liblzma' "$WORK/dump.out" "xz: no liblzma frames"
+        # The live view (plain text) shows the compressor's hot spots too.
+        "$SPYTOP" -p "$TARGET_PID" --batch -n 1 --delay 1.5 --rows 10 >"$WORK/live" 2>&1 ||
+            fail "xz: --batch exited $?"
+        assert_grep '\[liblzma\.so' "$WORK/live" "xz: no liblzma rows in the live view"
     fi
     assert_untouched "$TARGET_PID"
     kill "$TARGET_PID"
