@@ -138,8 +138,10 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
     LiveOptions live = options->live;
     live.sink = &r.sink;
     int status = Live_run(&live, &r.view, agg, symtab);
-    if (!r.writer)
+    if (!r.writer) {
+        free(r.path);
         return status == EXIT_OK ? EXIT_FATAL : status;
+    }
     uint64_t samples = RecWriter_samples(r.writer);
     uint64_t bytes = RecWriter_bytes(r.writer);
     if (r.progress)

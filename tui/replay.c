@@ -362,7 +362,9 @@ Replay_run(const char *path, const AggQuery *query)
     r.screen = Screen_new(r.symtab, query);
     Screen_set_timeline(r.screen, &r.timeline);
     int status = loop(&r, Screen_view(r.screen));
-    if (!st->complete) {
+    /* After the screen is given back: what could not be read. */
+    bool complete = st->complete;
+    if (!complete) {
         fputs("spytop: ", stderr);
         Util_fputs_escaped(st->message, stderr);
         fputc('\n', stderr);
@@ -372,5 +374,5 @@ Replay_run(const char *path, const AggQuery *query)
     RecReader_delete(r.reader);
     Symtab_delete(r.symtab);
     free(r.command);
-    return status == EXIT_OK && !st->complete ? EXIT_PARTIAL : status;
+    return status == EXIT_OK && !complete ? EXIT_PARTIAL : status;
 }
