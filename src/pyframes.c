@@ -18,6 +18,10 @@
 #define MAX_DATASTACK_BYTES (256u << 10)
 #define STACK_CHUNK_HEADER 24 /* previous, size, top */
 #define THREAD_REFRESH_NS (1000u * 1000 * 1000)
+/* Before 3.11 frames are heap objects: the bytes read of one frame object. */
+#define OLD_FRAME_BYTES 112
+#define PREFETCH_THREADS 256
+#define PREFETCH_SLOTS (2 * PY_MAX_FRAMES) /* a power of two */
 #define CODE_REVERIFY_NS (1000u * 1000 * 1000)
 
 /* 3.12 / 3.13 _PyInterpreterFrame.owner: the C stack's entry frame. */
@@ -85,6 +89,17 @@ typedef struct ThreadEntry {
     uint64_t key; /* native thread id (3.11+) or pthread_t */
 } ThreadEntry;
 
+/* Before 3.11: the frame addresses of a thread's last walk. The next stop
+ * reads them all in one process_vm_readv; the walk uses those bytes for the
+ * frames it reaches through f_back (a frame still on the chain is live, and
+ * was read during this stop), and reads only the new ones one by one. */
+typedef struct PrevWalk {
+    uint64_t tstate;
+    uint64_t *addrs;
+    size_t count;
+    unsigned used;  /* for eviction */
+} PrevWalk;
+
 typedef struct CodeEntry {
     uint64_t addr; /* 0 = empty */
     uint64_t verified_ns;
@@ -118,6 +133,13 @@ struct PyFrames {
     uint8_t *chunk;
     uint64_t chunk_addr;
     size_t chunk_len;
+    /* Before 3.11: prefetched frame objects and where each one is. */
+    PrevWalk walks[PREFETCH_THREADS];
+    unsigned walk_clock;
+    uint8_t *prefetch;           /* PY_MAX_FRAMES x OLD_FRAME_BYTES */
+    uint64_t prefetch_keys[PREFETCH_SLOTS];
+    uint16_t prefetch_index[PREFETCH_SLOTS];
+    size_t prefetched;
     CodeEntry *codes;
     size_t code_cap, code_used;
 };
@@ -351,9 +373,12 @@ PyFrames_delete(PyFrames *py)
         return;
     for (size_t i = 0; i < py->code_cap; i++)
         free_code(&py->codes[i]);
+    for (size_t i = 0; i < PREFETCH_THREADS; i++)
+        free(py->walks[i].addrs);
     free(py->codes);
     free(py->threads);
     free(py->chunk);
+    free(py->prefetch);
     free(py);
 }
 
@@ -403,11 +428,81 @@ PyFrames_begin_tick(PyFrames *py)
 
 /* ---- while the thread is stopped --------------------------------------- */
 
-/* Reads len bytes at addr from the copy of the frame chunk when it holds
- * them, else from the target. */
+static PrevWalk *
+prev_walk(PyFrames *py, uint64_t tstate)
+{
+    PrevWalk *oldest = &py->walks[0];
+    for (size_t i = 0; i < PREFETCH_THREADS; i++) {
+        PrevWalk *w = &py->walks[i];
+        if (w->tstate == tstate) {
+            w->used = ++py->walk_clock;
+            return w;
+        }
+        if (w->used < oldest->used)
+            oldest = w;
+    }
+    oldest->tstate = tstate;
+    oldest->count = 0;
+    oldest->used = ++py->walk_clock;
+    return oldest;
+}
+
+/* Reads the thread state (ts_len bytes into ts) and every frame object of
+ * the thread's last walk in one system call. Returns whether the thread
+ * state was read. */
+static bool
+read_state_and_frames(PyFrames *py, uint64_t tstate, uint8_t *ts, size_t ts_len,
+                      const PrevWalk *w)
+{
+    py->prefetched = 0;
+    memset(py->prefetch_keys, 0, sizeof(py->prefetch_keys));
+    if (!py->prefetch)
+        py->prefetch = xmalloc((size_t)PY_MAX_FRAMES * OLD_FRAME_BYTES);
+    struct iovec local[2] = {{ts, ts_len}, {py->prefetch, w->count * OLD_FRAME_BYTES}};
+    struct iovec remote[PY_MAX_FRAMES + 1];
+    remote[0] = (struct iovec){(void *)(uintptr_t)tstate, ts_len};
+    for (size_t i = 0; i < w->count; i++)
+        remote[i + 1] = (struct iovec){(void *)(uintptr_t)w->addrs[i], OLD_FRAME_BYTES};
+    ssize_t n = process_vm_readv(py->pid, local, w->count ? 2 : 1, remote,
+                                 (unsigned long)w->count + 1, 0);
+    if (n < (ssize_t)ts_len)
+        return false;
+    size_t whole = ((size_t)n - ts_len) / OLD_FRAME_BYTES;
+    for (size_t i = 0; i < whole; i++) {
+        size_t j = Util_mix64(w->addrs[i]) & (PREFETCH_SLOTS - 1);
+        while (py->prefetch_keys[j] && py->prefetch_keys[j] != w->addrs[i])
+            j = (j + 1) & (PREFETCH_SLOTS - 1);
+        py->prefetch_keys[j] = w->addrs[i];
+        py->prefetch_index[j] = (uint16_t)i;
+    }
+    py->prefetched = whole;
+    return true;
+}
+
+static const uint8_t *
+prefetched_frame(const PyFrames *py, uint64_t addr)
+{
+    if (!py->prefetched || !addr)
+        return NULL;
+    size_t j = Util_mix64(addr) & (PREFETCH_SLOTS - 1);
+    while (py->prefetch_keys[j]) {
+        if (py->prefetch_keys[j] == addr)
+            return py->prefetch + (size_t)py->prefetch_index[j] * OLD_FRAME_BYTES;
+        j = (j + 1) & (PREFETCH_SLOTS - 1);
+    }
+    return NULL;
+}
+
+/* Reads len bytes at addr from the copy of the frame chunk or the
+ * prefetched frame objects when they hold them, else from the target. */
 static bool
 read_frame_mem(PyFrames *py, uint64_t addr, void *buf, size_t len)
 {
+    const uint8_t *pre = len <= OLD_FRAME_BYTES ? prefetched_frame(py, addr) : NULL;
+    if (pre) {
+        memcpy(buf, pre, len);
+        return true;
+    }
     if (py->chunk_len && addr >= py->chunk_addr && addr - py->chunk_addr <= py->chunk_len &&
         len <= py->chunk_len - (addr - py->chunk_addr)) {
         memcpy(buf, py->chunk + (addr - py->chunk_addr), len);
@@ -437,11 +532,12 @@ copy_frame_chunk(PyFrames *py, const uint8_t *ts)
 }
 
 static void
-walk_frames(PyFrames *py, uint64_t frame, PyRawStack *out)
+walk_frames(PyFrames *py, uint64_t frame, PyRawStack *out, PrevWalk *walk)
 {
     const PyLayout *l = &py->layout;
-    size_t header = l->lines == LINES_LOCATIONS ? 80 : 112;
-    uint8_t f[112];
+    size_t header = l->lines == LINES_LOCATIONS ? 80 : OLD_FRAME_BYTES;
+    uint8_t f[OLD_FRAME_BYTES];
+    size_t walked = 0;
     uint64_t prev_frame = 0;
     while (frame && out->count < PY_MAX_FRAMES) {
         if (frame == prev_frame || !read_frame_mem(py, frame, f, header)) {
@@ -449,6 +545,12 @@ walk_frames(PyFrames *py, uint64_t frame, PyRawStack *out)
             return;
         }
         prev_frame = frame;
+        if (walk) {
+            if (!walk->addrs)
+                walk->addrs = xmalloc(PY_MAX_FRAMES * sizeof(uint64_t));
+            walk->addrs[walked++] = frame;
+            walk->count = walked;
+        }
         uint64_t code = get_u64(f, l->fr_code);
         uint64_t previous = get_u64(f, l->fr_previous);
         if (l->lines != LINES_LOCATIONS) {
@@ -492,13 +594,18 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
         return;
     uint8_t ts[320];
     size_t ts_len = l->lines == LINES_LOCATIONS ? 320 : 184;
-    if (!read_mem(py->pid, tstate, ts, ts_len)) {
+    PrevWalk *walk = l->lines == LINES_LOCATIONS ? NULL : prev_walk(py, tstate);
+    bool got = walk ? read_state_and_frames(py, tstate, ts, ts_len, walk)
+                    : read_mem(py->pid, tstate, ts, ts_len);
+    if (!got) {
         py->threads_stale = true;
+        py->prefetched = 0;
         return;
     }
     uint64_t key_now = get_u64(ts, l->ts_native_thread_id ? l->ts_native_thread_id : l->ts_thread_id);
     if (key_now != key) {
         py->threads_stale = true; /* the state was freed and reused */
+        py->prefetched = 0;
         return;
     }
     out->present = true;
@@ -519,8 +626,11 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     }
     if (l->lines == LINES_LOCATIONS)
         copy_frame_chunk(py, ts);
-    walk_frames(py, frame, out);
+    else
+        walk->count = 0; /* rewritten by this walk */
+    walk_frames(py, frame, out, walk);
     py->chunk_len = 0;
+    py->prefetched = 0;
 }
 
 /* ---- after the thread resumed ------------------------------------------ */
