@@ -461,20 +461,9 @@ file_stack(RecWriter *w, const Symtab *symtab, StackId id, uint32_t *out)
 }
 
 static uint64_t
-mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
-static uint64_t
 mix_tid(pid_t tid)
 {
-    return mix64((uint32_t)tid);
+    return Util_mix64((uint32_t)tid);
 }
 
 /* The chunk-local index of tid, adding it to the chunk's table. */
@@ -522,7 +511,7 @@ typedef struct DictSlot {
 static uint64_t
 dict_hash(uint64_t stack_tix, uint32_t sf)
 {
-    return mix64(stack_tix ^ mix64(sf));
+    return Util_mix64(stack_tix ^ Util_mix64(sf));
 }
 
 /* The number of (state, flags, stack) in thread tix's list for this chunk;

@@ -114,20 +114,6 @@ typedef struct Workload {
     uint64_t t; /* the current tick */
 } Workload;
 
-static FrameId
-make_frame(Symtab *st, const char *fn, const char *file, const char *module, unsigned line,
-           FrameKind kind)
-{
-    SymtabFrame f = {
-        .function = Symtab_intern_cstr(st, fn),
-        .file = Symtab_intern_cstr(st, file),
-        .module = Symtab_intern_cstr(st, module),
-        .line = line,
-        .kind = (uint8_t)kind,
-    };
-    return Symtab_intern_frame(st, &f);
-}
-
 static void
 workload_init(Workload *w, Symtab *st, unsigned threads, unsigned depth, unsigned variants)
 {
@@ -150,16 +136,16 @@ workload_init(Workload *w, Symtab *st, unsigned threads, unsigned depth, unsigne
                 unsigned outer_index = depth - 1 - i;
                 if (i < inner) {
                     snprintf(name, sizeof(name), "compute_%u_%u<std::vector<int>>", v, i);
-                    frames[i] = make_frame(st, name, "/src/app/compute.cc", "/usr/bin/server",
+                    frames[i] = unit_frame(st, name, "/src/app/compute.cc", "/usr/bin/server",
                                            100 + v * 10 + i,
                                            i == 0 && v % 2 ? FRAME_INLINED : FRAME_NATIVE);
                 } else if (i < inner + 2) {
                     snprintf(name, sizeof(name), "worker_%u_level%u", th, i);
-                    frames[i] = make_frame(st, name, "/src/app/worker.cc", "/usr/bin/server",
+                    frames[i] = unit_frame(st, name, "/src/app/worker.cc", "/usr/bin/server",
                                            40 + i, FRAME_NATIVE);
                 } else {
                     snprintf(name, sizeof(name), "chain_%u", outer_index);
-                    frames[i] = make_frame(st, name, outer_index < 2 ? "" : "/src/app/main.cc",
+                    frames[i] = unit_frame(st, name, outer_index < 2 ? "" : "/src/app/main.cc",
                                            outer_index < 2 ? "/lib/x86_64-linux-gnu/libc.so.6"
                                                            : "/usr/bin/server",
                                            outer_index < 2 ? 0 : 10 + outer_index, FRAME_NATIVE);
@@ -514,7 +500,7 @@ reader_remaps_into_used_symtab(void **state)
         snprintf(name, sizeof(name), "pre%d", i);
         Symtab_intern_cstr(st, name);
     }
-    FrameId f = make_frame(st, "pre", "pre.c", "pre.so", 1, FRAME_NATIVE);
+    FrameId f = unit_frame(st, "pre", "pre.c", "pre.so", 1, FRAME_NATIVE);
     Symtab_intern_stack(st, &f, 1);
     char *cause = NULL;
     RecReader *a = RecReader_open_buffer(rec.bytes, rec.size, "a", st, &cause);
@@ -652,7 +638,7 @@ time_differences_exact(void **state)
 {
     Scratch *s = *state;
     Symtab *st = Symtab_new();
-    FrameId f = make_frame(st, "f", "f.c", "m", 1, FRAME_NATIVE);
+    FrameId f = unit_frame(st, "f", "f.c", "m", 1, FRAME_NATIVE);
     StackId stack = Symtab_intern_stack(st, &f, 1);
     RecHeader h = test_header;
     h.start_mono_ns = 1ull << 62;
@@ -699,7 +685,7 @@ time_unit_rounds_down(void **state)
 {
     Scratch *s = *state;
     Symtab *st = Symtab_new();
-    FrameId f = make_frame(st, "f", "f.c", "m", 1, FRAME_NATIVE);
+    FrameId f = unit_frame(st, "f", "f.c", "m", 1, FRAME_NATIVE);
     StackId stack = Symtab_intern_stack(st, &f, 1);
     RecHeader h = test_header;
     h.time_unit_ns = 1000;

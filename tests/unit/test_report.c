@@ -51,36 +51,22 @@ typedef struct Fixture {
     RecReader *reader;
 } Fixture;
 
-static FrameId
-frame(Symtab *st, const char *fn, const char *file, const char *module, unsigned line,
-      FrameKind kind)
-{
-    SymtabFrame f = {
-        .function = Symtab_intern_cstr(st, fn),
-        .file = Symtab_intern_cstr(st, file),
-        .module = Symtab_intern_cstr(st, module),
-        .line = line,
-        .kind = (uint8_t)kind,
-    };
-    return Symtab_intern_frame(st, &f);
-}
-
 static void
 write_recording(const char *path)
 {
     Symtab *st = Symtab_new();
     const char *app = "/usr/bin/app", *libc = "/lib/x86_64-linux-gnu/libc.so.6";
-    FrameId main_fn = frame(st, "main_fn", "/src/app/main.c", app, 10, FRAME_NATIVE);
-    FrameId mid = frame(st, "mid", "/src/app/main.c", app, 20, FRAME_NATIVE);
-    FrameId leaf_a = frame(st, "leaf_a", "/src/app/leaf.c", app, 30, FRAME_NATIVE);
-    FrameId phys_b = frame(st, "phys_b", "/src/app/leaf.c", app, 40, FRAME_NATIVE);
-    FrameId inl_leaf = frame(st, "inl_leaf", "/src/app/inline.h", app, 5, FRAME_INLINED);
-    FrameId loop = frame(st, "loop", "/src/app/main.c", app, 50, FRAME_NATIVE);
-    FrameId epoll = frame(st, "epoll_wait", "", libc, 0, FRAME_NATIVE);
-    FrameId worker_main = frame(st, "worker_main", "/src/app/worker.c", app, 7, FRAME_NATIVE);
-    FrameId spin = frame(st, "spin", "/src/app/worker.c", app, 12, FRAME_NATIVE);
-    FrameId weird = frame(st, weird_name, "/src/app/worker.c", app, 99, FRAME_NATIVE);
-    FrameId unknown = frame(st, "", "", "/usr/lib/libfoo.so", 0, FRAME_NATIVE);
+    FrameId main_fn = unit_frame(st, "main_fn", "/src/app/main.c", app, 10, FRAME_NATIVE);
+    FrameId mid = unit_frame(st, "mid", "/src/app/main.c", app, 20, FRAME_NATIVE);
+    FrameId leaf_a = unit_frame(st, "leaf_a", "/src/app/leaf.c", app, 30, FRAME_NATIVE);
+    FrameId phys_b = unit_frame(st, "phys_b", "/src/app/leaf.c", app, 40, FRAME_NATIVE);
+    FrameId inl_leaf = unit_frame(st, "inl_leaf", "/src/app/inline.h", app, 5, FRAME_INLINED);
+    FrameId loop = unit_frame(st, "loop", "/src/app/main.c", app, 50, FRAME_NATIVE);
+    FrameId epoll = unit_frame(st, "epoll_wait", "", libc, 0, FRAME_NATIVE);
+    FrameId worker_main = unit_frame(st, "worker_main", "/src/app/worker.c", app, 7, FRAME_NATIVE);
+    FrameId spin = unit_frame(st, "spin", "/src/app/worker.c", app, 12, FRAME_NATIVE);
+    FrameId weird = unit_frame(st, weird_name, "/src/app/worker.c", app, 99, FRAME_NATIVE);
+    FrameId unknown = unit_frame(st, "", "", "/usr/lib/libfoo.so", 0, FRAME_NATIVE);
     StackId a = Symtab_intern_stack(st, (FrameId[]){leaf_a, mid, main_fn}, 3);
     StackId b = Symtab_intern_stack(st, (FrameId[]){inl_leaf, phys_b, main_fn}, 3);
     StackId d = Symtab_intern_stack(st, (FrameId[]){epoll, loop, main_fn}, 3);

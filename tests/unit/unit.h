@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "symtab.h"
+
 static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
 
 static void
@@ -21,5 +23,23 @@ diag(const char *fmt, ...)
 }
 
 #define FAIL(...) (diag(__VA_ARGS__), fail())
+
+/* A frame interned from plain strings. */
+static FrameId unit_frame(Symtab *st, const char *fn, const char *file, const char *module,
+                          unsigned line, FrameKind kind) __attribute__((unused));
+
+static FrameId
+unit_frame(Symtab *st, const char *fn, const char *file, const char *module, unsigned line,
+           FrameKind kind)
+{
+    SymtabFrame f = {
+        .function = Symtab_intern_cstr(st, fn),
+        .file = Symtab_intern_cstr(st, file),
+        .module = Symtab_intern_cstr(st, module),
+        .line = line,
+        .kind = (uint8_t)kind,
+    };
+    return Symtab_intern_frame(st, &f);
+}
 
 #endif
