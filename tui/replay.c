@@ -39,6 +39,9 @@ typedef struct Replay {
     uint64_t play_wall_ns, play_cursor_ns;
     size_t fed;                /* samples fed during playback */
     bool utf8;
+    unsigned *density;         /* samples per timeline column, for density_width */
+    int density_width;
+    unsigned density_most;
     LiveStatus status;
     char describe[256];
     char *command;
@@ -117,16 +120,23 @@ strip(void *self, int width, char *line, size_t size, int *range_lo, int *range_
     static const char *const blocks_ascii[] = {" ", ".", ".", ":", ":", "=", "=", "#", "#"};
     const char *const *blocks = r->utf8 ? blocks_utf8 : blocks_ascii;
     uint64_t span = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 1;
-    unsigned *counts = xcalloc((size_t)width, sizeof(unsigned));
-    unsigned most = 1;
-    for (size_t i = 0; i < r->count; i++) {
-        uint64_t t = r->samples[i].t_ns;
-        if (t < r->start_ns)
-            continue;
-        size_t col = (size_t)((t - r->start_ns) * (uint64_t)width / (span + 1));
-        if (col < (size_t)width && ++counts[col] > most)
-            most = counts[col];
+    if (width != r->density_width) {
+        /* Counted once per width, not at every redraw of a playback. */
+        free(r->density);
+        r->density = xcalloc((size_t)width, sizeof(unsigned));
+        r->density_width = width;
+        r->density_most = 1;
+        for (size_t i = 0; i < r->count; i++) {
+            uint64_t t = r->samples[i].t_ns;
+            if (t < r->start_ns)
+                continue;
+            size_t col = (size_t)((t - r->start_ns) * (uint64_t)width / (span + 1));
+            if (col < (size_t)width && ++r->density[col] > r->density_most)
+                r->density_most = r->density[col];
+        }
     }
+    const unsigned *counts = r->density;
+    unsigned most = r->density_most;
     size_t n = 0;
     for (int x = 0; x < width; x++) {
         const char *b = blocks[counts[x] ? 1 + counts[x] * 7 / most : 0];
@@ -137,7 +147,6 @@ strip(void *self, int width, char *line, size_t size, int *range_lo, int *range_
         n += len;
     }
     line[n] = '\0';
-    free(counts);
     *range_lo = (int)((r->from_ns - r->start_ns) * (uint64_t)width / (span + 1));
     *range_hi = (int)((r->to_ns - r->start_ns) * (uint64_t)width / (span + 1));
     *cursor = r->playing || r->cursor_ns
@@ -374,5 +383,6 @@ Replay_run(const char *path, const AggQuery *query)
     RecReader_delete(r.reader);
     Symtab_delete(r.symtab);
     free(r.command);
+    free(r.density);
     return status == EXIT_OK && !complete ? EXIT_PARTIAL : status;
 }
