@@ -14,7 +14,7 @@ chain_inner(void)
 {
     for (;;) {
         if (sleeping)
-            sleep(1);
+            sleep(3600); /* one long wait: no wake-ups a sample could catch */
         else
             target_burn(1000);
     }
