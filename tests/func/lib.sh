@@ -136,7 +136,9 @@ frames_of_thread() {
 # exit status lands in $WORK/tmux.status.
 tmux_start() {
     command -v tmux >/dev/null || skip "tmux is not installed"
-    TMUX_SOCKET=spytop-test-$$
+    # A new server each time: one just killed may still be going away.
+    TMUX_SERVERS=$(( ${TMUX_SERVERS:-0} + 1 ))
+    TMUX_SOCKET=spytop-test-$$-$TMUX_SERVERS
     local cols=$1 rows=$2
     shift 2
     local cmd=""

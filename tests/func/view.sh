@@ -4,7 +4,8 @@
 require_ptrace
 
 start_target ratio "$TARGETS/ratio"
-"$SPYTOP" record -p "$TARGET_PID" -r 400 -d 4 -o "$WORK/run.spytop" || fail "record exited $?"
+# +-3 points needs some 2000 samples: 400 Hz for 6 s, as in record.sh.
+"$SPYTOP" record -p "$TARGET_PID" -r 400 -d 6 -o "$WORK/run.spytop" || fail "record exited $?"
 kill "$TARGET_PID"
 
 tmux_start 110 30 "$SPYTOP" view "$WORK/run.spytop"
