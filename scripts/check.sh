@@ -1,9 +1,12 @@
 #!/bin/sh
-# Builds spytop and runs the whole test suite (unit and functional tests),
-# then prints one line "N passed, N failed, N skipped". Exit 0 when nothing
-# failed. With --sanitizers, a second build with AddressSanitizer and
-# UndefinedBehaviorSanitizer (in build-sanitizers/) runs the suite again,
-# and the line counts both runs.
+# Builds spytop and runs the whole test suite, as CI runs it, then prints
+# one line "N passed, N failed, N skipped"; exits 0 when nothing failed.
+#
+# The suite: make check (unit and functional tests) on a normal build in
+# build/, again on an AddressSanitizer + UndefinedBehaviorSanitizer build in
+# build-sanitizers/, then each scripts/suites/*.sh (fuzzing, valgrind,
+# packages...), which print "PASS: name", "FAIL: name" or "SKIP: name" lines.
+# --quick runs make check on the normal build only.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -37,16 +40,44 @@ run_suite() {
     echo "$passed $failed $skipped" >counts
 }
 
-sanitizers=0
-[ "${1:-}" = --sanitizers ] && sanitizers=1
+# run_extra SCRIPT: one extra suite; adds its counts to passed/failed/skipped.
+run_extra() {
+    name=$(basename "$1" .sh)
+    out=$top/build/suite-$name.out
+    status=0
+    "$1" "$top/build" "$top/build-sanitizers" >"$out" 2>&1 || status=$?
+    p=$(grep -c '^PASS: ' "$out" || true)
+    f=$(grep -c '^FAIL: ' "$out" || true)
+    s=$(grep -c '^SKIP: ' "$out" || true)
+    grep -E '^(PASS|FAIL|SKIP): ' "$out" || true
+    if [ "$status" != 0 ] && [ "$f" = 0 ]; then
+        echo "FAIL: $name exited $status"
+        f=1
+    fi
+    if [ "$f" != 0 ]; then
+        echo "=== $out"
+        tail -n 40 "$out"
+    fi
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+full=1
+case ${1:-} in
+--quick) full=0 ;;
+--sanitizers | '') ;;
+*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
 
 run_suite "$top/build"
 set -- $(cat "$top/build/counts")
 passed=$1 failed=$2 skipped=$3
-if [ "$sanitizers" = 1 ]; then
+if [ "$full" = 1 ]; then
     run_suite "$top/build-sanitizers" --enable-sanitizers
     set -- $(cat "$top/build-sanitizers/counts")
     passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+    for suite in "$top"/scripts/suites/*.sh; do
+        [ -e "$suite" ] && run_extra "$suite"
+    done
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
