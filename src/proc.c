@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -70,6 +72,26 @@ Proc_read_stat(pid_t pid, pid_t tid, ProcStat *out)
     if (n < 0)
         return (int)n;
     return Proc_parse_stat(buf, out);
+}
+
+int
+Proc_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+#else
+    (void)pid;
+    return -ENOSYS;
+#endif
+}
+
+bool
+Proc_pidfd_exited(int pidfd)
+{
+    /* A pidfd polls readable once its process has exited. */
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
 int

@@ -34,6 +34,12 @@ typedef struct ProcMaps {
 int Proc_parse_stat(const char *text, ProcStat *out);
 int Proc_read_stat(pid_t pid, pid_t tid, ProcStat *out);
 
+/* A pidfd for pid (pidfd_open, Linux 5.3+), or -errno. It names the process,
+ * not the number: Proc_pidfd_exited tells whether that very process has
+ * exited, even after its PID was handed to another one. */
+int Proc_pidfd_open(pid_t pid);
+bool Proc_pidfd_exited(int pidfd);
+
 /* The thread's comm, at most 15 bytes, into buf (size >= 16). 0 or -errno. */
 int Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size);
 

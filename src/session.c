@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "images.h"
@@ -22,6 +23,11 @@
 
 struct Session {
     pid_t pid;
+    /* The process the PID named when spytop first looked: its start time and
+     * a pidfd (-1 where the kernel has none). Checked once attached, so a
+     * PID reused meanwhile is never sampled in its place. */
+    uint64_t start_ticks;
+    int pidfd;
     SessionOptions options;
     Tracer *tracer;
     Images *images;
@@ -67,22 +73,57 @@ busy_hint(pid_t pid)
                      (int)pid, tracer, name);
 }
 
+/* Looks the process up: it exists, is not a zombie; remembers which
+ * process it is (start time, pidfd). */
 static int
-attach(Session *s, int *err, char **cause)
+identify(Session *s, int *err, char **cause)
 {
-    ProcStat before, after;
-    int r = Proc_read_stat(s->pid, 0, &before);
-    if (r < 0) {
+    ProcStat stat;
+    if (Proc_read_stat(s->pid, 0, &stat) < 0) {
         *err = -ESRCH;
         *cause = xasprintf("no process with PID %d", (int)s->pid);
         return -1;
     }
-    if (before.state == 'Z' || before.state == 'X') {
+    if (stat.state == 'Z' || stat.state == 'X') {
         *err = -ESRCH;
         *cause = xasprintf("PID %d has exited (zombie)", (int)s->pid);
         return -1;
     }
-    r = Tracer_seize(s->tracer, s->pid);
+    s->start_ticks = stat.start_ticks;
+    s->pidfd = Proc_pidfd_open(s->pid);
+    return 0;
+}
+
+/* Whether the process now at the PID is the one identify() saw. */
+static bool
+same_process(const Session *s)
+{
+    ProcStat now;
+    if (Proc_read_stat(s->pid, 0, &now) < 0 || now.start_ticks != s->start_ticks)
+        return false;
+    return s->pidfd < 0 || !Proc_pidfd_exited(s->pidfd);
+}
+
+/* Fault injection for tests: SPYTOP_FAULT_ATTACH_DELAY_MS widens the window
+ * between looking the process up and attaching to it, where its PID could
+ * be reused (tests/func/safety_pid_reuse.sh). */
+static void
+fault_delay_before_attach(void)
+{
+    const char *ms = getenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
+    if (!ms || !*ms)
+        return;
+    unsigned long v = strtoul(ms, NULL, 10) % 60000;
+    struct timespec t = {.tv_sec = (time_t)(v / 1000), .tv_nsec = (long)(v % 1000) * 1000000};
+    while (nanosleep(&t, &t) < 0 && errno == EINTR)
+        ;
+}
+
+static int
+attach(Session *s, int *err, char **cause)
+{
+    fault_delay_before_attach();
+    int r = Tracer_seize(s->tracer, s->pid);
     if (r == -EPERM) {
         *err = r;
         *cause = permission_hint(s->pid);
@@ -99,12 +140,15 @@ attach(Session *s, int *err, char **cause)
                              : xasprintf("cannot attach to PID %d: %s", (int)s->pid, strerror(-r));
         return -1;
     }
-    /* The pid could have been reused between the check and the seize. */
-    if (Proc_read_stat(s->pid, 0, &after) < 0 || after.start_ticks != before.start_ticks) {
-        *err = -ESTALE;
-        *cause = xasprintf("PID %d changed while attaching (the process exited and the PID "
-                           "was reused); nothing was sampled",
-                           (int)s->pid);
+    /* The process may have exited and its PID been reused since it was
+     * looked up; what is attached now would be a stranger. */
+    if (!same_process(s)) {
+        *err = -ESRCH;
+        *cause = xasprintf("PID %d exited while spytop was attaching%s; nothing was sampled",
+                           (int)s->pid,
+                           Proc_read_stat(s->pid, 0, &(ProcStat){0}) == 0
+                               ? " and its PID now names another process, left alone"
+                               : "");
         return -1;
     }
     r = Tracer_sync_threads(s->tracer);
@@ -129,8 +173,11 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         s->options.deadline_ns = DEFAULT_DEADLINE_NS;
     if (!s->options.max_depth || s->options.max_depth > UNWIND_MAX_DEPTH)
         s->options.max_depth = UNWIND_MAX_DEPTH;
+    s->pidfd = -1;
     *err = 0;
     *cause = NULL;
+    if (identify(s, err, cause) < 0)
+        goto fail;
 
     /* Everything that reads files is done before any thread is stopped. */
     s->symtab = symtab;
@@ -202,6 +249,8 @@ Session_delete(Session *s)
     if (!s)
         return;
     Session_detach(s, 0);
+    if (s->pidfd >= 0)
+        close(s->pidfd);
     PyFrames_delete(s->python);
     free(s->python_version);
     free(s->python_problem);
