@@ -154,8 +154,7 @@ note_exit(Live *live)
 static bool
 target_alive(const Live *live)
 {
-    ProcStat st;
-    return Proc_read_stat(live->pid, 0, &st) == 0 && st.state != 'Z' && st.state != 'X';
+    return Proc_alive(live->pid);
 }
 
 static void

@@ -146,6 +146,31 @@ Proc_list_threads(pid_t pid, pid_t **tids, size_t *count)
     return 0;
 }
 
+static bool
+is_dead(char state)
+{
+    return state == 'Z' || state == 'X';
+}
+
+bool
+Proc_alive(pid_t pid)
+{
+    ProcStat st;
+    if (Proc_read_stat(pid, 0, &st) < 0)
+        return false;
+    if (!is_dead(st.state))
+        return true;
+    pid_t *tids;
+    size_t n;
+    if (Proc_list_threads(pid, &tids, &n) < 0)
+        return false;
+    bool alive = false;
+    for (size_t i = 0; i < n && !alive; i++)
+        alive = tids[i] != pid && Proc_read_stat(pid, tids[i], &st) == 0 && !is_dead(st.state);
+    free(tids);
+    return alive;
+}
+
 int
 Proc_tracer_pid(pid_t pid)
 {

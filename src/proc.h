@@ -49,6 +49,10 @@ int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
 /* "TracerPid:" of /proc/PID/status: >= 0, or -errno. */
 int Proc_tracer_pid(pid_t pid);
 
+/* Whether the process still runs: its leader is not a zombie, or (a leader
+ * that called pthread_exit) some other thread of it is not. */
+bool Proc_alive(pid_t pid);
+
 /* /proc/PID/task/TID/syscall: the syscall number the thread is blocked in,
  * -1 when it is not in a syscall or running, -errno when unreadable. */
 long Proc_blocked_syscall(pid_t pid, pid_t tid);

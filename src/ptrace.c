@@ -22,6 +22,7 @@ struct Tracer {
     size_t count, cap;
     bool exited;
     int exit_status;
+    unsigned execs; /* execve calls seen */
 };
 
 Tracer *
@@ -98,7 +99,9 @@ Tracer_seize(Tracer *tracer, pid_t tid)
 {
     if (Tracer_find(tracer, tid))
         return 0;
-    if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)0) == 0) {
+    /* EVENT_EXEC tells when a thread execs: the others vanish then without
+     * a word, and the execing one takes the leader's tid. */
+    if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0) {
         insert_thread(tracer, tid);
         return 0;
     }
@@ -174,16 +177,19 @@ is_stop_signal(int sig)
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* Consumes the exit of tid (a thread of ours, or a child we launched). */
+/* Takes a report that waitid(WNOWAIT) left in place off the queue; if it
+ * was the thread's exit, books it as reap_exit does. */
 static void
-reap_exit(Tracer *tracer, pid_t tid)
+consume_report(Tracer *tracer, pid_t tid)
 {
     int status;
     pid_t r;
     do
         r = waitpid(tid, &status, __WALL | WNOHANG);
     while (r < 0 && errno == EINTR);
-    if (r == tid && tid == tracer->pid) {
+    if (r != tid || !(WIFEXITED(status) || WIFSIGNALED(status)))
+        return;
+    if (tid == tracer->pid) {
         tracer->exited = true;
         tracer->exit_status = status;
     }
@@ -192,6 +198,42 @@ reap_exit(Tracer *tracer, pid_t tid)
         thread->state = TRACE_GONE;
         thread->interrupt_pending = false;
     }
+}
+
+/* Consumes the exit of tid (a thread of ours, or a child we launched). */
+static void
+reap_exit(Tracer *tracer, pid_t tid)
+{
+    consume_report(tracer, tid);
+    TraceThread *thread = Tracer_find(tracer, tid);
+    if (thread) {
+        thread->state = TRACE_GONE;
+        thread->interrupt_pending = false;
+    }
+}
+
+/* A thread called execve: every other thread is gone (no exit of theirs is
+ * reported), the exec'ing one now runs the new program under the leader's
+ * tid, and an interrupt sent to any of them will never be answered. */
+static void
+note_exec(Tracer *tracer, pid_t leader)
+{
+    for (size_t i = 0; i < tracer->count; i++) {
+        TraceThread *thread = &tracer->threads[i];
+        if (thread->tid != leader) {
+            thread->state = TRACE_GONE;
+            thread->interrupt_pending = false;
+        }
+    }
+    TraceThread *thread = Tracer_find(tracer, leader);
+    if (thread) {
+        thread->state = TRACE_RUNNING;
+        thread->interrupt_pending = false;
+        thread->group_stopped = false;
+    } else {
+        insert_thread(tracer, leader);
+    }
+    tracer->execs++;
 }
 
 int
@@ -235,11 +277,23 @@ Tracer_poll(Tracer *tracer, TraceThread **stopped)
             *stopped = thread;
             return 1;
         }
+        if (event == PTRACE_EVENT_EXEC) {
+            /* The kernel answers ESRCH to any request for a thread whose tid
+             * changed in execve until its EXEC stop was waited for: consume
+             * it first (it carries no signal to lose). */
+            consume_report(tracer, tid);
+            note_exec(tracer, tid);
+        }
         /* A signal-delivery stop (event 0) gets its signal back; any other
          * event (exec, ...) continues with none. The restart consumes it. */
         int inject = event == 0 ? sig : 0;
-        if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)inject) < 0 && errno != ESRCH)
-            return -errno;
+        if (ptrace(PTRACE_CONT, tid, NULL, (void *)(long)inject) < 0) {
+            if (errno != ESRCH)
+                return -errno;
+            /* Not in a stop we may restart (killed meanwhile): never see
+             * this report again, or the loop would spin on it. */
+            consume_report(tracer, tid);
+        }
     }
 }
 
@@ -256,7 +310,6 @@ Tracer_get_regs(Tracer *tracer, TraceThread *thread, ArchRegs *regs)
 int
 Tracer_resume(Tracer *tracer, TraceThread *thread)
 {
-    (void)tracer;
     long r;
     if (thread->state == TRACE_GROUP_STOPPED)
         r = ptrace(PTRACE_LISTEN, thread->tid, NULL, NULL);
@@ -265,9 +318,12 @@ Tracer_resume(Tracer *tracer, TraceThread *thread)
     else
         return 0;
     int err = r < 0 ? -errno : 0;
-    /* On ESRCH the thread was killed while stopped; its exit is reaped by
-     * a later poll. */
     thread->state = TRACE_RUNNING;
+    /* On ESRCH the thread was killed while stopped (its exit is reaped by
+     * a later poll) or is in no stop we may restart: its stop report must
+     * not come back from every poll. */
+    if (err == -ESRCH)
+        consume_report(tracer, thread->tid);
     return err;
 }
 
@@ -323,6 +379,12 @@ Tracer_detach_all(Tracer *tracer, uint64_t timeout_ns)
             nanosleep(&ts, NULL);
         }
     }
+}
+
+unsigned
+Tracer_exec_count(const Tracer *tracer)
+{
+    return tracer->execs;
 }
 
 bool

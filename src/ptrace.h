@@ -85,4 +85,8 @@ size_t Tracer_detach_all(Tracer *tracer, uint64_t timeout_ns);
  * the status as waitpid(2) reports it. */
 bool Tracer_target_exited(const Tracer *tracer, int *wait_status);
 
+/* How many times a thread of the target has called execve since attach:
+ * when it changes, every mapping (and the program) has changed. */
+unsigned Tracer_exec_count(const Tracer *tracer);
+
 #endif

@@ -28,6 +28,9 @@ struct Session {
      * PID reused meanwhile is never sampled in its place. */
     uint64_t start_ticks;
     int pidfd;
+    bool leader_gone; /* the leader is a zombie, other threads run */
+    pid_t mem_pid;    /* whose /proc/N and memory to read: pid, or a live thread */
+    unsigned execs;   /* the tracer's exec count when last seen */
     SessionOptions options;
     Tracer *tracer;
     Images *images;
@@ -73,6 +76,24 @@ busy_hint(pid_t pid)
                      (int)pid, tracer, name);
 }
 
+/* A thread of pid that is not a zombie, or pid itself if there is none. */
+static pid_t
+live_thread(pid_t pid)
+{
+    pid_t *tids, found = pid;
+    size_t n;
+    if (Proc_list_threads(pid, &tids, &n) < 0)
+        return pid;
+    for (size_t i = 0; i < n && found == pid; i++) {
+        ProcStat st;
+        if (tids[i] != pid && Proc_read_stat(pid, tids[i], &st) == 0 && st.state != 'Z' &&
+            st.state != 'X')
+            found = tids[i];
+    }
+    free(tids);
+    return found;
+}
+
 /* Looks the process up: it exists, is not a zombie; remembers which
  * process it is (start time, pidfd). */
 static int
@@ -85,9 +106,15 @@ identify(Session *s, int *err, char **cause)
         return -1;
     }
     if (stat.state == 'Z' || stat.state == 'X') {
-        *err = -ESRCH;
-        *cause = xasprintf("PID %d has exited (zombie)", (int)s->pid);
-        return -1;
+        if (!Proc_alive(s->pid)) {
+            *err = -ESRCH;
+            *cause = xasprintf("PID %d has exited (zombie)", (int)s->pid);
+            return -1;
+        }
+        /* The leader called pthread_exit; the other threads run on. Its
+         * memory and maps are gone with it: read them through a live one. */
+        s->leader_gone = true;
+        s->mem_pid = live_thread(s->pid);
     }
     s->start_ticks = stat.start_ticks;
     s->pidfd = Proc_pidfd_open(s->pid);
@@ -123,7 +150,10 @@ static int
 attach(Session *s, int *err, char **cause)
 {
     fault_delay_before_attach();
-    int r = Tracer_seize(s->tracer, s->pid);
+    /* A zombie leader cannot be seized; its live threads can. */
+    int r = s->leader_gone ? Tracer_sync_threads(s->tracer) : Tracer_seize(s->tracer, s->pid);
+    if (r > 0)
+        r = 0;
     if (r == -EPERM) {
         *err = r;
         *cause = permission_hint(s->pid);
@@ -166,6 +196,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
 {
     Session *s = xcalloc(1, sizeof(*s));
     s->pid = pid;
+    s->mem_pid = pid;
     s->options = *options;
     if (!s->options.stack_max)
         s->options.stack_max = SAMPLER_STACK_DEFAULT_MAX;
@@ -181,7 +212,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
 
     /* Everything that reads files is done before any thread is stopped. */
     s->symtab = symtab;
-    s->images = Images_new(pid);
+    s->images = Images_new(s->mem_pid);
     int r = Images_refresh(s->images);
     if (r < 0) {
         *err = r == -ENOENT ? -ESRCH : r;
@@ -196,13 +227,13 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         *err = -ENOMEM;
         goto fail;
     }
-    s->symbolizer = Symbolizer_new(pid, s->symtab, cause);
+    s->symbolizer = Symbolizer_new(s->mem_pid, s->symtab, cause);
     if (!s->symbolizer) {
         *err = -EIO;
         goto fail;
     }
     if (!s->options.no_python) {
-        s->python = PyFrames_open(pid, s->symbolizer, &s->python_problem);
+        s->python = PyFrames_open(s->mem_pid, s->symbolizer, &s->python_problem);
         if (s->python) {
             s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
             s->py_frames = xcalloc(PY_MAX_FRAMES, sizeof(FrameId));
@@ -220,7 +251,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         .only_tids = s->options.only_tids,
         .only_tid_count = s->options.only_tid_count,
     };
-    s->sampler = Sampler_new(s->tracer, pid, &so);
+    s->sampler = Sampler_new(s->tracer, s->mem_pid, &so);
     if (s->python)
         Sampler_set_python(s->sampler, s->python);
     s->pcs = xcalloc(s->options.max_depth, sizeof(*s->pcs));
@@ -395,14 +426,53 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
     fn(arg, &sample, &trace);
 }
 
+/* The target exec'd: new mappings, before this tick's stacks are unwound. */
+static void
+reload_maps_after_exec(Session *s)
+{
+    Images_refresh(s->images);
+    s->maps_generation = Images_generation(s->images);
+    Symbolizer_maps_changed(s->symbolizer);
+}
+
+/* ... and perhaps no Python, or another one: once this tick's samples, which
+ * may point into the old reader's buffers, are handed out. */
+static void
+reopen_python_after_exec(Session *s)
+{
+    if (s->options.no_python)
+        return;
+    Sampler_set_python(s->sampler, NULL);
+    PyFrames_delete(s->python);
+    free(s->python_version);
+    free(s->python_problem);
+    s->python_version = s->python_problem = NULL;
+    s->python = PyFrames_open(s->mem_pid, s->symbolizer, &s->python_problem);
+    if (s->python) {
+        s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
+        if (!s->py_frames) {
+            s->py_frames = xcalloc(PY_MAX_FRAMES, sizeof(FrameId));
+            s->py_group_end = xcalloc(PY_MAX_FRAMES, sizeof(bool));
+        }
+        Sampler_set_python(s->sampler, s->python);
+    }
+}
+
 int
 Session_tick(Session *s, SessionSampleFn fn, void *arg, SamplerTickStats *stats)
 {
     int r = Sampler_tick(s->sampler, stats);
     if (r < 0)
         return r;
+    bool exec_seen = Tracer_exec_count(s->tracer) != s->execs;
+    if (exec_seen) {
+        s->execs = Tracer_exec_count(s->tracer);
+        reload_maps_after_exec(s);
+    }
     for (size_t i = 0; i < Sampler_snapshot_count(s->sampler); i++)
         process_snapshot(s, Sampler_snapshot(s->sampler, i), fn, arg);
+    if (exec_seen)
+        reopen_python_after_exec(s);
     return 0;
 }
 

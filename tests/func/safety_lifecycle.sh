@@ -1,0 +1,111 @@
+#!/bin/sh
+# Life events of the target while spytop samples it: a non-leader thread
+# execs, the leader calls pthread_exit, the target forks children, a
+# thread waits in vfork (no ptrace stop can reach it). Sampling goes on
+# (or ends with a clear message), and nothing is left stopped or traced.
+. "$(dirname "$0")/lib.sh"
+require_ptrace
+
+# untouched_children PID: no process whose parent is PID is traced or in 't'.
+untouched_children() {
+    for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        assert_untouched "$child" '[RSDZ]'
+    done
+}
+
+# --- exec by a non-leader thread, 1 s into sampling: the live view and the
+# recording go on into the new program (its "after-exec" loop shows up).
+for cmd in batch record; do
+    start_target "exec_$cmd" "$TARGETS/lifecycle" exec-thread 1
+    pid=$TARGET_PID
+    case $cmd in
+    batch) timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 5 --delay 0.6 --window 1 >"$WORK/out" 2>"$WORK/err" ;;
+    record) timeout -k 2 30 "$SPYTOP" record -p "$pid" -d 3 -o "$WORK/exec.spytop" >"$WORK/out" 2>"$WORK/err" ;;
+    esac
+    status=$?
+    [ "$status" = 0 ] || fail "exec, $cmd: spytop exited $status: $(cat "$WORK/err")"
+    assert_grep "^exec'd $pid" "$WORK/exec_$cmd.out" "exec, $cmd: the target did not exec"
+    assert_untouched "$pid"
+    if [ "$cmd" = record ]; then
+        "$SPYTOP" report "$WORK/exec.spytop" --format collapsed >"$WORK/out" ||
+            fail "exec: report exited $?"
+    else
+        # The last table (the last second, after the exec) shows the new
+        # program: main's loop only, the threads of the old one gone.
+        awk '/^spytop /{t = ""} {t = t $0 "\n"} END {printf "%s", t}' "$WORK/out" >"$WORK/last"
+        assert_grep 'Threads: 1 ' "$WORK/last" "exec, batch: the old threads are still counted"
+        for f in exec_from_thread spinner; do
+            assert_near "$(total_of "$f" "$WORK/last")" 0 0 "exec, batch: $f (old thread) %Total in the last window"
+        done
+        assert_near "$(total_of lifecycle_spin "$WORK/last")" 100 1 "exec, batch: lifecycle_spin %Total after the exec"
+    fi
+    # Samples of the new program: main -> lifecycle_spin, no thread function.
+    assert_grep '(^|;)main;lifecycle_spin|main .*lifecycle\.c|lifecycle_spin' "$WORK/out"
+    dump "$pid"
+    [ "$DUMP_STATUS" = 0 ] || fail "exec: dump after the exec exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+    assert_untouched "$pid"
+    kill -KILL "$pid"
+done
+
+# --- the leader calls pthread_exit: the process runs on in its workers,
+# and every command samples them (not "has exited").
+start_target leader "$TARGETS/lifecycle" leader-exit
+pid=$TARGET_PID
+i=0
+until grep -q '^State:.*Z' "/proc/$pid/status"; do
+    i=$((i + 1))
+    [ $i -gt 200 ] && fail "the leader never became a zombie"
+    sleep 0.01
+done
+dump "$pid"
+[ "$DUMP_STATUS" = 0 ] || fail "leader-exit: dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+[ "$(grep -c '^Thread ' "$WORK/dump.out")" -ge 2 ] || fail "leader-exit: the workers are missing: $(cat "$WORK/dump.out")"
+assert_grep 'spinner' "$WORK/dump.out"
+"$SPYTOP" -p "$pid" --batch -n 1 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
+    fail "leader-exit: --batch exited $?: $(cat "$WORK/err")"
+assert_grep 'lifecycle_spin' "$WORK/out"
+"$SPYTOP" record -p "$pid" -d 1 -o "$WORK/leader.spytop" 2>"$WORK/err" ||
+    fail "leader-exit: record exited $?: $(cat "$WORK/err")"
+"$SPYTOP" report "$WORK/leader.spytop" --format collapsed >"$WORK/out" || fail "leader-exit: report exited $?"
+assert_grep 'spinner;lifecycle_spin' "$WORK/out"
+assert_untouched "$pid" '[RSDZ]'
+kill -KILL "$pid"
+
+# --- children forked every 10 ms: never followed, never left stopped.
+start_target fork "$TARGETS/lifecycle" fork
+pid=$TARGET_PID
+timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 2 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
+    fail "fork: --batch exited $?: $(cat "$WORK/err")"
+assert_grep 'fork_children' "$WORK/out"
+timeout -k 2 30 "$SPYTOP" record -p "$pid" -d 1 -o "$WORK/fork.spytop" 2>"$WORK/err" ||
+    fail "fork: record exited $?: $(cat "$WORK/err")"
+assert_untouched "$pid"
+untouched_children "$pid"
+i=0
+while [ $i -lt 20 ]; do
+    dump "$pid"
+    [ "$DUMP_STATUS" = 0 ] || fail "fork: dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+    i=$((i + 1))
+done
+assert_untouched "$pid"
+untouched_children "$pid"
+kill -KILL "$pid"
+
+# --- a thread in vfork for 2 s: it cannot stop, the deadline keeps the
+# other thread sampled, the late stop is consumed when vfork returns.
+start_target vfork "$TARGETS/lifecycle" vfork 2
+pid=$TARGET_PID
+begin=$(date +%s%N)
+timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 3 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
+    fail "vfork: --batch exited $?: $(cat "$WORK/err")"
+took=$((($(date +%s%N) - begin) / 1000000))
+note "vfork: 3 s of --batch took $took ms"
+[ "$took" -lt 10000 ] || fail "vfork: a 3 s run took $took ms"
+assert_grep 'vfork done' "$WORK/vfork.out" "vfork: the vfork never returned"
+# While the vfork thread could not stop, the main thread was still sampled.
+first=$(awk '/^Sampling:/ {print; exit}' "$WORK/out")
+samples=$(echo "$first" | sed -n 's/.* \([0-9]*\) samples.*/\1/p')
+[ "${samples:-0}" -ge 30 ] || fail "vfork: the first second has ${samples:-no} samples: $first"
+assert_grep 'lifecycle_spin' "$WORK/out"
+assert_untouched "$pid"
+exit 0
