@@ -2,7 +2,9 @@
 
 Modes (argv[1]):
   ratio  the main thread spends 75 % of its time in ratio_hot and 25 % in
-         ratio_warm (timed by the clock); a second thread sleeps in
+         ratio_warm (timed by the clock, each phase to a deadline on one
+         timeline, so what one phase overruns the next one gives back: the
+         long-run shares hold on a busy machine); a second thread sleeps in
          idle_wait; a third runs a method whose name is not ASCII.
   zlib   the main thread compresses data with zlib (a native extension)
          from compress_loop.
@@ -14,18 +16,16 @@ import time
 import zlib
 
 
-def ratio_hot(seconds):
-    end = time.monotonic() + seconds
+def ratio_hot(deadline):
     x = 0
-    while time.monotonic() < end:
+    while time.monotonic() < deadline:
         for _ in range(200): x += 1  # line: ratio_hot body
     return x
 
 
-def ratio_warm(seconds):
-    end = time.monotonic() + seconds
+def ratio_warm(deadline):
     x = 0
-    while time.monotonic() < end:
+    while time.monotonic() < deadline:
         for _ in range(200): x += 1  # line: ratio_warm body
     return x
 
@@ -58,9 +58,15 @@ def main():
     print("ready", flush=True)
     if mode == "zlib":
         compress_loop()
+    period = 0.004
+    start = time.monotonic()
     while True:
-        ratio_hot(0.003)
-        ratio_warm(0.001)
+        ratio_hot(start + 0.75 * period)
+        ratio_warm(start + period)
+        start += period
+        now = time.monotonic()
+        if now > start + period:  # a long stop: start afresh
+            start = now
 
 
 main()
