@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "launch.h"
 #include "options.h"
 #include "proc.h"
 #include "recfile.h"
@@ -23,6 +24,7 @@ typedef struct Recorder {
     bool progress;      /* stderr is a terminal */
     bool failed;
     uint64_t started_ns;
+    char target_ended[96]; /* "target exited (...)", once it has */
     LiveView view;
     LiveSink sink;
 } Recorder;
@@ -97,6 +99,13 @@ recorder_draw(void *self, const LiveStatus *status, Aggregator *agg)
 {
     (void)agg;
     Recorder *r = self;
+    if (status->exited && !r->target_ended[0]) {
+        char how[64] = "";
+        if (status->exit_known)
+            Launch_describe_exit(status->exit_status, how, sizeof(how));
+        snprintf(r->target_ended, sizeof(r->target_ended), "target exited%s%s%s",
+                 how[0] ? " (" : "", how, how[0] ? ")" : "");
+    }
     if (RecWriter_flush(r->writer) < 0) {
         r->failed = true;
         return LIVE_QUIT; /* the file stays valid up to its last chunk */
@@ -153,6 +162,11 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
         fputs("; the file holds what was written before\n", stderr);
         free(cause);
         status = EXIT_FATAL;
+    } else if (r.target_ended[0]) {
+        /* Said with or without a terminal: why the recording is short. */
+        fprintf(stderr, "spytop: %s; recording ends there: ", r.target_ended);
+        Util_fputs_escaped(r.path, stderr);
+        fprintf(stderr, " (%llu samples)\n", (unsigned long long)samples);
     } else if (r.progress) {
         fputs("spytop: wrote ", stderr);
         Util_fputs_escaped(r.path, stderr);
