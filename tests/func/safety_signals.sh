@@ -40,7 +40,7 @@ for mode in spin sleep; do
     assert_untouched "$pid"
     kill -USR2 "$pid"
     wait "$pid" || fail "signals target exited with $?"
-    [ "$(cat "$WORK/counts.$mode")" = "usr1=150 rt=150" ] ||
+    [ "$(cat "$WORK/counts.$mode")" = "usr1=150 rt=150 misordered=0" ] ||
         fail "$mode: sent 150 of each, target counted: $(cat "$WORK/counts.$mode")"
 done
 exit 0
