@@ -10,6 +10,9 @@
  *   fork         main spins; a worker forks a child every 10 ms that spins
  *                5 ms and exits, and reaps it (the children are untraced
  *                processes spytop must not follow).
+ *   self-stop    two workers spin; after argv[2] seconds main raises
+ *                SIGSTOP on the whole process, and once continued prints
+ *                "continued" and spins.
  *   vfork        main spins; a worker calls vfork() and the child sleeps
  *                argv[2] seconds (default 2) before _exit: the worker waits
  *                in the kernel, where no ptrace stop can reach it. Prints
@@ -18,6 +21,7 @@
  * "ready" comes once the threads are in place (before the event). */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -126,6 +130,17 @@ main(int argc, char **argv)
     } else if (strcmp(mode, "fork") == 0) {
         start(fork_children);
         target_ready();
+        lifecycle_spin();
+    } else if (strcmp(mode, "self-stop") == 0) {
+        start(spinner);
+        start(spinner);
+        target_ready();
+        double end = target_now() + event_after;
+        while (target_now() < end)
+            target_burn(1000);
+        raise(SIGSTOP);
+        printf("continued\n");
+        fflush(stdout);
         lifecycle_spin();
     } else if (strcmp(mode, "vfork") == 0) {
         target_ready();
