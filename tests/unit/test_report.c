@@ -195,7 +195,7 @@ collapsed_exact(void **state)
                      "main (100);main_fn;phys_b;inl_leaf 30\n"
                      "worker (101);worker_main;?? [libfoo.so] 5\n"
                      "worker (101);worker_main;spin 90\n"
-                     "worker (101);worker_main;weird:name?<&>\"' \xff end]]></script> 5\n");
+                     "worker (101);worker_main;weird:name\\x0a<&>\"' \\xff end]]></script> 5\n");
     free(got);
 
     o.thread_roots = false;
@@ -204,7 +204,7 @@ collapsed_exact(void **state)
                      "main_fn;phys_b;inl_leaf 30\n"
                      "worker_main;?? [libfoo.so] 5\n"
                      "worker_main;spin 90\n"
-                     "worker_main;weird:name?<&>\"' \xff end]]></script> 5\n");
+                     "worker_main;weird:name\\x0a<&>\"' \\xff end]]></script> 5\n");
     free(got);
 
     o = defaults();
@@ -219,7 +219,7 @@ collapsed_exact(void **state)
                 "(app/inline.h:5) 30\n"
                 "worker (101);worker_main (app/worker.c:7);?? [libfoo.so] 5\n"
                 "worker (101);worker_main (app/worker.c:7);spin (app/worker.c:12) 90\n"
-                "worker (101);worker_main (app/worker.c:7);weird:name?<&>\"' \xff "
+                "worker (101);worker_main (app/worker.c:7);weird:name\\x0a<&>\"' \\xff "
                 "end]]></script> (app/worker.c:99) 5\n");
     free(got);
 }

@@ -474,6 +474,29 @@ escaped_random_is_safe_and_lossless(void **state)
     }
 }
 
+static void
+escape_char_steps(void **state)
+{
+    (void)state;
+    char out[UTIL_ESCAPE_MAX];
+    size_t used;
+    assert_int_equal(Util_escape_char("ab", out, &used), 1);
+    assert_int_equal(used, 1);
+    assert_memory_equal(out, "a", 1);
+    assert_int_equal(Util_escape_char("\xe6\x97\xa5x", out, &used), 3);
+    assert_int_equal(used, 3);
+    assert_int_equal(Util_escape_char("\x1b[", out, &used), 4);
+    assert_int_equal(used, 1);
+    assert_memory_equal(out, "\\x1b", 4);
+    assert_int_equal(Util_escape_char("\xe2\x80\xaex", out, &used), 8);
+    assert_int_equal(used, 3);
+    assert_memory_equal(out, "\\u{202e}", 8);
+    assert_int_equal(Util_escape_char("\xe2\x80", out, &used), 4); /* truncated */
+    assert_int_equal(used, 1);
+    assert_int_equal(Util_escape_char("\\", out, &used), 2);
+    assert_int_equal(used, 1);
+}
+
 /* ---- Util_fputs_json ---------------------------------------------------- */
 
 static void
@@ -705,6 +728,7 @@ main(void)
         cmocka_unit_test(escaped_bidi),
         cmocka_unit_test(escaped_backslash_doubled),
         cmocka_unit_test(escaped_random_is_safe_and_lossless),
+        cmocka_unit_test(escape_char_steps),
         cmocka_unit_test(json_exact),
         cmocka_unit_test(json_random_is_valid),
         cmocka_unit_test(read_proc_self_stat),
