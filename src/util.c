@@ -210,6 +210,24 @@ Util_fputs_escaped(const char *s, FILE *f)
     }
 }
 
+char *
+Util_escaped(const char *s)
+{
+    size_t cap = strlen(s) + 1, len = 0;
+    char *out = xmalloc(cap);
+    while (*s) {
+        if (len + UTIL_ESCAPE_MAX + 1 > cap) {
+            cap = cap * 2 + UTIL_ESCAPE_MAX;
+            out = xrealloc(out, cap);
+        }
+        size_t used;
+        len += Util_escape_char(s, out + len, &used);
+        s += used;
+    }
+    out[len] = '\0';
+    return out;
+}
+
 void
 Util_fputs_json(const char *s, FILE *f)
 {

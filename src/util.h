@@ -69,6 +69,9 @@ void Util_fputs_escaped(const char *s, FILE *f);
  * and sets *consumed to the bytes of s they stand for. */
 size_t Util_escape_char(const char *s, char out[UTIL_ESCAPE_MAX], size_t *consumed);
 
+/* s escaped as Util_fputs_escaped writes it, in a new string. */
+char *Util_escaped(const char *s);
+
 /* Writes s as the inside of a JSON string (quotes excluded), escaping
  * control characters and invalid UTF-8 bytes (as U+FFFD). */
 void Util_fputs_json(const char *s, FILE *f);

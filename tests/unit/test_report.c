@@ -717,7 +717,7 @@ pprof_decodes(void **state)
         "100 60 600000000: leaf_a:30,mid:20,main_fn:10",
         "100 30 300000000: inl_leaf:5|phys_b:40,main_fn:10",
         "101 90 900000000: spin:12,worker_main:7",
-        "101 5 50000000: weird;name\n<&>\"' \xff end]]></script>:99,worker_main:7",
+        "101 5 50000000: weird;name\\x0a<&>\"' \\xff end]]></script>:99,worker_main:7",
         "101 5 50000000: ?? [libfoo.so]:0,worker_main:7",
     };
     for (size_t i = 0; i < pb.nsamples; i++) {

@@ -463,6 +463,9 @@ escaped_random_is_safe_and_lossless(void **state)
             print_hex("output", out);
             FAIL("case %d: a terminal control got through", i);
         }
+        char *same = Util_escaped(in);
+        assert_string_equal(same, out);
+        free(same);
         char *back = unescape(out);
         if (!back || strcmp(back, in) != 0) {
             print_hex("input ", in);
