@@ -49,7 +49,7 @@ struct Symbolizer {
     Dwfl *dwfl;
     Dwfl_Callbacks callbacks;
     char *debuginfo_path;
-    int root_fd;       /* /proc/PID/root, to open the target's files inside its root */
+    int root_fd; /* /proc/PID/root, to open the target's files inside its root */
     ModuleSource *sources;
     size_t source_count;
     Backoff rereport;

@@ -103,7 +103,8 @@ main(int argc, char **argv)
         }
     }
     pthread_t t2, t3;
-    if (pthread_create(&t2, NULL, worker, lib) != 0 || pthread_create(&t3, NULL, sleeper, NULL) != 0)
+    if (pthread_create(&t2, NULL, worker, lib) != 0 ||
+        pthread_create(&t3, NULL, sleeper, NULL) != 0)
         return 1;
     target_ready();
     names_hot();
