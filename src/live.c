@@ -252,6 +252,21 @@ refresh_threads(Live *live, double period_s)
     free(tids);
 }
 
+/* The names read before the view started: the sink (a recording) opens
+ * in the view's start, so they reach it only now. */
+static void
+announce_thread_names(Live *live)
+{
+    const LiveSink *sink = live->options->sink;
+    if (!sink || !sink->thread_name)
+        return;
+    uint64_t now = Util_now_ns();
+    for (size_t k = 0; k < live->thread_cpu_count; k++)
+        if (live->thread_cpu[k].name != SYMTAB_EMPTY)
+            sink->thread_name(sink->self, live->thread_cpu[k].tid,
+                              Symtab_string(live->symtab, live->thread_cpu[k].name), now);
+}
+
 static void
 update_status(Live *live)
 {
@@ -535,6 +550,7 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
             status = EXIT_FATAL;
         goto out;
     }
+    announce_thread_names(live);
     redraw(live);
 
     bool ended_by_time = false;

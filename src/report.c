@@ -411,18 +411,19 @@ Report_text(const RecReader *reader, Symtab *symtab, const ReportOptions *option
 
 /* ---- collapsed ----------------------------------------------------------- */
 
-/* A frame as folded stacks can carry it: no ';' (the separator), no line
- * breaks or other control characters. */
+/* A frame as folded stacks can carry it: no ';' (the separator), and
+ * escaped as for the terminal (Util_fputs_escaped): no line breaks, no
+ * control characters, C1 or bidi controls, no invalid UTF-8. */
 static void
 put_folded(RecBuf *line, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        if (c == ';')
-            c = ':';
-        else if (c < 0x20 || c == 0x7f)
-            c = '?';
-        RecBuf_put_u8(line, c);
+    while (*s) {
+        char buf[UTIL_ESCAPE_MAX];
+        size_t used, n = Util_escape_char(s, buf, &used);
+        if (n == 1 && buf[0] == ';')
+            buf[0] = ':';
+        RecBuf_put(line, buf, n);
+        s += used;
     }
 }
 

@@ -91,10 +91,17 @@ typedef struct Pprof {
     size_t lines_cap;
 } Pprof;
 
+/* Every string is escaped as for the terminal (Util_fputs_escaped): pprof
+ * prints names as they are (go tool pprof -top), and profile.proto's
+ * strings must be UTF-8. The escapes can be undone; the recording and the
+ * JSON exports keep the exact bytes. */
 static int64_t
 str(Pprof *p, const char *s)
 {
-    return Symtab_intern_cstr(p->strings, s);
+    char *escaped = Util_escaped(s);
+    int64_t id = Symtab_intern_cstr(p->strings, escaped);
+    free(escaped);
+    return id;
 }
 
 static uint32_t

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "proc.h"
 #include "util.h"
@@ -47,8 +49,7 @@ struct Symbolizer {
     Dwfl *dwfl;
     Dwfl_Callbacks callbacks;
     char *debuginfo_path;
-    int root_fd;       /* /proc/PID/root, to open the target's files inside its root */
-    bool foreign_root; /* the target sees another root directory (a container) */
+    int root_fd; /* /proc/PID/root, to open the target's files inside its root */
     ModuleSource *sources;
     size_t source_count;
     Backoff rereport;
@@ -194,20 +195,81 @@ find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, c
         fd = only_regular(open_in_root(sym->root_fd, name));
     if (fd < 0)
         return -1;
-    /* The name libdwfl searches .gnu_debuglink next to. */
-    if (sym->foreign_root)
-        *file_name = xasprintf("/proc/%d/root%s", (int)sym->pid, name);
-    else
-        *file_name = xstrdup(name);
+    /* The path in the target's root: find_debuginfo searches next to it. */
+    *file_name = xstrdup(name);
     return fd;
 }
 
+/* Whether the separate debug file fd is the one for mod: the same build
+ * id when mod has one, else the CRC the debuglink names. */
 static bool
-same_file_as(const char *a, const char *b)
+debuginfo_matches(Dwfl_Module *mod, int fd, GElf_Word crc)
 {
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
+    const unsigned char *want;
+    GElf_Addr vaddr;
+    int want_len = dwfl_module_build_id(mod, &want, &vaddr);
+    if (want_len > 0) {
+        Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+        const void *got;
+        ssize_t got_len = elf ? dwelf_elf_gnu_build_id(elf, &got) : -1;
+        bool same = got_len == want_len && memcmp(got, want, (size_t)want_len) == 0;
+        elf_end(elf);
+        return same;
+    }
+    uLong sum = crc32(0, Z_NULL, 0);
+    unsigned char buf[65536];
+    ssize_t n;
+    off_t off = 0;
+    while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+        sum = crc32(sum, buf, (uInt)n);
+        off += n;
+    }
+    return n == 0 && (GElf_Word)sum == crc;
+}
+
+/* Finds a module's separate debug info: by build id under the host's debug
+ * directories (libdwfl's own lookup), else where its .gnu_debuglink names,
+ * looked for as gdb does (next to the file, in .debug/ beside it, under
+ * /usr/lib/debug) but inside the target's root, never following a link out
+ * of it, non-blocking and regular files only: libdwfl's own path search
+ * opens with a blocking open(), which a FIFO holds forever, and resolves
+ * a container's absolute symlinks on the host. */
+static int
+find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+               const char *file_name, const char *debuglink, GElf_Word crc, char **debuginfo_name)
+{
+    int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
+                                          debuginfo_name);
+    ModuleSource *src = *userdata;
+    if (fd >= 0 || !src || src->symbolizer->root_fd < 0 || !debuglink || !debuglink[0] ||
+        !file_name || file_name[0] != '/')
+        return fd;
+    const char *slash = strrchr(file_name, '/');
+    int dir_len = (int)(slash - file_name);
+    char *candidates[3];
+    size_t count = 0;
+    if (debuglink[0] == '/') {
+        candidates[count++] = xstrdup(debuglink);
+    } else {
+        candidates[count++] = xasprintf("%.*s/%s", dir_len, file_name, debuglink);
+        candidates[count++] = xasprintf("%.*s/.debug/%s", dir_len, file_name, debuglink);
+        candidates[count++] = xasprintf("/usr/lib/debug%.*s/%s", dir_len, file_name, debuglink);
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (fd < 0) {
+            fd = only_regular(open_in_root(src->symbolizer->root_fd, candidates[i]));
+            if (fd >= 0 && !debuginfo_matches(mod, fd, crc)) {
+                close(fd);
+                fd = -1;
+            }
+            if (fd >= 0) {
+                *debuginfo_name = candidates[i];
+                continue;
+            }
+        }
+        free(candidates[i]);
+    }
+    return fd;
 }
 
 /* Reports one module per file, spanning its consecutive mappings, like
@@ -279,13 +341,12 @@ Symbolizer_new(pid_t pid, Symtab *symtab, char **cause)
     sym->pid = pid;
     sym->symtab = symtab;
     sym->callbacks.find_elf = find_elf;
-    sym->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+    sym->callbacks.find_debuginfo = find_debuginfo;
     sym->callbacks.section_address = dwfl_offline_section_address;
     sym->callbacks.debuginfo_path = &sym->debuginfo_path; /* NULL: the default path */
     char root[64];
     snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
     sym->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    sym->foreign_root = !same_file_as(root, "/");
     Backoff_init(&sym->rereport, REREPORT_MIN_NS, REREPORT_MAX_NS);
     Backoff_tried(&sym->rereport, Util_now_ns(), true); /* reported just below */
     sym->cache_cap = 4096;

@@ -178,30 +178,54 @@ is_bidi_control(uint32_t cp)
            cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
+size_t
+Util_escape_char(const char *s, char out[UTIL_ESCAPE_MAX], size_t *consumed)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp;
+    size_t len = Util_utf8_decode(p, &cp);
+    if (len == 0 || cp < 0x20 || cp == 0x7f) {
+        *consumed = 1;
+        return (size_t)snprintf(out, UTIL_ESCAPE_MAX, "\\x%02x", *p);
+    }
+    *consumed = len;
+    if ((cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp))
+        return (size_t)snprintf(out, UTIL_ESCAPE_MAX, "\\u{%04x}", (unsigned)cp);
+    if (cp == '\\') {
+        memcpy(out, "\\\\", 2);
+        return 2;
+    }
+    memcpy(out, p, len);
+    return len;
+}
+
 void
 Util_fputs_escaped(const char *s, FILE *f)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        uint32_t cp;
-        size_t len = Util_utf8_decode(p, &cp);
-        if (len == 0) {
-            fprintf(f, "\\x%02x", *p);
-            p++;
-        } else if (cp < 0x20 || cp == 0x7f) {
-            fprintf(f, "\\x%02x", (unsigned)cp);
-            p++;
-        } else if ((cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp)) {
-            fprintf(f, "\\u{%04x}", (unsigned)cp);
-            p += len;
-        } else if (cp == '\\') {
-            fputs("\\\\", f);
-            p++;
-        } else {
-            fwrite(p, 1, len, f);
-            p += len;
-        }
+    while (*s) {
+        char buf[UTIL_ESCAPE_MAX];
+        size_t used;
+        fwrite(buf, 1, Util_escape_char(s, buf, &used), f);
+        s += used;
     }
+}
+
+char *
+Util_escaped(const char *s)
+{
+    size_t cap = strlen(s) + 1, len = 0;
+    char *out = xmalloc(cap);
+    while (*s) {
+        if (len + UTIL_ESCAPE_MAX + 1 > cap) {
+            cap = cap * 2 + UTIL_ESCAPE_MAX;
+            out = xrealloc(out, cap);
+        }
+        size_t used;
+        len += Util_escape_char(s, out + len, &used);
+        s += used;
+    }
+    out[len] = '\0';
+    return out;
 }
 
 void

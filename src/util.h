@@ -57,8 +57,20 @@ size_t Util_utf8_decode(const unsigned char *s, uint32_t *cp);
 
 /* Writes s to f with every byte that could steer a terminal made visible:
  * C0 controls, DEL, C1 controls (also as UTF-8 U+0080..U+009F), invalid
- * UTF-8 and bidi overrides become \xNN or \u{NNNN}. */
+ * UTF-8 and bidi overrides become \xNN or \u{NNNN}; a backslash is
+ * doubled, so the escapes can be undone. */
 void Util_fputs_escaped(const char *s, FILE *f);
+
+/* The most bytes Util_escape_char writes. */
+#define UTIL_ESCAPE_MAX 12
+
+/* One step of Util_fputs_escaped: the character at s (not at its end)
+ * escaped into out (not NUL-terminated). Returns the bytes written to out
+ * and sets *consumed to the bytes of s they stand for. */
+size_t Util_escape_char(const char *s, char out[UTIL_ESCAPE_MAX], size_t *consumed);
+
+/* s escaped as Util_fputs_escaped writes it, in a new string. */
+char *Util_escaped(const char *s);
 
 /* Writes s as the inside of a JSON string (quotes excluded), escaping
  * control characters and invalid UTF-8 bytes (as U+FFFD). */

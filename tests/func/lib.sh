@@ -81,11 +81,17 @@ start_program() {
     kill -0 "$TARGET_PID" 2>/dev/null || fail "program $name died: $(cat "$WORK/$name.err")"
 }
 
+# stat_state FILE: the state letter of a /proc stat file. The name before
+# it may hold anything, ')' and newlines too: the state follows the last ')'.
+stat_state() {
+    tr '\n' ' ' 2>/dev/null <"$1" | sed -e 's/.*) //' -e 's/ .*//'
+}
+
 # thread_states PID: one state letter per thread.
 thread_states() {
     local t
     for t in /proc/"$1"/task/*; do
-        sed -e 's/.*) //' -e 's/ .*//' "$t/stat" 2>/dev/null
+        stat_state "$t/stat"
     done | tr -d '\n'
 }
 
@@ -97,7 +103,7 @@ assert_untouched() {
     for t in /proc/"$pid"/task/*; do
         [ -e "$t/status" ] || continue
         tracer=$(sed -n 's/^TracerPid:[[:space:]]*//p' "$t/status" 2>/dev/null)
-        state=$(sed -e 's/.*) //' -e 's/ .*//' "$t/stat" 2>/dev/null)
+        state=$(stat_state "$t/stat")
         [ -z "$tracer" ] || [ -z "$state" ] && continue # exited meanwhile
         [ "$tracer" = 0 ] || fail "thread ${t##*/} of $pid still traced by $tracer"
         case "$state" in

@@ -195,7 +195,7 @@ collapsed_exact(void **state)
                      "main (100);main_fn;phys_b;inl_leaf 30\n"
                      "worker (101);worker_main;?? [libfoo.so] 5\n"
                      "worker (101);worker_main;spin 90\n"
-                     "worker (101);worker_main;weird:name?<&>\"' \xff end]]></script> 5\n");
+                     "worker (101);worker_main;weird:name\\x0a<&>\"' \\xff end]]></script> 5\n");
     free(got);
 
     o.thread_roots = false;
@@ -204,7 +204,7 @@ collapsed_exact(void **state)
                      "main_fn;phys_b;inl_leaf 30\n"
                      "worker_main;?? [libfoo.so] 5\n"
                      "worker_main;spin 90\n"
-                     "worker_main;weird:name?<&>\"' \xff end]]></script> 5\n");
+                     "worker_main;weird:name\\x0a<&>\"' \\xff end]]></script> 5\n");
     free(got);
 
     o = defaults();
@@ -219,7 +219,7 @@ collapsed_exact(void **state)
                 "(app/inline.h:5) 30\n"
                 "worker (101);worker_main (app/worker.c:7);?? [libfoo.so] 5\n"
                 "worker (101);worker_main (app/worker.c:7);spin (app/worker.c:12) 90\n"
-                "worker (101);worker_main (app/worker.c:7);weird:name?<&>\"' \xff "
+                "worker (101);worker_main (app/worker.c:7);weird:name\\x0a<&>\"' \\xff "
                 "end]]></script> (app/worker.c:99) 5\n");
     free(got);
 }
@@ -717,7 +717,7 @@ pprof_decodes(void **state)
         "100 60 600000000: leaf_a:30,mid:20,main_fn:10",
         "100 30 300000000: inl_leaf:5|phys_b:40,main_fn:10",
         "101 90 900000000: spin:12,worker_main:7",
-        "101 5 50000000: weird;name\n<&>\"' \xff end]]></script>:99,worker_main:7",
+        "101 5 50000000: weird;name\\x0a<&>\"' \\xff end]]></script>:99,worker_main:7",
         "101 5 50000000: ?? [libfoo.so]:0,worker_main:7",
     };
     for (size_t i = 0; i < pb.nsamples; i++) {

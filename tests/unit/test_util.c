@@ -463,6 +463,9 @@ escaped_random_is_safe_and_lossless(void **state)
             print_hex("output", out);
             FAIL("case %d: a terminal control got through", i);
         }
+        char *same = Util_escaped(in);
+        assert_string_equal(same, out);
+        free(same);
         char *back = unescape(out);
         if (!back || strcmp(back, in) != 0) {
             print_hex("input ", in);
@@ -472,6 +475,29 @@ escaped_random_is_safe_and_lossless(void **state)
         free(back);
         free(out);
     }
+}
+
+static void
+escape_char_steps(void **state)
+{
+    (void)state;
+    char out[UTIL_ESCAPE_MAX];
+    size_t used;
+    assert_int_equal(Util_escape_char("ab", out, &used), 1);
+    assert_int_equal(used, 1);
+    assert_memory_equal(out, "a", 1);
+    assert_int_equal(Util_escape_char("\xe6\x97\xa5x", out, &used), 3);
+    assert_int_equal(used, 3);
+    assert_int_equal(Util_escape_char("\x1b[", out, &used), 4);
+    assert_int_equal(used, 1);
+    assert_memory_equal(out, "\\x1b", 4);
+    assert_int_equal(Util_escape_char("\xe2\x80\xaex", out, &used), 8);
+    assert_int_equal(used, 3);
+    assert_memory_equal(out, "\\u{202e}", 8);
+    assert_int_equal(Util_escape_char("\xe2\x80", out, &used), 4); /* truncated */
+    assert_int_equal(used, 1);
+    assert_int_equal(Util_escape_char("\\", out, &used), 2);
+    assert_int_equal(used, 1);
 }
 
 /* ---- Util_fputs_json ---------------------------------------------------- */
@@ -705,6 +731,7 @@ main(void)
         cmocka_unit_test(escaped_bidi),
         cmocka_unit_test(escaped_backslash_doubled),
         cmocka_unit_test(escaped_random_is_safe_and_lossless),
+        cmocka_unit_test(escape_char_steps),
         cmocka_unit_test(json_exact),
         cmocka_unit_test(json_random_is_valid),
         cmocka_unit_test(read_proc_self_stat),
