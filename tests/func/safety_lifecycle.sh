@@ -6,11 +6,17 @@
 . "$(dirname "$0")/lib.sh"
 require_ptrace
 
-# untouched_children PID: no process whose parent is PID is traced or in 't'.
+# untouched_children PID: no child of PID (each lives 5 ms: one may be gone
+# by the time it is looked at) is traced or in 't'.
 untouched_children() {
+    local child tracer state
     for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-        assert_untouched "$child" '[RSDZ]'
+        tracer=$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$child/status" 2>/dev/null)
+        state=$(stat_state "/proc/$child/stat" 2>/dev/null)
+        [ -z "$tracer" ] || [ "$tracer" = 0 ] || fail "child $child of $1 is traced by $tracer"
+        [ "$state" = t ] && fail "child $child of $1 is in tracing stop"
     done
+    return 0
 }
 
 # --- exec by a non-leader thread, 1 s into sampling: the live view and the
@@ -18,6 +24,7 @@ untouched_children() {
 for cmd in batch record; do
     start_target "exec_$cmd" "$TARGETS/lifecycle" exec-thread 1
     pid=$TARGET_PID
+    note "exec, $cmd: target $pid"
     case $cmd in
     batch) timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 5 --delay 0.6 --window 1 >"$WORK/out" 2>"$WORK/err" ;;
     record) timeout -k 2 30 "$SPYTOP" record -p "$pid" -d 3 -o "$WORK/exec.spytop" >"$WORK/out" 2>"$WORK/err" ;;
@@ -51,6 +58,7 @@ done
 # and every command samples them (not "has exited").
 start_target leader "$TARGETS/lifecycle" leader-exit
 pid=$TARGET_PID
+note "leader-exit: target $pid"
 i=0
 until grep -q '^State:.*Z' "/proc/$pid/status"; do
     i=$((i + 1))
@@ -74,6 +82,7 @@ kill -KILL "$pid"
 # --- children forked every 10 ms: never followed, never left stopped.
 start_target fork "$TARGETS/lifecycle" fork
 pid=$TARGET_PID
+note "fork: target $pid"
 timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 2 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
     fail "fork: --batch exited $?: $(cat "$WORK/err")"
 assert_grep 'fork_children' "$WORK/out"
