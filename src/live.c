@@ -119,6 +119,8 @@ on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
     else
         ctx->sleeping++;
     live->stop_ring[live->stop_count++ % STOP_RING] = sample->stopped_ns;
+    if (sample->stopped_ns > live->status.stop_max_ns)
+        live->status.stop_max_ns = sample->stopped_ns;
     ctx->gil |= sample->holds_gil;
     Aggregator_add(live->agg, sample, ctx->weight_ns);
     const LiveSink *sink = live->options->sink;

@@ -29,6 +29,7 @@ typedef struct LiveStatus {
     double rate_reached_hz;   /* over the last second */
     uint64_t ticks, samples, errors, late, skipped_ticks;
     uint64_t stop_median_ns, stop_p99_ns; /* per thread sample, recent */
+    uint64_t stop_max_ns;                 /* the longest stop since the start */
     uint64_t elapsed_ns;
     uint64_t now_ns;
     const char *message;      /* a one-line notice, or NULL */
