@@ -45,6 +45,9 @@ typedef struct Aggregator {
     uint64_t now_index;
     AggThread *threads;
     size_t thread_count, thread_cap;
+    uint32_t *thread_index; /* open addressing: tid -> 1 + index in threads */
+    size_t thread_index_cap;
+    StrId exited_name;
     /* Query results. */
     RowAcc *acc;
     size_t acc_count, acc_cap;
@@ -147,6 +150,7 @@ Aggregator_delete(Aggregator *agg)
     for (size_t i = 0; i < NBUCKETS; i++)
         countmap_clear(&agg->buckets[i].map);
     free(agg->threads);
+    free(agg->thread_index);
     free(agg->acc);
     free(agg->index);
     free(agg->rows);
@@ -161,13 +165,37 @@ Aggregator_is_idle(const Sample *sample)
     return sample->state != 'R' || sample->group_stopped || sample->blocked;
 }
 
+static size_t
+thread_slot(const Aggregator *agg, pid_t tid)
+{
+    size_t mask = agg->thread_index_cap - 1;
+    size_t j = Util_mix64((uint64_t)tid) & mask;
+    while (agg->thread_index[j] && agg->threads[agg->thread_index[j] - 1].tid != tid)
+        j = (j + 1) & mask;
+    return j;
+}
+
+/* Rebuilds the tid index for thread_count threads, with room to grow. */
+static void
+index_threads(Aggregator *agg)
+{
+    size_t cap = 64;
+    while (cap < 2 * (agg->thread_count + 1))
+        cap *= 2;
+    free(agg->thread_index);
+    agg->thread_index = xcalloc(cap, sizeof(uint32_t));
+    agg->thread_index_cap = cap;
+    for (size_t i = 0; i < agg->thread_count; i++)
+        agg->thread_index[thread_slot(agg, agg->threads[i].tid)] = (uint32_t)(i + 1);
+}
+
 static AggThread *
 find_thread(Aggregator *agg, pid_t tid)
 {
-    for (size_t i = 0; i < agg->thread_count; i++)
-        if (agg->threads[i].tid == tid)
-            return &agg->threads[i];
-    return NULL;
+    if (!agg->thread_index_cap)
+        return NULL;
+    uint32_t i = agg->thread_index[thread_slot(agg, tid)];
+    return i ? &agg->threads[i - 1] : NULL;
 }
 
 static AggThread *
@@ -184,7 +212,54 @@ get_thread(Aggregator *agg, pid_t tid)
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->cpu_pct = -1;
+    if (2 * (agg->thread_count + 1) > agg->thread_index_cap)
+        index_threads(agg);
+    else
+        agg->thread_index[thread_slot(agg, tid)] = (uint32_t)agg->thread_count;
     return t;
+}
+
+size_t
+Aggregator_thread_count(const Aggregator *agg)
+{
+    return agg->thread_count;
+}
+
+void
+Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns)
+{
+    if (now_ns < AGG_RETIRE_NS)
+        return;
+    uint64_t before = now_ns - AGG_RETIRE_NS;
+    size_t kept = 0;
+    for (size_t i = 0; i < agg->thread_count; i++) {
+        const AggThread *t = &agg->threads[i];
+        if (t->tid != 0 && t->last_seen_ns < before)
+            continue;
+        agg->threads[kept++] = *t;
+    }
+    if (kept == agg->thread_count)
+        return;
+    agg->thread_count = kept;
+    index_threads(agg);
+    /* Their cumulative counts, under tid 0. */
+    CountMap folded = {0};
+    for (size_t i = 0; i < agg->cumulative.cap; i++) {
+        const CountSlot *slot = &agg->cumulative.slots[i];
+        if (!slot->key)
+            continue;
+        uint64_t key = slot->key;
+        if (!find_thread(agg, entry_tid(key)))
+            key &= ~(uint64_t)0x3fffff;
+        countmap_add(&folded, key, slot->count, slot->time_ns);
+    }
+    countmap_clear(&agg->cumulative);
+    agg->cumulative = folded;
+    AggThread *exited = get_thread(agg, 0);
+    if (agg->exited_name == SYMTAB_EMPTY)
+        agg->exited_name = Symtab_intern_cstr(agg->symtab, "(exited threads)");
+    exited->name = agg->exited_name;
+    exited->gone = true;
 }
 
 void
@@ -560,13 +635,11 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
     WindowIter it;
     window_begin(&it, agg, q);
     for (const CountSlot *slot; (slot = window_next(&it));) {
-        pid_t tid = entry_tid(slot->key);
-        size_t t;
-        for (t = 0; t < agg->thread_count; t++)
-            if (agg->thread_view[t].tid == tid)
-                break;
-        if (t == agg->thread_count)
+        /* thread_view is threads, in the same order, so far. */
+        const AggThread *found = find_thread(agg, entry_tid(slot->key));
+        if (!found)
             continue;
+        size_t t = (size_t)(found - agg->threads);
         agg->thread_view[t].window_samples += slot->count;
         if (entry_idle(slot->key) && !q->include_idle)
             continue;

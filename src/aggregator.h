@@ -102,6 +102,16 @@ void Aggregator_advance(Aggregator *agg, uint64_t now_ns);
 /* Forgets every count (threads are kept). */
 void Aggregator_reset(Aggregator *agg);
 
+/* Bounds memory under thread churn (live use only): threads not sampled
+ * since before now_ns - AGG_RETIRE_NS leave the thread list, and their
+ * cumulative counts move to one row of "exited threads" (tid 0), so the
+ * all-thread figures stay whole. */
+#define AGG_RETIRE_NS (10ull * 1000 * 1000 * 1000)
+void Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns);
+
+/* Threads the aggregator keeps (the thread panel shows a subset). */
+size_t Aggregator_thread_count(const Aggregator *agg);
+
 /* Rows matching q, sorted; *rows is owned by the aggregator and valid until
  * the next call. Returns the row count. */
 size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows,

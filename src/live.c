@@ -25,6 +25,8 @@
 #define NS_PER_S 1000000000ull
 #define STOP_RING 1024
 #define LAUNCHED_EXIT_WAIT_MS 5000
+/* How often threads gone for a while leave the aggregator (thread churn). */
+#define RETIRE_INTERVAL_NS (2 * NS_PER_S)
 
 /* Per-thread CPU accounting between two redraws, and the name last seen. */
 typedef struct ThreadCpu {
@@ -40,6 +42,7 @@ typedef struct Live {
     Symtab *symtab;
     Session *session;
     pid_t pid;
+    uint64_t retired_ns; /* when threads were last retired */
     pid_t child; /* launched command, or 0 */
     char *command;
     char *python, *python_problem;
@@ -188,6 +191,10 @@ tick(Live *live)
     live->status.stopped = ctx.stopped;
     live->status.threads = ctx.running + ctx.sleeping + ctx.stopped + stats.late;
     Aggregator_advance(live->agg, now);
+    if (now - live->retired_ns >= RETIRE_INTERVAL_NS) {
+        Aggregator_retire_threads(live->agg, now);
+        live->retired_ns = now;
+    }
     schedule_tick(live, Util_now_ns());
 }
 
