@@ -51,15 +51,18 @@ status=0
 "$SPYTOP" report run.spytop -o out.txt 2>err.txt || status=$?
 [ "$status" = 2 ] || fail "report over an existing file: status $status"
 
-# SIGINT ends a recording cleanly: a complete file.
-"$SPYTOP" record -p "$pid" -o int.spytop 2>/dev/null &
-spy=$!
-sleep 1.5
-kill -INT "$spy"
-wait "$spy" || fail "record exited $? on SIGINT"
-"$SPYTOP" report int.spytop >int.txt 2>int.err || fail "report of a SIGINT'd recording exited $?: $(cat int.err)"
-assert_grep 'complete' int.txt
-assert_untouched "$pid"
+# SIGINT, SIGTERM, SIGHUP end a recording cleanly: a complete file.
+for sig in INT TERM HUP; do
+    "$SPYTOP" record -p "$pid" -o "$sig.spytop" 2>/dev/null &
+    spy=$!
+    sleep 1.5
+    kill -s "$sig" "$spy"
+    wait "$spy" || fail "record exited $? on SIG$sig"
+    assert_untouched "$pid"
+    "$SPYTOP" report "$sig.spytop" >int.txt 2>int.err ||
+        fail "report of a recording ended by SIG$sig exited $?: $(cat int.err)"
+    assert_grep 'complete' int.txt
+done
 
 # SIGKILL: the file holds all but the last second.
 "$SPYTOP" record -p "$pid" -o killed.spytop 2>/dev/null &
