@@ -72,7 +72,11 @@ run_suite "$top/build"
 set -- $(cat "$top/build/counts")
 passed=$1 failed=$2 skipped=$3
 if [ "$full" = 1 ]; then
+    # The sanitizer build runs every test; the two stress tests at a
+    # smaller volume (what they stress is the target, not more code).
+    export SPYTOP_TEST_KILLS=30 SPYTOP_TEST_SIGNALS=5000
     run_suite "$top/build-sanitizers" --enable-sanitizers
+    unset SPYTOP_TEST_KILLS SPYTOP_TEST_SIGNALS
     set -- $(cat "$top/build-sanitizers/counts")
     passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
     for suite in "$top"/scripts/suites/*.sh; do
