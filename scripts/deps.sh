@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config binutils
 libunwind-dev libdw-dev libelf-dev zlib1g-dev libncurses-dev libcmocka-dev
 elfutils python3 xz-utils gzip tmux procps util-linux mandoc groff-base
-golang-go"
+golang-go clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $PACKAGES; do

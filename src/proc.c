@@ -172,6 +172,25 @@ Proc_alive(pid_t pid)
 }
 
 int
+Proc_parse_tracer_pid(const char *status)
+{
+    const char *p = strstr(status, "\nTracerPid:");
+    if (!p)
+        return -EINVAL;
+    p += strlen("\nTracerPid:");
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL; /* a sign would pass for -errno */
+    char *end;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (errno || v > INT_MAX)
+        return -EINVAL;
+    return (int)v;
+}
+
+int
 Proc_tracer_pid(pid_t pid)
 {
     char path[64], buf[4096];
@@ -179,10 +198,7 @@ Proc_tracer_pid(pid_t pid)
     ssize_t n = Util_read_small_file(path, buf, sizeof(buf));
     if (n < 0)
         return (int)n;
-    const char *p = strstr(buf, "\nTracerPid:");
-    if (!p)
-        return -EINVAL;
-    return (int)strtol(p + strlen("\nTracerPid:"), NULL, 10);
+    return Proc_parse_tracer_pid(buf);
 }
 
 long

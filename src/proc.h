@@ -46,7 +46,9 @@ int Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size);
 /* Every tid of pid, sorted ascending, into a new array the caller frees. */
 int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
 
-/* "TracerPid:" of /proc/PID/status: >= 0, or -errno. */
+/* "TracerPid:" of /proc/PID/status: >= 0, or -errno. The parser takes
+ * the file's NUL-terminated text: >= 0, or -EINVAL. */
+int Proc_parse_tracer_pid(const char *status);
 int Proc_tracer_pid(pid_t pid);
 
 /* Whether the process still runs: its leader is not a zombie, or (a leader

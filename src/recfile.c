@@ -922,6 +922,8 @@ source_read(const Source *src, uint64_t off, void *buf, size_t len)
 {
     if (off > src->size || len > src->size - off)
         return false;
+    if (len == 0)
+        return true; /* buf may be NULL (an empty chunk): memcpy(NULL, p, 0) is undefined */
     if (src->mem) {
         memcpy(buf, src->mem + off, len);
         return true;

@@ -318,6 +318,11 @@ Symtab_stack(const Symtab *symtab, StackId id, size_t *count)
         return NULL;
     }
     *count = symtab->stacks[id].length;
+    /* Empty stacks may come before any frame is stored (stack_frames is
+     * still NULL, and NULL + 0 is undefined): hand out a valid empty array. */
+    static const FrameId no_frames[1];
+    if (*count == 0)
+        return no_frames;
     return symtab->stack_frames + symtab->stacks[id].offset;
 }
 

@@ -44,6 +44,8 @@ const SymtabFrame *Symtab_frame(const Symtab *symtab, FrameId id);
 
 /* frames innermost first. */
 StackId Symtab_intern_stack(Symtab *symtab, const FrameId *frames, size_t count);
+/* Borrowed until the next intern; never NULL for a stack the table has
+ * (also when it is empty), NULL with *count 0 for any other id. */
 const FrameId *Symtab_stack(const Symtab *symtab, StackId id, size_t *count);
 
 size_t Symtab_string_count(const Symtab *symtab);

@@ -89,7 +89,7 @@ Header_draw(Screen *s, int width)
     if (behind || st->errors)
         attroff(Terminal_attr(COLOR_PAIR_WARN));
 
-settings:
+settings:; /* C11 labels a statement, not a declaration: clang refuses that */
     /* 3: what the list shows. */
     char thread[48] = "all threads";
     if (s->query.tid)

@@ -93,8 +93,9 @@ static void
 draw_footer(Screen *s, int y, int width)
 {
     static const char *const hints[] = {
-        [PANEL_HOT] = " q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
-                      "g GIL  w window  / filter  Enter callers  r reset",
+        /* In parentheses: one string on two lines, not a missing comma (clang). */
+        [PANEL_HOT] = (" q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
+                       "g GIL  w window  / filter  Enter callers  r reset"),
         [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
         [PANEL_CALLERS] = " Esc back  q quit",
         [PANEL_HELP] = " Esc back  q quit",

@@ -706,6 +706,21 @@ tracer_and_exe_of_self(void **state)
 }
 
 static void
+parse_tracer_pid(void **state)
+{
+    (void)state;
+    assert_int_equal(Proc_parse_tracer_pid("Name:\tx\nState:\tS (sleeping)\nTracerPid:\t0\n"), 0);
+    assert_int_equal(Proc_parse_tracer_pid("Name:\tx\nTracerPid:\t4242\nUid:\t0\n"), 4242);
+    /* Only the field's own line counts, not a name that contains it. */
+    assert_int_equal(Proc_parse_tracer_pid("Name:\tTracerPid: 7\nUid:\t0\n"), -EINVAL);
+    assert_int_equal(Proc_parse_tracer_pid(""), -EINVAL);
+    assert_int_equal(Proc_parse_tracer_pid("Name:\tx\nTracerPid:\t\n"), -EINVAL);
+    /* Never a negative number that would read as -errno. */
+    assert_int_equal(Proc_parse_tracer_pid("Name:\tx\nTracerPid:\t-5\n"), -EINVAL);
+    assert_int_equal(Proc_parse_tracer_pid("Name:\tx\nTracerPid:\t99999999999\n"), -EINVAL);
+}
+
+static void
 maps_read_self(void **state)
 {
     (void)state;
@@ -757,6 +772,7 @@ main(void)
         cmocka_unit_test(read_stat_self),
         cmocka_unit_test(read_stat_no_such_process),
         cmocka_unit_test(threads_of_self),
+        cmocka_unit_test(parse_tracer_pid),
         cmocka_unit_test(tracer_and_exe_of_self),
         cmocka_unit_test(maps_read_self),
     };

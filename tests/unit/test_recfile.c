@@ -62,11 +62,20 @@ setup_scratch(void **state)
     return 0;
 }
 
+/* With SPYTOP_TEST_RECORDINGS=DIR each test's recording is kept there
+ * (the fuzzers' seeds: make fuzz-seeds). */
 static int
 teardown_scratch(void **state)
 {
     Scratch *s = *state;
-    char cmd[600];
+    char cmd[4096];
+    const char *keep = getenv("SPYTOP_TEST_RECORDINGS");
+    if (keep && *keep) {
+        int n = snprintf(cmd, sizeof(cmd), "test -f '%s' && test ! -L '%s' && cp '%s' '%s/%s.spytop'",
+                         s->path, s->path, s->path, keep, strrchr(s->dir, '/') + 1);
+        if (n < 0 || (size_t)n >= sizeof(cmd) || system(cmd) != 0)
+            diag("kept no recording of %s", s->dir);
+    }
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
     if (system(cmd) != 0)
         diag("could not remove %s", s->dir);
