@@ -167,7 +167,7 @@ if [ -z "$root" ] && [ "$(man -w spytop 2>/dev/null)" != /usr/share/man/man1/spy
     echo "# man -w spytop: $(man -w spytop 2>&1)"
     man_ok=""
 fi
-[ -n "$man_ok" ] && pass installed-man || fail installed-man
+if [ -n "$man_ok" ]; then pass installed-man; else fail installed-man; fi
 
 completion=$root/usr/share/bash-completion/completions/spytop
 if [ -f "$completion" ] && bash -n "$completion" &&

@@ -72,6 +72,7 @@ expect_only "spytop --pid = $pid" "$pid" # bash splits --pid=N at the "="
 # Its thread ids, after -p.
 ls /proc/"$pid"/task >"$WORK/tids"
 [ "$(wc -l <"$WORK/tids")" -gt 1 ] || fail "the threads target has one thread"
+# shellcheck disable=SC2046 # thread ids: split on purpose
 set -- $(cat "$WORK/tids")
 expect "spytop -p $pid --threads " "$@"
 expect "spytop -p $pid --threads $1," "$1,$2"
