@@ -11,16 +11,19 @@ start=$(date +%s)
 # at a time, as in scripts/check.sh.
 if make -C "$build" distcheck >"$build/distcheck.out" 2>&1; then
     echo "# make distcheck took $(($(date +%s) - start)) s"
-    grep -A2 'archives ready for distribution' "$build/distcheck.out"
+    grep -A2 'archives ready for distribution' "$build/distcheck.out" | sed 's/^/# /'
     echo "PASS: distcheck"
 else
+    # What failed, as log lines ("# "): a line of its own starting with
+    # "FAIL: " would count as one more failure.
     echo "# make distcheck took $(($(date +%s) - start)) s"
-    grep -E '^(FAIL|ERROR|XPASS):' "$build/distcheck.out"
-    for log in $(grep -E '^(FAIL|ERROR|XPASS):' "$build/distcheck.out" | sed 's/^[A-Z]*: \([^ ]*\).*/\1/' | sort -u); do
-        found=$(find "$build" -path "*/_build/*" -name "$(basename "$log" .sh).log" 2>/dev/null | head -n 1)
-        [ -n "$found" ] && { echo "=== $found"; tail -n 30 "$found"; }
-    done
-    tail -n 30 "$build/distcheck.out"
+    grep -E '^(FAIL|ERROR|XPASS):' "$build/distcheck.out" | sed 's/^/# /'
+    grep -E '^(FAIL|ERROR|XPASS):' "$build/distcheck.out" | sed 's/^[A-Z]*: \([^ ]*\).*/\1/' |
+        sort -u | while read -r test; do
+            found=$(find "$build" -path "*/_build/*" -name "$(basename "$test" .sh).log" | head -n 1)
+            [ -n "$found" ] && { echo "# === $found"; tail -n 30 "$found" | sed 's/^/# /'; }
+        done
+    tail -n 30 "$build/distcheck.out" | sed 's/^/# /'
     echo "FAIL: distcheck"
 fi
 exit 0

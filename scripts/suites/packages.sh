@@ -15,7 +15,8 @@
 #     a binary RPM (--nodeps, since Debian's rpm database knows no
 #     packages; --nocheck).
 # Prints "PASS: name" / "FAIL: name" / "SKIP: name" lines; everything else
-# is log. Usage: packages.sh BUILD_DIR [SANITIZER_BUILD_DIR]
+# is log, prefixed "# " (a log's own "PASS:" line must not count).
+# Usage: packages.sh BUILD_DIR [SANITIZER_BUILD_DIR]
 set -u
 build=$(cd "${1:?usage: $0 BUILD_DIR [SANITIZER_BUILD_DIR]}" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,7 +55,7 @@ done
 version=$(sed -n 's/^PACKAGE_VERSION = //p' "$build/Makefile")
 [ -n "$version" ] || { fail dist "no PACKAGE_VERSION in $build/Makefile"; exit 1; }
 if ! make -C "$build" dist-gzip >"$work/dist.log" 2>&1; then
-    tail -n 30 "$work/dist.log"
+    tail -n 30 "$work/dist.log" | sed 's/^/# /'
     fail dist "make dist failed"
     exit 1
 fi
@@ -83,7 +84,7 @@ if (cd "$src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) >"$work
     pass deb-build
     echo "# dpkg-buildpackage took $(($(now) - start)) s"
 else
-    tail -n 40 "$work/deb.log"
+    tail -n 40 "$work/deb.log" | sed 's/^/# /'
     fail deb-build "dpkg-buildpackage failed"
     exit 1
 fi
@@ -110,7 +111,7 @@ if [ "$(id -u)" = 0 ] && ! dpkg-query -W -f='${Status}' spytop 2>/dev/null | gre
         root=""
         pass deb-install
     else
-        cat "$work/install.log"
+        sed 's/^/# /' "$work/install.log"
         fail deb-install "dpkg -i failed"
         dpkg --purge spytop >/dev/null 2>&1
         exit 1
@@ -130,7 +131,7 @@ if "$spytop" --version >"$work/version" 2>&1 &&
     sed 's/^/# /' "$work/version"
     pass installed-version
 else
-    cat "$work/version"
+    sed 's/^/# /' "$work/version"
     fail installed-version "unexpected --version"
 fi
 
@@ -144,7 +145,7 @@ if [ "$status" -le 1 ] && grep -q "^Thread $target \"sleep\"" "$work/dump" &&
     grep -q nanosleep "$work/dump" && grep -q '^TracerPid:[[:space:]]*0$' /proc/"$target"/status; then
     pass installed-dump
 else
-    cat "$work/dump"
+    sed 's/^/# /' "$work/dump"
     fail installed-dump "spytop dump -p $target exited $status"
 fi
 kill "$target" 2>/dev/null
@@ -206,7 +207,7 @@ if [ -z "$root" ]; then
     if [ "$status" = 0 ]; then
         pass autopkgtest
     else
-        tail -n 40 "$work/autopkgtest.log"
+        tail -n 40 "$work/autopkgtest.log" | sed 's/^/# /'
         fail autopkgtest "exit status $status"
     fi
 else
@@ -233,7 +234,7 @@ spec=$top/packaging/rpm/spytop.spec
 if rpmspec -P "$spec" >"$work/spec.parsed" 2>&1; then
     pass rpm-spec-parse
 else
-    cat "$work/spec.parsed"
+    sed 's/^/# /' "$work/spec.parsed"
     fail rpm-spec-parse
 fi
 rpmtop=$work/rpmbuild
@@ -244,7 +245,7 @@ if rpmbuild -bs --define "_topdir $rpmtop" "$spec" >"$work/srpm.log" 2>&1 &&
     pass rpm-srpm
     rpm -qpl "$rpmtop"/SRPMS/*.src.rpm | sed 's/^/#   /'
 else
-    cat "$work/srpm.log"
+    sed 's/^/# /' "$work/srpm.log"
     fail rpm-srpm
 fi
 start=$(now)
@@ -259,7 +260,7 @@ if rpmbuild -bb --nodeps --nocheck --define "_topdir $rpmtop" "$spec" >"$work/rp
     fi
     echo "# rpmbuild -bb took $(($(now) - start)) s"
 else
-    tail -n 30 "$work/rpm.log"
+    tail -n 30 "$work/rpm.log" | sed 's/^/# /'
     fail rpm-binary
 fi
 exit 0
