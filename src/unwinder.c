@@ -283,6 +283,6 @@ Unwinder_library_version(bool running)
 {
     if (running)
         return NULL;
-    return UTIL_STR(UNW_VERSION_MAJOR) "." UTIL_STR(UNW_VERSION_MINOR) "." UTIL_STR(
-        UNW_VERSION_EXTRA);
+    return UTIL_STR(UNW_VERSION_MAJOR) "." UTIL_STR(UNW_VERSION_MINOR) "."
+        UTIL_STR(UNW_VERSION_EXTRA);
 }
