@@ -6,22 +6,32 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config binutils
 libunwind-dev libdw-dev libelf-dev zlib1g-dev libncurses-dev libcmocka-dev
 elfutils python3 xz-utils gzip tmux procps util-linux mandoc groff-base
-golang-go clang libclang-rt-14-dev valgrind"
+golang-go bash-completion man-db clang libclang-rt-14-dev valgrind"
+# What the packages suite (scripts/suites/packages.sh) uses to build, lint
+# and check the .deb (hardening-check is devscripts') and the RPM spec;
+# installed without their recommends, which are many and unneeded here.
+PACKAGING="dpkg-dev debhelper fakeroot lintian devscripts autopkgtest rpm"
 
-missing=""
+missing="" missing_packaging=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
         missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+for p in $PACKAGING; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+        missing_packaging="$missing_packaging $p"
+done
+[ -z "$missing$missing_packaging" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
-    echo "spytop: missing Debian packages:$missing" >&2
-    echo "spytop: run this as root, or: sudo apt-get install -y$missing" >&2
+    echo "spytop: missing Debian packages:$missing$missing_packaging" >&2
+    echo "spytop: run this as root, or: sudo apt-get install -y$missing$missing_packaging" >&2
     exit 2
 fi
-echo "spytop: installing:$missing" >&2
+echo "spytop: installing:$missing$missing_packaging" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq $missing >/dev/null
+[ -z "$missing" ] || apt-get install -y -qq $missing >/dev/null
+# shellcheck disable=SC2086
+[ -z "$missing_packaging" ] || apt-get install -y -qq --no-install-recommends $missing_packaging >/dev/null

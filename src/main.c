@@ -14,7 +14,9 @@
 #include "record.h"
 #include "recfile.h"
 #include "report.h"
+#include "symbolizer.h"
 #include "symtab.h"
+#include "unwinder.h"
 #include "util.h"
 #include "../tui/replay.h"
 #include "../tui/screen.h"
@@ -56,6 +58,32 @@ live_from(const Options *opts, bool full_screen)
         .no_python = opts->no_python,
     };
     return lo;
+}
+
+/* --version: spytop's, then each library's twice: as compiled against (its
+ * headers) and as loaded now. They differ when a library was upgraded
+ * after the build. */
+static void
+print_version(FILE *f)
+{
+    static const struct {
+        const char *name;
+        const char *(*version)(bool running);
+    } libs[] = {
+        {"libunwind", Unwinder_library_version},
+        {"elfutils libdw", Symbolizer_library_version},
+        {"ncursesw", Terminal_library_version},
+        {"zlib", Rec_zlib_version},
+    };
+    fprintf(f, "spytop %s\n", PACKAGE_VERSION);
+    for (int running = 0; running <= 1; running++) {
+        fputs(running ? "running with" : "built with", f);
+        for (size_t i = 0; i < ARRAY_SIZE(libs); i++) {
+            const char *v = libs[i].version(running);
+            fprintf(f, "%s %s %s", i ? "," : "", libs[i].name, v ? v : "(not reported)");
+        }
+        fputc('\n', f);
+    }
 }
 
 static int
@@ -212,7 +240,7 @@ main(int argc, char **argv)
         Options_print_help(stdout);
         return EXIT_OK;
     case CMD_VERSION:
-        Options_print_version(stdout);
+        print_version(stdout);
         return EXIT_OK;
     case CMD_DUMP: {
         DumpOptions dump = {

@@ -2,7 +2,6 @@
 
 #include "options.h"
 
-#include <elfutils/version.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -85,14 +84,6 @@ Options_print_help(FILE *f)
           "Attaching needs the same user as the target or root, or CAP_SYS_PTRACE,\n"
           "and a kernel.yama.ptrace_scope that allows it. See spytop(1).\n",
           f);
-}
-
-void
-Options_print_version(FILE *f)
-{
-    fprintf(f, "spytop %s\n", PACKAGE_VERSION);
-    fprintf(f, "built with libunwind, elfutils libdw %d.%03d, ncursesw\n", _ELFUTILS_VERSION / 1000,
-            _ELFUTILS_VERSION % 1000);
 }
 
 static int

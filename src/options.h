@@ -63,6 +63,5 @@ typedef struct Options {
 int Options_parse(int argc, char **argv, Options *opts, char **error);
 
 void Options_print_help(FILE *f);
-void Options_print_version(FILE *f);
 
 #endif

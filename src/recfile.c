@@ -1732,3 +1732,9 @@ RecReader_modules(const RecReader *r, size_t *count)
     *count = r->n_modules;
     return r->modules;
 }
+
+const char *
+Rec_zlib_version(bool running)
+{
+    return running ? zlibVersion() : ZLIB_VERSION;
+}

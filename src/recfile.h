@@ -190,4 +190,9 @@ StrId RecReader_thread_name_at(const RecReader *r, pid_t tid, uint64_t t_ns);
 
 const RecModule *RecReader_modules(const RecReader *r, size_t *count);
 
+/* zlib's version (chunks are compressed with it): the headers spytop was
+ * compiled against (running false), or the library loaded now (running
+ * true). A static string. */
+const char *Rec_zlib_version(bool running);
+
 #endif

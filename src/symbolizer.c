@@ -7,6 +7,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <elfutils/version.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -717,4 +718,18 @@ Symbolizer_find_symbols(Symbolizer *sym, const char *module_part, SymbolQuery *q
         *module_path = ctx.path;
     }
     return ctx.found;
+}
+
+const char *
+Symbolizer_library_version(bool running)
+{
+    if (running)
+        return dwfl_version(NULL); /* libdw's own PACKAGE_VERSION */
+    /* _ELFUTILS_VERSION is major * 1000 + minor, and every release so far
+     * is 0.x. */
+#if _ELFUTILS_VERSION < 1000
+    return "0." UTIL_STR(_ELFUTILS_VERSION);
+#else
+    return UTIL_STR(_ELFUTILS_VERSION) " (major * 1000 + minor)";
+#endif
 }

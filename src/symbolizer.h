@@ -59,4 +59,8 @@ size_t Symbolizer_find_symbols(Symbolizer *symbolizer, const char *module_part,
  * not mangled. Exposed for tests. */
 char *Symbolizer_demangle(const char *name);
 
+/* elfutils' version: the headers spytop was compiled against (running false),
+ * or the libdw loaded now (running true). A static string. */
+const char *Symbolizer_library_version(bool running);
+
 #endif

@@ -277,3 +277,12 @@ Unwinder_end_name(UnwindEnd end)
     }
     return "unknown";
 }
+
+const char *
+Unwinder_library_version(bool running)
+{
+    if (running)
+        return NULL;
+    return UTIL_STR(UNW_VERSION_MAJOR) "." UTIL_STR(UNW_VERSION_MINOR) "."
+        UTIL_STR(UNW_VERSION_EXTRA);
+}

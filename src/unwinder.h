@@ -46,4 +46,9 @@ void Unwinder_unwind(Unwinder *unwinder, const Snapshot *snap, UnwoundFrame *fra
 
 const char *Unwinder_end_name(UnwindEnd end);
 
+/* libunwind's version: the headers spytop was compiled against (running
+ * false), or the library loaded now (running true: NULL, libunwind has no
+ * call that says). A static string. */
+const char *Unwinder_library_version(bool running);
+
 #endif

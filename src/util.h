@@ -10,6 +10,9 @@
 #include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A macro's expansion as a string literal: UTIL_STR(UNW_VERSION_MAJOR) is "1". */
+#define UTIL_STR_(x) #x
+#define UTIL_STR(x) UTIL_STR_(x)
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);

@@ -14,6 +14,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* The terminal state is process-wide by nature: these are the only
  * mutable globals the style allows. */
 static bool started;
@@ -55,6 +57,17 @@ bool
 Terminal_available(void)
 {
     return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+const char *
+Terminal_library_version(bool running)
+{
+    if (!running)
+        return NCURSES_VERSION "." UTIL_STR(NCURSES_VERSION_PATCH);
+    /* "ncurses 6.4.20221231" */
+    const char *v = curses_version();
+    const char *space = strrchr(v, ' ');
+    return space ? space + 1 : v;
 }
 
 static void

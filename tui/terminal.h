@@ -31,4 +31,8 @@ int Terminal_attr(enum TerminalColor pair);
 /* True when standard input and output are terminals. */
 bool Terminal_available(void);
 
+/* ncurses' version: the headers spytop was compiled against (running
+ * false), or the library loaded now (running true). A static string. */
+const char *Terminal_library_version(bool running);
+
 #endif

@@ -9,7 +9,11 @@ assert_grep 'CAP_SYS_PTRACE' "$WORK/help"
 
 "$SPYTOP" --version >"$WORK/version" || fail "--version exited $?"
 assert_grep '^spytop [0-9]+\.[0-9]+' "$WORK/version"
-assert_grep 'libdw' "$WORK/version"
+# Every library with a version, as built against and as loaded now
+# (libunwind cannot report the loaded one).
+v='[0-9]+\.[0-9]+'
+assert_grep "^built with libunwind $v.*, elfutils libdw $v.*, ncursesw $v.*, zlib $v" "$WORK/version"
+assert_grep "^running with libunwind \(not reported\), elfutils libdw $v.*, ncursesw $v.*, zlib $v" "$WORK/version"
 
 check_usage() {
     status=0
