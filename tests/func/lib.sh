@@ -17,6 +17,13 @@ cleanup() {
         kill -CONT "$pid" 2>/dev/null
         kill -KILL "$pid" 2>/dev/null
     done
+    # Whatever else a failing test left in the background (a spytop, a
+    # loop): ended, so the wait below cannot hang the suite.
+    # (jobs -p into a file, not $(...): dash's subshell would see none.)
+    jobs -p >"$WORK/.jobs" 2>/dev/null
+    for pid in $(cat "$WORK/.jobs" 2>/dev/null); do
+        kill -TERM "$pid" 2>/dev/null
+    done
     wait 2>/dev/null
     rm -rf "$WORK"
 }

@@ -81,9 +81,12 @@ for cmd in control batch record dump; do
     batch) "$SPYTOP" -p "$pid" -r 500 --batch --delay 0.5 >"$WORK/out" 2>"$WORK/err" & spy=$! ;;
     record) "$SPYTOP" record -p "$pid" -r 500 -o "$WORK/storm.spytop" >"$WORK/out" 2>"$WORK/err" & spy=$! ;;
     dump)
-        # A background shell ignores SIGINT: this loop ends on a file.
+        # A background shell ignores SIGINT: this loop ends on a file, or
+        # with the target (so a failing test's clean-up never waits on it).
         rm -f "$WORK/stop-dumping"
-        (while [ ! -e "$WORK/stop-dumping" ]; do "$SPYTOP" dump -p "$pid" >/dev/null 2>>"$WORK/err"; done) &
+        (while [ ! -e "$WORK/stop-dumping" ] && kill -0 "$pid" 2>/dev/null; do
+            "$SPYTOP" dump -p "$pid" >/dev/null 2>>"$WORK/err"
+        done) &
         spy=$! ;;
     esac
     sleep 0.3
