@@ -177,9 +177,20 @@ is_stop_signal(int sig)
     return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* Takes a report that waitid(WNOWAIT) left in place off the queue; if it
- * was the thread's exit, books it as reap_exit does. */
 static void
+mark_gone(Tracer *tracer, pid_t tid)
+{
+    TraceThread *thread = Tracer_find(tracer, tid);
+    if (thread) {
+        thread->state = TRACE_GONE;
+        thread->interrupt_pending = false;
+    }
+}
+
+/* Takes a report that waitid(WNOWAIT) left in place off the queue. Returns
+ * whether it was the thread's exit (then booked: the target's exit status
+ * when it is the leader). */
+static bool
 consume_report(Tracer *tracer, pid_t tid)
 {
     int status;
@@ -188,16 +199,12 @@ consume_report(Tracer *tracer, pid_t tid)
         r = waitpid(tid, &status, __WALL | WNOHANG);
     while (r < 0 && errno == EINTR);
     if (r != tid || !(WIFEXITED(status) || WIFSIGNALED(status)))
-        return;
+        return false;
     if (tid == tracer->pid) {
         tracer->exited = true;
         tracer->exit_status = status;
     }
-    TraceThread *thread = Tracer_find(tracer, tid);
-    if (thread) {
-        thread->state = TRACE_GONE;
-        thread->interrupt_pending = false;
-    }
+    return true;
 }
 
 /* Consumes the exit of tid (a thread of ours, or a child we launched). */
@@ -205,11 +212,7 @@ static void
 reap_exit(Tracer *tracer, pid_t tid)
 {
     consume_report(tracer, tid);
-    TraceThread *thread = Tracer_find(tracer, tid);
-    if (thread) {
-        thread->state = TRACE_GONE;
-        thread->interrupt_pending = false;
-    }
+    mark_gone(tracer, tid);
 }
 
 /* A thread called execve: every other thread is gone (no exit of theirs is
@@ -292,7 +295,8 @@ Tracer_poll(Tracer *tracer, TraceThread **stopped)
                 return -errno;
             /* Not in a stop we may restart (killed meanwhile): never see
              * this report again, or the loop would spin on it. */
-            consume_report(tracer, tid);
+            if (consume_report(tracer, tid))
+                mark_gone(tracer, tid);
         }
     }
 }
@@ -322,8 +326,8 @@ Tracer_resume(Tracer *tracer, TraceThread *thread)
     /* On ESRCH the thread was killed while stopped (its exit is reaped by
      * a later poll) or is in no stop we may restart: its stop report must
      * not come back from every poll. */
-    if (err == -ESRCH)
-        consume_report(tracer, thread->tid);
+    if (err == -ESRCH && consume_report(tracer, thread->tid))
+        mark_gone(tracer, thread->tid);
     return err;
 }
 
