@@ -20,8 +20,19 @@ settle() {
     done
 }
 
+# cpu_ticks PID: the target's CPU time, in clock ticks.
 cpu_ticks() {
     awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# assert_still PID T1 WHAT: the stopped target has not run since T1. Its
+# spinning threads would take some 30 ticks in these 0.3 s; a tick or two
+# is the kernel waking each stopped thread to report spytop's interrupt
+# (then parked again with PTRACE_LISTEN): 1 tick in 3 s of sampling here.
+assert_still() {
+    local now
+    now=$(cpu_ticks "$1")
+    [ $((now - $2)) -le 2 ] || fail "$3: the stopped target ran ($2 -> $now ticks)"
 }
 
 # --- the target stops itself 1 s into sampling.
@@ -38,7 +49,7 @@ for cmd in batch record; do
     settle "$pid" '[tT]{3}' "self-stop, $cmd: a second later"
     t1=$(cpu_ticks "$pid")
     sleep 0.3
-    [ "$(cpu_ticks "$pid")" = "$t1" ] || fail "self-stop, $cmd: the stopped target ran"
+    assert_still "$pid" "$t1" "self-stop, $cmd"
     kill -0 "$spy" || fail "self-stop, $cmd: spytop ended while the target was stopped: $(cat "$WORK/err")"
     kill -CONT "$pid"
     settle "$pid" 'R{3}' "self-stop, $cmd: after SIGCONT"
@@ -112,7 +123,7 @@ for cmd in control batch record dump; do
     assert_untouched "$pid" T
     t1=$(cpu_ticks "$pid")
     sleep 0.3
-    [ "$(cpu_ticks "$pid")" = "$t1" ] || fail "storm, $cmd: the stopped target ran"
+    assert_still "$pid" "$t1" "storm, $cmd"
     kill -CONT "$pid"
     settle "$pid" 'SR{4}' "storm, $cmd: after SIGCONT"
     assert_untouched "$pid"
