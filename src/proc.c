@@ -152,23 +152,29 @@ is_dead(char state)
     return state == 'Z' || state == 'X';
 }
 
-bool
-Proc_alive(pid_t pid)
+pid_t
+Proc_live_thread(pid_t pid)
 {
     ProcStat st;
     if (Proc_read_stat(pid, 0, &st) < 0)
-        return false;
+        return 0;
     if (!is_dead(st.state))
-        return true;
-    pid_t *tids;
+        return pid;
+    pid_t *tids, found = 0;
     size_t n;
     if (Proc_list_threads(pid, &tids, &n) < 0)
-        return false;
-    bool alive = false;
-    for (size_t i = 0; i < n && !alive; i++)
-        alive = tids[i] != pid && Proc_read_stat(pid, tids[i], &st) == 0 && !is_dead(st.state);
+        return 0;
+    for (size_t i = 0; i < n && !found; i++)
+        if (tids[i] != pid && Proc_read_stat(pid, tids[i], &st) == 0 && !is_dead(st.state))
+            found = tids[i];
     free(tids);
-    return alive;
+    return found;
+}
+
+bool
+Proc_alive(pid_t pid)
+{
+    return Proc_live_thread(pid) != 0;
 }
 
 int

@@ -51,8 +51,10 @@ int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
 int Proc_parse_tracer_pid(const char *status);
 int Proc_tracer_pid(pid_t pid);
 
-/* Whether the process still runs: its leader is not a zombie, or (a leader
- * that called pthread_exit) some other thread of it is not. */
+/* A thread of the process that still runs: pid itself when its leader is
+ * not a zombie, else (a leader that called pthread_exit) another thread
+ * that is not; 0 when none is left (the process has exited). */
+pid_t Proc_live_thread(pid_t pid);
 bool Proc_alive(pid_t pid);
 
 /* /proc/PID/task/TID/syscall: the syscall number the thread is blocked in,

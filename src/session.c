@@ -76,24 +76,6 @@ busy_hint(pid_t pid)
                      (int)pid, tracer, name);
 }
 
-/* A thread of pid that is not a zombie, or pid itself if there is none. */
-static pid_t
-live_thread(pid_t pid)
-{
-    pid_t *tids, found = pid;
-    size_t n;
-    if (Proc_list_threads(pid, &tids, &n) < 0)
-        return pid;
-    for (size_t i = 0; i < n && found == pid; i++) {
-        ProcStat st;
-        if (tids[i] != pid && Proc_read_stat(pid, tids[i], &st) == 0 && st.state != 'Z' &&
-            st.state != 'X')
-            found = tids[i];
-    }
-    free(tids);
-    return found;
-}
-
 /* Looks the process up: it exists, is not a zombie; remembers which
  * process it is (start time, pidfd). */
 static int
@@ -105,16 +87,17 @@ identify(Session *s, int *err, char **cause)
         *cause = xasprintf("no process with PID %d", (int)s->pid);
         return -1;
     }
-    if (stat.state == 'Z' || stat.state == 'X') {
-        if (!Proc_alive(s->pid)) {
-            *err = -ESRCH;
-            *cause = xasprintf("PID %d has exited (zombie)", (int)s->pid);
-            return -1;
-        }
+    pid_t live = Proc_live_thread(s->pid);
+    if (!live) {
+        *err = -ESRCH;
+        *cause = xasprintf("PID %d has exited (zombie)", (int)s->pid);
+        return -1;
+    }
+    if (live != s->pid) {
         /* The leader called pthread_exit; the other threads run on. Its
          * memory and maps are gone with it: read them through a live one. */
         s->leader_gone = true;
-        s->mem_pid = live_thread(s->pid);
+        s->mem_pid = live;
     }
     s->start_ticks = stat.start_ticks;
     s->pidfd = Proc_pidfd_open(s->pid);
