@@ -23,25 +23,21 @@ if thread_states "$pid" | grep -q Z; then
     thread_states "$pid" | grep -q Z && fail "zombie threads left in the target"
 fi
 
-# The live view over 34 s of churn: spytop's memory levels off (threads gone
-# for 10 s leave its tables, the window's buckets hold at most 60 s), its
-# errors are counted and shown, the target is left as it was. Without the
-# retiring, spytop grew some 150 KiB a second here, for as long as it ran.
+# The live view over 10 s of churn: no crash, its errors are counted and
+# shown, the target is left as it was, and spytop's memory is noted. That
+# the tables stay bounded is test_aggregator's to show: RSS grows in steps
+# (hash tables doubling), 40 to 600 KiB between 22 and 32 s of a longer run
+# with or without the retiring of gone threads: it cannot tell them apart.
 rss_kib() {
     awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
 }
-"$SPYTOP" -p "$pid" -r 500 --batch --delay 1 -n 34 >"$WORK/out" 2>"$WORK/err" &
+"$SPYTOP" -p "$pid" -r 500 --batch --delay 1 -n 10 >"$WORK/out" 2>"$WORK/err" &
 spy=$!
-sleep 22
+sleep 4
 early=$(rss_kib "$spy")
-sleep 10
+sleep 4
 late=$(rss_kib "$spy")
-note "spytop RSS $early KiB at 22 s, $late KiB at 32 s"
-if ldd "$SPYTOP" 2>/dev/null | grep -q libasan; then
-    note "AddressSanitizer build: its quarantine holds freed memory, RSS not checked"
-else
-    [ $((late - early)) -lt 600 ] || fail "spytop grew from $early to $late KiB in 10 s"
-fi
+note "spytop RSS $early KiB at 4 s, $late KiB at 8 s"
 wait "$spy" || fail "--batch exited $?: $(cat "$WORK/err")"
 assert_untouched "$pid"
 assert_grep '^Sampling: .*, [0-9]+ samples, [0-9]+ errors' "$WORK/out"

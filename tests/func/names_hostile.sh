@@ -165,10 +165,12 @@ pid=$TARGET_PID
 
 # --- dump, text and JSON.
 dump "$pid"
-[ "$DUMP_STATUS" = 0 ] || fail "dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+# 1 (partial: a stack caught where it cannot be unwound) is as good here:
+# what is checked is how the names come out.
+case $DUMP_STATUS in 0 | 1) ;; *) fail "dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")" ;; esac
 check dump "$WORK/dump.out"
 dump "$pid" --json
-[ "$DUMP_STATUS" = 0 ] || fail "dump --json exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+case $DUMP_STATUS in 0 | 1) ;; *) fail "dump --json exited $DUMP_STATUS: $(cat "$WORK/dump.err")" ;; esac
 check json "$WORK/dump.out"
 assert_untouched "$pid"
 
