@@ -43,10 +43,15 @@ names_wait(void)
         pause();
 }
 
+/* Threads that have named themselves: "ready" waits for both, so no dump
+ * catches one still being born under its parent's name. */
+static volatile int named;
+
 static void *
 worker(void *lib)
 {
     prctl(PR_SET_NAME, NAMES_THREAD2);
+    __atomic_add_fetch(&named, 1, __ATOMIC_SEQ_CST);
     if (lib) {
         void (*fn)(void) = (void (*)(void))dlsym(lib, NAMES_LIB_SYMBOL);
         if (!fn) {
@@ -64,6 +69,7 @@ sleeper(void *arg)
 {
     (void)arg;
     prctl(PR_SET_NAME, NAMES_THREAD3);
+    __atomic_add_fetch(&named, 1, __ATOMIC_SEQ_CST);
     names_wait();
     return NULL;
 }
@@ -106,6 +112,8 @@ main(int argc, char **argv)
     if (pthread_create(&t2, NULL, worker, lib) != 0 ||
         pthread_create(&t3, NULL, sleeper, NULL) != 0)
         return 1;
+    while (__atomic_load_n(&named, __ATOMIC_SEQ_CST) < 2)
+        usleep(1000);
     target_ready();
     names_hot();
     return 0;
