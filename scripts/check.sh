@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds spytop and runs the whole test suite, as CI runs it, then prints
-# one line "N passed, N failed, N skipped"; exits 0 when nothing failed.
+# one line "N passed, N failed" (after "N skipped"); exits 0 when nothing
+# failed.
 #
 # The suite: make check (unit and functional tests) on a normal build in
 # build/, again on an AddressSanitizer + UndefinedBehaviorSanitizer build in
@@ -9,6 +10,10 @@
 # --quick runs make check on the normal build only.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+# What failed, in detail: shown again at the very end, next to the totals,
+# where a CI page that shows only the tail of the output still has it.
+failures=$(mktemp "${TMPDIR:-/tmp}/spytop-failures.XXXXXX")
+trap 'rm -f "$failures"' EXIT
 
 # run_suite DIR [CONFIGURE ARGS...]: builds in DIR, runs make check there,
 # shows the logs of what failed; leaves "passed failed skipped" in DIR/counts.
@@ -24,8 +29,7 @@ run_suite() {
     for log in $(find tests -name '*.log' ! -name test-suite.log | sort); do
         trs=${log%.log}.trs
         if [ -f "$trs" ] && grep -Eq '^:test-result: (FAIL|ERROR|XPASS)' "$trs"; then
-            echo "=== $dir/$log"
-            tail -n 40 "$log"
+            { echo "=== $dir/$log"; tail -n 40 "$log"; } | tee -a "$failures"
         fi
     done
     grep -E '^(PASS|FAIL|SKIP|ERROR|XFAIL|XPASS):' check.out | sort -k2 || true
@@ -35,7 +39,8 @@ run_suite() {
     suite_failed=$(count 'FAIL|ERROR|XPASS')
     suite_skipped=$(count 'SKIP')
     if [ "$status" != 0 ] && [ "$suite_failed" = 0 ]; then
-        tail -n 30 check.out # make check failed outside the tests (a build error)
+        # make check failed outside the tests (a build error)
+        { echo "=== $dir/check.out"; tail -n 30 check.out; } | tee -a "$failures"
         suite_failed=1
     fi
     echo "$suite_passed $suite_failed $suite_skipped" >counts
@@ -56,8 +61,7 @@ run_extra() {
         f=1
     fi
     if [ "$f" != 0 ]; then
-        echo "=== $out"
-        tail -n 40 "$out"
+        { echo "=== $out"; tail -n 40 "$out"; } | tee -a "$failures"
     fi
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
@@ -84,5 +88,10 @@ if [ "$full" = 1 ]; then
         [ -e "$suite" ] && run_extra "$suite"
     done
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
+if [ -s "$failures" ]; then
+    echo "--- what failed, again:"
+    cat "$failures"
+fi
+echo "$skipped skipped"
+echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -6,18 +6,21 @@ require_ptrace
 ran=0
 for py in /usr/bin/python3 python3; do
     command -v "$py" >/dev/null 2>&1 || continue
-    start_program python "$py" -c 'import time
+    # "ready" once the interpreter is about to enter busy(): a first start
+    # on a cold machine can take seconds (CI once caught it still starting).
+    start_target python "$py" -c 'import sys
 def busy():
     x = 0
     while True:
         x += 1
+print("ready", flush=True)
 busy()'
     dump "$TARGET_PID"
     [ "$DUMP_STATUS" = 0 ] || [ "$DUMP_STATUS" = 1 ] || fail "dump of $py exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
     # Python frames in place of the interpreter's, down to libc's start.
     assert_grep ', CPython 3\.[0-9]+' "$WORK/dump.out" "$py: not recognised as CPython"
     assert_grep '\(Python\) +busy at <string>:[45]$' "$WORK/dump.out" "$py: no Python frame for busy"
-    assert_grep '\(Python\) +<module> at <string>:6$' "$WORK/dump.out" "$py: no Python frame for the module"
+    assert_grep '\(Python\) +<module> at <string>:7$' "$WORK/dump.out" "$py: no Python frame for the module"
     assert_grep '__libc_start_call_main|__libc_start_main' "$WORK/dump.out" "$py: stack does not reach libc's start"
     # --no-python: the interpreter's own frames.
     dump "$TARGET_PID" --no-python
@@ -33,6 +36,7 @@ for z in xz gzip; do
     command -v $z >/dev/null || continue
     # Compress an endless stream: the compressor is always busy.
     start_program "$z" sh -c "exec $z -c </dev/urandom >/dev/null"
+    wait_for_comm "$TARGET_PID" "$z"
     dump "$TARGET_PID"
     [ "$DUMP_STATUS" = 0 ] || [ "$DUMP_STATUS" = 1 ] || fail "dump of $z exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
     assert_grep "^Thread $TARGET_PID \"$z\"" "$WORK/dump.out"

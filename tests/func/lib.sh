@@ -88,6 +88,17 @@ start_program() {
     kill -0 "$TARGET_PID" 2>/dev/null || fail "program $name died: $(cat "$WORK/$name.err")"
 }
 
+# wait_for_comm PID NAME: waits (up to 10 s) until PID's command name is
+# NAME, e.g. until a shell has exec'd the program it was started for.
+wait_for_comm() {
+    local i=0
+    while [ "$(cat /proc/"$1"/comm 2>/dev/null)" != "$2" ]; do
+        i=$((i + 1))
+        [ $i -gt 1000 ] && fail "$2 (pid $1) did not start: comm is $(cat /proc/"$1"/comm 2>/dev/null)"
+        sleep 0.01
+    done
+}
+
 # stat_state FILE: the state letter of a /proc stat file. The name before
 # it may hold anything, ')' and newlines too: the state follows the last ')'.
 stat_state() {
