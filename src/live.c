@@ -563,6 +563,9 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
     redraw(live);
 
     bool ended_by_time = false;
+    /* When -d ends the run; 0: it runs until stopped. */
+    uint64_t end_ns =
+        options->duration_s > 0 ? live->start_ns + (uint64_t)(options->duration_s * 1e9) : 0;
     while (!live->quit) {
         struct pollfd fds[3] = {
             {live->signal_fd, POLLIN, 0},
@@ -573,19 +576,17 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         int timeout_ms = live->next_redraw_ns > now
                              ? (int)((live->next_redraw_ns - now + 999999) / 1000000)
                              : 0;
-        if (options->duration_s > 0) {
-            uint64_t end = live->start_ns + (uint64_t)(options->duration_s * 1e9);
-            if (now >= end) {
+        if (end_ns) {
+            if (now >= end_ns) {
                 ended_by_time = true;
                 break;
             }
-            int left = (int)((end - now + 999999) / 1000000);
+            int left = (int)((end_ns - now + 999999) / 1000000);
             if (left < timeout_ms)
                 timeout_ms = left;
         }
         int n = poll(fds, view->input_fd >= 0 ? 3 : 2, timeout_ms);
-        if (n == 0 && options->duration_s > 0 &&
-            Util_now_ns() >= live->start_ns + (uint64_t)(options->duration_s * 1e9)) {
+        if (n == 0 && end_ns && Util_now_ns() >= end_ns) {
             ended_by_time = true;
             break;
         }
