@@ -14,16 +14,16 @@ check_inlined() {
         [ "$DUMP_STATUS" = 0 ] || fail "$2: dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
         frames_of_thread "$1" "$WORK/dump.out" >"$WORK/frames"
         # Innermost first: cfi_kernel (inlined) -> cfi_step (inlined) -> cfi_outer -> main.
-        grep -o 'cfi_kernel (inlined)\|cfi_step (inlined)\|cfi_outer+\| main+' "$WORK/frames" |
-            tr -d ' +' | tr '\n' ' ' >"$WORK/order"
+        call_order "$WORK/frames" 'cfi_kernel (inlined)\|cfi_step (inlined)\|cfi_outer+\| main+' \
+            >"$WORK/order"
         [ "$(cat "$WORK/order")" = "cfi_kernel(inlined) cfi_step(inlined) cfi_outer main " ] && break
         tries=$((tries + 1))
         [ $tries -lt 10 ] || fail "$2: inline chain is '$(cat "$WORK/order")': $(cat "$WORK/dump.out")"
     done
     # Each inlined frame sits at the line that called the one inside it.
     src=$TESTS_SRCDIR/targets/inlined.c
-    l_step=$(grep -n 'x = cfi_kernel(' "$src" | cut -d: -f1)
-    l_outer=$(grep -n 'seed = cfi_step(' "$src" | cut -d: -f1)
+    l_step=$(source_line "$src" 'x = cfi_kernel(')
+    l_outer=$(source_line "$src" 'seed = cfi_step(')
     # The file is the compilation directory joined with the source's name:
     # absolute, or relative to the source tree when the build mapped its
     # directory away (-ffile-prefix-map=DIR=., as Debian's packages build).

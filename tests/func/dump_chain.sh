@@ -11,13 +11,13 @@ for mode in spin sleep; do
     [ "$DUMP_STATUS" = 0 ] || fail "dump of chain ($mode) exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
     frames_of_thread "$pid" "$WORK/dump.out" >"$WORK/frames"
     # Innermost first: chain_inner, then chain_middle, chain_outer, main.
-    grep -o 'chain_inner\|chain_middle\|chain_outer\| main+' "$WORK/frames" | tr -d ' +' | tr '\n' ' ' >"$WORK/order"
+    call_order "$WORK/frames" 'chain_inner\|chain_middle\|chain_outer\| main+' >"$WORK/order"
     [ "$(cat "$WORK/order")" = "chain_inner chain_middle chain_outer main " ] ||
         fail "chain order ($mode) is '$(cat "$WORK/order")': $(cat "$WORK/dump.out")"
     # Return addresses map to the line of the call (looked up at pc - 1).
     src=$TESTS_SRCDIR/targets/chain.c
-    l_middle=$(grep -n 'chain_inner();' "$src" | cut -d: -f1)
-    l_outer=$(grep -n 'chain_middle();' "$src" | cut -d: -f1)
+    l_middle=$(source_line "$src" 'chain_inner();')
+    l_outer=$(source_line "$src" 'chain_middle();')
     # Absolute, or relative to the source tree when the build mapped its
     # directory away (-ffile-prefix-map=DIR=., as Debian's packages build).
     at="at (/.*/)?tests/targets/chain\.c"

@@ -99,6 +99,26 @@ wait_for_comm() {
     done
 }
 
+# wait_gone PID SECONDS MESSAGE: waits until PID (a child of this shell)
+# has ended; fails with MESSAGE when it still runs after SECONDS.
+wait_gone() {
+    local i=0
+    while kill -0 "$1" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -gt $(($2 * 20)) ] && fail "$3"
+        sleep 0.05
+    done
+}
+
+# assert_signals_counted PID COUNTS_FILE N WHAT: asks the signals target to
+# end (SIGUSR2) and checks it counted N of each signal sent, in order.
+assert_signals_counted() {
+    kill -USR2 "$1"
+    wait "$1" || fail "$4: the signals target exited with $?"
+    [ "$(cat "$2")" = "usr1=$3 rt=$3 misordered=0" ] ||
+        fail "$4: sent $3 of each, the target counted: $(cat "$2")"
+}
+
 # stat_state FILE: the state letter of a /proc stat file. The name before
 # it may hold anything, ')' and newlines too: the state follows the last ')'.
 stat_state() {
@@ -154,6 +174,17 @@ frames_of_thread() {
     awk -v tid="$1" '/^Thread /{on = ($2 == tid)} on && /^  #/' "$2"
 }
 
+# call_order FILE REGEX: the names in FILE's frames that match REGEX (a
+# grep BRE alternation), innermost first, each followed by a space.
+call_order() {
+    grep -o -- "$2" "$1" | tr -d ' +' | tr '\n' ' '
+}
+
+# source_line FILE TEXT: the number of the line of source FILE with TEXT.
+source_line() {
+    grep -n -- "$2" "$1" | cut -d: -f1
+}
+
 # --- the live view in a private tmux server --------------------------------
 
 # tmux_start COLS ROWS CMD...: runs CMD in a new private tmux server; its
@@ -201,6 +232,15 @@ tmux_wait_exit() {
         sleep 0.1
     done
     TMUX_STATUS=$(cat "$WORK/tmux.status")
+}
+
+# tmux_quit WHAT: q, then spytop in the pane must exit 0; the server goes.
+tmux_quit() {
+    tmux_keys q
+    tmux_wait_exit
+    [ "$TMUX_STATUS" = 0 ] || fail "$1 exited $TMUX_STATUS: $(cat "$WORK/tmux.stderr")"
+    tmux -L "$TMUX_SOCKET" kill-server
+    TMUX_STARTED=
 }
 
 tmux_cleanup() {

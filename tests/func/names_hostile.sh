@@ -200,11 +200,7 @@ for locale in C.UTF-8 C; do
     tmux_wait_for '\\x1b]2;.*\\x07\\x0a +running'
     assert_grep '\) R 1 \(' "$WORK/screen"
     check_screen 160 30
-    tmux_keys q
-    tmux_wait_exit
-    [ "$TMUX_STATUS" = 0 ] || fail "spytop ($locale) exited $TMUX_STATUS: $(cat "$WORK/tmux.stderr")"
-    tmux -L "$TMUX_SOCKET" kill-server
-    TMUX_STARTED=
+    tmux_quit "spytop ($locale)"
 done
 assert_untouched "$pid"
 
@@ -237,11 +233,7 @@ rm -f "$WORK/tmux.status"
 tmux_start 160 30 "$SPYTOP" view names.spytop
 tmux_wait_for 'names_lib_hot\\x1b]0;pwned\\x07'
 check_screen 160 30
-tmux_keys q
-tmux_wait_exit
-[ "$TMUX_STATUS" = 0 ] || fail "view exited $TMUX_STATUS: $(cat "$WORK/tmux.stderr")"
-tmux -L "$TMUX_SOCKET" kill-server
-TMUX_STARTED=
+tmux_quit view
 
 # --- error messages: hostile file names, a tracer with a hostile name.
 # expect_error WHAT: spytop failed, and said so in one clean line that

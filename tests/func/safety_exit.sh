@@ -39,12 +39,7 @@ for how in kill exit; do
         sleep 1
         end_target "$how" "$pid"
         status=0
-        i=0
-        while kill -0 "$spy" 2>/dev/null; do
-            i=$((i + 1))
-            [ $i -gt 100 ] && fail "$cmd, $how: spytop still runs 5 s after the target ended"
-            sleep 0.05
-        done
+        wait_gone "$spy" 5 "$cmd, $how: spytop still runs 5 s after the target ended"
         wait "$spy" || status=$?
         [ "$status" = 0 ] || fail "$cmd, $how: spytop exited $status: $(cat "$WORK/err")"
         case $how in

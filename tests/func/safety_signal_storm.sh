@@ -33,9 +33,6 @@ for cmd in control batch record; do
         [ "${samples:-0}" -gt 100 ] || fail "$cmd: only ${samples:-no} samples: the storm was not sampled"
     fi
     assert_untouched "$pid"
-    kill -USR2 "$pid"
-    wait "$pid" || fail "$cmd: the target exited with $?"
-    [ "$(cat "$WORK/counts.$cmd")" = "usr1=$N rt=$N misordered=0" ] ||
-        fail "$cmd: sent $N of each, the target counted: $(cat "$WORK/counts.$cmd")"
+    assert_signals_counted "$pid" "$WORK/counts.$cmd" "$N" "$cmd"
 done
 exit 0

@@ -38,9 +38,6 @@ for mode in spin sleep; do
     wait "$dumper"
     sleep 0.2
     assert_untouched "$pid"
-    kill -USR2 "$pid"
-    wait "$pid" || fail "signals target exited with $?"
-    [ "$(cat "$WORK/counts.$mode")" = "usr1=150 rt=150 misordered=0" ] ||
-        fail "$mode: sent 150 of each, target counted: $(cat "$WORK/counts.$mode")"
+    assert_signals_counted "$pid" "$WORK/counts.$mode" 150 "$mode"
 done
 exit 0

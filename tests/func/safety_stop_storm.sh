@@ -108,12 +108,7 @@ for cmd in control batch record dump; do
         kill -0 "$spy" || fail "storm, $cmd: spytop died: $(cat "$WORK/err")"
         if [ "$cmd" = dump ]; then touch "$WORK/stop-dumping"; else kill -INT "$spy"; fi
         # A hung spytop would not end: give it 10 s.
-        i=0
-        while kill -0 "$spy" 2>/dev/null; do
-            i=$((i + 1))
-            [ $i -gt 100 ] && fail "storm, $cmd: spytop hangs after SIGINT"
-            sleep 0.1
-        done
+        wait_gone "$spy" 10 "storm, $cmd: spytop hangs after SIGINT"
         status=0
         wait "$spy" || status=$?
         [ "$status" = 0 ] || fail "storm, $cmd: spytop exited $status: $(cat "$WORK/err")"

@@ -21,6 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                                          \
     } while (0)
 
+/* The whole of a file, in a buffer the caller frees (errno set on NULL). */
+uint8_t *Fuzz_read_file(const char *path, size_t *size);
+
 /* Reads a recording from memory as `spytop report` reads a file, checks
  * what the reader says it recovered, then writes every report of it. */
 void Fuzz_recording(const uint8_t *data, size_t size);

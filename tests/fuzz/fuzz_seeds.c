@@ -20,6 +20,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "fuzz.h"
 #include "recfile.h"
 #include "util.h"
 
@@ -31,29 +32,6 @@ static uint32_t
 get_u32le(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint8_t *
-slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rbe");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, len = 0, n;
-    uint8_t *data = xmalloc(cap);
-    while ((n = fread(data + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap)
-            data = xrealloc(data, cap *= 2);
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(data);
-        return NULL;
-    }
-    *size = len;
-    return data;
 }
 
 static int
@@ -151,7 +129,7 @@ main(int argc, char **argv)
     uint64_t *seen = xcalloc((size_t)argc, sizeof(*seen)); /* size and CRC-32 of each file */
     for (int i = 3; i < argc; i++) {
         size_t size;
-        uint8_t *data = slurp(argv[i], &size);
+        uint8_t *data = Fuzz_read_file(argv[i], &size);
         if (!data) {
             fprintf(stderr, "fuzz_seeds: %s: %s\n", argv[i], strerror(errno));
             status = 1;

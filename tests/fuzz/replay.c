@@ -38,23 +38,10 @@ run(const uint8_t *data, size_t size)
 static int
 replay_file(const char *path, bool prefixes)
 {
-    FILE *f = fopen(path, "rbe");
-    if (!f) {
+    size_t len;
+    uint8_t *data = Fuzz_read_file(path, &len);
+    if (!data) {
         fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 65536, len = 0, n;
-    uint8_t *data = xmalloc(cap);
-    while ((n = fread(data + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap)
-            data = xrealloc(data, cap *= 2);
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        fprintf(stderr, "replay: %s: read error\n", path);
-        free(data);
         return -1;
     }
     fprintf(stderr, "replay: %s (%zu bytes%s)\n", path, len, prefixes ? ", every prefix" : "");
