@@ -126,6 +126,10 @@ split "  registers + stack copy" copy
 split "  resume" resume
 split "  = held (tracer's view)" held
 split "  unwind, after resume" unwind
+split "  unwind, every walk in full" unwind_full
+printf '%-44s %12s %12s\n' "  unwind / in full, median" \
+    "$(rel "$(get split.20.spytop.unwind.median)" "$(get split.20.spytop.unwind_full.median)")" \
+    "$(rel "$(get split.200.spytop.unwind.median)" "$(get split.200.spytop.unwind_full.median)")"
 split "  symbolize, after resume (warm)" symbolize
 split "  frames unwound" frames
 echo

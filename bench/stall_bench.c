@@ -96,7 +96,7 @@ typedef struct Tick {
     uint64_t start_ns, end_ns; /* around the stopping part of the sample */
     bool sampled;
     uint64_t latency_ns, copied_ns, resume_ns, stopped_ns;
-    uint64_t unwind_ns, symbolize_ns;
+    uint64_t unwind_ns, unwind_full_ns, symbolize_ns;
     size_t stack_len;
     size_t frames;
     UnwindEnd end;
@@ -136,6 +136,7 @@ typedef struct Probe {
 typedef struct Spytop {
     Images *images;
     Unwinder *unwinder;
+    Unwinder *full_unwinder; /* the baseline: never reuses a walk */
     Symtab *symtab;
     Symbolizer *symbolizer;
     Tracer *tracer;
@@ -218,6 +219,12 @@ static uint64_t
 field_unwind(const Tick *t)
 {
     return t->unwind_ns;
+}
+
+static uint64_t
+field_unwind_full(const Tick *t)
+{
+    return t->unwind_full_ns;
 }
 
 static uint64_t
@@ -433,6 +440,12 @@ spytop_open(Spytop *s, pid_t pid)
     s->unwinder = Unwinder_new(s->images, &cause);
     if (!s->unwinder)
         goto fail;
+    /* SPYTOP_UNWIND_MEMO is read when an unwinder is made. */
+    setenv("SPYTOP_UNWIND_MEMO", "0", 1);
+    s->full_unwinder = Unwinder_new(s->images, &cause);
+    unsetenv("SPYTOP_UNWIND_MEMO");
+    if (!s->full_unwinder)
+        goto fail;
     s->symtab = Symtab_new();
     s->symbolizer = Symbolizer_new(pid, s->symtab, &cause);
     if (!s->symbolizer)
@@ -471,6 +484,7 @@ spytop_close(Spytop *s)
     Symbolizer_delete(s->symbolizer);
     Symtab_delete(s->symtab);
     Unwinder_delete(s->unwinder);
+    Unwinder_delete(s->full_unwinder);
     Images_delete(s->images);
     free(s->frames);
     memset(s, 0, sizeof(*s));
@@ -511,6 +525,10 @@ spytop_sample(Spytop *s, pid_t pid, Tick *tick)
         Symbolizer_lookup(s->symbolizer, s->frames[i].pc, s->frames[i].exact, &sym);
     }
     uint64_t t3 = Util_now_ns();
+    /* The same snapshot walked in full, as without the walk memo. */
+    UnwindResult full;
+    Unwinder_unwind(s->full_unwinder, snap, s->frames, UNWIND_MAX_DEPTH, &full);
+    tick->unwind_full_ns = Util_now_ns() - t3;
     tick->unwind_ns = t1 - t0;
     tick->symbolize_ns = t3 - t2;
     tick->frames = result.count;
@@ -837,6 +855,7 @@ print_split(const Config *cfg, Run runs[][MODE_COUNT], FILE *summary)
         {"= held, tracer's view", MODE_SPYTOP, field_held, 0, false, "held"},
         {"  stack bytes copied", MODE_SPYTOP, field_stack_len, 0, true, "stack_bytes"},
         {"unwind (after resume)", MODE_SPYTOP, field_unwind, 0, false, "unwind"},
+        {"  same, every walk in full", MODE_SPYTOP, field_unwind_full, 0, false, "unwind_full"},
         {"symbolize (after resume)", MODE_SPYTOP, field_symbolize, 1, false, "symbolize"},
         {"  frames unwound", MODE_SPYTOP, field_frames, 0, true, "frames"},
         {"naive: interrupt -> stopped", MODE_NAIVE, field_latency, 0, false, "latency"},
