@@ -188,8 +188,11 @@ samples_of() {
 skipped_of() {
     echo "$1" | sed -n 's/.* \([0-9]*\) ticks skipped.*/\1/p'
 }
+# errors_of LINE: thread samples not taken, late (the thread did not stop
+# in time) and failed together.
 errors_of() {
-    echo "$1" | sed -n 's/.* \([0-9]*\) errors.*/\1/p'
+    echo "$1" | sed -n 's/.* \([0-9]*\) late, \([0-9]*\) errors.*/\1 \2/p' |
+        awk '{print $1 + $2}'
 }
 stop_median_of() {
     echo "$1" | sed -n 's/.*stopped \([0-9.]*\) us per sample.*/\1/p'

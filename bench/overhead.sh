@@ -299,7 +299,7 @@ part4() {
     echo
     echo "== 4. Highest sustained rate, 4-thread target on $(nproc) CPUs (reported, not a goal) =="
     pid=$MEM_TARGET
-    echo "each rate: spytop --batch --delay 1 -n ${RATE_SECONDS}; 'reached', 'skipped', 'errors' cover"
+    echo "each rate: spytop --batch --delay 1 -n ${RATE_SECONDS}; 'reached', 'skipped', 'errors' (late + failed) cover"
     echo "the tables after the first (the first second holds the start-up); samples/s:"
     echo "thread samples per second (4 threads: up to 4 x the rate)"
     printf '%8s %11s %10s %8s %10s %12s %12s %8s\n' "asked Hz" "reached Hz" "samples/s" \

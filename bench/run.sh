@@ -219,7 +219,7 @@ for r in 200 500 1000 2000 5000; do
     printf ' %8s' "$(awk -v s="$(get overhead.rate.$r.skipped)" -v n="${OVERHEAD_RATE_SECONDS:-5}" \
         'BEGIN {if (s != "" && n > 1) printf "%.0f", s / (n - 1); else print "-"}')"
 done
-printf '\n  %-12s' "errors/s"
+printf '\n  %-12s' "late+err/s"
 for r in 200 500 1000 2000 5000; do
     printf ' %8s' "$(awk -v s="$(get overhead.rate.$r.errors)" -v n="${OVERHEAD_RATE_SECONDS:-5}" \
         'BEGIN {if (s != "" && n > 1) printf "%.0f", s / (n - 1); else print "-"}')"

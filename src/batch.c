@@ -51,10 +51,12 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
         fputc('\n', out);
     }
     fprintf(out,
-            "Sampling: %u Hz asked, %.1f Hz reached, %llu samples, %llu errors, %llu ticks "
-            "skipped, stopped %.1f us per sample (median), %.1f us (p99), %.1f us (max)\n",
+            "Sampling: %u Hz asked, %.1f Hz reached, %llu samples, %llu late, %llu errors, "
+            "%llu ticks skipped, stopped %.1f us per sample (median), %.1f us (p99), %.1f us "
+            "(max)\n",
             s->rate_hz, s->rate_reached_hz, (unsigned long long)s->samples,
-            (unsigned long long)s->errors, (unsigned long long)s->skipped_ticks,
+            (unsigned long long)s->late, (unsigned long long)s->errors,
+            (unsigned long long)s->skipped_ticks,
             (double)s->stop_median_ns / 1e3, (double)s->stop_p99_ns / 1e3,
             (double)s->stop_max_ns / 1e3);
     const AggQuery *q = &b->options.query;

@@ -109,10 +109,12 @@ on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
     TickContext *ctx = arg;
     Live *live = ctx->live;
     live->status.samples++;
+    if (sample->status == SAMPLE_LATE) {
+        live->status.late++;
+        return;
+    }
     if (sample->status != SAMPLE_OK && sample->status != SAMPLE_NO_STACK) {
         live->status.errors++;
-        if (sample->status == SAMPLE_LATE)
-            live->status.late++;
         return;
     }
     if (sample->group_stopped || sample->state == 'T' || sample->state == 't')
@@ -524,6 +526,8 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
     }
     if (options->command && launch(live, &old_mask) < 0)
         goto out;
+    /* After the launch: the command keeps the nice value it was given. */
+    Util_set_own_nice(options->nice, options->nice_given);
     live->command = Proc_cmdline(live->pid);
     live->status.pid = live->pid;
     live->status.command = live->command ? live->command : "";

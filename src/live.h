@@ -27,6 +27,8 @@ typedef struct LiveStatus {
     double spytop_cpu_pct;
     unsigned rate_hz;         /* asked */
     double rate_reached_hz;   /* over the last second */
+    /* errors: samples that failed (registers unreadable); late: threads
+     * that did not stop within the deadline (a busy machine), apart. */
     uint64_t ticks, samples, errors, late, skipped_ticks;
     uint64_t stop_median_ns, stop_p99_ns; /* per thread sample, recent */
     uint64_t stop_max_ns;                 /* the longest stop since the start */
@@ -89,6 +91,8 @@ typedef struct LiveOptions {
     size_t max_depth;
     bool native;
     bool no_python;
+    int nice;                   /* spytop's own, once the command is launched */
+    bool nice_given;
     const LiveSink *sink;       /* NULL: none */
 } LiveOptions;
 

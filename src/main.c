@@ -56,6 +56,8 @@ live_from(const Options *opts, bool full_screen)
         .max_depth = opts->max_depth,
         .native = opts->native,
         .no_python = opts->no_python,
+        .nice = opts->nice,
+        .nice_given = opts->nice_given,
     };
     return lo;
 }
@@ -251,6 +253,7 @@ main(int argc, char **argv)
             .native = opts.native,
             .no_python = opts.no_python,
         };
+        Util_set_own_nice(opts.nice, opts.nice_given);
         int status = Dump_run(&dump, stdout, stderr);
         if (fflush(stdout) != 0 && status == EXIT_OK)
             status = EXIT_PARTIAL;

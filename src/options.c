@@ -14,6 +14,7 @@
 #define STACK_BYTES_MIN (8u << 10)
 #define STACK_BYTES_MAX (8u << 20)
 #define DEFAULT_STACK_BYTES (256u << 10)
+#define DEFAULT_NICE (-10)
 #define DEFAULT_MAX_DEPTH 512
 
 void
@@ -69,6 +70,9 @@ Options_print_help(FILE *f)
           "      --stack-size N   copy at most N bytes of each thread's stack\n"
           "                       (default 256K; suffixes K, M; 8K to 8M)\n"
           "      --max-depth N    keep at most N native frames per thread (default 512)\n"
+          "      --nice N         spytop's own nice value while attached (-20 to 19;\n"
+          "                       default -10 where permitted): a tracer that is not\n"
+          "                       preempted holds the target's threads stopped less long\n"
           "  -h, --help           show this help and exit\n"
           "  -V, --version        show the version and the libraries used, and exit\n"
           "\n"
@@ -184,6 +188,7 @@ enum {
     OPT_COMMAND_OUTPUT,
     OPT_NATIVE,
     OPT_NO_PYTHON,
+    OPT_NICE,
     OPT_FORCE,
     OPT_FROM,
     OPT_TO,
@@ -213,6 +218,7 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         {"gil", no_argument, NULL, 'g'},
         {"native", no_argument, NULL, OPT_NATIVE},
         {"no-python", no_argument, NULL, OPT_NO_PYTHON},
+        {"nice", required_argument, NULL, OPT_NICE},
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, OPT_FORCE},
         {"format", required_argument, NULL, 'f'},
@@ -231,6 +237,7 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     opts->delay_s = 1.0;
     opts->rows = 0; /* the command's own default */
     opts->window_s = 5;
+    opts->nice = DEFAULT_NICE;
     opts->to_s = -1;
     *error = NULL;
 
@@ -374,6 +381,18 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
         case OPT_NO_PYTHON:
             opts->no_python = true;
             break;
+        case OPT_NICE: {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || v < -20 || v > 19) {
+                *error = xasprintf("invalid --nice '%s': expected -20 to 19", optarg);
+                return -1;
+            }
+            opts->nice = (int)v;
+            opts->nice_given = true;
+            break;
+        }
         case 'o':
             opts->output = optarg;
             break;
@@ -449,8 +468,9 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
                                opts->command == CMD_VIEW ? "view" : "report");
             return -1;
         }
-        if (opts->pid) {
-            *error = xstrdup("-p goes with a live target, not with a recording");
+        if (opts->pid || opts->nice_given) {
+            *error = xasprintf("%s goes with a live target, not with a recording",
+                               opts->pid ? "-p" : "--nice");
             return -1;
         }
         if (opts->command == CMD_VIEW && (opts->output || opts->format)) {

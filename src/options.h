@@ -32,6 +32,8 @@ typedef struct Options {
     bool json;          /* dump --json */
     size_t stack_bytes; /* --stack-size: the most stack copied per thread */
     size_t max_depth;   /* --max-depth */
+    int nice;           /* --nice: spytop's own nice value while sampling */
+    bool nice_given;    /* --nice was given: set it exactly */
     /* top */
     unsigned rate_hz;   /* -r */
     double duration_s;  /* -d, 0: until quit */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -261,4 +262,14 @@ Util_fputs_json(const char *s, FILE *f)
         }
         p += len;
     }
+}
+
+void
+Util_set_own_nice(int nice, bool exact)
+{
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, 0);
+    if (errno || (!exact && nice >= now))
+        return;
+    (void)setpriority(PRIO_PROCESS, 0, nice); /* EACCES: not permitted, as documented */
 }

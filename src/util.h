@@ -64,6 +64,14 @@ size_t Util_utf8_decode(const unsigned char *s, uint32_t *cp);
  * doubled, so the escapes can be undone. */
 void Util_fputs_escaped(const char *s, FILE *f);
 
+/* spytop's own nice value while it samples (--nice). A thread of the
+ * target is held stopped from its interrupt to its restart; when spytop is
+ * preempted in between, the stop lasts a scheduler slice (measured: a p99
+ * stop of 3-4 ms at nice 0 on a target with more running threads than
+ * CPUs, 70-370 us at nice -10). Sets nice when `exact` or when it raises
+ * the priority; does nothing when the system does not permit it. */
+void Util_set_own_nice(int nice, bool exact);
+
 /* The most bytes Util_escape_char writes. */
 #define UTIL_ESCAPE_MAX 12
 

@@ -75,10 +75,15 @@ Header_draw(Screen *s, int width)
         goto settings;
     }
     /* 2: the sampler, and what it costs the target. */
+    /* "late" (threads that did not stop in time: a busy machine) only
+     * when there are any: the line is long already. */
+    char late[32] = "";
+    if (st->late)
+        snprintf(late, sizeof(late), "  late %llu", (unsigned long long)st->late);
     snprintf(line, sizeof(line),
-             "Sampling: %u Hz (%.1f reached)  samples %llu  errors %llu  skipped %llu  "
+             "Sampling: %u Hz (%.1f reached)  samples %llu%s  errors %llu  skipped %llu  "
              "stop %.0f us median, %.0f us p99",
-             st->rate_hz, st->rate_reached_hz, (unsigned long long)st->samples,
+             st->rate_hz, st->rate_reached_hz, (unsigned long long)st->samples, late,
              (unsigned long long)st->errors, (unsigned long long)st->skipped_ticks,
              (double)st->stop_median_ns / 1e3, (double)st->stop_p99_ns / 1e3);
     bool behind = st->rate_reached_hz > 0 && st->rate_reached_hz < 0.8 * st->rate_hz &&

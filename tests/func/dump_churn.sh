@@ -40,7 +40,7 @@ late=$(rss_kib "$spy")
 note "spytop RSS $early KiB at 4 s, $late KiB at 8 s"
 wait "$spy" || fail "--batch exited $?: $(cat "$WORK/err")"
 assert_untouched "$pid"
-assert_grep '^Sampling: .*, [0-9]+ samples, [0-9]+ errors' "$WORK/out"
+assert_grep '^Sampling: .*, [0-9]+ samples, [0-9]+ late, [0-9]+ errors' "$WORK/out"
 sleep 0.2
 if thread_states "$pid" | grep -q Z; then
     sleep 1
