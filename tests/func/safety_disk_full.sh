@@ -14,14 +14,16 @@ unmount() {
     tmux_cleanup
 }
 trap unmount EXIT
-# Leave one page free: the header and the first chunks fit, then no more.
-dd if=/dev/zero of="$disk/filler" bs=4k count=15 2>/dev/null
+# Leave four pages free: the header and the first chunks fit (the first
+# holds every name and frame seen so far: with one page free and 1000 Hz it
+# once did not, and the file held no sample), then no more.
+dd if=/dev/zero of="$disk/filler" bs=4k count=12 2>/dev/null
 note "free: $(df -k "$disk" | awk 'NR == 2 {print $4}') KiB"
 
 start_target threads "$TARGETS/threads"
 pid=$TARGET_PID
 status=0
-timeout -k 2 120 "$SPYTOP" record -p "$pid" -r 1000 -o "$disk/full.spytop" >"$WORK/out" 2>"$WORK/err" ||
+timeout -k 2 120 "$SPYTOP" record -p "$pid" -r 500 -o "$disk/full.spytop" >"$WORK/out" 2>"$WORK/err" ||
     status=$?
 note "record: status $status: $(cat "$WORK/err")"
 [ "$status" = 2 ] || fail "record on a full disk exited $status: $(cat "$WORK/err")"
