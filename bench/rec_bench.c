@@ -66,9 +66,13 @@ write_recording(const char *path, int threads, unsigned rate, unsigned secs, uin
         for (int p = 0; p < PATHS; p++)
             stacks[t][p] = make_stack(st, t, p);
     uint64_t start = 1000000000ull;
-    RecHeader h = {.pid = 4242, .command = "server --port 8080", .exe = "/srv/app/bin/server",
-                   .host = "bench", .start_unix_ns = 1700000000000000000ull,
-                   .start_mono_ns = start, .rate_hz = rate};
+    RecHeader h = {.pid = 4242,
+                   .command = "server --port 8080",
+                   .exe = "/srv/app/bin/server",
+                   .host = "bench",
+                   .start_unix_ns = 1700000000000000000ull,
+                   .start_mono_ns = start,
+                   .rate_hz = rate};
     char *cause = NULL;
     unlink(path);
     uint64_t t0 = Util_now_ns();
@@ -85,8 +89,11 @@ write_recording(const char *path, int threads, unsigned rate, unsigned secs, uin
             /* Mostly the first two paths, like a real hot spot. */
             unsigned r = (seed >> 16) % 100;
             int p = r < 60 ? 0 : r < 85 ? 1 : 2 + (int)(r % (PATHS - 2));
-            Sample s = {.t_ns = start + k * interval + (uint64_t)t * 1000, .tid = 100 + t,
-                        .state = 'R', .status = SAMPLE_OK, .stack = stacks[t][p]};
+            Sample s = {.t_ns = start + k * interval + (uint64_t)t * 1000,
+                        .tid = 100 + t,
+                        .state = 'R',
+                        .status = SAMPLE_OK,
+                        .stack = stacks[t][p]};
             RecWriter_add_sample(w, st, &s);
         }
         if (k % rate == rate - 1)

@@ -134,8 +134,8 @@ main(int argc, char **argv)
     long lifetime = argc > 3 ? atol(argv[3]) : DEFAULT_LIFETIME_S;
     if (thread_count < 1 || thread_count > MAX_THREADS || depth < 0 || depth > MAX_DEPTH ||
         lifetime < 1) {
-        fprintf(stderr, "spin_target: THREADS 1..%d, DEPTH 0..%d, LIFETIME >= 1\n",
-                MAX_THREADS, MAX_DEPTH);
+        fprintf(stderr, "spin_target: THREADS 1..%d, DEPTH 0..%d, LIFETIME >= 1\n", MAX_THREADS,
+                MAX_DEPTH);
         return 64;
     }
     lifetime_ns = (uint64_t)lifetime * 1000000000u;

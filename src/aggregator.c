@@ -105,8 +105,8 @@ countmap_clear(CountMap *m)
 static uint64_t
 entry_key(StackId stack, pid_t tid, bool idle, bool gil)
 {
-    return (1ull << 63) | ((uint64_t)gil << 55) | ((uint64_t)stack << 23) |
-           ((uint64_t)idle << 22) | ((uint64_t)tid & 0x3fffff);
+    return (1ull << 63) | ((uint64_t)gil << 55) | ((uint64_t)stack << 23) | ((uint64_t)idle << 22) |
+           ((uint64_t)tid & 0x3fffff);
 }
 
 static bool
@@ -546,7 +546,8 @@ compare_rows(const void *pa, const void *pb, void *arg)
         break;
     }
     if (!c)
-        c = strcmp(Symtab_string(ctx->symtab, a->function), Symtab_string(ctx->symtab, b->function));
+        c = strcmp(Symtab_string(ctx->symtab, a->function),
+                   Symtab_string(ctx->symtab, b->function));
     if (!c)
         c = (a->line > b->line) - (a->line < b->line);
     if (!c)
@@ -561,7 +562,6 @@ reset_rows(Aggregator *agg)
     if (agg->index)
         memset(agg->index, 0, agg->index_cap * sizeof(*agg->index));
 }
-
 
 size_t
 Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTotals *totals)

@@ -37,47 +37,47 @@ typedef enum AggSort {
 typedef struct AggQuery {
     AggMode mode;
     AggSort sort;
-    pid_t tid;           /* 0: all threads */
-    bool include_idle;   /* count threads that were not running */
-    bool gil_only;       /* count only samples of the thread holding the GIL */
-    const char *filter;  /* substring of function, file or module; NULL for all */
-    unsigned window_s;   /* 1 .. AGG_WINDOW_MAX_S */
-    bool cumulative;     /* percentages over everything since the start or reset,
-                          * not the window (a recording's selected range) */
+    pid_t tid;          /* 0: all threads */
+    bool include_idle;  /* count threads that were not running */
+    bool gil_only;      /* count only samples of the thread holding the GIL */
+    const char *filter; /* substring of function, file or module; NULL for all */
+    unsigned window_s;  /* 1 .. AGG_WINDOW_MAX_S */
+    bool cumulative;    /* percentages over everything since the start or reset,
+                         * not the window (a recording's selected range) */
 } AggQuery;
 
 typedef struct AggRow {
     StrId function, file, module;
-    uint32_t line;           /* AGG_BY_LINE, or the first line seen */
-    uint64_t key;            /* identifies the row across queries */
-    uint64_t own_window, total_window;   /* samples in the window */
-    uint64_t own_ns, total_ns;           /* cumulative time */
+    uint32_t line;                     /* AGG_BY_LINE, or the first line seen */
+    uint64_t key;                      /* identifies the row across queries */
+    uint64_t own_window, total_window; /* samples in the window */
+    uint64_t own_ns, total_ns;         /* cumulative time */
 } AggRow;
 
 typedef struct AggTotals {
-    uint64_t window_samples;  /* thread samples in the window that passed the filters */
-    uint64_t window_all;      /* every thread sample in the window */
-    uint64_t window_idle;     /* of which idle */
-    uint64_t samples;         /* thread samples since the start or reset */
-    uint64_t time_ns;         /* their time */
+    uint64_t window_samples; /* thread samples in the window that passed the filters */
+    uint64_t window_all;     /* every thread sample in the window */
+    uint64_t window_idle;    /* of which idle */
+    uint64_t samples;        /* thread samples since the start or reset */
+    uint64_t time_ns;        /* their time */
 } AggTotals;
 
 typedef struct AggThread {
     pid_t tid;
     StrId name;
-    char state;              /* last seen */
+    char state; /* last seen */
     uint64_t window_samples, window_active;
-    uint64_t samples;        /* since the start or reset */
-    StrId hot_function;      /* most own samples in the window (active ones) */
+    uint64_t samples;   /* since the start or reset */
+    StrId hot_function; /* most own samples in the window (active ones) */
     StrId hot_module;
     uint64_t last_seen_ns;
-    double cpu_pct;          /* from /proc, set by the caller; -1 when unknown */
+    double cpu_pct; /* from /proc, set by the caller; -1 when unknown */
     bool gone;
 } AggThread;
 
 typedef struct AggLink {
     StrId function, module;
-    uint64_t samples;        /* in the window */
+    uint64_t samples; /* in the window */
 } AggLink;
 
 typedef struct Aggregator Aggregator;
@@ -114,8 +114,7 @@ size_t Aggregator_thread_count(const Aggregator *agg);
 
 /* Rows matching q, sorted; *rows is owned by the aggregator and valid until
  * the next call. Returns the row count. */
-size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows,
-                        AggTotals *totals);
+size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTotals *totals);
 
 /* Threads, sorted by window samples (most first); borrowed until the next
  * call. Idle threads are included when q->include_idle. */

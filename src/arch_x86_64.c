@@ -32,6 +32,7 @@ bool
 Arch_dwarf_reg(const ArchRegs *r, int regno, uint64_t *value)
 {
     /* DWARF numbering of the x86-64 psABI (also libunwind's UNW_X86_64_*). */
+    /* clang-format off */
     switch (regno) {
     case 0: *value = r->rax; return true;
     case 1: *value = r->rdx; return true;
@@ -52,4 +53,5 @@ Arch_dwarf_reg(const ArchRegs *r, int regno, uint64_t *value)
     case 16: *value = r->rip; return true;
     default: return false;
     }
+    /* clang-format on */
 }

@@ -37,8 +37,7 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
     fprintf(out,
             "Threads: %zu (%zu running, %zu sleeping, %zu stopped), target CPU %.0f%%, "
             "spytop CPU %.1f%%",
-            s->threads, s->running, s->sleeping, s->stopped, s->target_cpu_pct,
-            s->spytop_cpu_pct);
+            s->threads, s->running, s->sleeping, s->stopped, s->target_cpu_pct, s->spytop_cpu_pct);
     if (s->python) {
         fprintf(out, ", %s, GIL held %.0f%% of ticks", s->python, s->gil_pct);
         if (s->python_mismatches)
@@ -56,16 +55,14 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
             "(max)\n",
             s->rate_hz, s->rate_reached_hz, (unsigned long long)s->samples,
             (unsigned long long)s->late, (unsigned long long)s->errors,
-            (unsigned long long)s->skipped_ticks,
-            (double)s->stop_median_ns / 1e3, (double)s->stop_p99_ns / 1e3,
-            (double)s->stop_max_ns / 1e3);
+            (unsigned long long)s->skipped_ticks, (double)s->stop_median_ns / 1e3,
+            (double)s->stop_p99_ns / 1e3, (double)s->stop_max_ns / 1e3);
     const AggQuery *q = &b->options.query;
-    fprintf(out,
-            "Window: %u s, %llu thread samples (%llu idle, %s), by %s, sorted by %s%s%s\n\n",
+    fprintf(out, "Window: %u s, %llu thread samples (%llu idle, %s), by %s, sorted by %s%s%s\n\n",
             q->window_s, (unsigned long long)t->window_all, (unsigned long long)t->window_idle,
-            q->include_idle ? "included" : "excluded",
-            q->mode == AGG_BY_LINE ? "line" : "function", Hotlist_sort_name(q->sort),
-            q->tid ? ", one thread" : "", q->gil_only ? ", GIL holder only" : "");
+            q->include_idle ? "included" : "excluded", q->mode == AGG_BY_LINE ? "line" : "function",
+            Hotlist_sort_name(q->sort), q->tid ? ", one thread" : "",
+            q->gil_only ? ", GIL holder only" : "");
 }
 
 static LiveAction
@@ -86,7 +83,8 @@ batch_draw(void *self, const LiveStatus *status, Aggregator *agg)
         char own[16], total[16];
         Hotlist_format_time(r->own_ns, own, sizeof(own));
         Hotlist_format_time(r->total_ns, total, sizeof(total));
-        fprintf(b->out, "%6.1f %6.1f %9s %9s  ", Hotlist_percent(r->own_window, totals.window_samples),
+        fprintf(b->out, "%6.1f %6.1f %9s %9s  ",
+                Hotlist_percent(r->own_window, totals.window_samples),
                 Hotlist_percent(r->total_window, totals.window_samples), own, total);
         char *fn = Hotlist_function(b->symtab, r->function, r->module);
         char *loc = Hotlist_location(b->symtab, r, b->options.query.mode);

@@ -10,9 +10,9 @@
 #include "symtab.h"
 
 typedef struct BatchOptions {
-    double delay_s;        /* between tables */
-    unsigned iterations;   /* 0: until the target exits or spytop is stopped */
-    unsigned rows;         /* rows per table */
+    double delay_s;      /* between tables */
+    unsigned iterations; /* 0: until the target exits or spytop is stopped */
+    unsigned rows;       /* rows per table */
     AggQuery query;
 } BatchOptions;
 

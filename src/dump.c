@@ -20,7 +20,7 @@
 typedef struct DumpFrame {
     uint64_t pc;
     FrameId frame;
-    uint64_t offset;       /* only on the physical (non-inlined) frame */
+    uint64_t offset; /* only on the physical (non-inlined) frame */
     bool offset_in_module;
 } DumpFrame;
 
@@ -260,8 +260,8 @@ print_json(Dump *d, pid_t pid, FILE *out)
         fprintf(out, "%s\n{\"tid\":%d,\"name\":", i ? "," : "", (int)t->tid);
         json_string(t->name, out);
         bool stopped = t->sampled && t->sample.group_stopped;
-        fprintf(out, ",\"state\":\"%s\",\"syscall\":",
-                stopped ? "stopped" : Proc_state_name(t->state));
+        fprintf(out,
+                ",\"state\":\"%s\",\"syscall\":", stopped ? "stopped" : Proc_state_name(t->state));
         json_string_or_null(t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL, out);
         fputs(",\"wchan\":", out);
         json_string_or_null(t->wchan, out);
@@ -277,8 +277,7 @@ print_json(Dump *d, pid_t pid, FILE *out)
             if (sf->kind == FRAME_PYTHON)
                 fprintf(out, "%s{\"address\":null,\"function\":", k ? "," : "");
             else
-                fprintf(out, "%s{\"address\":\"0x%" PRIx64 "\",\"function\":", k ? "," : "",
-                        f->pc);
+                fprintf(out, "%s{\"address\":\"0x%" PRIx64 "\",\"function\":", k ? "," : "", f->pc);
             json_string_or_null(Symtab_string(symtab, sf->function), out);
             if (sf->kind != FRAME_NATIVE)
                 fputs(",\"offset\":null", out);
@@ -295,7 +294,7 @@ print_json(Dump *d, pid_t pid, FILE *out)
             json_string_or_null(Symtab_string(symtab, sf->module), out);
             fprintf(out, ",\"inlined\":%s,\"kind\":\"%s\"}",
                     sf->kind == FRAME_INLINED ? "true" : "false",
-                    sf->kind == FRAME_PYTHON ? "python"
+                    sf->kind == FRAME_PYTHON    ? "python"
                     : sf->kind == FRAME_INLINED ? "inlined"
                                                 : "native");
         }
@@ -350,8 +349,9 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
         }
     }
     if (left)
-        fprintf(err, "spytop: %zu thread%s did not stop in time; the kernel detaches %s as "
-                     "spytop exits\n",
+        fprintf(err,
+                "spytop: %zu thread%s did not stop in time; the kernel detaches %s as "
+                "spytop exits\n",
                 left, left == 1 ? "" : "s", left == 1 ? "it" : "them");
     Session_delete(d.session);
     Symtab_delete(d.symtab);

@@ -26,15 +26,15 @@
 
 typedef struct Image {
     dev_t dev;
-    ino_t ino;          /* st_dev/st_ino of the opened file; 0/0 for the vDSO */
+    ino_t ino; /* st_dev/st_ino of the opened file; 0/0 for the vDSO */
     uint8_t *data;
     size_t size;
-    bool mapped;        /* data is an mmap (else a malloc'd copy) */
-    bool table_known;   /* unwind table looked up (found or not) */
+    bool mapped;      /* data is an mmap (else a malloc'd copy) */
+    bool table_known; /* unwind table looked up (found or not) */
     bool has_table;
     UnwindTable table;
     uint64_t table_bias;
-    unsigned seen;      /* generation in which a mapping last used it */
+    unsigned seen; /* generation in which a mapping last used it */
 } Image;
 
 typedef struct MapEntry {
@@ -161,8 +161,12 @@ image_for_file(Images *images, const ProcMap *m)
     close(fd);
     if (data == MAP_FAILED)
         return -1;
-    Image image = {.dev = st.st_dev, .ino = st.st_ino, .data = data,
-                   .size = (size_t)st.st_size, .mapped = true, .seen = images->generation};
+    Image image = {.dev = st.st_dev,
+                   .ino = st.st_ino,
+                   .data = data,
+                   .size = (size_t)st.st_size,
+                   .mapped = true,
+                   .seen = images->generation};
     return add_image(images, image);
 }
 
@@ -197,8 +201,8 @@ same_maps(const Images *images, const ProcMaps *fresh)
     for (size_t i = 0; i < fresh->count; i++) {
         const ProcMap *a = &images->maps[i].map, *b = &fresh->maps[i];
         if (a->start != b->start || a->end != b->end || a->offset != b->offset ||
-            a->inode != b->inode || a->writable != b->writable ||
-            a->executable != b->executable || strcmp(a->path, b->path) != 0)
+            a->inode != b->inode || a->writable != b->writable || a->executable != b->executable ||
+            strcmp(a->path, b->path) != 0)
             return false;
     }
     return true;
@@ -303,11 +307,19 @@ encoded_size(uint8_t enc)
     if (enc == DW_EH_PE_omit)
         return 0;
     switch (enc & 0x0f) {
-    case 0x00: return 8; /* absptr */
-    case 0x02: case 0x0a: return 2;
-    case 0x03: case 0x0b: return 4;
-    case 0x04: case 0x0c: return 8;
-    default: return -1;
+    case 0x00:
+        return 8; /* absptr */
+    case 0x02:
+    case 0x0a:
+        return 2;
+    case 0x03:
+    case 0x0b:
+        return 4;
+    case 0x04:
+    case 0x0c:
+        return 8;
+    default:
+        return -1;
     }
 }
 
@@ -349,8 +361,8 @@ find_table(const Image *image, const ProcMap *m, UnwindTable *out, uint64_t *bia
     int ptr_size = encoded_size(hdr[1]), count_size = encoded_size(hdr[2]);
     if (ptr_size < 0 || count_size <= 0)
         return false;
-    const uint8_t *count_at = image_at(image, eh_frame->p_offset + 4 + (uint64_t)ptr_size,
-                                       (uint64_t)count_size);
+    const uint8_t *count_at =
+        image_at(image, eh_frame->p_offset + 4 + (uint64_t)ptr_size, (uint64_t)count_size);
     if (!count_at)
         return false;
     uint64_t count = 0;

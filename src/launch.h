@@ -10,9 +10,9 @@
 #include <sys/types.h>
 
 typedef struct LaunchOptions {
-    char *const *argv;    /* NULL-terminated */
-    int stdin_fd;         /* -1: inherit */
-    int output_fd;        /* -1: inherit stdout and stderr */
+    char *const *argv; /* NULL-terminated */
+    int stdin_fd;      /* -1: inherit */
+    int output_fd;     /* -1: inherit stdout and stderr */
 } LaunchOptions;
 
 /* Returns the child's pid once it has exec'd, or -errno with *cause set. */

@@ -43,7 +43,7 @@ typedef struct Live {
     Session *session;
     pid_t pid;
     uint64_t retired_ns; /* when threads were last retired */
-    pid_t child; /* launched command, or 0 */
+    pid_t child;         /* launched command, or 0 */
     char *command;
     char *python, *python_problem;
     LiveStatus status;
@@ -304,7 +304,7 @@ update_status(Live *live)
             if (Proc_read_stat(live->pid, 0, &st) == 0) {
                 uint64_t ticks = st.utime_ticks + st.stime_ticks;
                 s->target_cpu_pct = (double)(ticks - live->target_ticks_prev) * 100.0 /
-                                        ((double)sysconf(_SC_CLK_TCK) * period_s);
+                                    ((double)sysconf(_SC_CLK_TCK) * period_s);
                 live->target_ticks_prev = ticks;
             }
             refresh_threads(live, period_s);
@@ -352,10 +352,10 @@ open_session(Live *live, char **cause)
                        ? xstrdup(Session_python_version(live->session))
                        : NULL;
     free(live->python_problem);
-    live->python_problem = Session_python_problem(live->session)
-                               ? xasprintf("Python frames not shown: %s",
-                                           Session_python_problem(live->session))
-                               : NULL;
+    live->python_problem =
+        Session_python_problem(live->session)
+            ? xasprintf("Python frames not shown: %s", Session_python_problem(live->session))
+            : NULL;
     live->status.python = live->python;
     if (live->python_problem)
         live->status.message = live->python_problem;
@@ -441,8 +441,8 @@ launch(Live *live, sigset_t *old_mask)
     const LiveOptions *o = live->options;
     int out = -1, in = -1;
     if (o->command_output) {
-        out = open(o->command_output, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-                   0600);
+        out = open(o->command_output,
+                   O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
         if (out < 0) {
             fprintf(stderr, "spytop: cannot open '%s' for the command's output: %s\n",
                     o->command_output, strerror(errno));
@@ -577,9 +577,8 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
             {view->input_fd, POLLIN, 0},
         };
         uint64_t now = Util_now_ns();
-        int timeout_ms = live->next_redraw_ns > now
-                             ? (int)((live->next_redraw_ns - now + 999999) / 1000000)
-                             : 0;
+        int timeout_ms =
+            live->next_redraw_ns > now ? (int)((live->next_redraw_ns - now + 999999) / 1000000) : 0;
         if (end_ns) {
             if (now >= end_ns) {
                 ended_by_time = true;

@@ -16,17 +16,17 @@
 
 typedef struct LiveStatus {
     pid_t pid;
-    const char *command;      /* the target's command line (raw bytes) */
-    bool launched;            /* spytop started it */
+    const char *command; /* the target's command line (raw bytes) */
+    bool launched;       /* spytop started it */
     bool attached;
-    bool exited;              /* the target exited */
-    int exit_status;          /* its wait status, when known */
+    bool exited;     /* the target exited */
+    int exit_status; /* its wait status, when known */
     bool exit_known;
     size_t threads, running, sleeping, stopped;
-    double target_cpu_pct;    /* over the last second, may exceed 100 */
+    double target_cpu_pct; /* over the last second, may exceed 100 */
     double spytop_cpu_pct;
-    unsigned rate_hz;         /* asked */
-    double rate_reached_hz;   /* over the last second */
+    unsigned rate_hz;       /* asked */
+    double rate_reached_hz; /* over the last second */
     /* errors: samples that failed (registers unreadable); late: threads
      * that did not stop within the deadline (a busy machine), apart. */
     uint64_t ticks, samples, errors, late, skipped_ticks;
@@ -34,23 +34,23 @@ typedef struct LiveStatus {
     uint64_t stop_max_ns;                 /* the longest stop since the start */
     uint64_t elapsed_ns;
     uint64_t now_ns;
-    const char *message;      /* a one-line notice, or NULL */
-    const char *python;       /* "CPython 3.11.7" when Python frames are read */
-    const char *replay;       /* viewing a recording: its timeline, one line */
-    double gil_pct;           /* ticks in which a thread held the GIL, recent */
+    const char *message;        /* a one-line notice, or NULL */
+    const char *python;         /* "CPython 3.11.7" when Python frames are read */
+    const char *replay;         /* viewing a recording: its timeline, one line */
+    double gil_pct;             /* ticks in which a thread held the GIL, recent */
     uint64_t python_mismatches; /* samples whose Python and native frames did not line up */
 } LiveStatus;
 
 typedef enum LiveAction {
     LIVE_CONTINUE,
     LIVE_QUIT,
-    LIVE_SUSPEND,   /* Ctrl-Z: detach, stop spytop, re-attach on SIGCONT */
+    LIVE_SUSPEND, /* Ctrl-Z: detach, stop spytop, re-attach on SIGCONT */
 } LiveAction;
 
 /* What a view provides. self is passed back to every call. */
 typedef struct LiveView {
     void *self;
-    int input_fd;                 /* polled for input, or -1 */
+    int input_fd; /* polled for input, or -1 */
     uint64_t redraw_interval_ns;
     /* Input is ready on input_fd. */
     LiveAction (*on_input)(void *self, Aggregator *agg);
@@ -60,7 +60,7 @@ typedef struct LiveView {
     /* Called once attached (a full-screen view takes the terminal here), and
      * once at the end, before spytop prints anything more. */
     int (*start)(void *self, const LiveStatus *status); /* 0, or -1 (a message was
-                                                          * printed): spytop detaches */
+                                                         * printed): spytop detaches */
     void (*stop)(void *self);
     /* Give the terminal back before spytop stops itself, take it again after. */
     void (*suspend)(void *self);
@@ -84,16 +84,16 @@ typedef struct LiveOptions {
     const char *command_output; /* file for the command's output, or NULL */
     bool command_output_null;   /* discard its output (a full-screen view) */
     unsigned rate_hz;
-    double duration_s;          /* 0: until quit or exit */
+    double duration_s; /* 0: until quit or exit */
     const pid_t *only_tids;
     size_t only_tid_count;
     size_t stack_bytes;
     size_t max_depth;
     bool native;
     bool no_python;
-    int nice;                   /* spytop's own, once the command is launched */
+    int nice; /* spytop's own, once the command is launched */
     bool nice_given;
-    const LiveSink *sink;       /* NULL: none */
+    const LiveSink *sink; /* NULL: none */
 } LiveOptions;
 
 /* Runs until the view quits, the duration ends or (for views that do not

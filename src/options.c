@@ -156,7 +156,8 @@ parse_tids(const char *s, Options *opts)
     int r = 0;
     for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
-        if (opts->tid_count == OPTIONS_MAX_TIDS || parse_pid(tok, &opts->tids[opts->tid_count]) < 0) {
+        if (opts->tid_count == OPTIONS_MAX_TIDS ||
+            parse_pid(tok, &opts->tids[opts->tid_count]) < 0) {
             r = -1;
             break;
         }
@@ -315,7 +316,8 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
             break;
         case 'd':
             if (parse_seconds(optarg, 0.001, 1e7, &opts->duration_s) < 0) {
-                *error = xasprintf("invalid --duration '%s': expected seconds, more than 0", optarg);
+                *error =
+                    xasprintf("invalid --duration '%s': expected seconds, more than 0", optarg);
                 return -1;
             }
             break;
@@ -435,8 +437,8 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
             if (optopt)
                 *error = xasprintf("unknown option '-%c' (try 'spytop --help')", optopt);
             else
-                *error = xasprintf("unknown option '%s' (try 'spytop --help')",
-                                   sub_argv[optind - 1]);
+                *error =
+                    xasprintf("unknown option '%s' (try 'spytop --help')", sub_argv[optind - 1]);
             return -1;
         }
     }

@@ -27,37 +27,37 @@ typedef enum Command {
 
 typedef struct Options {
     Command command;
-    pid_t pid;          /* -p; 0 when not given */
+    pid_t pid;           /* -p; 0 when not given */
     char **command_argv; /* after --: the command to launch (borrowed from argv) */
-    bool json;          /* dump --json */
-    size_t stack_bytes; /* --stack-size: the most stack copied per thread */
-    size_t max_depth;   /* --max-depth */
-    int nice;           /* --nice: spytop's own nice value while sampling */
-    bool nice_given;    /* --nice was given: set it exactly */
+    bool json;           /* dump --json */
+    size_t stack_bytes;  /* --stack-size: the most stack copied per thread */
+    size_t max_depth;    /* --max-depth */
+    int nice;            /* --nice: spytop's own nice value while sampling */
+    bool nice_given;     /* --nice was given: set it exactly */
     /* top */
-    unsigned rate_hz;   /* -r */
-    double duration_s;  /* -d, 0: until quit */
-    bool idle;          /* --idle */
+    unsigned rate_hz;             /* -r */
+    double duration_s;            /* -d, 0: until quit */
+    bool idle;                    /* --idle */
     pid_t tids[OPTIONS_MAX_TIDS]; /* --threads */
     size_t tid_count;
-    bool batch;         /* --batch */
-    unsigned iterations; /* -n */
-    double delay_s;     /* --delay */
-    unsigned rows;      /* --rows */
-    unsigned window_s;  /* --window */
-    bool by_line;       /* --by-line */
-    int sort;           /* --sort: an AggSort */
+    bool batch;                 /* --batch */
+    unsigned iterations;        /* -n */
+    double delay_s;             /* --delay */
+    unsigned rows;              /* --rows */
+    unsigned window_s;          /* --window */
+    bool by_line;               /* --by-line */
+    int sort;                   /* --sort: an AggSort */
     const char *command_output; /* --command-output */
-    bool native;        /* --native: every native frame, interpreter ones too */
-    bool no_python;     /* --no-python */
-    bool gil;           /* --gil: only samples of the thread holding the GIL */
+    bool native;                /* --native: every native frame, interpreter ones too */
+    bool no_python;             /* --no-python */
+    bool gil;                   /* --gil: only samples of the thread holding the GIL */
     /* record, view, report */
-    const char *output; /* -o */
-    bool force;         /* --force */
-    const char *file;   /* view/report FILE */
-    const char *format; /* --format */
+    const char *output;  /* -o */
+    bool force;          /* --force */
+    const char *file;    /* view/report FILE */
+    const char *format;  /* --format */
     double from_s, to_s; /* --from, --to; to_s < 0: the end */
-    pid_t thread;       /* --thread */
+    pid_t thread;        /* --thread */
 } Options;
 
 /* Fills opts from argv. Returns 0, or -1 with *error set to an allocated

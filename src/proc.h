@@ -10,10 +10,10 @@
 #include <sys/types.h>
 
 typedef struct ProcStat {
-    char state;            /* R, S, D, T, t, Z, X, I, ... */
-    uint64_t utime_ticks;  /* field 14 */
-    uint64_t stime_ticks;  /* field 15 */
-    uint64_t start_ticks;  /* field 22: start time since boot, in clock ticks */
+    char state;           /* R, S, D, T, t, Z, X, I, ... */
+    uint64_t utime_ticks; /* field 14 */
+    uint64_t stime_ticks; /* field 15 */
+    uint64_t start_ticks; /* field 22: start time since boot, in clock ticks */
 } ProcStat;
 
 typedef struct ProcMap {

@@ -28,9 +28,9 @@
 #define FRAME_OWNED_BY_CSTACK 3
 
 typedef enum LineFormat {
-    LINES_LNOTAB,      /* 3.8, 3.9: co_lnotab, f_lasti in bytes */
-    LINES_LINETABLE,   /* 3.10: co_linetable, f_lasti in code units */
-    LINES_LOCATIONS,   /* 3.11+: the location table, in code units */
+    LINES_LNOTAB,    /* 3.8, 3.9: co_lnotab, f_lasti in bytes */
+    LINES_LINETABLE, /* 3.10: co_linetable, f_lasti in code units */
+    LINES_LOCATIONS, /* 3.11+: the location table, in code units */
 } LineFormat;
 
 /* Where things are, per version; 0 means "not in this version" unless the
@@ -41,12 +41,12 @@ typedef struct PyLayout {
     int minor;
     LineFormat lines;
     uint64_t rt_interpreters_head;
-    uint64_t rt_gil_holder;        /* <= 3.11: _PyRuntime.gilstate.tstate_current */
-    uint64_t is_next;              /* may be 0 */
+    uint64_t rt_gil_holder; /* <= 3.11: _PyRuntime.gilstate.tstate_current */
+    uint64_t is_next;       /* may be 0 */
     uint64_t is_threads_head;
-    uint64_t is_gil;               /* 3.12: interp->ceval.gil (a pointer) */
+    uint64_t is_gil;                 /* 3.12: interp->ceval.gil (a pointer) */
     uint64_t gil_locked, gil_holder; /* in the _gil_runtime_state; 3.13: in the interpreter */
-    bool gil_in_interp;            /* 3.13: the interpreter's own _gil, by debug offsets */
+    bool gil_in_interp;              /* 3.13: the interpreter's own _gil, by debug offsets */
     uint64_t ts_next, ts_frame, ts_cframe, cframe_frame; /* cframe_frame may be 0 */
     uint64_t ts_thread_id, ts_native_thread_id, ts_datastack_chunk, ts_datastack_top;
     uint64_t fr_previous, fr_code, fr_lasti, fr_instr, fr_owner, fr_is_entry; /* fr_code may be 0 */
@@ -54,6 +54,8 @@ typedef struct PyLayout {
     uint64_t ascii_size, compact_size;
 } PyLayout;
 
+/* One layout per version, its fields in a fixed order: kept as written. */
+/* clang-format off */
 static const PyLayout layouts[] = {
     {.minor = 8, .lines = LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 1368,
      .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
@@ -82,6 +84,7 @@ static const PyLayout layouts[] = {
      .co_firstlineno = 68, .co_linetable = 136, .co_code_adaptive = 192, .ascii_size = 40,
      .compact_size = 56},
 };
+/* clang-format on */
 
 /* What a thread state holds, read in one go. */
 typedef struct ThreadEntry {
@@ -97,7 +100,7 @@ typedef struct PrevWalk {
     uint64_t tstate;
     uint64_t *addrs;
     size_t count;
-    unsigned used;  /* for eviction */
+    unsigned used; /* for eviction */
 } PrevWalk;
 
 typedef struct CodeEntry {
@@ -118,8 +121,8 @@ struct PyFrames {
     pid_t pid;
     PyLayout layout;
     char version[32];
-    uint64_t runtime;        /* &_PyRuntime */
-    uint64_t code_type;      /* &PyCode_Type */
+    uint64_t runtime;   /* &_PyRuntime */
+    uint64_t code_type; /* &PyCode_Type */
     uint64_t eval_start, eval_end;
     uint64_t module_start, module_end;
     /* Thread states, by key. */
@@ -127,8 +130,8 @@ struct PyFrames {
     size_t thread_count;
     uint64_t threads_read_ns;
     bool threads_stale;
-    uint64_t gil_holder;     /* tstate holding the GIL at the tick's start, or 0 */
-    uint64_t gil_ptr;        /* >= 3.12: the interpreter's _gil_runtime_state */
+    uint64_t gil_holder; /* tstate holding the GIL at the tick's start, or 0 */
+    uint64_t gil_ptr;    /* >= 3.12: the interpreter's _gil_runtime_state */
     /* Scratch for the frame stack chunk, while a thread is stopped. */
     uint8_t *chunk;
     uint64_t chunk_addr;
@@ -136,7 +139,7 @@ struct PyFrames {
     /* Before 3.11: prefetched frame objects and where each one is. */
     PrevWalk walks[PREFETCH_THREADS];
     unsigned walk_clock;
-    uint8_t *prefetch;           /* PY_MAX_FRAMES x OLD_FRAME_BYTES */
+    uint8_t *prefetch; /* PY_MAX_FRAMES x OLD_FRAME_BYTES */
     uint64_t prefetch_keys[PREFETCH_SLOTS];
     uint16_t prefetch_index[PREFETCH_SLOTS];
     size_t prefetched;
@@ -273,7 +276,8 @@ read_thread_states(PyFrames *py)
         for (size_t n = 0; ts && n < MAX_THREAD_STATES; n++) {
             uint64_t key, next;
             uint64_t key_off = l->ts_native_thread_id ? l->ts_native_thread_id : l->ts_thread_id;
-            if (!read_u64(py->pid, ts + key_off, &key) || !read_u64(py->pid, ts + l->ts_next, &next))
+            if (!read_u64(py->pid, ts + key_off, &key) ||
+                !read_u64(py->pid, ts + l->ts_next, &next))
                 break;
             if (py->thread_count == cap) {
                 cap = cap ? cap * 2 : 16;
@@ -451,8 +455,7 @@ prev_walk(PyFrames *py, uint64_t tstate)
  * the thread's last walk in one system call. Returns whether the thread
  * state was read. */
 static bool
-read_state_and_frames(PyFrames *py, uint64_t tstate, uint8_t *ts, size_t ts_len,
-                      const PrevWalk *w)
+read_state_and_frames(PyFrames *py, uint64_t tstate, uint8_t *ts, size_t ts_len, const PrevWalk *w)
 {
     py->prefetched = 0;
     memset(py->prefetch_keys, 0, sizeof(py->prefetch_keys));
@@ -463,8 +466,8 @@ read_state_and_frames(PyFrames *py, uint64_t tstate, uint8_t *ts, size_t ts_len,
     remote[0] = (struct iovec){(void *)(uintptr_t)tstate, ts_len};
     for (size_t i = 0; i < w->count; i++)
         remote[i + 1] = (struct iovec){(void *)(uintptr_t)w->addrs[i], OLD_FRAME_BYTES};
-    ssize_t n = process_vm_readv(py->pid, local, w->count ? 2 : 1, remote,
-                                 (unsigned long)w->count + 1, 0);
+    ssize_t n =
+        process_vm_readv(py->pid, local, w->count ? 2 : 1, remote, (unsigned long)w->count + 1, 0);
     if (n < (ssize_t)ts_len)
         return false;
     size_t whole = ((size_t)n - ts_len) / OLD_FRAME_BYTES;
@@ -602,7 +605,8 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
         py->prefetched = 0;
         return;
     }
-    uint64_t key_now = get_u64(ts, l->ts_native_thread_id ? l->ts_native_thread_id : l->ts_thread_id);
+    uint64_t key_now =
+        get_u64(ts, l->ts_native_thread_id ? l->ts_native_thread_id : l->ts_thread_id);
     if (key_now != key) {
         py->threads_stale = true; /* the state was freed and reused */
         py->prefetched = 0;

@@ -21,7 +21,7 @@ typedef struct Recorder {
     const RecordOptions *options;
     RecWriter *writer;
     char *path;
-    bool progress;      /* stderr is a terminal */
+    bool progress; /* stderr is a terminal */
     bool failed;
     uint64_t started_ns;
     char target_ended[96]; /* "target exited (...)", once it has */

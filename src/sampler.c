@@ -21,11 +21,11 @@
 /* Per-thread state kept across ticks. */
 typedef struct Slot {
     pid_t tid;
-    size_t want;      /* bytes to copy next time */
-    size_t cap;       /* capacity of stack */
+    size_t want; /* bytes to copy next time */
+    size_t cap;  /* capacity of stack */
     uint8_t *stack;
     PyRawStack *python; /* allocated when Python is read */
-    bool asked;       /* interrupted in this tick */
+    bool asked;         /* interrupted in this tick */
     char state;
     unsigned last_tick;
 } Slot;
@@ -151,8 +151,8 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
         if (sampler->python) {
             if (!slot->python)
                 slot->python = xmalloc(sizeof(PyRawStack));
-            PyFrames_read(sampler->python, thread->tid, &snap->regs, slot->stack,
-                          snap->stack_addr, snap->stack_len, slot->python);
+            PyFrames_read(sampler->python, thread->tid, &snap->regs, slot->stack, snap->stack_addr,
+                          snap->stack_len, slot->python);
             snap->python = slot->python;
         }
         stats->sampled++;

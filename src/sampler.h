@@ -18,18 +18,18 @@
 #define SAMPLER_STACK_DEFAULT_MAX (256u << 10)
 
 typedef struct SamplerOptions {
-    size_t stack_max;     /* largest copy per thread, bytes */
-    uint64_t deadline_ns; /* how long a tick waits for threads to stop */
-    bool detach;          /* detach each thread after its copy (dump) */
+    size_t stack_max;       /* largest copy per thread, bytes */
+    uint64_t deadline_ns;   /* how long a tick waits for threads to stop */
+    bool detach;            /* detach each thread after its copy (dump) */
     const pid_t *only_tids; /* interrupt only these threads (NULL: all); borrowed */
     size_t only_tid_count;
 } SamplerOptions;
 
 typedef struct SamplerTickStats {
-    size_t threads;       /* threads asked to stop */
-    size_t sampled;       /* snapshots with registers */
+    size_t threads; /* threads asked to stop */
+    size_t sampled; /* snapshots with registers */
     size_t late, gone, failed;
-    uint64_t tick_ns;     /* first interrupt -> last resume */
+    uint64_t tick_ns; /* first interrupt -> last resume */
     uint64_t max_stopped_ns;
 } SamplerTickStats;
 

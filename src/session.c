@@ -39,15 +39,15 @@ struct Session {
     Symtab *symtab;
     Symbolizer *symbolizer;
     UnwoundFrame *pcs;
-    FrameId *frames;      /* the stack being built */
-    TraceFrame *trace;    /* the same, with addresses */
+    FrameId *frames;   /* the stack being built */
+    TraceFrame *trace; /* the same, with addresses */
     size_t frames_cap;
     unsigned maps_generation; /* of the images, when last told to the symbolizer */
     PyFrames *python;
     char *python_version;
     char *python_problem;
     uint64_t python_mismatches;
-    FrameId *py_frames;       /* resolved Python frames of one sample */
+    FrameId *py_frames; /* resolved Python frames of one sample */
     bool *py_group_end;
 };
 
@@ -167,8 +167,7 @@ attach(Session *s, int *err, char **cause)
     r = Tracer_sync_threads(s->tracer);
     if (r < 0) {
         *err = r;
-        *cause = xasprintf("cannot attach to the threads of PID %d: %s", (int)s->pid,
-                           strerror(-r));
+        *cause = xasprintf("cannot attach to the threads of PID %d: %s", (int)s->pid, strerror(-r));
         return -1;
     }
     return 0;
@@ -199,10 +198,9 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
     int r = Images_refresh(s->images);
     if (r < 0) {
         *err = r == -ENOENT ? -ESRCH : r;
-        *cause = r == -ENOENT ? xasprintf("no process with PID %d", (int)pid)
-                 : r == -EACCES
-                     ? permission_hint(pid)
-                     : xasprintf("reading /proc/%d/maps: %s", (int)pid, strerror(-r));
+        *cause = r == -ENOENT   ? xasprintf("no process with PID %d", (int)pid)
+                 : r == -EACCES ? permission_hint(pid)
+                                : xasprintf("reading /proc/%d/maps: %s", (int)pid, strerror(-r));
         goto fail;
     }
     s->unwinder = Unwinder_new(s->images, cause);

@@ -17,16 +17,16 @@
 #include "unwinder.h"
 
 typedef struct Sample {
-    uint64_t t_ns;  /* CLOCK_MONOTONIC */
+    uint64_t t_ns; /* CLOCK_MONOTONIC */
     pid_t tid;
-    char state;     /* /proc state letter before the stop */
+    char state; /* /proc state letter before the stop */
     bool group_stopped;
     bool blocked;   /* stopped inside a blocking system call (waiting) */
     bool python;    /* Python frames were merged into the stack */
     bool holds_gil; /* the thread held the GIL */
     SampleStatus status;
     UnwindEnd end;
-    StackId stack;  /* innermost first; valid in the session's symtab */
+    StackId stack;       /* innermost first; valid in the session's symtab */
     uint64_t stopped_ns; /* what this sample cost the thread: how long it was held */
 } Sample;
 
@@ -48,14 +48,14 @@ typedef struct SampleTrace {
 typedef void (*SessionSampleFn)(void *arg, const Sample *sample, const SampleTrace *trace);
 
 typedef struct SessionOptions {
-    size_t stack_max;     /* 0: SAMPLER_STACK_DEFAULT_MAX */
-    uint64_t deadline_ns; /* 0: 10 ms */
-    size_t max_depth;     /* 0: UNWIND_MAX_DEPTH */
+    size_t stack_max;       /* 0: SAMPLER_STACK_DEFAULT_MAX */
+    uint64_t deadline_ns;   /* 0: 10 ms */
+    size_t max_depth;       /* 0: UNWIND_MAX_DEPTH */
     bool detach_after_tick; /* one-shot: detach each thread after its copy */
     const pid_t *only_tids; /* sample only these threads (NULL: all) */
     size_t only_tid_count;
-    bool no_python;         /* do not read Python frames even in CPython */
-    bool native_all;        /* keep every native frame, interpreter internals too */
+    bool no_python;  /* do not read Python frames even in CPython */
+    bool native_all; /* keep every native frame, interpreter internals too */
 } SessionOptions;
 
 typedef struct Session Session;

@@ -14,26 +14,26 @@
 struct PyRawStack;
 
 typedef enum SampleStatus {
-    SAMPLE_OK,           /* registers and stack copied */
-    SAMPLE_NO_STACK,     /* registers only: the stack could not be read */
-    SAMPLE_LATE,         /* did not stop before the deadline: skipped */
-    SAMPLE_THREAD_GONE,  /* exited while being sampled */
-    SAMPLE_FAILED,       /* registers unreadable */
+    SAMPLE_OK,          /* registers and stack copied */
+    SAMPLE_NO_STACK,    /* registers only: the stack could not be read */
+    SAMPLE_LATE,        /* did not stop before the deadline: skipped */
+    SAMPLE_THREAD_GONE, /* exited while being sampled */
+    SAMPLE_FAILED,      /* registers unreadable */
 } SampleStatus;
 
 typedef struct Snapshot {
     pid_t tid;
-    char state;          /* /proc state letter from just before the stop */
-    bool group_stopped;  /* stopped by SIGSTOP & co, not by us */
+    char state;         /* /proc state letter from just before the stop */
+    bool group_stopped; /* stopped by SIGSTOP & co, not by us */
     SampleStatus status;
     uint64_t t_ns;       /* CLOCK_MONOTONIC when the registers were read */
     uint64_t stopped_ns; /* how long spytop held the thread: stop seen -> resumed */
     uint64_t copied_ns;  /* part of stopped_ns spent on registers + stack copy */
     uint64_t latency_ns; /* interrupt sent -> stop seen */
     ArchRegs regs;
-    uint64_t stack_addr; /* target address of stack[0] */
-    size_t stack_len;    /* bytes copied */
-    uint8_t *stack;      /* owned by the sampler, reused across ticks */
+    uint64_t stack_addr;       /* target address of stack[0] */
+    size_t stack_len;          /* bytes copied */
+    uint8_t *stack;            /* owned by the sampler, reused across ticks */
     struct PyRawStack *python; /* the thread's Python frames, raw; NULL without Python */
 } Snapshot;
 

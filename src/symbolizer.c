@@ -31,7 +31,7 @@
 #define CACHE_MAX_ENTRIES (1u << 20)
 
 typedef struct CacheEntry {
-    uint64_t key; /* pc << 1 | exact; 0 = empty */
+    uint64_t key;          /* pc << 1 | exact; 0 = empty */
     uint32_t first, count; /* span in frame_ids */
     uint64_t offset;
     bool offset_in_module;
@@ -725,8 +725,8 @@ Symbolizer_library_version(bool running)
 {
     if (running)
         return dwfl_version(NULL); /* libdw's own PACKAGE_VERSION */
-    /* _ELFUTILS_VERSION is major * 1000 + minor, and every release so far
-     * is 0.x. */
+        /* _ELFUTILS_VERSION is major * 1000 + minor, and every release so far
+         * is 0.x. */
 #if _ELFUTILS_VERSION < 1000
     return "0." UTIL_STR(_ELFUTILS_VERSION);
 #else

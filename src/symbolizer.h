@@ -40,10 +40,10 @@ bool Symbolizer_has_name(Symbolizer *symbolizer, uint64_t pc, bool exact);
 void Symbolizer_maps_changed(Symbolizer *symbolizer);
 
 typedef struct SymbolQuery {
-    const char *name;  /* in */
-    bool found;        /* out */
-    uint64_t addr;     /* out: address in the target */
-    uint64_t size;     /* out: st_size */
+    const char *name; /* in */
+    bool found;       /* out */
+    uint64_t addr;    /* out: address in the target */
+    uint64_t size;    /* out: st_size */
 } SymbolQuery;
 
 /* Looks the named symbols up in the first module whose path contains

@@ -286,9 +286,9 @@ Symtab_intern_stack(Symtab *symtab, const FrameId *frames, size_t count)
     StackKey key = {frames, count};
     index_reserve(symtab, &symtab->stack_index, stack_hash);
     size_t slot;
-    uint32_t id = index_lookup(symtab, &symtab->stack_index,
-                               hash_bytes(frames, count * sizeof(FrameId), 3), &key, stack_equal,
-                               &slot);
+    uint32_t id =
+        index_lookup(symtab, &symtab->stack_index, hash_bytes(frames, count * sizeof(FrameId), 3),
+                     &key, stack_equal, &slot);
     if (id != UINT32_MAX)
         return id;
     if (symtab->stack_frames_len + count > symtab->stack_frames_cap) {

@@ -63,18 +63,18 @@ struct Unwinder {
     const Snapshot *snap;
     uint64_t stack_high; /* one past the highest copied byte read */
     bool ran_out;
-    bool outside;        /* a read fell outside everything we have */
-    bool refreshed;      /* the maps were read again during the walk */
-    uint16_t frame;      /* the frame being unwound, for the read log */
+    bool outside;   /* a read fell outside everything we have */
+    bool refreshed; /* the maps were read again during the walk */
+    uint16_t frame; /* the frame being unwound, for the read log */
     bool logging;
-    WalkRead *log;       /* the reads of the walk in progress */
+    WalkRead *log; /* the reads of the walk in progress */
     size_t log_count, log_cap;
     bool log_full;
     unw_cursor_t keys[MEMO_KEY_FRAMES];
     /* Walks remembered per thread (a slot per tid modulo MEMO_SLOTS). */
     WalkMemo *memos;
-    bool memo_off;       /* SPYTOP_UNWIND_MEMO=0 */
-    bool self_check;     /* SPYTOP_UNWIND_MEMO=check: each reuse walked again */
+    bool memo_off;   /* SPYTOP_UNWIND_MEMO=0 */
+    bool self_check; /* SPYTOP_UNWIND_MEMO=check: each reuse walked again */
     uint64_t walks, reused, mismatches;
 };
 
@@ -158,8 +158,7 @@ static int
 read_reg(const Unwinder *u, uint64_t reg, uint64_t *value)
 {
     *value = 0;
-    return reg <= INT32_MAX && Arch_dwarf_reg(&u->snap->regs, (int)reg, value) ? 0
-                                                                                : -UNW_EBADREG;
+    return reg <= INT32_MAX && Arch_dwarf_reg(&u->snap->regs, (int)reg, value) ? 0 : -UNW_EBADREG;
 }
 
 static void
@@ -572,6 +571,6 @@ Unwinder_library_version(bool running)
 {
     if (running)
         return NULL;
-    return UTIL_STR(UNW_VERSION_MAJOR) "." UTIL_STR(UNW_VERSION_MINOR) "."
-        UTIL_STR(UNW_VERSION_EXTRA);
+    return UTIL_STR(UNW_VERSION_MAJOR) "." UTIL_STR(UNW_VERSION_MINOR) "." UTIL_STR(
+        UNW_VERSION_EXTRA);
 }

@@ -28,7 +28,7 @@ typedef enum UnwindEnd {
 } UnwindEnd;
 
 typedef struct UnwindResult {
-    size_t count;      /* frames written, innermost first */
+    size_t count; /* frames written, innermost first */
     UnwindEnd end;
     size_t stack_used; /* bytes of the copy the unwind read, from its start */
     bool ran_out;      /* the unwind wanted stack beyond the copy */

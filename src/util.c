@@ -10,8 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void __attribute__((noreturn))
-out_of_memory(size_t size)
+static void __attribute__((noreturn)) out_of_memory(size_t size)
 {
     fprintf(stderr, "spytop: out of memory (allocating %zu bytes)\n", size);
     abort();
@@ -175,8 +174,8 @@ Util_utf8_decode(const unsigned char *s, uint32_t *cp)
 static int
 is_bidi_control(uint32_t cp)
 {
-    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-           cp == 0x200e || cp == 0x200f || cp == 0x061c;
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+           cp == 0x200f || cp == 0x061c;
 }
 
 size_t

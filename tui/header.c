@@ -30,8 +30,7 @@ Header_draw(Screen *s, int width)
         char how[64];
         Launch_describe_exit(st->exit_status, how, sizeof(how));
         snprintf(right, sizeof(right), " EXITED (%s) %s ", how, elapsed);
-    }
-    else if (st->exited)
+    } else if (st->exited)
         snprintf(right, sizeof(right), " EXITED %s ", elapsed);
     else if (st->replay)
         snprintf(right, sizeof(right), " RECORDING ");
@@ -60,8 +59,8 @@ Header_draw(Screen *s, int width)
     int len = snprintf(line, sizeof(line),
                        "Threads: %zu (%zu running, %zu sleeping, %zu stopped)   CPU: target "
                        "%.0f%%, spytop %.1f%%",
-                       st->threads, st->running, st->sleeping, st->stopped,
-                       st->target_cpu_pct, st->spytop_cpu_pct);
+                       st->threads, st->running, st->sleeping, st->stopped, st->target_cpu_pct,
+                       st->spytop_cpu_pct);
     if (st->python && len > 0 && (size_t)len < sizeof(line))
         snprintf(line + len, sizeof(line) - (size_t)len, "   %s, GIL held %.0f%%", st->python,
                  st->gil_pct);
@@ -104,7 +103,8 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
         snprintf(window, sizeof(window), "Selected range");
     else
         snprintf(window, sizeof(window), "Window %us", s->query.window_s);
-    snprintf(line, sizeof(line), "%s  by %s  %s%s  idle %s  sort %s%s%s", window, s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
+    snprintf(line, sizeof(line), "%s  by %s  %s%s  idle %s  sort %s%s%s", window,
+             s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
              s->query.gil_only ? "  GIL holder only" : "",
              s->query.include_idle ? "included" : "excluded", Hotlist_sort_name(s->query.sort),
              s->filter[0] ? "  filter: " : "", s->filter);
@@ -126,8 +126,8 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
         attroff(Terminal_attr(COLOR_PAIR_WARN));
     } else if (st->exited) {
         attron(Terminal_attr(COLOR_PAIR_WARN));
-        Text_draw(4, 0, "The target has exited: the figures are its last. Press q to quit.",
-                  width, 1);
+        Text_draw(4, 0, "The target has exited: the figures are its last. Press q to quit.", width,
+                  1);
         attroff(Terminal_attr(COLOR_PAIR_WARN));
     }
     return 5;

@@ -81,8 +81,8 @@ Hotlist_view_draw(Screen *s, int top, int height, int width)
         Hotlist_format_time(r->own_ns, own_t, sizeof(own_t));
         Hotlist_format_time(r->total_ns, total_t, sizeof(total_t));
         snprintf(cells, sizeof(cells), "%*.1f %*.1f %*s %*s ", numeric_widths[0] - 1, own,
-                 numeric_widths[1] - 1, total, numeric_widths[2] - 1, own_t,
-                 numeric_widths[3] - 1, total_t);
+                 numeric_widths[1] - 1, total, numeric_widths[2] - 1, own_t, numeric_widths[3] - 1,
+                 total_t);
         bool selected = (int)index == s->selected;
         int attr = selected ? Terminal_attr(COLOR_PAIR_SELECTED)
                             : (own >= 10.0 ? Terminal_attr(COLOR_PAIR_HOT) : (int)A_NORMAL);
@@ -94,8 +94,8 @@ Hotlist_view_draw(Screen *s, int top, int height, int width)
         char *loc = Hotlist_location(s->symtab, r, s->query.mode);
         Text_draw(y, NUMERIC_WIDTH, fn, fn_w, 0);
         Text_draw(y, NUMERIC_WIDTH + fn_w + 1, loc, loc_w, 0);
-        Text_draw(y, NUMERIC_WIDTH + fn_w + loc_w + 2, Hotlist_module(s->symtab, r->module),
-                  mod_w, 0);
+        Text_draw(y, NUMERIC_WIDTH + fn_w + loc_w + 2, Hotlist_module(s->symtab, r->module), mod_w,
+                  0);
         free(fn);
         free(loc);
         attroff(attr);

@@ -24,14 +24,14 @@ typedef enum Panel {
 struct Screen {
     LiveView view;
     Symtab *symtab;
-    Aggregator *agg;          /* set at the first draw */
+    Aggregator *agg; /* set at the first draw */
     AggQuery query;
     char filter[FILTER_MAX];
     bool editing_filter;
     char edit[FILTER_MAX];
     Panel panel;
     bool paused;
-    LiveStatus status;        /* last seen */
+    LiveStatus status; /* last seen */
     bool have_status;
     /* The hot list as last queried (a private copy: kept while paused). */
     AggRow *rows;

@@ -35,11 +35,11 @@ typedef struct Replay {
     uint64_t from_ns, to_ns;   /* the selected range */
     uint64_t weight_ns;        /* one sample's time: the interval */
     bool playing;
-    uint64_t cursor_ns;        /* playback position */
+    uint64_t cursor_ns; /* playback position */
     uint64_t play_wall_ns, play_cursor_ns;
-    size_t fed;                /* samples fed during playback */
+    size_t fed; /* samples fed during playback */
     bool utf8;
-    unsigned *density;         /* samples per timeline column, for density_width */
+    unsigned *density; /* samples per timeline column, for density_width */
     int density_width;
     unsigned density_most;
     LiveStatus status;
@@ -115,7 +115,7 @@ static void
 strip(void *self, int width, char *line, size_t size, int *range_lo, int *range_hi, int *cursor)
 {
     Replay *r = self;
-    static const char *const blocks_utf8[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584",
+    static const char *const blocks_utf8[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
                                               "\u2585", "\u2586", "\u2587", "\u2588"};
     static const char *const blocks_ascii[] = {" ", ".", ".", ":", ":", "=", "=", "#", "#"};
     const char *const *blocks = r->utf8 ? blocks_utf8 : blocks_ascii;
@@ -186,8 +186,8 @@ timeline_key(void *self, int key)
     case ']':
         r->from_ns = clamp_time(r, (int64_t)r->from_ns + (key == '[' ? -step : step));
         if (r->from_ns >= r->to_ns)
-            r->from_ns = r->to_ns > r->start_ns + (uint64_t)step ? r->to_ns - (uint64_t)step
-                                                                  : r->start_ns;
+            r->from_ns =
+                r->to_ns > r->start_ns + (uint64_t)step ? r->to_ns - (uint64_t)step : r->start_ns;
         break;
     case '{':
     case '}':

@@ -13,7 +13,7 @@
 #include "terminal.h"
 #include "util.h"
 
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 #define KEY_ESC 27
 
 static const unsigned windows_s[] = {1, 5, 10, 30, 60};

@@ -16,8 +16,8 @@ typedef struct ScreenTimeline {
     /* Fills one character per column (UTF-8 or ASCII) into line (size
      * bytes) and tells which columns are in the selected range and where
      * the play cursor is (-1: none). */
-    void (*strip)(void *self, int width, char *line, size_t size, int *range_lo,
-                  int *range_hi, int *cursor);
+    void (*strip)(void *self, int width, char *line, size_t size, int *range_lo, int *range_hi,
+                  int *cursor);
     /* A key the screen does not use itself; true when it was the
      * timeline's (the figures change). */
     bool (*key)(void *self, int key);

@@ -43,7 +43,8 @@ Threads_view_draw(Screen *s, int top, int height, int width)
             continue;
         bool selected = (int)index == s->thread_selected;
         bool current = index == 0 ? s->query.tid == 0 : threads[index - 1].tid == s->query.tid;
-        int attr = selected ? Terminal_attr(COLOR_PAIR_SELECTED) : (current ? (int)A_BOLD : (int)A_NORMAL);
+        int attr =
+            selected ? Terminal_attr(COLOR_PAIR_SELECTED) : (current ? (int)A_BOLD : (int)A_NORMAL);
         attron(attr);
         if (selected)
             mvhline(y, 0, ' ', width);

@@ -145,7 +145,8 @@ main(int argc, char **argv)
         }
         const char *slash = strrchr(argv[i], '/');
         const char *base = slash ? slash + 1 : argv[i];
-        if (raw_seeds(argv[1], base, data, size) != 0 || chunk_seeds(argv[2], base, data, size) != 0)
+        if (raw_seeds(argv[1], base, data, size) != 0 ||
+            chunk_seeds(argv[2], base, data, size) != 0)
             status = 1;
         free(data);
     }

@@ -1,12 +1,11 @@
 /* Counts SIGUSR1 and SIGRTMIN deliveries; on SIGUSR2 writes
  * "usr1=N rt=M misordered=K" to the file named by argv[1] and exits.
  * Each SIGUSR1 also writes one "u" to stdout, and one sent with sigqueue
- * is answered with SIGUSR2 to its sender, so a sender can wait for each to be handled before sending the
- * next (SIGUSR1 is not queued: two pending ones merge). A SIGRTMIN sent
- * with sigqueue carries a payload that must count up from 1; K counts the
- * ones that came out of order (payload 0, from kill, is not checked).
- * Spins meanwhile (or sleeps with argv[2] = "sleep"), so samples catch it
- * anywhere. */
+ * is answered with SIGUSR2 to its sender, so a sender can wait for each to be handled before
+ * sending the next (SIGUSR1 is not queued: two pending ones merge). A SIGRTMIN sent with sigqueue
+ * carries a payload that must count up from 1; K counts the ones that came out of order (payload 0,
+ * from kill, is not checked). Spins meanwhile (or sleeps with argv[2] = "sleep"), so samples catch
+ * it anywhere. */
 #include <signal.h>
 #include <string.h>
 
@@ -76,7 +75,6 @@ main(int argc, char **argv)
     FILE *f = fopen(argv[1], "w");
     if (!f)
         return 1;
-    fprintf(f, "usr1=%d rt=%d misordered=%d\n", (int)usr1_count, (int)rt_count,
-            (int)rt_misordered);
+    fprintf(f, "usr1=%d rt=%d misordered=%d\n", (int)usr1_count, (int)rt_count, (int)rt_misordered);
     return fclose(f) == 0 ? 0 : 1;
 }

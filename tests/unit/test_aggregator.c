@@ -52,8 +52,8 @@ churn_is_bounded_and_totals_kept(void **state)
     if (totals.samples != total)
         FAIL("cumulative samples %llu, expected %zu", (unsigned long long)totals.samples, total);
     if (n < 1 || rows[0].own_ns != total * MS)
-        FAIL("work's own time %llu ns, expected %llu", n ? (unsigned long long)rows[0].own_ns : 0ull,
-             (unsigned long long)(total * MS));
+        FAIL("work's own time %llu ns, expected %llu",
+             n ? (unsigned long long)rows[0].own_ns : 0ull, (unsigned long long)(total * MS));
     Aggregator_delete(agg);
     Symtab_delete(st);
 }

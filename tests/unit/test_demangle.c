@@ -17,7 +17,6 @@
 
 #include "symbolizer.h"
 
-
 #ifndef HAVE_CXA_DEMANGLE
 #define NEEDS_DEMANGLER() skip() /* built without __cxa_demangle */
 #else

@@ -18,7 +18,6 @@
 
 #include "options.h"
 
-
 #define MAX_ARGS 16
 
 /* getopt keeps hidden state (the position inside a "-abc" cluster) that

@@ -24,7 +24,6 @@
 
 #include "proc.h"
 
-
 /* ---- Proc_parse_stat ---------------------------------------------------- */
 
 /* "pid (comm) STATE" then fields 4..last, field k holding 1000 + k except

@@ -71,8 +71,9 @@ teardown_scratch(void **state)
     char cmd[4096];
     const char *keep = getenv("SPYTOP_TEST_RECORDINGS");
     if (keep && *keep) {
-        int n = snprintf(cmd, sizeof(cmd), "test -f '%s' && test ! -L '%s' && cp '%s' '%s/%s.spytop'",
-                         s->path, s->path, s->path, keep, strrchr(s->dir, '/') + 1);
+        int n =
+            snprintf(cmd, sizeof(cmd), "test -f '%s' && test ! -L '%s' && cp '%s' '%s/%s.spytop'",
+                     s->path, s->path, s->path, keep, strrchr(s->dir, '/') + 1);
         if (n < 0 || (size_t)n >= sizeof(cmd) || system(cmd) != 0)
             diag("kept no recording of %s", s->dir);
     }

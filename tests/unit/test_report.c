@@ -31,7 +31,6 @@
 #include "symtab.h"
 #include "util.h"
 
-
 /* ---- the recording ------------------------------------------------------
  *
  * 100 ticks at exactly 100 Hz. Thread 100 "main": stack A for ticks 0-59,

@@ -17,7 +17,6 @@
 
 #include "symtab.h"
 
-
 static int
 setup(void **state)
 {

@@ -23,7 +23,6 @@
 
 #include "util.h"
 
-
 typedef void (*PutsFn)(const char *s, FILE *f);
 
 /* What fn writes for s, as a new string. */
