@@ -5,14 +5,12 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -122,14 +120,9 @@ open_mapped_file(pid_t pid, const ProcMap *m)
     if (fd < 0 && m->path[0] == '/' && !strchr(m->path, '\\')) {
         /* An absolute symlink on the way must resolve inside the root too,
          * not on the host. */
-        snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-        int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int root = Proc_open_root(pid);
         if (root >= 0) {
-            struct open_how how = {
-                .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-            };
-            fd = (int)syscall(SYS_openat2, root, m->path, &how, sizeof(how));
+            fd = Proc_open_in_root(root, m->path);
             close(root);
         }
     }

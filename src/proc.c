@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -92,6 +94,25 @@ Proc_pidfd_exited(int pidfd)
     /* A pidfd polls readable once its process has exited. */
     struct pollfd p = {.fd = pidfd, .events = POLLIN};
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+int
+Proc_open_root(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int
+Proc_open_in_root(int root_fd, const char *path)
+{
+    struct open_how how = {
+        .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
 }
 
 int

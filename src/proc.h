@@ -40,6 +40,13 @@ int Proc_read_stat(pid_t pid, pid_t tid, ProcStat *out);
 int Proc_pidfd_open(pid_t pid);
 bool Proc_pidfd_exited(int pidfd);
 
+/* The target's root directory (/proc/PID/root) as an O_PATH descriptor, or
+ * -errno; and a file opened inside it: absolute symlinks on the way resolve
+ * in that root too, never on the host. Read-only, non-blocking, no
+ * controlling terminal; -1 and errno on failure. */
+int Proc_open_root(pid_t pid);
+int Proc_open_in_root(int root_fd, const char *path);
+
 /* The thread's comm, at most 15 bytes, into buf (size >= 16). 0 or -errno. */
 int Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size);
 

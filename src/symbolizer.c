@@ -11,12 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -157,16 +155,6 @@ Symbolizer_demangle(const char *name)
 /* Opens a module by its path inside the target's root, never following a
  * link out of it, non-blocking, regular files only. */
 static int
-open_in_root(int root_fd, const char *path)
-{
-    struct open_how how = {
-        .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-}
-
-static int
 only_regular(int fd)
 {
     struct stat st;
@@ -193,7 +181,7 @@ find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, c
              src->start, src->end);
     int fd = only_regular(open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (fd < 0 && sym->root_fd >= 0)
-        fd = only_regular(open_in_root(sym->root_fd, name));
+        fd = only_regular(Proc_open_in_root(sym->root_fd, name));
     if (fd < 0)
         return -1;
     /* The path in the target's root: find_debuginfo searches next to it. */
@@ -258,7 +246,7 @@ find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Add
     }
     for (size_t i = 0; i < count; i++) {
         if (fd < 0) {
-            fd = only_regular(open_in_root(src->symbolizer->root_fd, candidates[i]));
+            fd = only_regular(Proc_open_in_root(src->symbolizer->root_fd, candidates[i]));
             if (fd >= 0 && !debuginfo_matches(mod, fd, crc)) {
                 close(fd);
                 fd = -1;
@@ -345,9 +333,7 @@ Symbolizer_new(pid_t pid, Symtab *symtab, char **cause)
     sym->callbacks.find_debuginfo = find_debuginfo;
     sym->callbacks.section_address = dwfl_offline_section_address;
     sym->callbacks.debuginfo_path = &sym->debuginfo_path; /* NULL: the default path */
-    char root[64];
-    snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
-    sym->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    sym->root_fd = Proc_open_root(pid);
     Backoff_init(&sym->rereport, REREPORT_MIN_NS, REREPORT_MAX_NS);
     Backoff_tried(&sym->rereport, Util_now_ns(), true); /* reported just below */
     sym->cache_cap = 4096;
