@@ -114,6 +114,23 @@ same_process(const Session *s)
     return s->pidfd < 0 || !Proc_pidfd_exited(s->pidfd);
 }
 
+/* Python frames, when the target runs CPython and they are wanted: the
+ * reader, its version line, and the merge buffers (kept across an exec). */
+static void
+open_python(Session *s)
+{
+    if (s->options.no_python)
+        return;
+    s->python = PyFrames_open(s->mem_pid, s->symbolizer, &s->python_problem);
+    if (!s->python)
+        return;
+    s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
+    if (!s->py_frames) {
+        s->py_frames = xcalloc(PY_MAX_FRAMES, sizeof(FrameId));
+        s->py_group_end = xcalloc(PY_MAX_FRAMES, sizeof(bool));
+    }
+}
+
 /* Fault injection for tests: SPYTOP_FAULT_ATTACH_DELAY_MS widens the window
  * between looking the process up and attaching to it, where its PID could
  * be reused (tests/func/safety_pid_reuse.sh). */
@@ -213,14 +230,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         *err = -EIO;
         goto fail;
     }
-    if (!s->options.no_python) {
-        s->python = PyFrames_open(s->mem_pid, s->symbolizer, &s->python_problem);
-        if (s->python) {
-            s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
-            s->py_frames = xcalloc(PY_MAX_FRAMES, sizeof(FrameId));
-            s->py_group_end = xcalloc(PY_MAX_FRAMES, sizeof(bool));
-        }
-    }
+    open_python(s);
     s->maps_generation = Images_generation(s->images);
     s->tracer = Tracer_new(pid);
     if (attach(s, err, cause) < 0)
@@ -428,15 +438,9 @@ reopen_python_after_exec(Session *s)
     free(s->python_version);
     free(s->python_problem);
     s->python_version = s->python_problem = NULL;
-    s->python = PyFrames_open(s->mem_pid, s->symbolizer, &s->python_problem);
-    if (s->python) {
-        s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
-        if (!s->py_frames) {
-            s->py_frames = xcalloc(PY_MAX_FRAMES, sizeof(FrameId));
-            s->py_group_end = xcalloc(PY_MAX_FRAMES, sizeof(bool));
-        }
+    open_python(s);
+    if (s->python)
         Sampler_set_python(s->sampler, s->python);
-    }
 }
 
 int
