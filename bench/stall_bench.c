@@ -50,7 +50,7 @@
 #include "images.h"
 #include "naive_sampler.h"
 #include "proc.h"
-#include "ptrace.h"
+#include "tracer.h"
 #include "sampler.h"
 #include "symbolizer.h"
 #include "symtab.h"

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ptrace.h"
+#include "tracer.h"
 #include "pyframes.h"
 #include "snapshot.h"
 

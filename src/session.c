@@ -11,7 +11,7 @@
 
 #include "images.h"
 #include "proc.h"
-#include "ptrace.h"
+#include "tracer.h"
 #include "pyframes.h"
 #include "util.h"
 

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "ptrace.h"
+#include "tracer.h"
 
 #include <elf.h>
 #include <errno.h>

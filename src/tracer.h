@@ -5,8 +5,8 @@
  * WNOWAIT and consumed only by the restart, so a signal is never lost even
  * if spytop dies; a group-stop is restarted with PTRACE_LISTEN; one
  * outstanding interrupt per thread at most. */
-#ifndef SPYTOP_SRC_PTRACE_H
-#define SPYTOP_SRC_PTRACE_H
+#ifndef SPYTOP_SRC_TRACER_H
+#define SPYTOP_SRC_TRACER_H
 
 #include <stdbool.h>
 #include <stddef.h>
