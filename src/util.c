@@ -51,6 +51,19 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
     return xrealloc(ptr, nmemb * size);
 }
 
+void *
+xgrow_to(void *p, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap > SIZE_MAX / 2 ? SIZE_MAX : *cap * 2;
+    if (n < 16)
+        n = 16;
+    if (n < need)
+        n = need;
+    p = xreallocarray(p, n, elem);
+    *cap = n;
+    return p;
+}
+
 char *
 xstrdup(const char *s)
 {
@@ -216,10 +229,7 @@ Util_escaped(const char *s)
     size_t cap = strlen(s) + 1, len = 0;
     char *out = xmalloc(cap);
     while (*s) {
-        if (len + UTIL_ESCAPE_MAX + 1 > cap) {
-            cap = cap * 2 + UTIL_ESCAPE_MAX;
-            out = xrealloc(out, cap);
-        }
+        out = xgrow(out, &cap, len + UTIL_ESCAPE_MAX + 1, 1);
         size_t used;
         len += Util_escape_char(s, out + len, &used);
         s += used;

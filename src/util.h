@@ -22,6 +22,18 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+void *xgrow_to(void *p, size_t *cap, size_t need, size_t elem);
+
+/* p, an array of *cap elements of elem bytes, with room for at least need:
+ * unchanged when it has that room, else reallocated to double its
+ * capacity (at least 16, at least need) with *cap updated. The new
+ * elements are not initialised. */
+static inline void *
+xgrow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    return need <= *cap ? p : xgrow_to(p, cap, need, elem);
+}
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t Util_now_ns(void);
 

@@ -719,6 +719,35 @@ read_regular_file(void **state)
     unlink(path);
 }
 
+/* xgrow: untouched while there is room, else at least double, at least
+ * the need, contents kept. */
+static void
+grow_keeps_contents(void **state)
+{
+    (void)state;
+    size_t cap = 0;
+    uint32_t *a = xgrow(NULL, &cap, 0, sizeof(*a));
+    assert_null(a);
+    assert_int_equal(cap, 0);
+    a = xgrow(a, &cap, 1, sizeof(*a));
+    assert_non_null(a);
+    assert_true(cap >= 16);
+    size_t first = cap;
+    for (size_t i = 0; i < cap; i++)
+        a[i] = (uint32_t)i * 7;
+    uint32_t *same = xgrow(a, &cap, first, sizeof(*a));
+    assert_ptr_equal(same, a);
+    assert_int_equal(cap, first);
+    a = xgrow(a, &cap, first + 1, sizeof(*a));
+    assert_int_equal(cap, 2 * first);
+    a = xgrow(a, &cap, 10 * first, sizeof(*a)); /* more than double: the need */
+    assert_int_equal(cap, 10 * first);
+    for (size_t i = 0; i < first; i++)
+        assert_int_equal(a[i], i * 7);
+    a[cap - 1] = 1; /* the whole capacity is there (the sanitizer build checks) */
+    free(a);
+}
+
 int
 main(void)
 {
@@ -737,6 +766,7 @@ main(void)
         cmocka_unit_test(read_errors),
         cmocka_unit_test_setup_teardown(read_fifo_does_not_block, make_temp_dir, remove_temp_dir),
         cmocka_unit_test_setup_teardown(read_regular_file, make_temp_dir, remove_temp_dir),
+        cmocka_unit_test(grow_keeps_contents),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
