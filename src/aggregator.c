@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashindex.h"
 #include "util.h"
 
 #define NBUCKETS (AGG_WINDOW_MAX_S * (1000000000u / AGG_BUCKET_NS))
 
-/* A map from a 64-bit key to a sample count and a time, open addressing.
- * Key 0 is never used: keys carry a set high bit (see entry_key). */
+/* A map from a 64-bit key (see entry_key) to a sample count and a time:
+ * the entries in insertion order, found through an index. */
 typedef struct CountSlot {
     uint64_t key;
     uint64_t count;
@@ -19,7 +20,8 @@ typedef struct CountSlot {
 
 typedef struct CountMap {
     CountSlot *slots;
-    size_t cap, used;
+    size_t used, cap;
+    HashIndex index;
 } CountMap;
 
 typedef struct Bucket {
@@ -32,12 +34,6 @@ typedef struct RowAcc {
     uint64_t stamp; /* last stack that counted it towards total */
 } RowAcc;
 
-/* A map from a row key to its index in rows. */
-typedef struct IndexSlot {
-    uint64_t key;
-    uint32_t index;
-} IndexSlot;
-
 typedef struct Aggregator {
     Symtab *symtab;
     CountMap cumulative;
@@ -45,14 +41,12 @@ typedef struct Aggregator {
     uint64_t now_index;
     AggThread *threads;
     size_t thread_count, thread_cap;
-    uint32_t *thread_index; /* open addressing: tid -> 1 + index in threads */
-    size_t thread_index_cap;
+    HashIndex thread_index; /* tid -> index in threads */
     StrId exited_name;
     /* Query results. */
     RowAcc *acc;
     size_t acc_count, acc_cap;
-    IndexSlot *index;
-    size_t index_cap;
+    HashIndex index; /* row key -> index in acc */
     AggRow *rows;
     size_t rows_cap;
     uint64_t stamp;
@@ -65,27 +59,10 @@ typedef struct Aggregator {
 static void
 countmap_add(CountMap *m, uint64_t key, uint64_t count, uint64_t time_ns)
 {
-    if ((m->used + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        CountSlot *slots = xcalloc(cap, sizeof(*slots));
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->slots[i].key)
-                continue;
-            size_t j = Util_mix64(m->slots[i].key) & (cap - 1);
-            while (slots[j].key)
-                j = (j + 1) & (cap - 1);
-            slots[j] = m->slots[i];
-        }
-        free(m->slots);
-        m->slots = slots;
-        m->cap = cap;
-    }
-    size_t j = Util_mix64(key) & (m->cap - 1);
-    while (m->slots[j].key && m->slots[j].key != key)
-        j = (j + 1) & (m->cap - 1);
-    if (!m->slots[j].key) {
-        m->slots[j].key = key;
-        m->used++;
+    uint32_t j = HashIndex_intern(&m->index, key, (uint32_t)m->used, NULL, NULL);
+    if (j == m->used) {
+        m->slots = xgrow(m->slots, &m->cap, m->used + 1, sizeof(*m->slots));
+        m->slots[m->used++] = (CountSlot){key, 0, 0};
     }
     m->slots[j].count += count;
     m->slots[j].time_ns += time_ns;
@@ -99,6 +76,7 @@ countmap_clear(CountMap *m)
     free(m->slots);
     m->slots = NULL;
     m->cap = m->used = 0;
+    HashIndex_done(&m->index);
 }
 
 /* (stack, tid, idle, gil) packed; bit 63 keeps it nonzero. */
@@ -150,9 +128,9 @@ Aggregator_delete(Aggregator *agg)
     for (size_t i = 0; i < NBUCKETS; i++)
         countmap_clear(&agg->buckets[i].map);
     free(agg->threads);
-    free(agg->thread_index);
+    HashIndex_done(&agg->thread_index);
     free(agg->acc);
-    free(agg->index);
+    HashIndex_done(&agg->index);
     free(agg->rows);
     free(agg->thread_view);
     free(agg->links);
@@ -165,37 +143,20 @@ Aggregator_is_idle(const Sample *sample)
     return sample->state != 'R' || sample->group_stopped || sample->blocked;
 }
 
-static size_t
-thread_slot(const Aggregator *agg, pid_t tid)
-{
-    size_t mask = agg->thread_index_cap - 1;
-    size_t j = Util_mix64((uint64_t)tid) & mask;
-    while (agg->thread_index[j] && agg->threads[agg->thread_index[j] - 1].tid != tid)
-        j = (j + 1) & mask;
-    return j;
-}
-
-/* Rebuilds the tid index for thread_count threads, with room to grow. */
+/* Rebuilds the tid index for thread_count threads. */
 static void
 index_threads(Aggregator *agg)
 {
-    size_t cap = 64;
-    while (cap < 2 * (agg->thread_count + 1))
-        cap *= 2;
-    free(agg->thread_index);
-    agg->thread_index = xcalloc(cap, sizeof(uint32_t));
-    agg->thread_index_cap = cap;
+    HashIndex_clear(&agg->thread_index);
     for (size_t i = 0; i < agg->thread_count; i++)
-        agg->thread_index[thread_slot(agg, agg->threads[i].tid)] = (uint32_t)(i + 1);
+        HashIndex_add(&agg->thread_index, (uint32_t)agg->threads[i].tid, (uint32_t)i);
 }
 
 static AggThread *
 find_thread(Aggregator *agg, pid_t tid)
 {
-    if (!agg->thread_index_cap)
-        return NULL;
-    uint32_t i = agg->thread_index[thread_slot(agg, tid)];
-    return i ? &agg->threads[i - 1] : NULL;
+    uint32_t i = HashIndex_find(&agg->thread_index, (uint32_t)tid, NULL, NULL);
+    return i != HASHINDEX_NONE ? &agg->threads[i] : NULL;
 }
 
 static AggThread *
@@ -204,18 +165,12 @@ get_thread(Aggregator *agg, pid_t tid)
     AggThread *t = find_thread(agg, tid);
     if (t)
         return t;
-    if (agg->thread_count == agg->thread_cap) {
-        agg->thread_cap = agg->thread_cap ? agg->thread_cap * 2 : 16;
-        agg->threads = xreallocarray(agg->threads, agg->thread_cap, sizeof(AggThread));
-    }
+    agg->threads = xgrow(agg->threads, &agg->thread_cap, agg->thread_count + 1, sizeof(AggThread));
+    HashIndex_add(&agg->thread_index, (uint32_t)tid, (uint32_t)agg->thread_count);
     t = &agg->threads[agg->thread_count++];
     memset(t, 0, sizeof(*t));
     t->tid = tid;
     t->cpu_pct = -1;
-    if (2 * (agg->thread_count + 1) > agg->thread_index_cap)
-        index_threads(agg);
-    else
-        agg->thread_index[thread_slot(agg, tid)] = (uint32_t)agg->thread_count;
     return t;
 }
 
@@ -244,10 +199,8 @@ Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns)
     index_threads(agg);
     /* Their cumulative counts, under tid 0. */
     CountMap folded = {0};
-    for (size_t i = 0; i < agg->cumulative.cap; i++) {
+    for (size_t i = 0; i < agg->cumulative.used; i++) {
         const CountSlot *slot = &agg->cumulative.slots[i];
-        if (!slot->key)
-            continue;
         uint64_t key = slot->key;
         if (!find_thread(agg, entry_tid(key)))
             key &= ~(uint64_t)0x3fffff;
@@ -378,11 +331,8 @@ window_next(WindowIter *it)
 {
     for (;;) {
         if (it->map) {
-            while (it->slot < it->map->cap) {
-                const CountSlot *s = &it->map->slots[it->slot++];
-                if (s->key)
-                    return s;
-            }
+            if (it->slot < it->map->used)
+                return &it->map->slots[it->slot++];
             it->map = NULL;
             if (it->cumulative)
                 return NULL;
@@ -423,39 +373,17 @@ row_for(Aggregator *agg, const AggQuery *q, FrameId frame_id)
 {
     const SymtabFrame *f = Symtab_frame(agg->symtab, frame_id);
     uint64_t key = row_key(q, frame_id, f);
-    if ((agg->acc_count + 1) * 2 > agg->index_cap) {
-        size_t cap = agg->index_cap ? agg->index_cap * 2 : 1024;
-        IndexSlot *index = xcalloc(cap, sizeof(*index));
-        for (size_t i = 0; i < agg->index_cap; i++) {
-            if (!agg->index[i].key)
-                continue;
-            size_t j = Util_mix64(agg->index[i].key) & (cap - 1);
-            while (index[j].key)
-                j = (j + 1) & (cap - 1);
-            index[j] = agg->index[i];
-        }
-        free(agg->index);
-        agg->index = index;
-        agg->index_cap = cap;
-    }
-    size_t j = Util_mix64(key) & (agg->index_cap - 1);
-    while (agg->index[j].key && agg->index[j].key != key)
-        j = (j + 1) & (agg->index_cap - 1);
-    if (agg->index[j].key)
-        return &agg->acc[agg->index[j].index];
-    if (agg->acc_count == agg->acc_cap) {
-        agg->acc_cap = agg->acc_cap ? agg->acc_cap * 2 : 256;
-        agg->acc = xreallocarray(agg->acc, agg->acc_cap, sizeof(RowAcc));
-    }
-    RowAcc *acc = &agg->acc[agg->acc_count];
+    uint32_t j = HashIndex_intern(&agg->index, key, (uint32_t)agg->acc_count, NULL, NULL);
+    if (j < agg->acc_count)
+        return &agg->acc[j];
+    agg->acc = xgrow(agg->acc, &agg->acc_cap, agg->acc_count + 1, sizeof(RowAcc));
+    RowAcc *acc = &agg->acc[agg->acc_count++];
     memset(acc, 0, sizeof(*acc));
     acc->row.key = key;
     acc->row.function = f->function;
     acc->row.file = f->file;
     acc->row.module = f->module;
     acc->row.line = f->line;
-    agg->index[j].key = key;
-    agg->index[j].index = (uint32_t)agg->acc_count++;
     return acc;
 }
 
@@ -559,8 +487,7 @@ static void
 reset_rows(Aggregator *agg)
 {
     agg->acc_count = 0;
-    if (agg->index)
-        memset(agg->index, 0, agg->index_cap * sizeof(*agg->index));
+    HashIndex_clear(&agg->index);
 }
 
 size_t
@@ -568,9 +495,9 @@ Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTot
 {
     memset(totals, 0, sizeof(*totals));
     reset_rows(agg);
-    for (size_t i = 0; i < agg->cumulative.cap; i++) {
+    for (size_t i = 0; i < agg->cumulative.used; i++) {
         const CountSlot *slot = &agg->cumulative.slots[i];
-        if (!slot->key || !entry_passes(q, slot->key))
+        if (!entry_passes(q, slot->key))
             continue;
         totals->samples += slot->count;
         totals->time_ns += slot->time_ns;
@@ -589,10 +516,7 @@ Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTot
         totals->window_samples += slot->count;
         account(agg, q, slot->key, slot->count, 0, true);
     }
-    if (agg->rows_cap < agg->acc_count) {
-        agg->rows_cap = agg->acc_count;
-        agg->rows = xreallocarray(agg->rows, agg->rows_cap, sizeof(AggRow));
-    }
+    agg->rows = xgrow(agg->rows, &agg->rows_cap, agg->acc_count, sizeof(AggRow));
     size_t n = 0;
     for (size_t i = 0; i < agg->acc_count; i++)
         if (row_matches(agg, &agg->acc[i].row, q->filter))
@@ -619,10 +543,8 @@ compare_threads(const void *pa, const void *pb)
 size_t
 Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads)
 {
-    if (agg->thread_view_cap < agg->thread_count) {
-        agg->thread_view_cap = agg->thread_count;
-        agg->thread_view = xreallocarray(agg->thread_view, agg->thread_view_cap, sizeof(AggThread));
-    }
+    agg->thread_view =
+        xgrow(agg->thread_view, &agg->thread_view_cap, agg->thread_count, sizeof(AggThread));
     for (size_t i = 0; i < agg->thread_count; i++) {
         agg->thread_view[i] = agg->threads[i];
         agg->thread_view[i].window_samples = 0;
@@ -655,9 +577,9 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
     }
     for (size_t t = 0; t < agg->thread_count; t++) {
         uint64_t best = 0;
-        for (size_t i = 0; i < leafs[t].cap; i++) {
+        for (size_t i = 0; i < leafs[t].used; i++) {
             const CountSlot *s = &leafs[t].slots[i];
-            if (!s->key || s->count <= best)
+            if (s->count <= best)
                 continue;
             best = s->count;
             agg->thread_view[t].hot_function = (StrId)((s->key >> 31) & 0xffffffffu);
@@ -689,10 +611,7 @@ add_link(AggLink **links, size_t *n, size_t *cap, StrId function, StrId module, 
             (*links)[i].samples += count;
             return;
         }
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 32;
-        *links = xreallocarray(*links, *cap, sizeof(AggLink));
-    }
+    *links = xgrow(*links, cap, *n + 1, sizeof(AggLink));
     (*links)[(*n)++] = (AggLink){function, module, count};
 }
 
@@ -750,10 +669,7 @@ Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink
         qsort(up, nup, sizeof(AggLink), compare_links);
     if (ndown > 1)
         qsort(down, ndown, sizeof(AggLink), compare_links);
-    if (agg->links_cap < nup + ndown) {
-        agg->links_cap = nup + ndown;
-        agg->links = xreallocarray(agg->links, agg->links_cap, sizeof(AggLink));
-    }
+    agg->links = xgrow(agg->links, &agg->links_cap, nup + ndown, sizeof(AggLink));
     if (nup)
         memcpy(agg->links, up, nup * sizeof(AggLink));
     if (ndown)

@@ -100,10 +100,8 @@ Images_generation(const Images *images)
 static int
 add_image(Images *images, Image image)
 {
-    if (images->image_count == images->image_cap) {
-        images->image_cap = images->image_cap ? images->image_cap * 2 : 32;
-        images->images = xreallocarray(images->images, images->image_cap, sizeof(Image));
-    }
+    images->images =
+        xgrow(images->images, &images->image_cap, images->image_count + 1, sizeof(Image));
     images->images[images->image_count] = image;
     return (int)images->image_count++;
 }

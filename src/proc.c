@@ -154,10 +154,7 @@ Proc_list_threads(pid_t pid, pid_t **tids, size_t *count)
         long v = strtol(de->d_name, &end, 10);
         if (*end || v <= 0 || v > INT_MAX)
             continue;
-        if (n == cap) {
-            cap *= 2;
-            out = xreallocarray(out, cap, sizeof(*out));
-        }
+        out = xgrow(out, &cap, n + 1, sizeof(*out));
         out[n++] = (pid_t)v;
     }
     closedir(dir);
@@ -354,10 +351,7 @@ Proc_maps_parse(const char *text, ProcMaps *out)
         ProcMap m;
         memset(&m, 0, sizeof(m));
         if (len > 0 && parse_maps_line(p, len, &m) == 0) {
-            if (out->count == cap) {
-                cap = cap ? cap * 2 : 64;
-                out->maps = xreallocarray(out->maps, cap, sizeof(*out->maps));
-            }
+            out->maps = xgrow(out->maps, &cap, out->count + 1, sizeof(*out->maps));
             out->maps[out->count++] = m;
         }
         p += len;
@@ -381,8 +375,7 @@ Proc_maps_read(pid_t pid, ProcMaps *out)
         if (len + 4096 > cap) {
             if (cap >= PROC_MAPS_MAX_BYTES)
                 break;
-            cap *= 2;
-            text = xrealloc(text, cap);
+            text = xgrow(text, &cap, len + 4096, 1);
         }
         size_t n = fread(text + len, 1, cap - len - 1, f);
         if (n == 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "hashindex.h"
 #include "util.h"
 
 #define MAX_INTERPRETERS 16
@@ -23,6 +24,7 @@
 #define PREFETCH_THREADS 256
 #define PREFETCH_SLOTS (2 * PY_MAX_FRAMES) /* a power of two */
 #define CODE_REVERIFY_NS (1000u * 1000 * 1000)
+#define CODE_MAX_ENTRIES 32768 /* then the cache starts over */
 
 /* 3.12 / 3.13 _PyInterpreterFrame.owner: the C stack's entry frame. */
 #define FRAME_OWNED_BY_CSTACK 3
@@ -104,7 +106,7 @@ typedef struct PrevWalk {
 } PrevWalk;
 
 typedef struct CodeEntry {
-    uint64_t addr; /* 0 = empty */
+    uint64_t addr; /* 0: not loaded (its last reload failed) */
     uint64_t verified_ns;
     StrId name, file;
     int firstlineno;
@@ -143,8 +145,9 @@ struct PyFrames {
     uint64_t prefetch_keys[PREFETCH_SLOTS];
     uint16_t prefetch_index[PREFETCH_SLOTS];
     size_t prefetched;
-    CodeEntry *codes;
+    CodeEntry *codes; /* in insertion order, found through code_index */
     size_t code_cap, code_used;
+    HashIndex code_index; /* code object address -> index in codes */
 };
 
 static bool
@@ -279,10 +282,7 @@ read_thread_states(PyFrames *py)
             if (!read_u64(py->pid, ts + key_off, &key) ||
                 !read_u64(py->pid, ts + l->ts_next, &next))
                 break;
-            if (py->thread_count == cap) {
-                cap = cap ? cap * 2 : 16;
-                py->threads = xreallocarray(py->threads, cap, sizeof(ThreadEntry));
-            }
+            py->threads = xgrow(py->threads, &cap, py->thread_count + 1, sizeof(ThreadEntry));
             py->threads[py->thread_count++] = (ThreadEntry){ts, key};
             if (next == ts)
                 break;
@@ -355,8 +355,6 @@ PyFrames_open(pid_t pid, Symbolizer *symbolizer, char **cause)
                            py->version, path);
         goto fail;
     }
-    py->code_cap = 1024;
-    py->codes = xcalloc(py->code_cap, sizeof(CodeEntry));
     return py;
 fail:
     PyFrames_delete(py);
@@ -375,11 +373,12 @@ PyFrames_delete(PyFrames *py)
 {
     if (!py)
         return;
-    for (size_t i = 0; i < py->code_cap; i++)
+    for (size_t i = 0; i < py->code_used; i++)
         free_code(&py->codes[i]);
     for (size_t i = 0; i < PREFETCH_THREADS; i++)
         free(py->walks[i].addrs);
     free(py->codes);
+    HashIndex_done(&py->code_index);
     free(py->threads);
     free(py->chunk);
     free(py->prefetch);
@@ -855,35 +854,26 @@ code_line(const PyFrames *py, const CodeEntry *e, int32_t lasti)
     return -1;
 }
 
+/* The cache entry of the code object at addr: a new one (addr 0, not
+ * loaded) the first time. */
 static CodeEntry *
 code_slot(PyFrames *py, uint64_t addr)
 {
-    if ((py->code_used + 1) * 2 > py->code_cap) {
-        /* Bounded: start over rather than grow past 64k code objects. */
-        if (py->code_cap >= 65536) {
-            for (size_t i = 0; i < py->code_cap; i++)
-                free_code(&py->codes[i]);
-            py->code_used = 0;
-        } else {
-            size_t cap = py->code_cap * 2;
-            CodeEntry *codes = xcalloc(cap, sizeof(CodeEntry));
-            for (size_t i = 0; i < py->code_cap; i++) {
-                if (!py->codes[i].addr)
-                    continue;
-                size_t j = Util_mix64(py->codes[i].addr) & (cap - 1);
-                while (codes[j].addr)
-                    j = (j + 1) & (cap - 1);
-                codes[j] = py->codes[i];
-            }
-            free(py->codes);
-            py->codes = codes;
-            py->code_cap = cap;
-        }
+    uint32_t i = HashIndex_find(&py->code_index, addr, NULL, NULL);
+    if (i != HASHINDEX_NONE)
+        return &py->codes[i];
+    /* Bounded: start over rather than grow past CODE_MAX_ENTRIES. */
+    if (py->code_used >= CODE_MAX_ENTRIES) {
+        for (size_t j = 0; j < py->code_used; j++)
+            free_code(&py->codes[j]);
+        py->code_used = 0;
+        HashIndex_clear(&py->code_index);
     }
-    size_t j = Util_mix64(addr) & (py->code_cap - 1);
-    while (py->codes[j].addr && py->codes[j].addr != addr)
-        j = (j + 1) & (py->code_cap - 1);
-    return &py->codes[j];
+    py->codes = xgrow(py->codes, &py->code_cap, py->code_used + 1, sizeof(CodeEntry));
+    HashIndex_add(&py->code_index, addr, (uint32_t)py->code_used);
+    CodeEntry *e = &py->codes[py->code_used++];
+    memset(e, 0, sizeof(*e));
+    return e;
 }
 
 /* A cached code object is checked again now and then: its address may
@@ -909,10 +899,8 @@ FrameId
 PyFrames_resolve(PyFrames *py, const PyRawFrame *frame, Symtab *symtab)
 {
     CodeEntry *e = code_slot(py, frame->code);
-    if (e->addr && !still_same_code(py, e)) {
+    if (e->addr && !still_same_code(py, e))
         free_code(e);
-        py->code_used--;
-    }
     if (!e->addr) {
         if (!load_code(py, e, frame->code, symtab)) {
             free_code(e);
@@ -920,7 +908,6 @@ PyFrames_resolve(PyFrames *py, const PyRawFrame *frame, Symtab *symtab)
                                .kind = FRAME_PYTHON};
             return Symtab_intern_frame(symtab, &bad);
         }
-        py->code_used++;
     }
     if (e->last_symtab == symtab && e->last_lasti == frame->lasti)
         return e->last_frame;

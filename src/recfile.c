@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "hashindex.h"
 #include "util.h"
 
 /* Layout (man/spytop-record.5):
@@ -54,16 +55,9 @@ RecBuf_done(RecBuf *buf)
 void
 RecBuf_reserve(RecBuf *buf, size_t more)
 {
-    if (buf->cap - buf->len >= more)
-        return;
-    size_t cap = buf->cap ? buf->cap : 256;
-    while (cap - buf->len < more) {
-        if (cap > SIZE_MAX / 2)
-            abort();
-        cap *= 2;
-    }
-    buf->data = xrealloc(buf->data, cap);
-    buf->cap = cap;
+    if (more > SIZE_MAX / 2 - buf->len)
+        abort();
+    buf->data = xgrow(buf->data, &buf->cap, buf->len + more, 1);
 }
 
 void
@@ -202,6 +196,13 @@ RecCursor_left(const RecCursor *c)
 
 /* ---- writer ------------------------------------------------------------ */
 
+/* A thread of the chunk being written, and how many (state, flags, stack)
+ * entries it used. */
+typedef struct ChunkThread {
+    pid_t tid;
+    uint32_t dict_len;
+} ChunkThread;
+
 /* A map from symtab id to file id + 1 (0: not in the file yet). */
 typedef struct IdMap {
     uint32_t *ids;
@@ -233,13 +234,12 @@ struct RecWriter {
     int64_t chunk_last_rel; /* in time units */
     /* The chunk's tables: its tids, and per thread the (state, flags,
      * stack) entries it used, numbered in order of first use. */
-    pid_t *chunk_tids;
-    uint32_t *chunk_dict_len;
-    uint32_t n_chunk_tids, chunk_tids_cap;
-    uint32_t *tid_slots; /* index + 1, open addressing on tid */
-    size_t tid_slots_cap;
+    ChunkThread *chunk_tids;
+    size_t n_chunk_tids, chunk_tids_cap;
+    HashIndex tid_index; /* tid -> index in chunk_tids */
     struct DictSlot *dict;
     size_t dict_cap, dict_used;
+    HashIndex dict_index; /* dict_hash -> index in dict */
 
     RecBuf raw;
     uint8_t *zbuf;
@@ -358,14 +358,9 @@ maybe_flush_definitions(RecWriter *w)
 static void
 idmap_fit(IdMap *m, size_t count)
 {
-    if (count <= m->cap)
-        return;
-    size_t cap = m->cap ? m->cap : 256;
-    while (cap < count)
-        cap *= 2;
-    m->ids = xreallocarray(m->ids, cap, sizeof(uint32_t));
-    memset(m->ids + m->cap, 0, (cap - m->cap) * sizeof(uint32_t));
-    m->cap = cap;
+    size_t old = m->cap;
+    m->ids = xgrow(m->ids, &m->cap, count, sizeof(uint32_t));
+    memset(m->ids + old, 0, (m->cap - old) * sizeof(uint32_t));
 }
 
 static void
@@ -440,10 +435,7 @@ file_stack(RecWriter *w, const Symtab *symtab, StackId id, uint32_t *out)
     const FrameId *frames = Symtab_stack(symtab, id, &depth);
     if (depth > REC_STACK_DEPTH_MAX)
         depth = REC_STACK_DEPTH_MAX;
-    if (w->frames_tmp_cap < depth) {
-        w->frames_tmp_cap = depth;
-        w->frames_tmp = xreallocarray(w->frames_tmp, depth, sizeof(FrameId));
-    }
+    w->frames_tmp = xgrow(w->frames_tmp, &w->frames_tmp_cap, depth, sizeof(FrameId));
     for (size_t i = 0; i < depth; i++) {
         if (frames[i] >= Symtab_frame_count(symtab))
             return -EINVAL;
@@ -460,44 +452,17 @@ file_stack(RecWriter *w, const Symtab *symtab, StackId id, uint32_t *out)
     return maybe_flush_definitions(w);
 }
 
-static uint64_t
-mix_tid(pid_t tid)
-{
-    return Util_mix64((uint32_t)tid);
-}
-
 /* The chunk-local index of tid, adding it to the chunk's table. */
 static uint32_t
 chunk_tid_index(RecWriter *w, pid_t tid)
 {
-    if ((w->n_chunk_tids + 1) * 2 > w->tid_slots_cap) {
-        size_t cap = w->tid_slots_cap ? w->tid_slots_cap * 2 : 64;
-        free(w->tid_slots);
-        w->tid_slots = xcalloc(cap, sizeof(uint32_t));
-        w->tid_slots_cap = cap;
-        for (uint32_t i = 0; i < w->n_chunk_tids; i++) {
-            size_t j = mix_tid(w->chunk_tids[i]) & (cap - 1);
-            while (w->tid_slots[j])
-                j = (j + 1) & (cap - 1);
-            w->tid_slots[j] = i + 1;
-        }
+    uint32_t index =
+        HashIndex_intern(&w->tid_index, (uint32_t)tid, (uint32_t)w->n_chunk_tids, NULL, NULL);
+    if (index == w->n_chunk_tids) {
+        w->chunk_tids =
+            xgrow(w->chunk_tids, &w->chunk_tids_cap, w->n_chunk_tids + 1, sizeof(ChunkThread));
+        w->chunk_tids[w->n_chunk_tids++] = (ChunkThread){tid, 0};
     }
-    size_t mask = w->tid_slots_cap - 1;
-    size_t j = mix_tid(tid) & mask;
-    while (w->tid_slots[j]) {
-        if (w->chunk_tids[w->tid_slots[j] - 1] == tid)
-            return w->tid_slots[j] - 1;
-        j = (j + 1) & mask;
-    }
-    if (w->n_chunk_tids == w->chunk_tids_cap) {
-        w->chunk_tids_cap = w->chunk_tids_cap ? w->chunk_tids_cap * 2 : 16;
-        w->chunk_tids = xreallocarray(w->chunk_tids, w->chunk_tids_cap, sizeof(pid_t));
-        w->chunk_dict_len = xreallocarray(w->chunk_dict_len, w->chunk_tids_cap, sizeof(uint32_t));
-    }
-    uint32_t index = w->n_chunk_tids++;
-    w->chunk_tids[index] = tid;
-    w->chunk_dict_len[index] = 0;
-    w->tid_slots[j] = index + 1;
     return index;
 }
 
@@ -505,8 +470,21 @@ chunk_tid_index(RecWriter *w, pid_t tid)
 typedef struct DictSlot {
     uint64_t stack_tix; /* file stack id << 32 | tid index */
     uint32_t sf;
-    uint32_t value; /* the entry's number in its thread's list + 1; 0: empty */
+    uint32_t value; /* the entry's number in its thread's list */
 } DictSlot;
+
+typedef struct DictKey {
+    const DictSlot *dict;
+    uint64_t stack_tix;
+    uint32_t sf;
+} DictKey;
+
+static bool
+dict_equal(const void *ctx, uint32_t id)
+{
+    const DictKey *k = ctx;
+    return k->dict[id].stack_tix == k->stack_tix && k->dict[id].sf == k->sf;
+}
 
 static uint64_t
 dict_hash(uint64_t stack_tix, uint32_t sf)
@@ -519,35 +497,16 @@ dict_hash(uint64_t stack_tix, uint32_t sf)
 static uint32_t
 chunk_entry_index(RecWriter *w, uint32_t tix, uint32_t sf, uint32_t stack, bool *added)
 {
-    if ((w->dict_used + 1) * 2 > w->dict_cap) {
-        size_t cap = w->dict_cap ? w->dict_cap * 2 : 256;
-        DictSlot *dict = xcalloc(cap, sizeof(DictSlot));
-        for (size_t i = 0; i < w->dict_cap; i++) {
-            if (!w->dict[i].value)
-                continue;
-            size_t j = dict_hash(w->dict[i].stack_tix, w->dict[i].sf) & (cap - 1);
-            while (dict[j].value)
-                j = (j + 1) & (cap - 1);
-            dict[j] = w->dict[i];
-        }
-        free(w->dict);
-        w->dict = dict;
-        w->dict_cap = cap;
-    }
     uint64_t stack_tix = (uint64_t)stack << 32 | tix;
-    size_t mask = w->dict_cap - 1;
-    size_t j = dict_hash(stack_tix, sf) & mask;
-    while (w->dict[j].value) {
-        if (w->dict[j].stack_tix == stack_tix && w->dict[j].sf == sf) {
-            *added = false;
-            return w->dict[j].value - 1;
-        }
-        j = (j + 1) & mask;
+    DictKey key = {w->dict, stack_tix, sf};
+    uint32_t j = HashIndex_intern(&w->dict_index, dict_hash(stack_tix, sf), (uint32_t)w->dict_used,
+                                  dict_equal, &key);
+    *added = j == w->dict_used;
+    if (*added) {
+        w->dict = xgrow(w->dict, &w->dict_cap, w->dict_used + 1, sizeof(DictSlot));
+        w->dict[w->dict_used++] = (DictSlot){stack_tix, sf, w->chunk_tids[tix].dict_len++};
     }
-    w->dict[j] = (DictSlot){stack_tix, sf, ++w->chunk_dict_len[tix]};
-    w->dict_used++;
-    *added = true;
-    return w->dict[j].value - 1;
+    return w->dict[j].value;
 }
 
 static void
@@ -602,8 +561,8 @@ write_samples(RecWriter *w)
     RecBuf *raw = &w->raw;
     raw->len = 0;
     RecBuf_put_varint(raw, w->n_chunk_tids);
-    for (uint32_t i = 0; i < w->n_chunk_tids; i++)
-        RecBuf_put_varint(raw, (uint64_t)w->chunk_tids[i]);
+    for (size_t i = 0; i < w->n_chunk_tids; i++)
+        RecBuf_put_varint(raw, (uint64_t)w->chunk_tids[i].tid);
     RecBuf_put_varint(raw, w->n_samples);
     RecBuf_put(raw, w->c_tcode.data, w->c_tcode.len);
     RecBuf_put_bytes(raw, w->c_tbits.data, w->c_tbits.len);
@@ -615,11 +574,9 @@ write_samples(RecWriter *w)
     w->n_samples = 0;
     w->chunk_last_rel = 0;
     w->n_chunk_tids = 0;
-    if (w->tid_slots)
-        memset(w->tid_slots, 0, w->tid_slots_cap * sizeof(uint32_t));
-    if (w->dict)
-        memset(w->dict, 0, w->dict_cap * sizeof(DictSlot));
+    HashIndex_clear(&w->tid_index);
     w->dict_used = 0;
+    HashIndex_clear(&w->dict_index);
     return err;
 }
 
@@ -639,9 +596,9 @@ writer_free(RecWriter *w)
     for (size_t i = 0; i < ARRAY_SIZE(bufs); i++)
         RecBuf_done(bufs[i]);
     free(w->chunk_tids);
-    free(w->chunk_dict_len);
-    free(w->tid_slots);
+    HashIndex_done(&w->tid_index);
     free(w->dict);
+    HashIndex_done(&w->dict_index);
     free(w->zbuf);
     free(w->frames_tmp);
     free(w);
@@ -951,10 +908,7 @@ typedef struct IdVec {
 static void
 idvec_push(IdVec *v, uint32_t id)
 {
-    if (v->len == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 256;
-        v->ids = xreallocarray(v->ids, v->cap, sizeof(uint32_t));
-    }
+    v->ids = xgrow(v->ids, &v->cap, v->len + 1, sizeof(uint32_t));
     v->ids[v->len++] = id;
 }
 
@@ -1033,10 +987,7 @@ parse_stacks(ReadState *st, RecCursor *c)
         uint64_t depth = RecCursor_varint(c);
         if (c->bad || depth > REC_STACK_DEPTH_MAX || depth > RecCursor_left(c))
             return false;
-        if (st->frames_tmp_cap < depth) {
-            st->frames_tmp_cap = (size_t)depth;
-            st->frames_tmp = xreallocarray(st->frames_tmp, st->frames_tmp_cap, sizeof(FrameId));
-        }
+        st->frames_tmp = xgrow(st->frames_tmp, &st->frames_tmp_cap, (size_t)depth, sizeof(FrameId));
         for (uint64_t j = 0; j < depth; j++)
             if (!get_id(c, &st->frames, &st->frames_tmp[j]))
                 return false;
@@ -1148,13 +1099,7 @@ parse_samples(ReadState *st, RecCursor *c, char **why)
         free(tids);
         return false;
     }
-    if (r->samples_cap < r->n_samples + n) {
-        size_t cap = r->samples_cap ? r->samples_cap : 1024;
-        while (cap < r->n_samples + n)
-            cap *= 2;
-        r->samples = xreallocarray(r->samples, cap, sizeof(Sample));
-        r->samples_cap = cap;
-    }
+    r->samples = xgrow(r->samples, &r->samples_cap, r->n_samples + n, sizeof(Sample));
     Sample *out = r->samples + r->n_samples;
     memset(out, 0, (size_t)n * sizeof(Sample));
     uint32_t *tix = xreallocarray(NULL, (size_t)n, sizeof(uint32_t));
@@ -1246,10 +1191,7 @@ parse_threads(ReadState *st, RecCursor *c)
         uint64_t t;
         if (c->bad || tid == 0 || tid > INT32_MAX || !abs_time(r, rel, &t))
             return false;
-        if (r->n_names == r->names_cap) {
-            r->names_cap = r->names_cap ? r->names_cap * 2 : 64;
-            r->names = xreallocarray(r->names, r->names_cap, sizeof(NameEntry));
-        }
+        r->names = xgrow(r->names, &r->names_cap, r->n_names + 1, sizeof(NameEntry));
         r->names[r->n_names] = (NameEntry){
             .tid = (pid_t)tid,
             .t_ns = t,
@@ -1274,10 +1216,7 @@ parse_modules(ReadState *st, RecCursor *c)
         const uint8_t *build = RecCursor_bytes(c, &blen);
         if (c->bad)
             return false;
-        if (r->n_modules == r->modules_cap) {
-            r->modules_cap = r->modules_cap ? r->modules_cap * 2 : 16;
-            r->modules = xreallocarray(r->modules, r->modules_cap, sizeof(RecModule));
-        }
+        r->modules = xgrow(r->modules, &r->modules_cap, r->n_modules + 1, sizeof(RecModule));
         r->modules[r->n_modules++] = (RecModule){
             Symtab_intern_string(st->symtab, (const char *)path, plen),
             Symtab_intern_string(st->symtab, (const char *)build, blen),

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "aggregator.h"
+#include "hashindex.h"
 #include "hotlist.h"
 #include "report_internal.h"
 #include "util.h"
@@ -62,40 +63,23 @@ Report_interval_ns(const RecReader *reader)
     return rate ? 1000000000ull / rate : 10000000ull;
 }
 
-/* The last sample time seen per thread, for weights: an open-addressing
- * map from tid. */
+/* The last sample time seen per thread, for weights. */
 typedef struct LastSeen {
-    pid_t *tids;
-    uint64_t *t;
-    size_t cap, used;
+    uint64_t *t; /* by index in index */
+    size_t count, cap;
+    HashIndex index; /* tid -> index in t */
 } LastSeen;
 
-static size_t
-last_seen_slot(LastSeen *m, pid_t tid)
+/* Thread tid's last sample time, 0 the first time it is seen. */
+static uint64_t *
+last_seen(LastSeen *m, pid_t tid)
 {
-    if ((m->used + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        pid_t *tids = xcalloc(cap, sizeof(pid_t));
-        uint64_t *t = xcalloc(cap, sizeof(uint64_t));
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->tids[i])
-                continue;
-            size_t j = ((uint32_t)m->tids[i] * 2654435761u) & (cap - 1);
-            while (tids[j])
-                j = (j + 1) & (cap - 1);
-            tids[j] = m->tids[i];
-            t[j] = m->t[i];
-        }
-        free(m->tids);
-        free(m->t);
-        m->tids = tids;
-        m->t = t;
-        m->cap = cap;
+    uint32_t i = HashIndex_intern(&m->index, (uint32_t)tid, (uint32_t)m->count, NULL, NULL);
+    if (i == m->count) {
+        m->t = xgrow(m->t, &m->cap, m->count + 1, sizeof(uint64_t));
+        m->t[m->count++] = 0;
     }
-    size_t j = ((uint32_t)tid * 2654435761u) & (m->cap - 1);
-    while (m->tids[j] && m->tids[j] != tid)
-        j = (j + 1) & (m->cap - 1);
-    return j;
+    return &m->t[i];
 }
 
 ReportPick *
@@ -113,18 +97,14 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
         const Sample *s = &samples[i];
         if (s->t_ns == 0)
             continue; /* never stopped: no time, no stack */
-        size_t slot = last_seen_slot(&last, s->tid);
+        uint64_t *seen = last_seen(&last, s->tid);
         uint64_t weight = interval;
-        if (last.tids[slot] && s->t_ns > last.t[slot]) {
-            weight = s->t_ns - last.t[slot];
+        if (*seen && s->t_ns > *seen) {
+            weight = s->t_ns - *seen;
             if (weight > 2 * interval)
                 weight = 2 * interval;
         }
-        if (!last.tids[slot]) {
-            last.tids[slot] = s->tid;
-            last.used++;
-        }
-        last.t[slot] = s->t_ns;
+        *seen = s->t_ns;
         uint64_t rel = s->t_ns > start ? s->t_ns - start : 0;
         if (rel < options->from_ns || rel >= options->to_ns)
             continue;
@@ -138,8 +118,8 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
             continue;
         picks[k++] = (ReportPick){s, weight};
     }
-    free(last.tids);
     free(last.t);
+    HashIndex_done(&last.index);
     *count = k;
     return picks;
 }
@@ -187,40 +167,20 @@ Report_count_stacks(const ReportPick *picks, size_t npicks, bool per_thread, siz
 {
     ReportStackCount *out = NULL;
     size_t n = 0, cap = 0;
-    uint32_t *slots = NULL; /* index + 1 */
-    size_t nslots = 0;
+    HashIndex index = {0}; /* (stack, tid) -> index in out */
     for (size_t i = 0; i < npicks; i++) {
         StackId stack = picks[i].sample->stack;
         pid_t tid = per_thread ? picks[i].sample->tid : 0;
-        if ((n + 1) * 2 > nslots) {
-            nslots = nslots ? nslots * 2 : 256;
-            free(slots);
-            slots = xcalloc(nslots, sizeof(uint32_t));
-            for (size_t j = 0; j < n; j++) {
-                uint64_t h =
-                    ((uint64_t)out[j].stack << 32 | (uint32_t)out[j].tid) * 0x9e3779b97f4a7c15ull;
-                size_t x = (h >> 20) & (nslots - 1);
-                while (slots[x])
-                    x = (x + 1) & (nslots - 1);
-                slots[x] = (uint32_t)j + 1;
-            }
+        uint64_t key = (uint64_t)stack << 32 | (uint32_t)tid;
+        uint32_t x = HashIndex_intern(&index, key, (uint32_t)n, NULL, NULL);
+        if (x == n) {
+            out = xgrow(out, &cap, n + 1, sizeof(*out));
+            out[n++] = (ReportStackCount){stack, tid, 0, 0};
         }
-        uint64_t h = ((uint64_t)stack << 32 | (uint32_t)tid) * 0x9e3779b97f4a7c15ull;
-        size_t x = (h >> 20) & (nslots - 1);
-        while (slots[x] && (out[slots[x] - 1].stack != stack || out[slots[x] - 1].tid != tid))
-            x = (x + 1) & (nslots - 1);
-        if (!slots[x]) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                out = xreallocarray(out, cap, sizeof(*out));
-            }
-            out[n] = (ReportStackCount){stack, tid, 0, 0};
-            slots[x] = (uint32_t)++n;
-        }
-        out[slots[x] - 1].count++;
-        out[slots[x] - 1].weight_ns += picks[i].weight_ns;
+        out[x].count++;
+        out[x].weight_ns += picks[i].weight_ns;
     }
-    free(slots);
+    HashIndex_done(&index);
     *count = n;
     return out ? out : xcalloc(1, sizeof(*out));
 }

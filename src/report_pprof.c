@@ -141,10 +141,7 @@ function_id(Pprof *p, const SymtabFrame *f)
 static uint32_t
 location_id(Pprof *p, const FrameId *frames, size_t count)
 {
-    if (p->lines_cap < count) {
-        p->lines_cap = count;
-        p->lines = xreallocarray(p->lines, count, sizeof(FrameId));
-    }
+    p->lines = xgrow(p->lines, &p->lines_cap, count, sizeof(FrameId));
     for (size_t i = 0; i < count; i++) {
         const SymtabFrame *f = Symtab_frame(p->symtab, frames[i]);
         SymtabFrame line = {.function = function_id(p, f), .line = f->line};

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashindex.h"
 #include "recfile.h"
 #include "report.h"
 #include "report_internal.h"
@@ -38,8 +39,7 @@ typedef struct Graph {
     Symtab *names;
     Node *nodes;
     size_t n, cap;
-    uint32_t *slots; /* node index + 1, keyed by (parent, name, kind) */
-    size_t nslots;
+    HashIndex index; /* node_hash(parent, name, kind) -> node index */
 } Graph;
 
 static uint64_t
@@ -49,47 +49,37 @@ node_hash(uint32_t parent, StrId name, uint8_t kind)
     return (h ^ (h >> 29) ^ kind) * 0xbf58476d1ce4e5b9ull;
 }
 
-static void
-graph_rehash(Graph *g)
+typedef struct NodeKey {
+    const Node *nodes;
+    uint32_t parent;
+    StrId name;
+    uint8_t kind;
+} NodeKey;
+
+static bool
+node_equal(const void *ctx, uint32_t id)
 {
-    size_t nslots = g->nslots ? g->nslots * 2 : 1024;
-    free(g->slots);
-    g->slots = xcalloc(nslots, sizeof(uint32_t));
-    g->nslots = nslots;
-    for (size_t i = 1; i < g->n; i++) {
-        const Node *node = &g->nodes[i];
-        size_t j = node_hash(node->parent, node->name, node->kind) >> 20 & (nslots - 1);
-        while (g->slots[j])
-            j = (j + 1) & (nslots - 1);
-        g->slots[j] = (uint32_t)i + 1;
-    }
+    const NodeKey *k = ctx;
+    const Node *node = &k->nodes[id];
+    return node->parent == k->parent && node->name == k->name && node->kind == k->kind;
 }
 
 static uint32_t
 graph_child(Graph *g, uint32_t parent, StrId name, uint8_t kind)
 {
-    if ((g->n + 1) * 2 > g->nslots)
-        graph_rehash(g);
-    size_t mask = g->nslots - 1;
-    size_t j = node_hash(parent, name, kind) >> 20 & mask;
-    while (g->slots[j]) {
-        const Node *node = &g->nodes[g->slots[j] - 1];
-        if (node->parent == parent && node->name == name && node->kind == kind)
-            return g->slots[j] - 1;
-        j = (j + 1) & mask;
-    }
-    if (g->n == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 1024;
-        g->nodes = xreallocarray(g->nodes, g->cap, sizeof(Node));
-    }
-    uint32_t id = (uint32_t)g->n++;
+    NodeKey key = {g->nodes, parent, name, kind};
+    uint32_t id = HashIndex_intern(&g->index, node_hash(parent, name, kind), (uint32_t)g->n,
+                                   node_equal, &key);
+    if (id < g->n)
+        return id;
+    g->nodes = xgrow(g->nodes, &g->cap, g->n + 1, sizeof(Node));
     g->nodes[id] = (Node){
         .parent = parent,
         .name = name,
         .kind = kind,
         .depth = g->nodes[parent].depth + 1,
     };
-    g->slots[j] = id + 1;
+    g->n++;
     return id;
 }
 
@@ -451,7 +441,7 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
     fputs("</svg>\n", out);
 
     free(g.nodes);
-    free(g.slots);
+    HashIndex_done(&g.index);
     Symtab_delete(g.names);
     free(counts);
     free(picks);

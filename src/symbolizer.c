@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "hashindex.h"
 #include "proc.h"
 #include "util.h"
 
@@ -26,10 +27,10 @@
  * change, backing off while nothing new appears. */
 #define REREPORT_MIN_NS (5u * 1000 * 1000)
 #define REREPORT_MAX_NS (1000u * 1000 * 1000)
-#define CACHE_MAX_ENTRIES (1u << 20)
+#define CACHE_MAX_ENTRIES (1u << 19) /* then the cache starts over */
 
 typedef struct CacheEntry {
-    uint64_t key;          /* pc << 1 | exact; 0 = empty */
+    uint64_t key;          /* pc << 1 | exact */
     uint32_t first, count; /* span in frame_ids */
     uint64_t offset;
     bool offset_in_module;
@@ -53,8 +54,9 @@ struct Symbolizer {
     size_t source_count;
     Backoff rereport;
     bool maps_changed;
-    CacheEntry *cache;
+    CacheEntry *cache; /* in insertion order, found through cache_index */
     size_t cache_cap, cache_used;
+    HashIndex cache_index; /* key -> index in cache */
     FrameId *frame_ids;
     size_t frame_ids_len, frame_ids_cap;
     FrameId unknown_frame; /* the answer for a pc in no module, not cached */
@@ -318,7 +320,7 @@ report_modules(Symbolizer *sym, char **cause)
 static void
 cache_clear(Symbolizer *sym)
 {
-    memset(sym->cache, 0, sym->cache_cap * sizeof(*sym->cache));
+    HashIndex_clear(&sym->cache_index);
     sym->cache_used = 0;
     sym->frame_ids_len = 0;
 }
@@ -336,8 +338,6 @@ Symbolizer_new(pid_t pid, Symtab *symtab, char **cause)
     sym->root_fd = Proc_open_root(pid);
     Backoff_init(&sym->rereport, REREPORT_MIN_NS, REREPORT_MAX_NS);
     Backoff_tried(&sym->rereport, Util_now_ns(), true); /* reported just below */
-    sym->cache_cap = 4096;
-    sym->cache = xcalloc(sym->cache_cap, sizeof(*sym->cache));
     sym->dwfl = dwfl_begin(&sym->callbacks);
     if (!sym->dwfl) {
         if (cause)
@@ -363,6 +363,7 @@ Symbolizer_delete(Symbolizer *sym)
         close(sym->root_fd);
     free(sym->sources);
     free(sym->cache);
+    HashIndex_done(&sym->cache_index);
     free(sym->frame_ids);
     free(sym);
 }
@@ -468,10 +469,8 @@ push_frame(Symbolizer *sym, const char *function, const char *file, int line, St
         .line = line > 0 ? (uint32_t)line : 0,
         .kind = (uint8_t)kind,
     };
-    if (sym->frame_ids_len == sym->frame_ids_cap) {
-        sym->frame_ids_cap = sym->frame_ids_cap ? sym->frame_ids_cap * 2 : 1024;
-        sym->frame_ids = xreallocarray(sym->frame_ids, sym->frame_ids_cap, sizeof(FrameId));
-    }
+    sym->frame_ids =
+        xgrow(sym->frame_ids, &sym->frame_ids_cap, sym->frame_ids_len + 1, sizeof(FrameId));
     sym->frame_ids[sym->frame_ids_len++] = Symtab_intern_frame(sym->symtab, &f);
 }
 
@@ -563,24 +562,6 @@ resolve(Symbolizer *sym, uint64_t pc, bool exact, CacheEntry *entry)
     return true;
 }
 
-static void
-cache_grow(Symbolizer *sym)
-{
-    size_t cap = sym->cache_cap * 2;
-    CacheEntry *cache = xcalloc(cap, sizeof(*cache));
-    for (size_t i = 0; i < sym->cache_cap; i++) {
-        if (!sym->cache[i].key)
-            continue;
-        size_t j = Util_mix64(sym->cache[i].key) & (cap - 1);
-        while (cache[j].key)
-            j = (j + 1) & (cap - 1);
-        cache[j] = sym->cache[i];
-    }
-    free(sym->cache);
-    sym->cache = cache;
-    sym->cache_cap = cap;
-}
-
 bool
 Symbolizer_has_name(Symbolizer *sym, uint64_t pc, bool exact)
 {
@@ -602,36 +583,31 @@ Symbolizer_lookup(Symbolizer *sym, uint64_t pc, bool exact, SymbolizedPc *out)
     uint64_t key = (pc << 1) | (exact ? 1 : 0);
     if (key == 0)
         key = 2; /* pc 0, inexact: any nonzero key no real pc can have */
-    if ((sym->cache_used + 1) * 2 > sym->cache_cap) {
-        if (sym->cache_cap >= CACHE_MAX_ENTRIES)
+    uint32_t i = HashIndex_find(&sym->cache_index, key, NULL, NULL);
+    if (i == HASHINDEX_NONE) {
+        if (sym->cache_used >= CACHE_MAX_ENTRIES)
             cache_clear(sym); /* bounded memory beats a perfect hit rate */
-        else
-            cache_grow(sym);
-    }
-    size_t mask = sym->cache_cap - 1;
-    size_t i = Util_mix64(key) & mask;
-    while (sym->cache[i].key && sym->cache[i].key != key)
-        i = (i + 1) & mask;
-    CacheEntry *entry = &sym->cache[i];
-    if (!entry->key) {
-        /* resolve may clear the cache (maps changed); the slot stays empty
-         * and valid either way. */
-        if (!resolve(sym, pc, exact, entry)) {
+        /* resolve may clear the cache (maps changed): the entry is added
+         * after it. */
+        CacheEntry resolved = {.key = key};
+        if (!resolve(sym, pc, exact, &resolved)) {
             /* In no module: maybe one not mapped yet when the modules were
              * last reported (a command just started, a dlopen). Not cached,
              * so a later lookup reports the modules again. */
-            sym->unknown_frame = sym->frame_ids[entry->first];
-            sym->frame_ids_len = entry->first;
-            memset(entry, 0, sizeof(*entry));
+            sym->unknown_frame = sym->frame_ids[resolved.first];
+            sym->frame_ids_len = resolved.first;
             out->frames = &sym->unknown_frame;
             out->count = 1;
             out->offset = pc;
             out->offset_in_module = true;
             return;
         }
-        entry->key = key;
-        sym->cache_used++;
+        sym->cache = xgrow(sym->cache, &sym->cache_cap, sym->cache_used + 1, sizeof(CacheEntry));
+        i = (uint32_t)sym->cache_used++;
+        sym->cache[i] = resolved;
+        HashIndex_add(&sym->cache_index, key, i);
     }
+    const CacheEntry *entry = &sym->cache[i];
     out->frames = sym->frame_ids + entry->first;
     out->count = entry->count;
     out->offset = entry->offset;

@@ -171,8 +171,7 @@ log_read(Unwinder *u, bool is_reg, uint64_t addr, uint64_t value, int ret)
             u->log_full = true;
             return;
         }
-        u->log_cap = u->log_cap ? u->log_cap * 2 : 256;
-        u->log = xreallocarray(u->log, u->log_cap, sizeof(*u->log));
+        u->log = xgrow(u->log, &u->log_cap, u->log_count + 1, sizeof(*u->log));
     }
     u->log[u->log_count++] = (WalkRead){addr, value, ret, u->frame, is_reg};
 }
@@ -371,25 +370,18 @@ memo_store(Unwinder *u, WalkMemo *memo, pid_t tid, size_t max, const UnwoundFram
         for (size_t i = 0; i < memo->read_count; i++)
             if (memo->reads[i].frame >= reused_from)
                 memo->reads[out++] = memo->reads[i];
-        if (total > memo->reads_cap) {
-            memo->reads_cap = total;
-            memo->reads = xreallocarray(memo->reads, total, sizeof(*memo->reads));
-        }
+        memo->reads = xgrow(memo->reads, &memo->reads_cap, total, sizeof(*memo->reads));
         memmove(memo->reads + u->log_count, memo->reads, kept * sizeof(*memo->reads));
         /* Frames 1..reused_from have this walk's cursors; the memo's
          * beyond, which this walk would have had too. */
         keys = memo->key_count > keys ? memo->key_count : keys;
-    } else if (total > memo->reads_cap) {
-        memo->reads_cap = total;
-        memo->reads = xreallocarray(memo->reads, total, sizeof(*memo->reads));
+    } else {
+        memo->reads = xgrow(memo->reads, &memo->reads_cap, total, sizeof(*memo->reads));
     }
     if (u->log_count)
         memcpy(memo->reads, u->log, u->log_count * sizeof(*u->log));
     memo->read_count = total;
-    if (result->count > memo->frames_cap) {
-        memo->frames_cap = result->count;
-        memo->frames = xreallocarray(memo->frames, result->count, sizeof(*memo->frames));
-    }
+    memo->frames = xgrow(memo->frames, &memo->frames_cap, result->count, sizeof(*memo->frames));
     memcpy(memo->frames, frames, result->count * sizeof(*frames));
     memcpy(memo->keys, u->keys, (reused_from ? reused_from : keys) * sizeof(*u->keys));
     memo->key_count = keys;
