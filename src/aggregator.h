@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "session.h"
+#include "sample.h"
 #include "symtab.h"
 
 #define AGG_BUCKET_NS (250u * 1000 * 1000)

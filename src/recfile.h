@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "session.h"
+#include "sample.h"
 #include "symtab.h"
 
 #define REC_MAGIC "SPYTOP\0\x1a"

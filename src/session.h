@@ -11,39 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "sample.h"
 #include "sampler.h"
 #include "symbolizer.h"
 #include "symtab.h"
 #include "unwinder.h"
-
-typedef struct Sample {
-    uint64_t t_ns; /* CLOCK_MONOTONIC */
-    pid_t tid;
-    char state; /* /proc state letter before the stop */
-    bool group_stopped;
-    bool blocked;   /* stopped inside a blocking system call (waiting) */
-    bool python;    /* Python frames were merged into the stack */
-    bool holds_gil; /* the thread held the GIL */
-    SampleStatus status;
-    UnwindEnd end;
-    StackId stack;       /* innermost first; valid in the session's symtab */
-    uint64_t stopped_ns; /* what this sample cost the thread: how long it was held */
-} Sample;
-
-/* One frame of a sample's stack with what only a dump shows: its address
- * (0 for a Python frame) and the offset into its symbol or module. */
-typedef struct TraceFrame {
-    FrameId frame;
-    uint64_t pc;
-    uint64_t offset;
-    bool offset_in_module;
-} TraceFrame;
-
-/* The frames of one sample, the same as its stack, innermost first. */
-typedef struct SampleTrace {
-    const TraceFrame *frames;
-    size_t count;
-} SampleTrace;
 
 typedef void (*SessionSampleFn)(void *arg, const Sample *sample, const SampleTrace *trace);
 

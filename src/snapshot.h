@@ -10,16 +10,9 @@
 #include <sys/types.h>
 
 #include "arch.h"
+#include "sample.h" /* SampleStatus */
 
 struct PyRawStack;
-
-typedef enum SampleStatus {
-    SAMPLE_OK,          /* registers and stack copied */
-    SAMPLE_NO_STACK,    /* registers only: the stack could not be read */
-    SAMPLE_LATE,        /* did not stop before the deadline: skipped */
-    SAMPLE_THREAD_GONE, /* exited while being sampled */
-    SAMPLE_FAILED,      /* registers unreadable */
-} SampleStatus;
 
 typedef struct Snapshot {
     pid_t tid;

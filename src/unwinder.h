@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "images.h"
+#include "sample.h" /* UnwindEnd */
 #include "snapshot.h"
 
 #define UNWIND_MAX_DEPTH 1024
@@ -19,13 +20,6 @@ typedef struct UnwoundFrame {
     bool exact; /* pc is where the thread is (leaf, or interrupted by a
                  * signal), not a return address: look it up as is */
 } UnwoundFrame;
-
-typedef enum UnwindEnd {
-    UNWIND_COMPLETE,  /* reached the outermost frame */
-    UNWIND_TRUNCATED, /* a read fell outside the stack copy or the images */
-    UNWIND_DEPTH_CAP, /* stopped at UNWIND_MAX_DEPTH or the caller's max */
-    UNWIND_NO_INFO,   /* libunwind gave up (no unwind info, bad frame) */
-} UnwindEnd;
 
 typedef struct UnwindResult {
     size_t count; /* frames written, innermost first */

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include "aggregator.h"
-#include "session.h"
+#include "sample.h"
 #include "symtab.h"
 #include "unit.h"
 
