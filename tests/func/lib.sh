@@ -198,6 +198,8 @@ tmux_start() {
     shift 2
     local cmd=""
     for a in "$@"; do cmd="$cmd '$a'"; done
+    # The status of an earlier run in this test must not pass for this one's.
+    rm -f "$WORK/tmux.status"
     tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -x "$cols" -y "$rows" \
         "env LANG=C.UTF-8 $cmd 2>$WORK/tmux.stderr; echo \$? >$WORK/tmux.status; sleep 30"
     TMUX_STARTED=1
