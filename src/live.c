@@ -25,6 +25,9 @@
 #define NS_PER_S 1000000000ull
 #define STOP_RING 1024
 #define LAUNCHED_EXIT_WAIT_MS 5000
+/* How long a released command may take to reach its exec before the first
+ * ticks go on without it (they reload the maps when the exec comes). */
+#define LAUNCHED_EXEC_WAIT_NS (5 * NS_PER_S)
 /* How often threads gone for a while leave the aggregator (thread churn). */
 #define RETIRE_INTERVAL_NS (2 * NS_PER_S)
 
@@ -44,6 +47,7 @@ typedef struct Live {
     pid_t pid;
     uint64_t retired_ns; /* when threads were last retired */
     pid_t child;         /* launched command, or 0 */
+    Launch launch;       /* its start, until it exec'd */
     char *command;
     char *python, *python_problem;
     LiveStatus status;
@@ -331,6 +335,25 @@ redraw(Live *live)
     live->next_redraw_ns = Util_now_ns() + live->view->redraw_interval_ns;
 }
 
+/* The session's strings live as long as it does: keep copies. */
+static void
+take_python_status(Live *live)
+{
+    bool shown = live->status.message && live->status.message == live->python_problem;
+    free(live->python);
+    live->python = Session_python_version(live->session)
+                       ? xstrdup(Session_python_version(live->session))
+                       : NULL;
+    free(live->python_problem);
+    live->python_problem =
+        Session_python_problem(live->session)
+            ? xasprintf("Python frames not shown: %s", Session_python_problem(live->session))
+            : NULL;
+    live->status.python = live->python;
+    if (live->python_problem || shown)
+        live->status.message = live->python_problem;
+}
+
 static int
 open_session(Live *live, char **cause)
 {
@@ -346,19 +369,7 @@ open_session(Live *live, char **cause)
     live->session = Session_open(live->pid, live->symtab, &so, &err, cause);
     if (!live->session)
         return err;
-    /* The session's strings live as long as it does: keep copies. */
-    free(live->python);
-    live->python = Session_python_version(live->session)
-                       ? xstrdup(Session_python_version(live->session))
-                       : NULL;
-    free(live->python_problem);
-    live->python_problem =
-        Session_python_problem(live->session)
-            ? xasprintf("Python frames not shown: %s", Session_python_problem(live->session))
-            : NULL;
-    live->status.python = live->python;
-    if (live->python_problem)
-        live->status.message = live->python_problem;
+    take_python_status(live);
     live->status.attached = true;
     live->last_tick_ns = 0;
     live->next_tick_ns = Util_now_ns();
@@ -435,8 +446,10 @@ handle_signals(Live *live)
     }
 }
 
+/* Forks the command, held before its exec until the session has seized it
+ * (run_command lets it go). 0, or -1 when it could not start (printed). */
 static int
-launch(Live *live, sigset_t *old_mask)
+launch(Live *live)
 {
     const LiveOptions *o = live->options;
     int out = -1, in = -1;
@@ -453,24 +466,70 @@ launch(Live *live, sigset_t *old_mask)
     }
     if (o->command_output_null || o->command_output)
         in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    (void)old_mask;
     LaunchOptions lo = {.argv = o->command, .stdin_fd = in, .output_fd = out};
     char *cause = NULL;
-    pid_t pid = Launch_command(&lo, &cause);
+    int r = Launch_start(&live->launch, &lo, &cause);
     if (out >= 0)
         close(out);
     if (in >= 0)
         close(in);
-    if (pid < 0) {
+    if (r < 0) {
         fputs("spytop: ", stderr);
         Util_fputs_escaped(cause, stderr);
         fputc('\n', stderr);
         free(cause);
         return -1;
     }
-    live->pid = live->child = pid;
+    live->pid = live->child = live->launch.pid;
     live->status.launched = true;
     return 0;
+}
+
+/* The seized command execs now. Its exec is awaited, so that the first
+ * tick samples the command's first instructions with the command's maps,
+ * not spytop's fork of itself. 0, or -1 when it could not run (printed). */
+static int
+run_command(Live *live)
+{
+    Launch_release(&live->launch);
+    int r = Session_wait_exec(live->session, LAUNCHED_EXEC_WAIT_NS);
+    int exec_errno = r == -ESRCH ? Launch_exec_error(&live->launch) : 0;
+    Launch_done(&live->launch);
+    if (exec_errno) {
+        char *cause =
+            xasprintf("cannot run '%s': %s", live->options->command[0], strerror(exec_errno));
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(cause, stderr);
+        fputc('\n', stderr);
+        free(cause);
+        return -1;
+    }
+    /* Killed before its exec, or exited already: the first tick reports
+     * its exit as any other. */
+    take_python_status(live);
+    return 0;
+}
+
+/* The target's command line; for a command that exited already (a zombie
+ * has none), the arguments it was launched with. */
+static char *
+command_line(const Live *live)
+{
+    char *line = Proc_cmdline(live->pid);
+    if ((line && line[0]) || !live->status.launched)
+        return line;
+    free(line);
+    size_t len = 1;
+    for (char *const *a = live->options->command; *a; a++)
+        len += strlen(*a) + 1;
+    line = xmalloc(len);
+    line[0] = '\0';
+    for (char *const *a = live->options->command; *a; a++) {
+        if (a != live->options->command)
+            strcat(line, " ");
+        strcat(line, *a);
+    }
+    return line;
 }
 
 static int
@@ -510,6 +569,7 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
     live->interval_ns = NS_PER_S / (options->rate_hz ? options->rate_hz : 100);
     live->rng = Util_now_ns() | 1;
     live->signal_fd = live->timer_fd = -1;
+    live->launch = (Launch){.pid = -1, .go_fd = -1, .error_fd = -1};
 
     sigset_t mask, old_mask;
     sigemptyset(&mask);
@@ -524,13 +584,10 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         fprintf(stderr, "spytop: signalfd/timerfd: %s\n", strerror(errno));
         goto out;
     }
-    if (options->command && launch(live, &old_mask) < 0)
+    if (options->command && launch(live) < 0)
         goto out;
     /* After the launch: the command keeps the nice value it was given. */
     Util_set_own_nice(options->nice, options->nice_given);
-    live->command = Proc_cmdline(live->pid);
-    live->status.pid = live->pid;
-    live->status.command = live->command ? live->command : "";
 
     char *cause = NULL;
     int err = open_session(live, &cause);
@@ -540,11 +597,21 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         fputc('\n', stderr);
         free(cause);
         if (live->child) {
-            kill(live->child, SIGTERM);
+            /* Never released: it exits without running the command. */
+            Launch_done(&live->launch);
             Launch_wait(live->child, LAUNCHED_EXIT_WAIT_MS, &err);
         }
         goto out;
     }
+    if (live->child && run_command(live) < 0) {
+        /* Its exec failed: the child exited 127, reaped by the tracer. */
+        Session_delete(live->session);
+        live->session = NULL;
+        goto out;
+    }
+    live->command = command_line(live);
+    live->status.pid = live->pid;
+    live->status.command = live->command ? live->command : "";
     live->start_ns = live->period_start_ns = Util_now_ns();
     ProcStat first;
     if (Proc_read_stat(live->pid, 0, &first) == 0)
@@ -635,6 +702,7 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         view->stop(view->self);
     status = final_status(live);
 out:
+    Launch_done(&live->launch);
     if (live->signal_fd >= 0)
         close(live->signal_fd);
     if (live->timer_fd >= 0)

@@ -461,6 +461,31 @@ Session_tick(Session *s, SessionSampleFn fn, void *arg, SamplerTickStats *stats)
     return 0;
 }
 
+int
+Session_wait_exec(Session *s, uint64_t timeout_ns)
+{
+    uint64_t deadline = Util_now_ns() + timeout_ns;
+    for (;;) {
+        /* Restarts every stop meanwhile: a signal for the child before its
+         * exec, and the exec's own stop. */
+        Tracer_drain(s->tracer);
+        if (Tracer_exec_count(s->tracer) != s->execs)
+            break;
+        if (Tracer_target_exited(s->tracer, NULL))
+            return -ESRCH;
+        if (Util_now_ns() >= deadline)
+            return -ETIMEDOUT;
+        struct timespec ts = {0, 100 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* No snapshot is in flight: the new program's maps and Python reader
+     * now, before the first tick. */
+    s->execs = Tracer_exec_count(s->tracer);
+    reload_maps_after_exec(s);
+    reopen_python_after_exec(s);
+    return 0;
+}
+
 void
 Session_service(Session *s)
 {

@@ -53,6 +53,13 @@ void Session_delete(Session *session);
  * (-ESRCH: the target is gone). */
 int Session_tick(Session *session, SessionSampleFn fn, void *arg, SamplerTickStats *stats);
 
+/* For a command the session seized before its exec (Launch_start): services
+ * the tracer until the command's exec is seen, then loads the new program's
+ * maps (and Python reader) so the first tick sees it. 0; -ESRCH when the
+ * command exited first (its exec failed, or a signal killed it);
+ * -ETIMEDOUT after timeout_ns (the first ticks then catch the exec). */
+int Session_wait_exec(Session *session, uint64_t timeout_ns);
+
 /* Handles pending stops and signals between ticks. */
 void Session_service(Session *session);
 
