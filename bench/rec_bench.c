@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #include "aggregator.h"
-#include "recfile.h"
+#include "recreader.h"
+#include "recwriter.h"
 #include "report.h"
 #include "symtab.h"
 #include "util.h"

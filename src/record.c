@@ -12,7 +12,7 @@
 #include "launch.h"
 #include "options.h"
 #include "proc.h"
-#include "recfile.h"
+#include "recwriter.h"
 #include "util.h"
 
 #define RECORD_FLUSH_NS (1000u * 1000 * 1000)

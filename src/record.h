@@ -1,5 +1,5 @@
 /* `spytop record`: the live session with no screen, every sample written
- * to a .spytop file (recfile.h) that is flushed every second, one progress
+ * to a .spytop file (recwriter.h) that is flushed every second, one progress
  * line on a terminal's stderr, and a file that is valid whatever ends the
  * recording (Ctrl-C, SIGTERM, the duration, the target's exit, a full disk,
  * even SIGKILL up to the last second). */

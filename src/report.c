@@ -10,6 +10,7 @@
 #include "aggregator.h"
 #include "hashindex.h"
 #include "hotlist.h"
+#include "recbuf.h"
 #include "report_internal.h"
 #include "util.h"
 

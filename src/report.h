@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "aggregator.h"
-#include "recfile.h"
+#include "recreader.h"
 #include "symtab.h"
 
 typedef enum ReportFormat {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "recfile.h"
+#include "recreader.h"
 #include "report.h"
 #include "symtab.h"
 

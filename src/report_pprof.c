@@ -10,7 +10,8 @@
 #include <zlib.h>
 
 #include "hotlist.h"
-#include "recfile.h"
+#include "recbuf.h"
+#include "recreader.h"
 #include "report.h"
 #include "report_internal.h"
 #include "util.h"

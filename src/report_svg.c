@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "hashindex.h"
-#include "recfile.h"
+#include "recreader.h"
 #include "report.h"
 #include "report_internal.h"
 #include "util.h"

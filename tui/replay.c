@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "options.h"
-#include "recfile.h"
+#include "recreader.h"
 #include "screen.h"
 #include "terminal.h"
 #include "util.h"

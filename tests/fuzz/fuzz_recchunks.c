@@ -15,7 +15,8 @@
 #include <zlib.h>
 
 #include "fuzz.h"
-#include "recfile.h"
+#include "recbuf.h"
+#include "recformat.h"
 #include "util.h"
 
 #define HEADER_FIXED_LEN (REC_MAGIC_LEN + 12)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "recfile.h"
+#include "recreader.h"
 #include "report.h"
 #include "symtab.h"
 

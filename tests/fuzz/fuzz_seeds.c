@@ -21,7 +21,8 @@
 #include <zlib.h>
 
 #include "fuzz.h"
-#include "recfile.h"
+#include "recbuf.h"
+#include "recformat.h"
 #include "util.h"
 
 #define SEED_EVERY_OFFSET 4096u

@@ -26,7 +26,10 @@
 
 #include "unit.h"
 
-#include "recfile.h"
+#include "recbuf.h"
+#include "recformat.h"
+#include "recreader.h"
+#include "recwriter.h"
 #include "symtab.h"
 #include "util.h"
 

@@ -26,7 +26,9 @@
 
 #include "unit.h"
 
-#include "recfile.h"
+#include "recbuf.h"
+#include "recreader.h"
+#include "recwriter.h"
 #include "report.h"
 #include "symtab.h"
 #include "util.h"
