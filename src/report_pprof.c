@@ -4,6 +4,8 @@
  * through private symtabs, which hand out dense ids in order of use. */
 #include "config.h"
 
+#include "report_pprof.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,7 @@
 #include "hotlist.h"
 #include "recbuf.h"
 #include "recreader.h"
-#include "report.h"
-#include "report_internal.h"
+#include "report_common.h"
 #include "util.h"
 
 /* Field numbers of perftools.profiles.Profile and its messages. */

@@ -5,13 +5,14 @@
  * U+FFFD), and the script never turns text into markup. */
 #include "config.h"
 
+#include "report_svg.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "hashindex.h"
 #include "recreader.h"
-#include "report.h"
-#include "report_internal.h"
+#include "report_common.h"
 #include "util.h"
 
 #define SVG_WIDTH 1200

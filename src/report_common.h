@@ -1,8 +1,10 @@
-/* What the exporters of report.h share: the selection of samples, their
- * weights, frame and thread names, and counts per distinct stack. Private
- * to src/report*.c. */
-#ifndef SPYTOP_SRC_REPORT_INTERNAL_H
-#define SPYTOP_SRC_REPORT_INTERNAL_H
+/* What the exporters of report.h (report_text.c, report_collapsed.c,
+ * report_speedscope.c, report_pprof.c, report_svg.c) share: the selection
+ * of samples, their weights, frame and thread names, and counts per
+ * distinct stack. report.c only dispatches to the exporters; they call
+ * this module, never back into report.c. */
+#ifndef SPYTOP_SRC_REPORT_COMMON_H
+#define SPYTOP_SRC_REPORT_COMMON_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,7 +12,7 @@
 #include <stdio.h>
 
 #include "recreader.h"
-#include "report.h"
+#include "report_options.h"
 #include "symtab.h"
 
 /* A selected sample and the thread time it stands for. */

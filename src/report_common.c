@@ -1,0 +1,150 @@
+#include "config.h"
+
+#include "report_common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregator.h"
+#include "hashindex.h"
+#include "hotlist.h"
+#include "util.h"
+
+uint64_t
+Report_interval_ns(const RecReader *reader)
+{
+    unsigned rate = RecReader_header(reader)->rate_hz;
+    return rate ? 1000000000ull / rate : 10000000ull;
+}
+
+/* The last sample time seen per thread, for weights. */
+typedef struct LastSeen {
+    uint64_t *t; /* by index in index */
+    size_t count, cap;
+    HashIndex index; /* tid -> index in t */
+} LastSeen;
+
+/* Thread tid's last sample time, 0 the first time it is seen. */
+static uint64_t *
+last_seen(LastSeen *m, pid_t tid)
+{
+    uint32_t i = HashIndex_intern(&m->index, (uint32_t)tid, (uint32_t)m->count, NULL, NULL);
+    if (i == m->count) {
+        m->t = xgrow(m->t, &m->cap, m->count + 1, sizeof(uint64_t));
+        m->t[m->count++] = 0;
+    }
+    return &m->t[i];
+}
+
+ReportPick *
+Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
+              size_t *count)
+{
+    size_t n;
+    const Sample *samples = RecReader_samples(reader, &n);
+    uint64_t start = RecReader_header(reader)->start_mono_ns;
+    uint64_t interval = Report_interval_ns(reader);
+    ReportPick *picks = xreallocarray(NULL, n ? n : 1, sizeof(ReportPick));
+    LastSeen last = {0};
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const Sample *s = &samples[i];
+        if (s->t_ns == 0)
+            continue; /* never stopped: no time, no stack */
+        uint64_t *seen = last_seen(&last, s->tid);
+        uint64_t weight = interval;
+        if (*seen && s->t_ns > *seen) {
+            weight = s->t_ns - *seen;
+            if (weight > 2 * interval)
+                weight = 2 * interval;
+        }
+        *seen = s->t_ns;
+        uint64_t rel = s->t_ns > start ? s->t_ns - start : 0;
+        if (rel < options->from_ns || rel >= options->to_ns)
+            continue;
+        if (options->tid && s->tid != options->tid)
+            continue;
+        if (!options->include_idle && Aggregator_is_idle(s))
+            continue;
+        size_t depth;
+        Symtab_stack(symtab, s->stack, &depth);
+        if (depth == 0)
+            continue;
+        picks[k++] = (ReportPick){s, weight};
+    }
+    free(last.t);
+    HashIndex_done(&last.index);
+    *count = k;
+    return picks;
+}
+
+const char *
+Report_short_path(const char *path)
+{
+    const char *start = path + strlen(path);
+    int slashes = 0;
+    while (start > path) {
+        if (start[-1] == '/' && ++slashes == 2)
+            break;
+        start--;
+    }
+    return start;
+}
+
+char *
+Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line)
+{
+    const SymtabFrame *f = Symtab_frame(symtab, frame);
+    if (!f)
+        return xstrdup("??");
+    char *name = Hotlist_function(symtab, f->function, f->module);
+    const char *file = Symtab_string(symtab, f->file);
+    if (!by_line || !file[0])
+        return name;
+    char *full = xasprintf("%s (%s:%u)", name, Report_short_path(file), f->line);
+    free(name);
+    return full;
+}
+
+char *
+Report_thread_label(const RecReader *reader, const Symtab *symtab, pid_t tid)
+{
+    const RecThread *t = RecReader_thread(reader, tid);
+    const char *name = t ? Symtab_string(symtab, t->name) : "";
+    if (!name[0])
+        return xasprintf("tid %d", (int)tid);
+    return xasprintf("%s (%d)", name, (int)tid);
+}
+
+ReportStackCount *
+Report_count_stacks(const ReportPick *picks, size_t npicks, bool per_thread, size_t *count)
+{
+    ReportStackCount *out = NULL;
+    size_t n = 0, cap = 0;
+    HashIndex index = {0}; /* (stack, tid) -> index in out */
+    for (size_t i = 0; i < npicks; i++) {
+        StackId stack = picks[i].sample->stack;
+        pid_t tid = per_thread ? picks[i].sample->tid : 0;
+        uint64_t key = (uint64_t)stack << 32 | (uint32_t)tid;
+        uint32_t x = HashIndex_intern(&index, key, (uint32_t)n, NULL, NULL);
+        if (x == n) {
+            out = xgrow(out, &cap, n + 1, sizeof(*out));
+            out[n++] = (ReportStackCount){stack, tid, 0, 0};
+        }
+        out[x].count++;
+        out[x].weight_ns += picks[i].weight_ns;
+    }
+    HashIndex_done(&index);
+    *count = n;
+    return out ? out : xcalloc(1, sizeof(*out));
+}
+
+int
+Report_finish(FILE *out)
+{
+    errno = 0;
+    if (fflush(out) != 0 || ferror(out))
+        return errno ? -errno : -EIO;
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* One export format of report.h; report.c dispatches to it. */
+#ifndef SPYTOP_SRC_REPORT_PPROF_H
+#define SPYTOP_SRC_REPORT_PPROF_H
+
+#include <stdio.h>
+
+#include "recreader.h"
+#include "report_options.h"
+#include "symtab.h"
+
+/* pprof's profile.proto, gzip-compressed: values samples/count and
+ * wall/nanoseconds, one sample per (stack, thread) with labels "thread"
+ * (its name) and "tid", inlined frames folded into their caller's location. */
+int Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
+                 FILE *out);
+
+#endif

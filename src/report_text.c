@@ -1,0 +1,186 @@
+/* The text report: the hot list of the whole selection, then threads. */
+#include "config.h"
+
+#include "report_text.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "aggregator.h"
+#include "hotlist.h"
+#include "recreader.h"
+#include "report_common.h"
+#include "util.h"
+
+static AggSort
+time_sort(AggSort sort)
+{
+    switch (sort) {
+    case AGG_SORT_OWN_PCT:
+        return AGG_SORT_OWN_TIME;
+    case AGG_SORT_TOTAL_PCT:
+        return AGG_SORT_TOTAL_TIME;
+    case AGG_SORT_OWN_TIME:
+    case AGG_SORT_TOTAL_TIME:
+    case AGG_SORT_NAME:
+        return sort;
+    case AGG_SORT_COUNT:
+        break;
+    }
+    return AGG_SORT_OWN_TIME;
+}
+
+static void
+format_range(uint64_t ns, char *buf, size_t size)
+{
+    snprintf(buf, size, "%.1f s", (double)ns / 1e9);
+}
+
+static void
+print_text_header(const RecReader *reader, const ReportOptions *o, size_t selected,
+                  uint64_t idle_left_out, FILE *out)
+{
+    const RecHeader *h = RecReader_header(reader);
+    const RecStatus *st = RecReader_status(reader);
+    fprintf(out, "spytop %s report: PID %d ", PACKAGE_VERSION, (int)h->pid);
+    Util_fputs_escaped(h->command[0] ? h->command : h->exe, out);
+    if (h->host[0]) {
+        fputs(" on ", out);
+        Util_fputs_escaped(h->host, out);
+    }
+    fputc('\n', out);
+    char when[64] = "?";
+    time_t secs = (time_t)(h->start_unix_ns / 1000000000ull);
+    struct tm tm;
+    if (gmtime_r(&secs, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    size_t nsamples;
+    RecReader_samples(reader, &nsamples);
+    fprintf(out, "Recorded %s at %u Hz: %zu samples over %.1f s, %s\n", when, h->rate_hz, nsamples,
+            (double)st->duration_ns / 1e9, st->complete ? "complete" : "incomplete");
+    if (!st->complete) {
+        fputs("Recording ", out);
+        Util_fputs_escaped(st->message, out);
+        fputc('\n', out);
+    }
+    char from[32], to[32];
+    format_range(o->from_ns, from, sizeof(from));
+    if (o->to_ns == REPORT_TO_END)
+        format_range(st->duration_ns, to, sizeof(to));
+    else
+        format_range(o->to_ns, to, sizeof(to));
+    fprintf(out, "Selection: %s to %s, ", from, to);
+    if (o->tid)
+        fprintf(out, "thread %d, ", (int)o->tid);
+    else
+        fputs("all threads, ", out);
+    fprintf(out, "%zu thread samples", selected);
+    if (o->include_idle)
+        fputs(" (idle included)", out);
+    else
+        fprintf(out, " (%llu idle left out)", (unsigned long long)idle_left_out);
+    fprintf(out, ", by %s\n\n", o->by_line ? "line" : "function");
+}
+
+static void
+print_row(const Symtab *symtab, const AggRow *r, const AggTotals *totals, AggMode mode, FILE *out)
+{
+    char own[16], total[16];
+    Hotlist_format_time(r->own_ns, own, sizeof(own));
+    Hotlist_format_time(r->total_ns, total, sizeof(total));
+    fprintf(out, "%6.1f %6.1f %9s %9s  ", Hotlist_percent(r->own_ns, totals->time_ns),
+            Hotlist_percent(r->total_ns, totals->time_ns), own, total);
+    char *fn = Hotlist_function(symtab, r->function, r->module);
+    char *loc = Hotlist_location(symtab, r, mode);
+    Util_fputs_escaped(fn, out);
+    if (loc[0]) {
+        fputs("  ", out);
+        Util_fputs_escaped(loc, out);
+    }
+    if (r->module != SYMTAB_EMPTY) {
+        const char *module = Hotlist_module(symtab, r->module);
+        bool bracketed = module[0] == '[';
+        fputs(bracketed ? "  " : "  [", out);
+        Util_fputs_escaped(module, out);
+        if (!bracketed)
+            fputc(']', out);
+    }
+    fputc('\n', out);
+    free(fn);
+    free(loc);
+}
+
+/* Per thread in the time range: samples, how many running, its name. */
+static void
+print_threads(const RecReader *reader, const Symtab *symtab, const ReportOptions *o, FILE *out)
+{
+    size_t nthreads, n;
+    const RecThread *threads = RecReader_threads(reader, &nthreads);
+    const Sample *samples = RecReader_samples(reader, &n);
+    uint64_t start = RecReader_header(reader)->start_mono_ns;
+    uint64_t *all = xcalloc(nthreads ? nthreads : 1, sizeof(uint64_t));
+    uint64_t *active = xcalloc(nthreads ? nthreads : 1, sizeof(uint64_t));
+    for (size_t i = 0; i < n; i++) {
+        uint64_t rel = samples[i].t_ns > start ? samples[i].t_ns - start : 0;
+        if (rel < o->from_ns || rel >= o->to_ns)
+            continue;
+        const RecThread *t = RecReader_thread(reader, samples[i].tid);
+        size_t k = (size_t)(t - threads);
+        all[k]++;
+        if (!Aggregator_is_idle(&samples[i]))
+            active[k]++;
+    }
+    fprintf(out, "\n%8s %8s %7s  %s\n", "TID", "Samples", "Active", "Thread");
+    for (size_t k = 0; k < nthreads; k++) {
+        if (!all[k] || (o->tid && threads[k].tid != o->tid))
+            continue;
+        fprintf(out, "%8d %8llu %6.1f%%  ", (int)threads[k].tid, (unsigned long long)all[k],
+                Hotlist_percent(active[k], all[k]));
+        Util_fputs_escaped(Symtab_string(symtab, threads[k].name), out);
+        fputc('\n', out);
+    }
+    free(all);
+    free(active);
+}
+
+int
+Report_text(const RecReader *reader, Symtab *symtab, const ReportOptions *options, FILE *out)
+{
+    size_t npicks;
+    ReportPick *picks = Report_select(reader, symtab, options, &npicks);
+    /* Idle samples the selection left out, to say so. */
+    ReportOptions with_idle = *options;
+    with_idle.include_idle = true;
+    size_t nall;
+    free(Report_select(reader, symtab, &with_idle, &nall));
+
+    Aggregator *agg = Aggregator_new(symtab);
+    for (size_t i = 0; i < npicks; i++)
+        Aggregator_add(agg, picks[i].sample, picks[i].weight_ns);
+    AggMode mode = options->by_line ? AGG_BY_LINE : AGG_BY_FUNCTION;
+    AggQuery q = {
+        .mode = mode,
+        .sort = time_sort(options->sort),
+        .tid = 0,
+        .include_idle = true, /* already chosen above */
+        .filter = NULL,
+        .window_s = AGG_WINDOW_MAX_S,
+    };
+    const AggRow *rows;
+    AggTotals totals;
+    size_t nrows = Aggregator_query(agg, &q, &rows, &totals);
+
+    print_text_header(reader, options, npicks, (uint64_t)(nall - npicks), out);
+    fprintf(out, "%6s %6s %9s %9s  %s\n", "%Own", "%Total", "OwnTime", "TotalTime",
+            "Function  Location  [Module]");
+    for (size_t i = 0; i < nrows && (!options->rows || i < options->rows); i++)
+        print_row(symtab, &rows[i], &totals, mode, out);
+    if (nrows == 0)
+        fputs("(no samples in the selection)\n", out);
+    else if (options->rows && nrows > options->rows)
+        fprintf(out, "(%zu more rows)\n", nrows - options->rows);
+    print_threads(reader, symtab, options, out);
+    Aggregator_delete(agg);
+    free(picks);
+    return Report_finish(out);
+}
