@@ -46,19 +46,26 @@ Hotlist_function(const Symtab *symtab, StrId function, StrId module)
     return xstrdup("??");
 }
 
+const char *
+Hotlist_short_path(const char *path)
+{
+    const char *start = path + strlen(path);
+    int slashes = 0;
+    while (start > path) {
+        if (start[-1] == '/' && ++slashes == 2)
+            break;
+        start--;
+    }
+    return start;
+}
+
 char *
 Hotlist_location(const Symtab *symtab, const AggRow *row, AggMode mode)
 {
     const char *file = Symtab_string(symtab, row->file);
     if (!file[0])
         return xstrdup("");
-    const char *start = file + strlen(file);
-    int slashes = 0;
-    while (start > file) {
-        if (start[-1] == '/' && ++slashes == 2)
-            break;
-        start--;
-    }
+    const char *start = Hotlist_short_path(file);
     if (mode == AGG_BY_LINE || row->line)
         return xasprintf("%s:%u", start, row->line);
     return xstrdup(start);

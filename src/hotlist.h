@@ -20,6 +20,9 @@ double Hotlist_percent(uint64_t part, uint64_t whole);
  * string, raw bytes (escape before display). */
 char *Hotlist_function(const Symtab *symtab, StrId function, StrId module);
 
+/* The last two components of a path ("app/main.c"), borrowed from path. */
+const char *Hotlist_short_path(const char *path);
+
 /* A row's location: the last two components of the file and its line
  * ("targets/chain.c:15"), or "" without line information. A new string. */
 char *Hotlist_location(const Symtab *symtab, const AggRow *row, AggMode mode);

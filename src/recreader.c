@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "recbuf.h"
@@ -343,14 +342,9 @@ RecReader_open(const char *path, Symtab *symtab, char **cause)
             *cause = xasprintf("open %s: %s", path, strerror(e));
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (cause)
-            *cause = xasprintf("%s is not a regular file", path);
-        close(fd);
+    Source src = {.fd = fd};
+    if (!Util_regular_or_close(fd, path, &src.size, cause))
         return NULL;
-    }
-    Source src = {.fd = fd, .size = (uint64_t)st.st_size};
     RecReader *r = read_recording(&src, path, symtab, cause);
     close(fd);
     return r;

@@ -347,13 +347,8 @@ RecWriter_open(const char *path, bool force, const RecHeader *header, char **cau
         }
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        if (cause)
-            *cause = xasprintf("%s is not a regular file", path);
-        close(fd);
+    if (!Util_regular_or_close(fd, path, NULL, cause))
         return NULL;
-    }
     /* Truncate only now that it is known to be a regular file. */
     if (force && ftruncate(fd, 0) != 0) {
         int e = errno;

@@ -79,19 +79,6 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
     return picks;
 }
 
-const char *
-Report_short_path(const char *path)
-{
-    const char *start = path + strlen(path);
-    int slashes = 0;
-    while (start > path) {
-        if (start[-1] == '/' && ++slashes == 2)
-            break;
-        start--;
-    }
-    return start;
-}
-
 char *
 Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line)
 {
@@ -102,7 +89,7 @@ Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line)
     const char *file = Symtab_string(symtab, f->file);
     if (!by_line || !file[0])
         return name;
-    char *full = xasprintf("%s (%s:%u)", name, Report_short_path(file), f->line);
+    char *full = xasprintf("%s (%s:%u)", name, Hotlist_short_path(file), f->line);
     free(name);
     return full;
 }

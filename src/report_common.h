@@ -35,9 +35,6 @@ uint64_t Report_interval_ns(const RecReader *reader);
  * " (dir/file.c:12)" in by_line mode. Raw bytes; a new string. */
 char *Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line);
 
-/* The last two components of a path ("app/main.c"), borrowed from path. */
-const char *Report_short_path(const char *path);
-
 /* A thread's label: "name (tid)", or "tid N" without a name. New. */
 char *Report_thread_label(const RecReader *reader, const Symtab *symtab, pid_t tid);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,6 +150,21 @@ Util_read_small_file(const char *path, char *buf, size_t max)
     close(fd);
     buf[len] = '\0';
     return (ssize_t)len;
+}
+
+bool
+Util_regular_or_close(int fd, const char *path, uint64_t *size, char **cause)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (cause)
+            *cause = xasprintf("%s is not a regular file", path);
+        close(fd);
+        return false;
+    }
+    if (size)
+        *size = (uint64_t)st.st_size;
+    return true;
 }
 
 size_t

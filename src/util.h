@@ -53,6 +53,11 @@ void Backoff_tried(Backoff *b, uint64_t now_ns, bool found_something);
  * NUL-terminated. Returns the byte count or -errno. Never blocks on a FIFO. */
 ssize_t Util_read_small_file(const char *path, char *buf, size_t max);
 
+/* Whether fd, opened from path, is a regular file (not a FIFO, a device,
+ * a directory); its size in *size when size is not NULL. When it is not,
+ * closes fd and sets *cause (when cause is not NULL) to a message. */
+bool Util_regular_or_close(int fd, const char *path, uint64_t *size, char **cause);
+
 /* A 64-bit mix (splitmix64's finaliser) for open-addressing hash tables:
  * every input bit moves the low bits. */
 static inline uint64_t
