@@ -9,10 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "framebuf.h"
 #include "images.h"
 #include "proc.h"
-#include "tracer.h"
 #include "pyframes.h"
+#include "pymerge.h"
+#include "tracer.h"
 #include "util.h"
 
 /* A thread that has not stopped by then (no CPU for it, or in D state) is
@@ -39,16 +41,12 @@ struct Session {
     Symtab *symtab;
     Symbolizer *symbolizer;
     UnwoundFrame *pcs;
-    FrameId *frames;   /* the stack being built */
-    TraceFrame *trace; /* the same, with addresses */
-    size_t frames_cap;
+    FrameBuf stack;           /* the stack being built */
     unsigned maps_generation; /* of the images, when last told to the symbolizer */
     PyFrames *python;
     char *python_version;
     char *python_problem;
-    uint64_t python_mismatches;
-    FrameId *py_frames; /* resolved Python frames of one sample */
-    bool *py_group_end;
+    PyMerge *merge; /* made with the first reader, kept across an exec */
 };
 
 static char *
@@ -115,7 +113,7 @@ same_process(const Session *s)
 }
 
 /* Python frames, when the target runs CPython and they are wanted: the
- * reader, its version line, and the merge buffers (kept across an exec). */
+ * reader, its version line, and the merge (kept across an exec). */
 static void
 open_python(Session *s)
 {
@@ -125,10 +123,8 @@ open_python(Session *s)
     if (!s->python)
         return;
     s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
-    if (!s->py_frames) {
-        s->py_frames = xcalloc(PY_MAX_FRAMES, sizeof(FrameId));
-        s->py_group_end = xcalloc(PY_MAX_FRAMES, sizeof(bool));
-    }
+    if (!s->merge)
+        s->merge = PyMerge_new(s->symbolizer, s->symtab);
 }
 
 /* Fault injection for tests: SPYTOP_FAULT_ATTACH_DELAY_MS widens the window
@@ -276,38 +272,13 @@ Session_delete(Session *s)
     PyFrames_delete(s->python);
     free(s->python_version);
     free(s->python_problem);
-    free(s->py_frames);
-    free(s->py_group_end);
+    PyMerge_delete(s->merge);
     Symbolizer_delete(s->symbolizer);
     Unwinder_delete(s->unwinder);
     Images_delete(s->images);
     free(s->pcs);
-    free(s->frames);
-    free(s->trace);
+    FrameBuf_done(&s->stack);
     free(s);
-}
-
-static void
-push_frame(Session *s, size_t *n, FrameId id, uint64_t pc, uint64_t offset, bool in_module)
-{
-    if (*n == s->frames_cap) {
-        s->frames_cap = s->frames_cap ? s->frames_cap * 2 : 256;
-        s->frames = xreallocarray(s->frames, s->frames_cap, sizeof(FrameId));
-        s->trace = xreallocarray(s->trace, s->frames_cap, sizeof(TraceFrame));
-    }
-    s->frames[*n] = id;
-    s->trace[*n] = (TraceFrame){id, pc, offset, in_module};
-    (*n)++;
-}
-
-/* The frames (inlined ones first) of native frame i. */
-static void
-push_native(Session *s, size_t *n, size_t i)
-{
-    SymbolizedPc sym;
-    Symbolizer_lookup(s->symbolizer, s->pcs[i].pc, s->pcs[i].exact, &sym);
-    for (size_t k = 0; k < sym.count; k++)
-        push_frame(s, n, sym.frames[k], s->pcs[i].pc, sym.offset, sym.offset_in_module);
 }
 
 /* Whether the thread was waiting in a system call when stopped, whatever
@@ -325,59 +296,12 @@ thread_was_blocked(Session *s, const Snapshot *snap)
            Arch_syscall_restart_pending(&snap->regs, code, sizeof(code));
 }
 
-/* The native frames of s->pcs[0, count) as symtab frames in s->frames. */
-static size_t
+/* The native frames of s->pcs[0, count) as symtab frames in s->stack. */
+static void
 native_frames(Session *s, size_t count)
 {
-    size_t n = 0;
     for (size_t i = 0; i < count; i++)
-        push_native(s, &n, i);
-    return n;
-}
-
-/* Native and Python frames as one stack, innermost first. Each native
- * frame of the evaluation loop stands for one group of Python frames (one
- * loop call) and is replaced by them; the interpreter's other internals go
- * unless asked for (--native) or the thread is in one right now (the leaf:
- * it explains where the time goes); extensions and libraries stay. When the
- * counts do not line up the sample is kept: the remaining Python frames go
- * outermost, and the mismatch is counted. */
-static size_t
-merge_python(Session *s, const PyRawStack *raw, size_t native_count, Sample *sample)
-{
-    size_t py_count = raw->count;
-    for (size_t i = 0; i < py_count; i++) {
-        s->py_frames[i] = PyFrames_resolve(s->python, &raw->frames[i], s->symtab);
-        s->py_group_end[i] = raw->frames[i].group_end;
-    }
-    sample->python = true;
-    sample->holds_gil = raw->holds_gil;
-    size_t n = 0, py_next = 0;
-    for (size_t i = 0; i < native_count; i++) {
-        uint64_t pc = s->pcs[i].exact ? s->pcs[i].pc : s->pcs[i].pc - 1;
-        if (PyFrames_is_eval_pc(s->python, pc)) {
-            if (py_next < py_count) {
-                do
-                    push_frame(s, &n, s->py_frames[py_next], 0, 0, false);
-                while (!s->py_group_end[py_next++] && py_next < py_count);
-                continue;
-            }
-            if (!s->options.native_all)
-                continue; /* an evaluation loop call with no Python frame left */
-        } else if (PyFrames_is_interpreter_pc(s->python, pc) && !s->options.native_all &&
-                   (i > 0 || !Symbolizer_has_name(s->symbolizer, s->pcs[i].pc, true))) {
-            /* The leaf stays when it has a name: it explains the time. */
-            continue;
-        }
-        push_native(s, &n, i);
-    }
-    if (py_next < py_count) {
-        /* The native unwind ended early (or found fewer loop calls). */
-        s->python_mismatches++;
-        while (py_next < py_count)
-            push_frame(s, &n, s->py_frames[py_next++], 0, 0, false);
-    }
-    return n;
+        FrameBuf_push_native(&s->stack, s->symbolizer, &s->pcs[i]);
 }
 
 /* After the threads run again: unwind, symbolize, intern, hand out. */
@@ -409,11 +333,23 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
             Symbolizer_maps_changed(s->symbolizer);
         }
     }
-    size_t n = snap->python && snap->python->present && snap->python->count
-                   ? merge_python(s, snap->python, result.count, &sample)
-                   : native_frames(s, result.count);
-    sample.stack = Symtab_intern_stack(s->symtab, s->frames, n);
-    SampleTrace trace = {s->trace, n};
+    FrameBuf_clear(&s->stack);
+    if (snap->python && snap->python->present && snap->python->count) {
+        sample.python = true;
+        sample.holds_gil = snap->python->holds_gil;
+        PyMergeInput in = {
+            .python = s->python,
+            .raw = snap->python,
+            .pcs = s->pcs,
+            .native_count = result.count,
+            .native_all = s->options.native_all,
+        };
+        PyMerge_stack(s->merge, &in, &s->stack);
+    } else {
+        native_frames(s, result.count);
+    }
+    sample.stack = Symtab_intern_stack(s->symtab, s->stack.frames, s->stack.count);
+    SampleTrace trace = {s->stack.trace, s->stack.count};
     fn(arg, &sample, &trace);
 }
 
@@ -508,7 +444,7 @@ Session_python_problem(const Session *s)
 uint64_t
 Session_python_mismatches(const Session *s)
 {
-    return s->python_mismatches;
+    return s->merge ? PyMerge_misaligned(s->merge) : 0;
 }
 
 pid_t
