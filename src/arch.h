@@ -42,7 +42,9 @@ bool Arch_in_interrupted_syscall(const ArchRegs *regs);
 
 /* True when a stop caught the thread between a restart of its system call
  * and the system call itself: pc back on the syscall instruction, the
- * number (or restart_syscall) in place again. code holds the bytes at pc,
+ * number (or restart_syscall) in place again (a stop that came before the
+ * restarted call was issued sees orig_rax reset: pc on a syscall
+ * instruction is then enough). code holds the bytes at pc,
  * code_len how many could be read. Together with
  * Arch_in_interrupted_syscall: a blocked thread the previous stop woke. */
 bool Arch_syscall_restart_pending(const ArchRegs *regs, const uint8_t *code, size_t code_len);

@@ -22,9 +22,13 @@ Arch_in_interrupted_syscall(const ArchRegs *r)
 bool
 Arch_syscall_restart_pending(const ArchRegs *r, const uint8_t *code, size_t code_len)
 {
-    static const long long restart_syscall_nr = 219;
-    if ((long long)r->orig_rax < 0 || code_len < 2 || code[0] != 0x0f || code[1] != 0x05)
+    static const long long restart_syscall_nr = 219, max_syscall_nr = 1023;
+    if (code_len < 2 || code[0] != 0x0f || code[1] != 0x05)
         return false;
+    /* A second stop before the restarted call was issued finds orig_rax
+     * reset to -1: the number in rax is all that is left of it. */
+    if ((long long)r->orig_rax < 0)
+        return r->rax <= (uint64_t)max_syscall_nr;
     return r->rax == r->orig_rax || (long long)r->rax == restart_syscall_nr;
 }
 

@@ -39,10 +39,10 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
             "spytop CPU %.1f%%",
             s->threads, s->running, s->sleeping, s->stopped, s->target_cpu_pct, s->spytop_cpu_pct);
     if (s->python) {
-        fprintf(out, ", %s, GIL held %.0f%% of ticks", s->python, s->gil_pct);
-        if (s->python_mismatches)
-            fprintf(out, ", %llu samples whose Python and native frames did not line up",
-                    (unsigned long long)s->python_mismatches);
+        /* misaligned: samples whose Python and native frames did not
+         * line up (shown as the Python stack over the native leaf). */
+        fprintf(out, ", %s, GIL held %.0f%% of ticks, %llu misaligned", s->python, s->gil_pct,
+                (unsigned long long)s->python_mismatches);
     }
     fputc('\n', out);
     if (s->message) {

@@ -342,6 +342,8 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
             .raw = snap->python,
             .pcs = s->pcs,
             .native_count = result.count,
+            .native_end = result.end,
+            .blocked = sample.blocked,
             .native_all = s->options.native_all,
         };
         PyMerge_stack(s->merge, &in, &s->stack);

@@ -62,8 +62,12 @@ Header_draw(Screen *s, int width)
                        st->threads, st->running, st->sleeping, st->stopped, st->target_cpu_pct,
                        st->spytop_cpu_pct);
     if (st->python && len > 0 && (size_t)len < sizeof(line))
-        snprintf(line + len, sizeof(line) - (size_t)len, "   %s, GIL held %.0f%%", st->python,
-                 st->gil_pct);
+        len += snprintf(line + len, sizeof(line) - (size_t)len, "   %s, GIL held %.0f%%",
+                        st->python, st->gil_pct);
+    /* Samples whose Python and native frames did not line up. */
+    if (st->python && st->python_mismatches && len > 0 && (size_t)len < sizeof(line))
+        snprintf(line + len, sizeof(line) - (size_t)len, ", %llu misaligned",
+                 (unsigned long long)st->python_mismatches);
     Text_draw(1, 0, line, width, 1);
 
     if (st->replay) {

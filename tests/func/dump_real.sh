@@ -17,11 +17,22 @@ print("ready", flush=True)
 busy()'
     dump "$TARGET_PID"
     [ "$DUMP_STATUS" = 0 ] || [ "$DUMP_STATUS" = 1 ] || fail "dump of $py exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
-    # Python frames in place of the interpreter's, down to libc's start.
+    # Python frames in place of the interpreter's: by default the stack is
+    # busy and <module>, the interpreter's own code (its start-up in libc
+    # too) left out.
     assert_grep ', CPython 3\.[0-9]+' "$WORK/dump.out" "$py: not recognised as CPython"
-    assert_grep '\(Python\) +busy at <string>:[45]$' "$WORK/dump.out" "$py: no Python frame for busy"
-    assert_grep '\(Python\) +<module> at <string>:7$' "$WORK/dump.out" "$py: no Python frame for the module"
-    assert_grep '__libc_start_call_main|__libc_start_main' "$WORK/dump.out" "$py: stack does not reach libc's start"
+    frames_of_thread "$TARGET_PID" "$WORK/dump.out" >"$WORK/frames"
+    grep -Eq '^  #0 +\(Python\) +busy at <string>:[45]$' "$WORK/frames" &&
+        grep -Eq '^  #1 +\(Python\) +<module> at <string>:7$' "$WORK/frames" &&
+        [ "$(wc -l <"$WORK/frames")" = 2 ] ||
+        fail "$py: the stack is not busy, <module>: $(cat "$WORK/dump.out")"
+    # --native: the same Python frames between the interpreter's, down to
+    # libc's start.
+    dump "$TARGET_PID" --native
+    assert_grep '\(Python\) +busy at <string>:[45]$' "$WORK/dump.out" "$py --native: no Python frame for busy"
+    assert_grep '\(Python\) +<module> at <string>:7$' "$WORK/dump.out" "$py --native: no Python frame for the module"
+    assert_grep '__libc_start_call_main|__libc_start_main' "$WORK/dump.out" "$py --native: stack does not reach libc's start"
+    assert_grep 'PyEval_EvalCode|Py_RunMain' "$WORK/dump.out" "$py --native: no interpreter frames"
     # --no-python: the interpreter's own frames.
     dump "$TARGET_PID" --no-python
     assert_grep '_PyEval_EvalFrameDefault|PyEval_EvalCode' "$WORK/dump.out" "$py --no-python: no interpreter frames"
