@@ -437,13 +437,10 @@ spytop_open(Spytop *s, pid_t pid)
         fprintf(stderr, "stall_bench: Images_refresh: %s\n", strerror(-r));
         return -1;
     }
-    s->unwinder = Unwinder_new(s->images, &cause);
+    s->unwinder = Unwinder_new(s->images, UNWIND_MEMO_ON, &cause);
     if (!s->unwinder)
         goto fail;
-    /* SPYTOP_UNWIND_MEMO is read when an unwinder is made. */
-    setenv("SPYTOP_UNWIND_MEMO", "0", 1);
-    s->full_unwinder = Unwinder_new(s->images, &cause);
-    unsetenv("SPYTOP_UNWIND_MEMO");
+    s->full_unwinder = Unwinder_new(s->images, UNWIND_MEMO_OFF, &cause);
     if (!s->full_unwinder)
         goto fail;
     s->symtab = Symtab_new();

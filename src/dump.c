@@ -313,6 +313,8 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
         .detach_after_tick = true,
         .native_all = options->native,
         .no_python = options->no_python,
+        .unwind_memo = options->unwind_memo,
+        .attach_delay_ms = options->attach_delay_ms,
     };
     int error;
     char *cause;

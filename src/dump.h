@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "unwinder.h"
+
 typedef struct DumpOptions {
     pid_t pid;
     bool json;
@@ -13,6 +15,8 @@ typedef struct DumpOptions {
     size_t max_depth;
     bool native;
     bool no_python;
+    UnwindMemo unwind_memo;
+    unsigned attach_delay_ms; /* fault injection for tests (SessionOptions) */
 } DumpOptions;
 
 /* Attaches, samples every thread once, detaches, prints to out. Errors go

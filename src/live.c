@@ -364,6 +364,8 @@ open_session(Live *live, char **cause)
         .only_tid_count = live->options->only_tid_count,
         .native_all = live->options->native,
         .no_python = live->options->no_python,
+        .unwind_memo = live->options->unwind_memo,
+        .attach_delay_ms = live->options->attach_delay_ms,
     };
     int err;
     live->session = Session_open(live->pid, live->symtab, &so, &err, cause);

@@ -13,6 +13,7 @@
 
 #include "aggregator.h"
 #include "symtab.h"
+#include "unwinder.h"
 
 typedef struct LiveStatus {
     pid_t pid;
@@ -91,7 +92,9 @@ typedef struct LiveOptions {
     size_t max_depth;
     bool native;
     bool no_python;
-    int nice; /* spytop's own, once the command is launched */
+    UnwindMemo unwind_memo;
+    unsigned attach_delay_ms; /* fault injection for tests (SessionOptions) */
+    int nice;                 /* spytop's own, once the command is launched */
     bool nice_given;
     const LiveSink *sink; /* NULL: none */
 } LiveOptions;

@@ -41,6 +41,14 @@ query_from(const Options *opts)
     return query;
 }
 
+static UnwindMemo
+unwind_memo_from(const Options *opts)
+{
+    return opts->unwind_memo_off     ? UNWIND_MEMO_OFF
+           : opts->unwind_memo_check ? UNWIND_MEMO_CHECK
+                                     : UNWIND_MEMO_ON;
+}
+
 static LiveOptions
 live_from(const Options *opts, bool full_screen)
 {
@@ -57,6 +65,8 @@ live_from(const Options *opts, bool full_screen)
         .max_depth = opts->max_depth,
         .native = opts->native,
         .no_python = opts->no_python,
+        .unwind_memo = unwind_memo_from(opts),
+        .attach_delay_ms = opts->fault_attach_delay_ms,
         .nice = opts->nice,
         .nice_given = opts->nice_given,
     };
@@ -253,6 +263,8 @@ main(int argc, char **argv)
             .max_depth = opts.max_depth,
             .native = opts.native,
             .no_python = opts.no_python,
+            .unwind_memo = unwind_memo_from(&opts),
+            .attach_delay_ms = opts.fault_attach_delay_ms,
         };
         Util_set_own_nice(opts.nice, opts.nice_given);
         int status = Dump_run(&dump, stdout, stderr);

@@ -177,6 +177,18 @@ parse_sort(const char *s)
     return -1;
 }
 
+/* The knobs read from the environment: here only, once. */
+static void
+read_environment(Options *opts)
+{
+    const char *memo = getenv("SPYTOP_UNWIND_MEMO");
+    opts->unwind_memo_off = memo && strcmp(memo, "0") == 0;
+    opts->unwind_memo_check = memo && strcmp(memo, "check") == 0;
+    const char *ms = getenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
+    if (ms && *ms)
+        opts->fault_attach_delay_ms = (unsigned)(strtoul(ms, NULL, 10) % 60000);
+}
+
 enum {
     OPT_STACK_SIZE = 256,
     OPT_MAX_DEPTH,
@@ -240,6 +252,7 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     opts->window_s = 5;
     opts->nice = DEFAULT_NICE;
     opts->to_s = -1;
+    read_environment(opts);
     *error = NULL;
 
     int first = 1;

@@ -58,9 +58,13 @@ typedef struct Options {
     const char *format;  /* --format */
     double from_s, to_s; /* --from, --to; to_s < 0: the end */
     pid_t thread;        /* --thread */
+    /* From the environment, for diagnosis and tests (spytop(1)). */
+    bool unwind_memo_off;           /* SPYTOP_UNWIND_MEMO=0 */
+    bool unwind_memo_check;         /* SPYTOP_UNWIND_MEMO=check */
+    unsigned fault_attach_delay_ms; /* SPYTOP_FAULT_ATTACH_DELAY_MS */
 } Options;
 
-/* Fills opts from argv. Returns 0, or -1 with *error set to an allocated
+/* Fills opts from argv and the environment. Returns 0, or -1 with *error set to an allocated
  * one-line message for a usage error. */
 int Options_parse(int argc, char **argv, Options *opts, char **error);
 

@@ -127,17 +127,15 @@ open_python(Session *s)
         s->merge = PyMerge_new(s->symbolizer, s->symtab);
 }
 
-/* Fault injection for tests: SPYTOP_FAULT_ATTACH_DELAY_MS widens the window
- * between looking the process up and attaching to it, where its PID could
- * be reused (tests/func/safety_pid_reuse.sh). */
+/* Fault injection for tests: SessionOptions.attach_delay_ms widens the
+ * window between looking the process up and attaching to it, where its PID
+ * could be reused (tests/func/safety_pid_reuse.sh). */
 static void
-fault_delay_before_attach(void)
+fault_delay_before_attach(unsigned ms)
 {
-    const char *ms = getenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
-    if (!ms || !*ms)
+    if (!ms)
         return;
-    unsigned long v = strtoul(ms, NULL, 10) % 60000;
-    struct timespec t = {.tv_sec = (time_t)(v / 1000), .tv_nsec = (long)(v % 1000) * 1000000};
+    struct timespec t = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
     while (nanosleep(&t, &t) < 0 && errno == EINTR)
         ;
 }
@@ -145,7 +143,7 @@ fault_delay_before_attach(void)
 static int
 attach(Session *s, int *err, char **cause)
 {
-    fault_delay_before_attach();
+    fault_delay_before_attach(s->options.attach_delay_ms);
     /* A zombie leader cannot be seized; its live threads can. */
     int r = s->leader_gone ? Tracer_sync_threads(s->tracer) : Tracer_seize(s->tracer, s->pid);
     if (r > 0)
@@ -216,7 +214,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
                                 : xasprintf("reading /proc/%d/maps: %s", (int)pid, strerror(-r));
         goto fail;
     }
-    s->unwinder = Unwinder_new(s->images, cause);
+    s->unwinder = Unwinder_new(s->images, s->options.unwind_memo, cause);
     if (!s->unwinder) {
         *err = -ENOMEM;
         goto fail;

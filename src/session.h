@@ -28,6 +28,10 @@ typedef struct SessionOptions {
     size_t only_tid_count;
     bool no_python;  /* do not read Python frames even in CPython */
     bool native_all; /* keep every native frame, interpreter internals too */
+    UnwindMemo unwind_memo;
+    /* Fault injection for tests: wait this long between looking the process
+     * up and attaching, where its PID could be reused (0: none). */
+    unsigned attach_delay_ms;
 } SessionOptions;
 
 typedef struct Session Session;

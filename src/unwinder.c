@@ -73,8 +73,8 @@ struct Unwinder {
     unw_cursor_t keys[MEMO_KEY_FRAMES];
     /* Walks remembered per thread (a slot per tid modulo MEMO_SLOTS). */
     WalkMemo *memos;
-    bool memo_off;   /* SPYTOP_UNWIND_MEMO=0 */
-    bool self_check; /* SPYTOP_UNWIND_MEMO=check: each reuse walked again */
+    bool memo_off;   /* UNWIND_MEMO_OFF */
+    bool self_check; /* UNWIND_MEMO_CHECK: each reuse walked again */
     uint64_t walks, reused, mismatches;
 };
 
@@ -238,7 +238,7 @@ static unw_accessors_t accessors = {
 };
 
 Unwinder *
-Unwinder_new(Images *images, char **cause)
+Unwinder_new(Images *images, UnwindMemo memo, char **cause)
 {
     unw_addr_space_t as = unw_create_addr_space(&accessors, 0);
     if (!as) {
@@ -259,9 +259,8 @@ Unwinder_new(Images *images, char **cause)
     u->images = images;
     u->generation = Images_generation(images);
     Backoff_init(&u->refresh, MAPS_REFRESH_MIN_NS, MAPS_REFRESH_MAX_NS);
-    const char *memo = getenv("SPYTOP_UNWIND_MEMO");
-    u->memo_off = memo && strcmp(memo, "0") == 0;
-    u->self_check = memo && strcmp(memo, "check") == 0;
+    u->memo_off = memo == UNWIND_MEMO_OFF;
+    u->self_check = memo == UNWIND_MEMO_CHECK;
     return u;
 }
 
@@ -484,7 +483,7 @@ begin_walk(Unwinder *u, const Snapshot *snap, bool logging)
     u->log_full = false;
 }
 
-/* SPYTOP_UNWIND_MEMO=check: a reused walk must equal a full one. */
+/* UNWIND_MEMO_CHECK: a reused walk must equal a full one. */
 static void
 check_reuse(Unwinder *u, const Snapshot *snap, const UnwoundFrame *frames, size_t max,
             const UnwindResult *reused)

@@ -30,8 +30,15 @@ typedef struct UnwindResult {
 
 typedef struct Unwinder Unwinder;
 
+/* Reusing the outer part of a thread's last walk (SPYTOP_UNWIND_MEMO). */
+typedef enum UnwindMemo {
+    UNWIND_MEMO_ON,
+    UNWIND_MEMO_OFF,   /* every walk in full */
+    UNWIND_MEMO_CHECK, /* each reused walk walked again and compared (stderr) */
+} UnwindMemo;
+
 /* images is borrowed and must outlive the unwinder. NULL + *cause on error. */
-Unwinder *Unwinder_new(Images *images, char **cause);
+Unwinder *Unwinder_new(Images *images, UnwindMemo memo, char **cause);
 void Unwinder_delete(Unwinder *unwinder);
 
 /* Walks snap, writing at most max frames. */

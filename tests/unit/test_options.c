@@ -355,6 +355,39 @@ parse_twice(void **state)
     assert_int_equal(o.pid, 5);
 }
 
+/* The knobs read from the environment are read with the options. */
+static void
+environment_knobs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *memo, *delay;
+        bool off, check;
+        unsigned delay_ms;
+    } cases[] = {
+        {NULL, NULL, false, false, 0},      {"0", "", true, false, 0},
+        {"check", "250", false, true, 250}, {"1", "61000", false, false, 1000},
+        {"", "x", false, false, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cases[i].memo)
+            setenv("SPYTOP_UNWIND_MEMO", cases[i].memo, 1);
+        else
+            unsetenv("SPYTOP_UNWIND_MEMO");
+        if (cases[i].delay)
+            setenv("SPYTOP_FAULT_ATTACH_DELAY_MS", cases[i].delay, 1);
+        else
+            unsetenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
+        Options o = parse_ok(ARGS("-p", "1"));
+        if (o.unwind_memo_off != cases[i].off || o.unwind_memo_check != cases[i].check ||
+            o.fault_attach_delay_ms != cases[i].delay_ms)
+            FAIL("environment case #%zu: memo off %d check %d, delay %u ms", i,
+                 (int)o.unwind_memo_off, (int)o.unwind_memo_check, o.fault_attach_delay_ms);
+    }
+    unsetenv("SPYTOP_UNWIND_MEMO");
+    unsetenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
+}
+
 static char *
 capture(void (*print)(FILE *))
 {
@@ -401,6 +434,7 @@ main(void)
         cmocka_unit_test(json_needs_dump_and_no_extra_args),
         cmocka_unit_test(help_and_version_anywhere),
         cmocka_unit_test(parse_twice),
+        cmocka_unit_test(environment_knobs),
         cmocka_unit_test(help_text),
     };
     return cmocka_run_group_tests_name("options", tests, NULL, NULL);
