@@ -15,11 +15,11 @@ struct Batch {
     Symtab *symtab;
     FILE *out;
     unsigned printed;
-    LiveView view;
+    Consumer consumer;
 };
 
 static void
-print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
+print_header(Batch *b, const RunStatus *s, const AggTotals *t)
 {
     FILE *out = b->out;
     fprintf(out, "spytop %s: PID %d ", PACKAGE_VERSION, (int)s->pid);
@@ -65,13 +65,13 @@ print_header(Batch *b, const LiveStatus *s, const AggTotals *t)
             q->gil_only ? ", GIL holder only" : "");
 }
 
-static LiveAction
-batch_draw(void *self, const LiveStatus *status, Aggregator *agg)
+static ConsumerAction
+batch_print(void *self, const RunStatus *status, Aggregator *agg)
 {
     Batch *b = self;
     /* The first draw comes right after attaching: nothing to show yet. */
     if (status->elapsed_ns < 100u * 1000 * 1000 && !status->exited)
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     const AggRow *rows;
     AggTotals totals;
     size_t n = Aggregator_query(agg, &b->options.query, &rows, &totals);
@@ -111,8 +111,8 @@ batch_draw(void *self, const LiveStatus *status, Aggregator *agg)
     fflush(b->out);
     b->printed++;
     if (b->options.iterations && b->printed >= b->options.iterations)
-        return LIVE_QUIT;
-    return LIVE_CONTINUE;
+        return CONSUMER_QUIT;
+    return CONSUMER_CONTINUE;
 }
 
 Batch *
@@ -122,11 +122,11 @@ Batch_new(const BatchOptions *options, Symtab *symtab, FILE *out)
     b->options = *options;
     b->symtab = symtab;
     b->out = out;
-    b->view = (LiveView){
+    b->consumer = (Consumer){
         .self = b,
         .input_fd = -1,
-        .redraw_interval_ns = (uint64_t)(options->delay_s * 1e9),
-        .draw = batch_draw,
+        .period_ns = (uint64_t)(options->delay_s * 1e9),
+        .update = batch_print,
         .linger_after_exit = false,
     };
     return b;
@@ -138,8 +138,8 @@ Batch_delete(Batch *batch)
     free(batch);
 }
 
-LiveView *
-Batch_view(Batch *batch)
+Consumer *
+Batch_consumer(Batch *batch)
 {
-    return &batch->view;
+    return &batch->consumer;
 }

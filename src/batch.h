@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "aggregator.h"
-#include "live.h"
+#include "consumer.h"
 #include "symtab.h"
 
 typedef struct BatchOptions {
@@ -22,7 +22,7 @@ typedef struct Batch Batch;
 Batch *Batch_new(const BatchOptions *options, Symtab *symtab, FILE *out);
 void Batch_delete(Batch *batch);
 
-/* The LiveView that prints the tables. */
-LiveView *Batch_view(Batch *batch);
+/* The Consumer that prints the tables. */
+Consumer *Batch_consumer(Batch *batch);
 
 #endif

@@ -40,7 +40,7 @@ typedef struct ThreadCpu {
 
 typedef struct Live {
     const LiveOptions *options;
-    LiveView *view;
+    Consumer *consumer;
     Aggregator *agg;
     Symtab *symtab;
     Session *session;
@@ -50,7 +50,7 @@ typedef struct Live {
     Launch launch;       /* its start, until it exec'd */
     char *command;
     char *python, *python_problem;
-    LiveStatus status;
+    RunStatus status;
 
     int signal_fd, timer_fd;
     uint64_t interval_ns;
@@ -267,8 +267,8 @@ refresh_threads(Live *live, double period_s)
     free(tids);
 }
 
-/* The names read before the view started: the sink (a recording) opens
- * in the view's start, so they reach it only now. */
+/* The names read before the consumer started: the sink (a recording)
+ * opens in the consumer's start, so they reach it only now. */
 static void
 announce_thread_names(Live *live)
 {
@@ -286,7 +286,7 @@ static void
 update_status(Live *live)
 {
     uint64_t now = Util_now_ns();
-    LiveStatus *s = &live->status;
+    RunStatus *s = &live->status;
     s->now_ns = now;
     s->elapsed_ns = now - live->start_ns;
     double period_s = (double)(now - live->period_start_ns) / 1e9;
@@ -330,9 +330,9 @@ static void
 redraw(Live *live)
 {
     update_status(live);
-    if (live->view->draw(live->view->self, &live->status, live->agg) == LIVE_QUIT)
+    if (live->consumer->update(live->consumer->self, &live->status, live->agg) == CONSUMER_QUIT)
         live->quit = true;
-    live->next_redraw_ns = Util_now_ns() + live->view->redraw_interval_ns;
+    live->next_redraw_ns = Util_now_ns() + live->consumer->period_ns;
 }
 
 /* The session's strings live as long as it does: keep copies. */
@@ -389,12 +389,12 @@ suspend(Live *live)
         live->session = NULL;
     }
     live->status.attached = false;
-    if (live->view->suspend)
-        live->view->suspend(live->view->self);
+    if (live->consumer->suspend)
+        live->consumer->suspend(live->consumer->self);
     kill(getpid(), SIGSTOP);
     /* Running again. */
-    if (live->view->resume)
-        live->view->resume(live->view->self);
+    if (live->consumer->resume)
+        live->consumer->resume(live->consumer->self);
     if (!live->status.exited) {
         char *cause = NULL;
         if (!target_alive(live) || open_session(live, &cause) < 0) {
@@ -421,8 +421,8 @@ handle_signals(Live *live)
             suspend(live);
             break;
         case SIGWINCH:
-            if (live->view->on_resize)
-                live->view->on_resize(live->view->self);
+            if (live->consumer->on_resize)
+                live->consumer->on_resize(live->consumer->self);
             live->next_redraw_ns = 0;
             break;
         case SIGCHLD:
@@ -558,12 +558,12 @@ final_status(Live *live)
 }
 
 int
-Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *symtab)
+Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab *symtab)
 {
     Live live_storage, *live = &live_storage;
     memset(live, 0, sizeof(*live));
     live->options = options;
-    live->view = view;
+    live->consumer = consumer;
     live->agg = agg;
     live->symtab = symtab;
     live->pid = options->pid;
@@ -623,7 +623,7 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
     timeradd(&ru.ru_utime, &ru.ru_stime, &live->spytop_cpu_prev);
     refresh_threads(live, 0);
     update_status(live);
-    if (view->start && view->start(view->self, &live->status) < 0) {
+    if (consumer->start && consumer->start(consumer->self, &live->status) < 0) {
         Session_detach(live->session, 2 * NS_PER_S);
         Session_delete(live->session);
         live->session = NULL;
@@ -643,7 +643,7 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         struct pollfd fds[3] = {
             {live->signal_fd, POLLIN, 0},
             {live->timer_fd, POLLIN, 0},
-            {view->input_fd, POLLIN, 0},
+            {consumer->input_fd, POLLIN, 0},
         };
         uint64_t now = Util_now_ns();
         int timeout_ms =
@@ -657,7 +657,7 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
             if (left < timeout_ms)
                 timeout_ms = left;
         }
-        int n = poll(fds, view->input_fd >= 0 ? 3 : 2, timeout_ms);
+        int n = poll(fds, consumer->input_fd >= 0 ? 3 : 2, timeout_ms);
         if (n == 0 && end_ns && Util_now_ns() >= end_ns) {
             ended_by_time = true;
             break;
@@ -666,15 +666,15 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
             break;
         if (fds[0].revents & POLLIN) {
             handle_signals(live);
-            ended_by_time |= live->quit; /* a signal, not the view, ended it */
+            ended_by_time |= live->quit; /* a signal, not the consumer, ended it */
         }
         if (fds[1].revents & POLLIN)
             tick(live);
-        if (view->input_fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-            LiveAction action = view->on_input(view->self, agg);
-            if (action == LIVE_QUIT)
+        if (consumer->input_fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ConsumerAction action = consumer->on_input(consumer->self, agg);
+            if (action == CONSUMER_QUIT)
                 live->quit = true;
-            else if (action == LIVE_SUSPEND)
+            else if (action == CONSUMER_SUSPEND)
                 suspend(live);
             else
                 live->next_redraw_ns = 0;
@@ -682,16 +682,16 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         bool was_exited = live->status.exited;
         if (live->quit)
             break;
-        if (Util_now_ns() >= live->next_redraw_ns || (was_exited && !view->linger_after_exit))
+        if (Util_now_ns() >= live->next_redraw_ns || (was_exited && !consumer->linger_after_exit))
             redraw(live);
-        if (live->status.exited && !view->linger_after_exit)
+        if (live->status.exited && !consumer->linger_after_exit)
             break;
     }
-    /* A view without its own ending (--batch, record) shows the last
+    /* A consumer without its own ending (--batch, record) shows the last
      * figures when time or a signal ends the run. */
-    uint64_t since_draw = Util_now_ns() + view->redraw_interval_ns - live->next_redraw_ns;
-    if (ended_by_time && !view->linger_after_exit && !live->status.exited &&
-        since_draw > view->redraw_interval_ns / 4)
+    uint64_t since_draw = Util_now_ns() + consumer->period_ns - live->next_redraw_ns;
+    if (ended_by_time && !consumer->linger_after_exit && !live->status.exited &&
+        since_draw > consumer->period_ns / 4)
         redraw(live);
     if (live->session) {
         size_t left = Session_detach(live->session, 2 * NS_PER_S);
@@ -700,8 +700,8 @@ Live_run(const LiveOptions *options, LiveView *view, Aggregator *agg, Symtab *sy
         if (left)
             live->status.message = "some threads did not stop in time; the kernel detaches them";
     }
-    if (view->stop)
-        view->stop(view->self);
+    if (consumer->stop)
+        consumer->stop(consumer->self);
     status = final_status(live);
 out:
     Launch_done(&live->launch);

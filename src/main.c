@@ -221,11 +221,11 @@ run_top(const Options *opts)
             .query = query,
         };
         Batch *batch = Batch_new(&bo, symtab, stdout);
-        status = Live_run(&lo, Batch_view(batch), agg, symtab);
+        status = Live_run(&lo, Batch_consumer(batch), agg, symtab);
         Batch_delete(batch);
     } else {
         Screen *screen = Screen_new(symtab, &query);
-        status = Live_run(&lo, Screen_view(screen), agg, symtab);
+        status = Live_run(&lo, Screen_consumer(screen), agg, symtab);
         Screen_delete(screen);
     }
     Aggregator_delete(agg);

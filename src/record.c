@@ -25,7 +25,7 @@ typedef struct Recorder {
     bool failed;
     uint64_t started_ns;
     char target_ended[96]; /* "target exited (...)", once it has */
-    LiveView view;
+    Consumer consumer;
     LiveSink sink;
 } Recorder;
 
@@ -50,7 +50,7 @@ clock_ns(clockid_t clock)
 
 /* Opened once attached: the name needs the pid of a launched command. */
 static int
-recorder_start(void *self, const LiveStatus *status)
+recorder_start(void *self, const RunStatus *status)
 {
     Recorder *r = self;
     r->path = r->options->output ? xstrdup(r->options->output) : default_name(status->pid);
@@ -83,7 +83,7 @@ recorder_start(void *self, const LiveStatus *status)
 }
 
 static void
-print_progress(Recorder *r, const LiveStatus *s, bool final)
+print_progress(Recorder *r, const RunStatus *s, bool final)
 {
     double mib = (double)RecWriter_bytes(r->writer) / (1024.0 * 1024.0);
     fprintf(stderr, "\r\033[Kspytop: recording PID %d to ", (int)s->pid);
@@ -94,8 +94,8 @@ print_progress(Recorder *r, const LiveStatus *s, bool final)
     fflush(stderr);
 }
 
-static LiveAction
-recorder_draw(void *self, const LiveStatus *status, Aggregator *agg)
+static ConsumerAction
+recorder_flush(void *self, const RunStatus *status, Aggregator *agg)
 {
     (void)agg;
     Recorder *r = self;
@@ -108,11 +108,11 @@ recorder_draw(void *self, const LiveStatus *status, Aggregator *agg)
     }
     if (RecWriter_flush(r->writer) < 0) {
         r->failed = true;
-        return LIVE_QUIT; /* the file stays valid up to its last chunk */
+        return CONSUMER_QUIT; /* the file stays valid up to its last chunk */
     }
     if (r->progress)
         print_progress(r, status, false);
-    return LIVE_CONTINUE;
+    return CONSUMER_CONTINUE;
 }
 
 static void
@@ -135,18 +135,18 @@ int
 Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
 {
     Recorder r = {.options = options, .progress = isatty(STDERR_FILENO)};
-    r.view = (LiveView){
+    r.consumer = (Consumer){
         .self = &r,
         .input_fd = -1,
-        .redraw_interval_ns = RECORD_FLUSH_NS,
-        .draw = recorder_draw,
+        .period_ns = RECORD_FLUSH_NS,
+        .update = recorder_flush,
         .start = recorder_start,
         .linger_after_exit = false,
     };
     r.sink = (LiveSink){.self = &r, .sample = recorder_sample, .thread_name = recorder_thread_name};
     LiveOptions live = options->live;
     live.sink = &r.sink;
-    int status = Live_run(&live, &r.view, agg, symtab);
+    int status = Live_run(&live, &r.consumer, agg, symtab);
     if (!r.writer) {
         free(r.path);
         return status == EXIT_OK ? EXIT_FATAL : status;

@@ -20,7 +20,7 @@ format_duration(uint64_t ns, char *buf, size_t size)
 int
 Header_draw(Screen *s, int width)
 {
-    const LiveStatus *st = &s->status;
+    const RunStatus *st = &s->status;
     char line[512], right[128];
 
     /* 0: the target, and how it is doing. */

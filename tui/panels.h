@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "aggregator.h"
-#include "live.h"
+#include "consumer.h"
 #include "screen.h"
 #include "symtab.h"
 
@@ -22,7 +22,7 @@ typedef enum Panel {
 #define FILTER_MAX 128
 
 struct Screen {
-    LiveView view;
+    Consumer consumer;
     Symtab *symtab;
     Aggregator *agg; /* set at the first draw */
     AggQuery query;
@@ -31,7 +31,7 @@ struct Screen {
     char edit[FILTER_MAX];
     Panel panel;
     bool paused;
-    LiveStatus status; /* last seen */
+    RunStatus status; /* last seen */
     bool have_status;
     /* The hot list as last queried (a private copy: kept while paused). */
     AggRow *rows;

@@ -42,7 +42,7 @@ typedef struct Replay {
     unsigned *density; /* samples per timeline column, for density_width */
     int density_width;
     unsigned density_most;
-    LiveStatus status;
+    RunStatus status;
     char describe[256];
     char *command;
     ScreenTimeline timeline;
@@ -241,7 +241,7 @@ fill_status(Replay *r)
     const RecHeader *h = RecReader_header(r->reader);
     size_t nthreads;
     RecReader_threads(r->reader, &nthreads);
-    LiveStatus *s = &r->status;
+    RunStatus *s = &r->status;
     s->pid = h->pid;
     s->command = r->command;
     s->threads = nthreads;
@@ -265,7 +265,7 @@ name_threads(Replay *r)
 }
 
 static int
-loop(Replay *r, LiveView *view)
+loop(Replay *r, Consumer *view)
 {
     sigset_t mask, old;
     sigemptyset(&mask);
@@ -280,7 +280,7 @@ loop(Replay *r, LiveView *view)
             close(sfd);
         return EXIT_FATAL;
     }
-    view->draw(view->self, &r->status, r->agg);
+    view->update(view->self, &r->status, r->agg);
     bool quit = false;
     while (!quit) {
         struct pollfd fds[2] = {{sfd, POLLIN, 0}, {view->input_fd, POLLIN, 0}};
@@ -301,10 +301,10 @@ loop(Replay *r, LiveView *view)
             }
         }
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            LiveAction action = view->on_input(view->self, r->agg);
-            if (action == LIVE_QUIT)
+            ConsumerAction action = view->on_input(view->self, r->agg);
+            if (action == CONSUMER_QUIT)
                 quit = true;
-            else if (action == LIVE_SUSPEND) {
+            else if (action == CONSUMER_SUSPEND) {
                 view->suspend(view->self);
                 kill(getpid(), SIGSTOP);
                 view->resume(view->self);
@@ -320,7 +320,7 @@ loop(Replay *r, LiveView *view)
             describe(r);
         }
         if (!quit)
-            view->draw(view->self, &r->status, r->agg);
+            view->update(view->self, &r->status, r->agg);
     }
     view->stop(view->self);
     sigprocmask(SIG_SETMASK, &old, NULL);
@@ -370,7 +370,7 @@ Replay_run(const char *path, const AggQuery *query)
         .self = &r, .strip = strip, .key = timeline_key, .cumulative = timeline_cumulative};
     r.screen = Screen_new(r.symtab, query);
     Screen_set_timeline(r.screen, &r.timeline);
-    int status = loop(&r, Screen_view(r.screen));
+    int status = loop(&r, Screen_consumer(r.screen));
     /* After the screen is given back: what could not be read. */
     bool complete = st->complete;
     if (!complete) {

@@ -140,15 +140,15 @@ draw(Screen *s)
     refresh();
 }
 
-static LiveAction
-screen_draw(void *self, const LiveStatus *status, Aggregator *agg)
+static ConsumerAction
+screen_update(void *self, const RunStatus *status, Aggregator *agg)
 {
     Screen *s = self;
     s->agg = agg;
     s->status = *status;
     s->have_status = true;
     draw(s);
-    return LIVE_CONTINUE;
+    return CONSUMER_CONTINUE;
 }
 
 static void
@@ -194,82 +194,82 @@ next_window(Screen *s)
     s->query.window_s = windows_s[i % ARRAY_SIZE(windows_s)];
 }
 
-/* One key. Returns LIVE_QUIT or LIVE_SUSPEND to end or stop the session. */
-static LiveAction
+/* One key. Returns CONSUMER_QUIT or CONSUMER_SUSPEND to end or stop the session. */
+static ConsumerAction
 handle_key(Screen *s, int key)
 {
     if (s->editing_filter) {
         filter_key(s, key);
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     }
     switch (key) {
     case 'q':
     case 'Q':
     case KEY_F(10):
     case KEY_CTRL('c'):
-        return LIVE_QUIT;
+        return CONSUMER_QUIT;
     case KEY_CTRL('z'):
-        return LIVE_SUSPEND;
+        return CONSUMER_SUSPEND;
     case KEY_RESIZE:
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case KEY_ESC:
     case KEY_LEFT:
         s->panel = PANEL_HOT;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case '?':
     case 'h':
     case KEY_F(1):
         s->panel = s->panel == PANEL_HELP ? PANEL_HOT : PANEL_HELP;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case 't':
         s->panel = s->panel == PANEL_THREADS ? PANEL_HOT : PANEL_THREADS;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case ' ':
         s->paused = !s->paused;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case 'l':
         s->query.mode = s->query.mode == AGG_BY_LINE ? AGG_BY_FUNCTION : AGG_BY_LINE;
         s->selected = s->scroll = 0;
         s->paused = false;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case 'i':
         s->query.include_idle = !s->query.include_idle;
         s->paused = false;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case 'w':
         next_window(s);
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case 'g':
         s->query.gil_only = !s->query.gil_only;
         s->paused = false;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case 'r':
         Aggregator_reset(s->agg);
         s->paused = false;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case '/':
         s->editing_filter = true;
         memcpy(s->edit, s->filter, sizeof(s->edit));
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case '1':
     case '2':
     case '3':
     case '4':
         s->query.sort = (AggSort)(key - '1');
         s->paused = false;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case '<':
         s->query.sort = (AggSort)((s->query.sort + 3) % 4);
         s->paused = false;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     case '>':
         s->query.sort = (AggSort)((s->query.sort + 1) % 4);
         s->paused = false;
-        return LIVE_CONTINUE;
+        return CONSUMER_CONTINUE;
     default:
         if (s->timeline && s->timeline->key(s->timeline->self, key)) {
             s->paused = false;
-            return LIVE_CONTINUE;
+            return CONSUMER_CONTINUE;
         }
         break;
     }
@@ -288,26 +288,26 @@ handle_key(Screen *s, int key)
     case PANEL_HELP:
         break;
     }
-    return LIVE_CONTINUE;
+    return CONSUMER_CONTINUE;
 }
 
-static LiveAction
+static ConsumerAction
 screen_input(void *self, Aggregator *agg)
 {
     Screen *s = self;
     s->agg = agg;
     int key;
     while ((key = getch()) != ERR) {
-        LiveAction action = handle_key(s, key);
-        if (action != LIVE_CONTINUE)
+        ConsumerAction action = handle_key(s, key);
+        if (action != CONSUMER_CONTINUE)
             return action;
     }
     /* The terminal went away (hang-up): stop as for SIGHUP. */
     if (isatty(STDIN_FILENO) == 0)
-        return LIVE_QUIT;
+        return CONSUMER_QUIT;
     if (s->have_status)
         draw(s);
-    return LIVE_CONTINUE;
+    return CONSUMER_CONTINUE;
 }
 
 static void
@@ -323,7 +323,7 @@ screen_resize(void *self)
 }
 
 static int
-screen_start(void *self, const LiveStatus *status)
+screen_start(void *self, const RunStatus *status)
 {
     (void)self;
     (void)status;
@@ -362,12 +362,12 @@ Screen_new(Symtab *symtab, const AggQuery *query)
     s->symtab = symtab;
     s->query = *query;
     s->query.filter = NULL;
-    s->view = (LiveView){
+    s->consumer = (Consumer){
         .self = s,
         .input_fd = STDIN_FILENO,
-        .redraw_interval_ns = 1000u * 1000 * 1000,
+        .period_ns = 1000u * 1000 * 1000,
         .on_input = screen_input,
-        .draw = screen_draw,
+        .update = screen_update,
         .on_resize = screen_resize,
         .start = screen_start,
         .stop = screen_stop,
@@ -388,10 +388,10 @@ Screen_delete(Screen *s)
     free(s);
 }
 
-LiveView *
-Screen_view(Screen *s)
+Consumer *
+Screen_consumer(Screen *s)
 {
-    return &s->view;
+    return &s->consumer;
 }
 
 void

@@ -1,10 +1,10 @@
-/* The ncurses live view: a LiveView (src/live.h) drawn from the aggregator,
+/* The ncurses live view: a Consumer (src/consumer.h) drawn from the aggregator,
  * with the keys of top and py-spy. */
 #ifndef SPYTOP_TUI_SCREEN_H
 #define SPYTOP_TUI_SCREEN_H
 
 #include "aggregator.h"
-#include "live.h"
+#include "consumer.h"
 #include "symtab.h"
 
 typedef struct Screen Screen;
@@ -29,7 +29,7 @@ typedef struct ScreenTimeline {
 /* query is the initial view (sort, mode, window, idle); symtab borrowed. */
 Screen *Screen_new(Symtab *symtab, const AggQuery *query);
 void Screen_delete(Screen *screen);
-LiveView *Screen_view(Screen *screen);
+Consumer *Screen_consumer(Screen *screen);
 
 /* Shows a recording's timeline (borrowed; NULL: none). */
 void Screen_set_timeline(Screen *screen, const ScreenTimeline *timeline);

@@ -1,0 +1,74 @@
+/* What the live loop (live.h) and the view of a recording hand the figures
+ * to, once per period and after each key: a Consumer. The ncurses screen
+ * draws them, --batch prints a table, the recorder flushes its file. It
+ * sees a RunStatus and the aggregator, never the session: a live target
+ * and a replayed recording look the same to it. */
+#ifndef SPYTOP_SRC_CONSUMER_H
+#define SPYTOP_SRC_CONSUMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "aggregator.h"
+
+/* The run as a consumer shows it: the target, the sampler's figures, or the
+ * recording being viewed. The strings are borrowed for the run. */
+typedef struct RunStatus {
+    pid_t pid;
+    const char *command; /* the target's command line (raw bytes) */
+    bool launched;       /* spytop started it */
+    bool attached;
+    bool exited;     /* the target exited */
+    int exit_status; /* its wait status, when known */
+    bool exit_known;
+    size_t threads, running, sleeping, stopped;
+    double target_cpu_pct; /* over the last second, may exceed 100 */
+    double spytop_cpu_pct;
+    unsigned rate_hz;       /* asked */
+    double rate_reached_hz; /* over the last second */
+    /* errors: samples that failed (registers unreadable); late: threads
+     * that did not stop within the deadline (a busy machine), apart. */
+    uint64_t ticks, samples, errors, late, skipped_ticks;
+    uint64_t stop_median_ns, stop_p99_ns; /* per thread sample, recent */
+    uint64_t stop_max_ns;                 /* the longest stop since the start */
+    uint64_t elapsed_ns;
+    uint64_t now_ns;
+    const char *message;        /* a one-line notice, or NULL */
+    const char *python;         /* "CPython 3.11.7" when Python frames are read */
+    const char *replay;         /* viewing a recording: its timeline, one line */
+    double gil_pct;             /* ticks in which a thread held the GIL, recent */
+    uint64_t python_mismatches; /* samples whose Python and native frames did not line up */
+} RunStatus;
+
+typedef enum ConsumerAction {
+    CONSUMER_CONTINUE,
+    CONSUMER_QUIT,
+    CONSUMER_SUSPEND, /* Ctrl-Z: let go of the target, stop spytop, take it again on SIGCONT */
+} ConsumerAction;
+
+/* A consumer's callbacks; self is passed back to every call. */
+typedef struct Consumer {
+    void *self;
+    int input_fd;       /* polled for input, or -1 */
+    uint64_t period_ns; /* between two updates */
+    /* Input is ready on input_fd. */
+    ConsumerAction (*on_input)(void *self, Aggregator *agg);
+    /* The figures changed: draw, print or flush them. Once per period, after
+     * a key, and once more after the target exited. */
+    ConsumerAction (*update)(void *self, const RunStatus *status, Aggregator *agg);
+    void (*on_resize)(void *self);
+    /* Called once attached (a full-screen consumer takes the terminal here),
+     * and once at the end, before spytop prints anything more. */
+    int (*start)(void *self, const RunStatus *status); /* 0, or -1 (a message was
+                                                        * printed): spytop detaches */
+    void (*stop)(void *self);
+    /* Give the terminal back before spytop stops itself, take it again after. */
+    void (*suspend)(void *self);
+    void (*resume)(void *self);
+    /* Whether to keep running after the target exited (until the user quits). */
+    bool linger_after_exit;
+} Consumer;
+
+#endif
