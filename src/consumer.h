@@ -13,6 +13,36 @@
 
 #include "aggregator.h"
 
+/* What a user can do with a recording's timeline (the keys are the
+ * consumer's). */
+typedef enum TimelineAction {
+    TIMELINE_START_BACK, /* the range's start a twentieth of the recording back */
+    TIMELINE_START_FORWARD,
+    TIMELINE_END_BACK, /* its end */
+    TIMELINE_END_FORWARD,
+    TIMELINE_WHOLE, /* the whole recording */
+    TIMELINE_PLAY_PAUSE,
+    TIMELINE_SEEK_BACK, /* the play cursor 5 s back */
+    TIMELINE_SEEK_FORWARD,
+} TimelineAction;
+
+/* A recording's timeline, for a consumer that shows one (the screen): the
+ * view of a recording (view.c) provides it in RunStatus. */
+typedef struct Timeline {
+    void *self;
+    /* Samples per column when the recording is shown in width columns (an
+     * array of width counts, kept by the timeline until the next call), the
+     * largest count, the columns of the selected range and the play
+     * cursor's (-1: none). */
+    const unsigned *(*density)(void *self, int width, unsigned *most, int *range_lo, int *range_hi,
+                               int *cursor);
+    /* Moves the range or the playback; the figures change. */
+    void (*act)(void *self, TimelineAction action);
+    /* Whether the figures cover the whole selected range (true) or the
+     * window before the play cursor (false). */
+    bool (*cumulative)(void *self);
+} Timeline;
+
 /* The run as a consumer shows it: the target, the sampler's figures, or the
  * recording being viewed. The strings are borrowed for the run. */
 typedef struct RunStatus {
@@ -38,6 +68,7 @@ typedef struct RunStatus {
     const char *message;        /* a one-line notice, or NULL */
     const char *python;         /* "CPython 3.11.7" when Python frames are read */
     const char *replay;         /* viewing a recording: its timeline, one line */
+    const Timeline *timeline;   /* viewing a recording; NULL live */
     double gil_pct;             /* ticks in which a thread held the GIL, recent */
     uint64_t python_mismatches; /* samples whose Python and native frames did not line up */
 } RunStatus;

@@ -4,19 +4,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "launch.h"
+#include "loop.h"
 #include "options.h"
 #include "proc.h"
 #include "session.h"
@@ -40,7 +39,6 @@ typedef struct ThreadCpu {
 
 typedef struct Live {
     const LiveOptions *options;
-    Consumer *consumer;
     Aggregator *agg;
     Symtab *symtab;
     Session *session;
@@ -52,12 +50,11 @@ typedef struct Live {
     char *python, *python_problem;
     RunStatus status;
 
-    int signal_fd, timer_fd;
+    int timer_fd;
     uint64_t interval_ns;
     uint64_t next_tick_ns, last_tick_ns;
     uint64_t rng;
-    uint64_t start_ns, next_redraw_ns;
-    bool quit;
+    uint64_t start_ns;
 
     uint64_t stop_ring[STOP_RING];
     size_t stop_count;
@@ -168,9 +165,11 @@ target_alive(const Live *live)
     return Proc_alive(live->pid);
 }
 
+/* The timer fired: one sample of every thread. */
 static void
-tick(Live *live)
+tick(void *self)
 {
+    Live *live = self;
     uint64_t expirations;
     if (read(live->timer_fd, &expirations, sizeof(expirations)) < 0)
         return;
@@ -282,9 +281,11 @@ announce_thread_names(Live *live)
                               Symtab_string(live->symtab, live->thread_cpu[k].name), now);
 }
 
+/* Before each update of the consumer. */
 static void
-update_status(Live *live)
+update_status(void *self)
 {
+    Live *live = self;
     uint64_t now = Util_now_ns();
     RunStatus *s = &live->status;
     s->now_ns = now;
@@ -324,15 +325,6 @@ update_status(Live *live)
         s->stop_median_ns = sorted[n / 2];
         s->stop_p99_ns = sorted[(n * 99) / 100];
     }
-}
-
-static void
-redraw(Live *live)
-{
-    update_status(live);
-    if (live->consumer->update(live->consumer->self, &live->status, live->agg) == CONSUMER_QUIT)
-        live->quit = true;
-    live->next_redraw_ns = Util_now_ns() + live->consumer->period_ns;
 }
 
 /* The session's strings live as long as it does: keep copies. */
@@ -381,20 +373,22 @@ open_session(Live *live, char **cause)
 
 /* Ctrl-Z: nothing of the target may stay attached while spytop is stopped. */
 static void
-suspend(Live *live)
+detach_for_suspend(void *self)
 {
+    Live *live = self;
     if (live->session) {
         Session_detach(live->session, 2 * NS_PER_S);
         Session_delete(live->session);
         live->session = NULL;
     }
     live->status.attached = false;
-    if (live->consumer->suspend)
-        live->consumer->suspend(live->consumer->self);
-    kill(getpid(), SIGSTOP);
-    /* Running again. */
-    if (live->consumer->resume)
-        live->consumer->resume(live->consumer->self);
+}
+
+/* Running again after the suspend. */
+static void
+attach_again(void *self)
+{
+    Live *live = self;
     if (!live->status.exited) {
         char *cause = NULL;
         if (!target_alive(live) || open_session(live, &cause) < 0) {
@@ -405,45 +399,22 @@ suspend(Live *live)
     }
 }
 
+/* SIGCHLD: a tracee stopped (a signal for it, a late interrupt) or exited. */
 static void
-handle_signals(Live *live)
+on_child(void *self)
 {
-    struct signalfd_siginfo si;
-    while (read(live->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-        switch (si.ssi_signo) {
-        case SIGINT:
-        case SIGTERM:
-        case SIGHUP:
-        case SIGQUIT:
-            live->quit = true;
-            break;
-        case SIGTSTP:
-            suspend(live);
-            break;
-        case SIGWINCH:
-            if (live->consumer->on_resize)
-                live->consumer->on_resize(live->consumer->self);
-            live->next_redraw_ns = 0;
-            break;
-        case SIGCHLD:
-            /* A tracee stopped (a signal for it, a late interrupt) or exited:
-             * restart or reap it now, never at the next tick. */
-            if (live->session) {
-                Session_service(live->session);
-                if (Session_target_exited(live->session, NULL))
-                    note_exit(live);
-            } else if (live->child && !live->status.exited) {
-                int ws;
-                if (Launch_wait(live->child, 0, &ws)) {
-                    live->status.exited = true;
-                    live->status.exit_status = ws;
-                    live->status.exit_known = true;
-                    live->child = 0;
-                }
-            }
-            break;
-        default:
-            break;
+    Live *live = self;
+    if (live->session) {
+        Session_service(live->session);
+        if (Session_target_exited(live->session, NULL))
+            note_exit(live);
+    } else if (live->child && !live->status.exited) {
+        int ws;
+        if (Launch_wait(live->child, 0, &ws)) {
+            live->status.exited = true;
+            live->status.exit_status = ws;
+            live->status.exit_known = true;
+            live->child = 0;
         }
     }
 }
@@ -563,27 +534,27 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     Live live_storage, *live = &live_storage;
     memset(live, 0, sizeof(*live));
     live->options = options;
-    live->consumer = consumer;
     live->agg = agg;
     live->symtab = symtab;
     live->pid = options->pid;
     live->status.rate_hz = options->rate_hz;
     live->interval_ns = NS_PER_S / (options->rate_hz ? options->rate_hz : 100);
     live->rng = Util_now_ns() | 1;
-    live->signal_fd = live->timer_fd = -1;
+    live->timer_fd = -1;
     live->launch = (Launch){.pid = -1, .go_fd = -1, .error_fd = -1};
 
-    sigset_t mask, old_mask;
-    sigemptyset(&mask);
-    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT, SIGWINCH, SIGCHLD};
-    for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-        sigaddset(&mask, signals[i]);
-    sigprocmask(SIG_BLOCK, &mask, &old_mask);
-    live->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    live->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    /* Signals first: one that comes while attaching is handled in the loop. */
     int status = EXIT_FATAL;
-    if (live->signal_fd < 0 || live->timer_fd < 0) {
-        fprintf(stderr, "spytop: signalfd/timerfd: %s\n", strerror(errno));
+    char *cause = NULL;
+    Loop *loop = Loop_new(&cause);
+    if (!loop) {
+        fprintf(stderr, "spytop: %s\n", cause);
+        free(cause);
+        return status;
+    }
+    live->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (live->timer_fd < 0) {
+        fprintf(stderr, "spytop: timerfd: %s\n", strerror(errno));
         goto out;
     }
     if (options->command && launch(live) < 0)
@@ -591,7 +562,6 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     /* After the launch: the command keeps the nice value it was given. */
     Util_set_own_nice(options->nice, options->nice_given);
 
-    char *cause = NULL;
     int err = open_session(live, &cause);
     if (err < 0) {
         fputs("spytop: ", stderr);
@@ -633,66 +603,21 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
         goto out;
     }
     announce_thread_names(live);
-    redraw(live);
 
-    bool ended_by_time = false;
+    LoopSource source = {
+        .self = live,
+        .status = &live->status,
+        .fd = live->timer_fd,
+        .on_ready = tick,
+        .on_child = on_child,
+        .refresh = update_status,
+        .suspend = detach_for_suspend,
+        .resume = attach_again,
+    };
     /* When -d ends the run; 0: it runs until stopped. */
     uint64_t end_ns =
         options->duration_s > 0 ? live->start_ns + (uint64_t)(options->duration_s * 1e9) : 0;
-    while (!live->quit) {
-        struct pollfd fds[3] = {
-            {live->signal_fd, POLLIN, 0},
-            {live->timer_fd, POLLIN, 0},
-            {consumer->input_fd, POLLIN, 0},
-        };
-        uint64_t now = Util_now_ns();
-        int timeout_ms =
-            live->next_redraw_ns > now ? (int)((live->next_redraw_ns - now + 999999) / 1000000) : 0;
-        if (end_ns) {
-            if (now >= end_ns) {
-                ended_by_time = true;
-                break;
-            }
-            int left = (int)((end_ns - now + 999999) / 1000000);
-            if (left < timeout_ms)
-                timeout_ms = left;
-        }
-        int n = poll(fds, consumer->input_fd >= 0 ? 3 : 2, timeout_ms);
-        if (n == 0 && end_ns && Util_now_ns() >= end_ns) {
-            ended_by_time = true;
-            break;
-        }
-        if (n < 0 && errno != EINTR)
-            break;
-        if (fds[0].revents & POLLIN) {
-            handle_signals(live);
-            ended_by_time |= live->quit; /* a signal, not the consumer, ended it */
-        }
-        if (fds[1].revents & POLLIN)
-            tick(live);
-        if (consumer->input_fd >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-            ConsumerAction action = consumer->on_input(consumer->self, agg);
-            if (action == CONSUMER_QUIT)
-                live->quit = true;
-            else if (action == CONSUMER_SUSPEND)
-                suspend(live);
-            else
-                live->next_redraw_ns = 0;
-        }
-        bool was_exited = live->status.exited;
-        if (live->quit)
-            break;
-        if (Util_now_ns() >= live->next_redraw_ns || (was_exited && !consumer->linger_after_exit))
-            redraw(live);
-        if (live->status.exited && !consumer->linger_after_exit)
-            break;
-    }
-    /* A consumer without its own ending (--batch, record) shows the last
-     * figures when time or a signal ends the run. */
-    uint64_t since_draw = Util_now_ns() + consumer->period_ns - live->next_redraw_ns;
-    if (ended_by_time && !consumer->linger_after_exit && !live->status.exited &&
-        since_draw > consumer->period_ns / 4)
-        redraw(live);
+    Loop_run(loop, &source, consumer, agg, end_ns);
     if (live->session) {
         size_t left = Session_detach(live->session, 2 * NS_PER_S);
         Session_delete(live->session);
@@ -705,11 +630,9 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     status = final_status(live);
 out:
     Launch_done(&live->launch);
-    if (live->signal_fd >= 0)
-        close(live->signal_fd);
     if (live->timer_fd >= 0)
         close(live->timer_fd);
-    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    Loop_delete(loop);
     free(live->command);
     free(live->python);
     free(live->python_problem);

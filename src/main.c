@@ -19,7 +19,7 @@
 #include "symtab.h"
 #include "unwinder.h"
 #include "util.h"
-#include "../tui/replay.h"
+#include "view.h"
 #include "../tui/screen.h"
 #include "../tui/terminal.h"
 
@@ -233,6 +233,24 @@ run_top(const Options *opts)
     return status;
 }
 
+static int
+run_view(const Options *opts)
+{
+    if (!Terminal_available()) {
+        fputs("spytop: 'spytop view' needs a terminal; 'spytop report FILE' prints the same "
+              "figures as text\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    Symtab *symtab = Symtab_new();
+    AggQuery query = query_from(opts);
+    Screen *screen = Screen_new(symtab, &query);
+    int status = View_run(opts->file, symtab, Screen_consumer(screen));
+    Screen_delete(screen);
+    Symtab_delete(symtab);
+    return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,10 +292,8 @@ main(int argc, char **argv)
     }
     case CMD_RECORD:
         return run_record(&opts);
-    case CMD_VIEW: {
-        AggQuery query = query_from(&opts);
-        return Replay_run(opts.file, &query);
-    }
+    case CMD_VIEW:
+        return run_view(&opts);
     case CMD_REPORT: {
         int status = run_report(&opts);
         if (fflush(stdout) != 0 && status == EXIT_OK)

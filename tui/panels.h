@@ -43,7 +43,6 @@ struct Screen {
     /* Callers panel: the row it is about. */
     uint64_t link_key;
     char *link_name;
-    const ScreenTimeline *timeline;
 };
 
 typedef struct Screen Screen;

@@ -78,7 +78,7 @@ refresh_rows(Screen *s)
     const AggRow *rows;
     AggQuery q = s->query;
     q.filter = s->filter[0] ? s->filter : NULL;
-    q.cumulative = s->timeline && s->timeline->cumulative(s->timeline->self);
+    q.cumulative = s->status.timeline && s->status.timeline->cumulative(s->status.timeline->self);
     size_t n = Aggregator_query(s->agg, &q, &rows, &s->totals);
     if (n > s->rows_cap) {
         s->rows_cap = n;
@@ -116,9 +116,10 @@ draw(Screen *s)
         refresh();
         return;
     }
-    s->query.cumulative = s->timeline && s->timeline->cumulative(s->timeline->self);
+    s->query.cumulative =
+        s->status.timeline && s->status.timeline->cumulative(s->status.timeline->self);
     int top = Header_draw(s, width);
-    if (s->timeline)
+    if (s->status.timeline)
         Timeline_draw(s, top++, width);
     int body = height - top - 1;
     switch (s->panel) {
@@ -194,6 +195,43 @@ next_window(Screen *s)
     s->query.window_s = windows_s[i % ARRAY_SIZE(windows_s)];
 }
 
+/* The keys of a recording's timeline; true when key was one. */
+static bool
+timeline_key(const Timeline *timeline, int key)
+{
+    TimelineAction action;
+    switch (key) {
+    case '[':
+        action = TIMELINE_START_BACK;
+        break;
+    case ']':
+        action = TIMELINE_START_FORWARD;
+        break;
+    case '{':
+        action = TIMELINE_END_BACK;
+        break;
+    case '}':
+        action = TIMELINE_END_FORWARD;
+        break;
+    case '0':
+        action = TIMELINE_WHOLE;
+        break;
+    case 'p':
+        action = TIMELINE_PLAY_PAUSE;
+        break;
+    case ',':
+        action = TIMELINE_SEEK_BACK;
+        break;
+    case '.':
+        action = TIMELINE_SEEK_FORWARD;
+        break;
+    default:
+        return false;
+    }
+    timeline->act(timeline->self, action);
+    return true;
+}
+
 /* One key. Returns CONSUMER_QUIT or CONSUMER_SUSPEND to end or stop the session. */
 static ConsumerAction
 handle_key(Screen *s, int key)
@@ -267,7 +305,7 @@ handle_key(Screen *s, int key)
         s->paused = false;
         return CONSUMER_CONTINUE;
     default:
-        if (s->timeline && s->timeline->key(s->timeline->self, key)) {
+        if (s->status.timeline && timeline_key(s->status.timeline, key)) {
             s->paused = false;
             return CONSUMER_CONTINUE;
         }
@@ -395,38 +433,28 @@ Screen_consumer(Screen *s)
 }
 
 void
-Screen_set_timeline(Screen *s, const ScreenTimeline *timeline)
-{
-    s->timeline = timeline;
-}
-
-void
 Timeline_draw(Screen *s, int y, int width)
 {
-    char line[4096];
+    static const char *const blocks_utf8[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
+                                              "\u2585", "\u2586", "\u2587", "\u2588"};
+    static const char *const blocks_ascii[] = {" ", ".", ".", ":", ":", "=", "=", "#", "#"};
+    const char *const *blocks = Terminal_utf8() ? blocks_utf8 : blocks_ascii;
+    const Timeline *timeline = s->status.timeline;
+    unsigned most = 1;
     int lo = -1, hi = -1, cursor = -1;
     int cols = width - 2 > 0 ? width - 2 : 1;
-    s->timeline->strip(s->timeline->self, cols, line, sizeof(line), &lo, &hi, &cursor);
+    const unsigned *counts = timeline->density(timeline->self, cols, &most, &lo, &hi, &cursor);
     move(y, 0);
     clrtoeol();
     mvaddch(y, 0, '[');
-    /* One column per character: walk the UTF-8 string. */
-    const char *p = line;
-    for (int x = 0; x < cols && *p; x++) {
-        int len = 1;
-        while (p[len] && ((unsigned char)p[len] & 0xc0) == 0x80)
-            len++;
+    for (int x = 0; x < cols; x++) {
         bool in_range = x >= lo && x <= hi;
         int attr = x == cursor ? Terminal_attr(COLOR_PAIR_WARN) | (int)A_REVERSE
                    : in_range  ? Terminal_attr(COLOR_PAIR_HEADER)
                                : Terminal_attr(COLOR_PAIR_DIM);
         attron(attr);
-        char cell[8];
-        memcpy(cell, p, (size_t)len);
-        cell[len] = '\0';
-        mvaddstr(y, 1 + x, cell);
+        mvaddstr(y, 1 + x, blocks[counts[x] ? 1 + counts[x] * 7 / most : 0]);
         attroff(attr);
-        p += len;
     }
     mvaddch(y, cols + 1, ']');
 }

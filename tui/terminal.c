@@ -5,6 +5,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
  * mutable globals the style allows. */
 static bool started;
 static bool colors;
+static bool utf8;
 static int saved_stderr = -1;
 static int held_stderr = -1;
 static struct termios saved_termios;
@@ -128,6 +130,7 @@ Terminal_start(void)
         return -1;
     }
     setlocale(LC_ALL, "");
+    utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     have_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
     install_crash_handlers();
     hold_stderr();
@@ -173,6 +176,12 @@ Terminal_resume(void)
         refresh();
         clearok(stdscr, TRUE);
     }
+}
+
+bool
+Terminal_utf8(void)
+{
+    return utf8;
 }
 
 int

@@ -28,6 +28,10 @@ void Terminal_resume(void);
 /* The attribute for a colour pair: A_NORMAL-ish fallbacks without colour. */
 int Terminal_attr(enum TerminalColor pair);
 
+/* Whether the terminal's character set (the locale's, once started) is
+ * UTF-8: block characters can be drawn. */
+bool Terminal_utf8(void);
+
 /* True when standard input and output are terminals. */
 bool Terminal_available(void);
 

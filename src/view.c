@@ -1,23 +1,15 @@
 #include "config.h"
 
-#include "replay.h"
+#include "view.h"
 
-#include <curses.h>
-#include <errno.h>
-#include <langinfo.h>
-#include <locale.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
+#include "aggregator.h"
+#include "loop.h"
 #include "options.h"
 #include "recreader.h"
-#include "screen.h"
-#include "terminal.h"
 #include "util.h"
 
 #define NS_PER_S 1000000000ull
@@ -28,7 +20,6 @@ typedef struct Replay {
     RecReader *reader;
     Symtab *symtab;
     Aggregator *agg;
-    Screen *screen;
     const Sample *samples;
     size_t count;
     uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC of the recording's ends */
@@ -37,15 +28,14 @@ typedef struct Replay {
     bool playing;
     uint64_t cursor_ns; /* playback position */
     uint64_t play_wall_ns, play_cursor_ns;
-    size_t fed; /* samples fed during playback */
-    bool utf8;
+    size_t fed;        /* samples fed during playback */
     unsigned *density; /* samples per timeline column, for density_width */
     int density_width;
     unsigned density_most;
     RunStatus status;
     char describe[256];
     char *command;
-    ScreenTimeline timeline;
+    Timeline timeline;
 } Replay;
 
 static size_t
@@ -111,14 +101,10 @@ describe(Replay *r)
     r->status.replay = r->describe;
 }
 
-static void
-strip(void *self, int width, char *line, size_t size, int *range_lo, int *range_hi, int *cursor)
+static const unsigned *
+density(void *self, int width, unsigned *most, int *range_lo, int *range_hi, int *cursor)
 {
     Replay *r = self;
-    static const char *const blocks_utf8[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
-                                              "\u2585", "\u2586", "\u2587", "\u2588"};
-    static const char *const blocks_ascii[] = {" ", ".", ".", ":", ":", "=", "=", "#", "#"};
-    const char *const *blocks = r->utf8 ? blocks_utf8 : blocks_ascii;
     uint64_t span = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 1;
     if (width != r->density_width) {
         /* Counted once per width, not at every redraw of a playback. */
@@ -135,23 +121,13 @@ strip(void *self, int width, char *line, size_t size, int *range_lo, int *range_
                 r->density_most = r->density[col];
         }
     }
-    const unsigned *counts = r->density;
-    unsigned most = r->density_most;
-    size_t n = 0;
-    for (int x = 0; x < width; x++) {
-        const char *b = blocks[counts[x] ? 1 + counts[x] * 7 / most : 0];
-        size_t len = strlen(b);
-        if (n + len + 1 >= size)
-            break;
-        memcpy(line + n, b, len);
-        n += len;
-    }
-    line[n] = '\0';
+    *most = r->density_most;
     *range_lo = (int)((r->from_ns - r->start_ns) * (uint64_t)width / (span + 1));
     *range_hi = (int)((r->to_ns - r->start_ns) * (uint64_t)width / (span + 1));
     *cursor = r->playing || r->cursor_ns
                   ? (int)((r->cursor_ns - r->start_ns) * (uint64_t)width / (span + 1))
                   : -1;
+    return r->density;
 }
 
 static uint64_t
@@ -174,32 +150,33 @@ seek(Replay *r, int64_t delta)
     feed_to_cursor(r, true);
 }
 
-static bool
-timeline_key(void *self, int key)
+static void
+timeline_act(void *self, TimelineAction action)
 {
     Replay *r = self;
     int64_t step = (int64_t)((r->end_ns - r->start_ns) / 20);
     if (step < 1)
         step = 1;
-    switch (key) {
-    case '[':
-    case ']':
-        r->from_ns = clamp_time(r, (int64_t)r->from_ns + (key == '[' ? -step : step));
+    switch (action) {
+    case TIMELINE_START_BACK:
+    case TIMELINE_START_FORWARD:
+        r->from_ns =
+            clamp_time(r, (int64_t)r->from_ns + (action == TIMELINE_START_BACK ? -step : step));
         if (r->from_ns >= r->to_ns)
             r->from_ns =
                 r->to_ns > r->start_ns + (uint64_t)step ? r->to_ns - (uint64_t)step : r->start_ns;
         break;
-    case '{':
-    case '}':
-        r->to_ns = clamp_time(r, (int64_t)r->to_ns + (key == '{' ? -step : step));
+    case TIMELINE_END_BACK:
+    case TIMELINE_END_FORWARD:
+        r->to_ns = clamp_time(r, (int64_t)r->to_ns + (action == TIMELINE_END_BACK ? -step : step));
         if (r->to_ns <= r->from_ns)
             r->to_ns = r->from_ns + (uint64_t)step;
         break;
-    case '0':
+    case TIMELINE_WHOLE:
         r->from_ns = r->start_ns;
         r->to_ns = r->end_ns + 1;
         break;
-    case 'p':
+    case TIMELINE_PLAY_PAUSE:
         if (!r->playing && !r->cursor_ns)
             r->cursor_ns = r->from_ns;
         r->playing = !r->playing;
@@ -208,24 +185,18 @@ timeline_key(void *self, int key)
         if (r->playing)
             feed_to_cursor(r, true);
         describe(r);
-        return true;
-    case ',':
-        seek(r, -(int64_t)SEEK_NS);
+        return;
+    case TIMELINE_SEEK_BACK:
+    case TIMELINE_SEEK_FORWARD:
+        seek(r, action == TIMELINE_SEEK_BACK ? -(int64_t)SEEK_NS : (int64_t)SEEK_NS);
         describe(r);
-        return true;
-    case '.':
-        seek(r, (int64_t)SEEK_NS);
-        describe(r);
-        return true;
-    default:
-        return false;
+        return;
     }
     /* A range key leaves playback. */
     r->playing = false;
     r->cursor_ns = 0;
     feed_range(r);
     describe(r);
-    return true;
 }
 
 static bool
@@ -249,6 +220,7 @@ fill_status(Replay *r)
     s->samples = r->count;
     s->elapsed_ns = r->end_ns - r->start_ns;
     s->exited = false;
+    s->timeline = &r->timeline;
     describe(r);
     const RecStatus *st = RecReader_status(r->reader);
     s->message = st->complete ? NULL : st->message;
@@ -264,83 +236,63 @@ name_threads(Replay *r)
         Aggregator_name_thread(r->agg, threads[i].tid, threads[i].name);
 }
 
-static int
-loop(Replay *r, Consumer *view)
+/* Playback moves the cursor with the clock, before each update. */
+static void
+play(void *self)
 {
-    sigset_t mask, old;
-    sigemptyset(&mask);
-    int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGTSTP};
-    for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-        sigaddset(&mask, signals[i]);
-    sigprocmask(SIG_BLOCK, &mask, &old);
-    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (view->start(view->self, &r->status) < 0) {
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        if (sfd >= 0)
-            close(sfd);
+    Replay *r = self;
+    if (!r->playing)
+        return;
+    r->cursor_ns = r->play_cursor_ns + (Util_now_ns() - r->play_wall_ns);
+    if (r->cursor_ns >= r->end_ns) {
+        r->cursor_ns = r->end_ns;
+        r->playing = false;
+    }
+    feed_to_cursor(r, false);
+    describe(r);
+}
+
+/* A recording changes by itself only while it plays. */
+static uint64_t
+play_period_ns(void *self)
+{
+    Replay *r = self;
+    return r->playing ? PLAY_REDRAW_NS : LOOP_NO_PERIOD;
+}
+
+static int
+run(Replay *r, Consumer *consumer)
+{
+    char *cause = NULL;
+    Loop *loop = Loop_new(&cause);
+    if (!loop) {
+        fprintf(stderr, "spytop: %s\n", cause);
+        free(cause);
         return EXIT_FATAL;
     }
-    view->update(view->self, &r->status, r->agg);
-    bool quit = false;
-    while (!quit) {
-        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {view->input_fd, POLLIN, 0}};
-        int timeout = r->playing ? (int)(PLAY_REDRAW_NS / 1000000) : -1;
-        if (poll(fds, 2, timeout) < 0 && errno != EINTR)
-            break;
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-                if (si.ssi_signo == SIGWINCH)
-                    view->on_resize(view->self);
-                else if (si.ssi_signo == SIGTSTP) {
-                    view->suspend(view->self);
-                    kill(getpid(), SIGSTOP);
-                    view->resume(view->self);
-                } else
-                    quit = true;
-            }
-        }
-        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ConsumerAction action = view->on_input(view->self, r->agg);
-            if (action == CONSUMER_QUIT)
-                quit = true;
-            else if (action == CONSUMER_SUSPEND) {
-                view->suspend(view->self);
-                kill(getpid(), SIGSTOP);
-                view->resume(view->self);
-            }
-        }
-        if (r->playing) {
-            r->cursor_ns = r->play_cursor_ns + (Util_now_ns() - r->play_wall_ns);
-            if (r->cursor_ns >= r->end_ns) {
-                r->cursor_ns = r->end_ns;
-                r->playing = false;
-            }
-            feed_to_cursor(r, false);
-            describe(r);
-        }
-        if (!quit)
-            view->update(view->self, &r->status, r->agg);
+    if (consumer->start(consumer->self, &r->status) < 0) {
+        Loop_delete(loop);
+        return EXIT_FATAL;
     }
-    view->stop(view->self);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    if (sfd >= 0)
-        close(sfd);
+    LoopSource source = {
+        .self = r,
+        .status = &r->status,
+        .fd = -1,
+        .refresh = play,
+        .period_ns = play_period_ns,
+    };
+    Loop_run(loop, &source, consumer, r->agg, 0);
+    consumer->stop(consumer->self);
+    Loop_delete(loop);
     return EXIT_OK;
 }
 
 int
-Replay_run(const char *path, const AggQuery *query)
+View_run(const char *path, Symtab *symtab, Consumer *consumer)
 {
-    if (!Terminal_available()) {
-        fputs("spytop: 'spytop view' needs a terminal; 'spytop report FILE' prints the same "
-              "figures as text\n",
-              stderr);
-        return EXIT_USAGE;
-    }
     Replay r;
     memset(&r, 0, sizeof(r));
-    r.symtab = Symtab_new();
+    r.symtab = symtab;
     char *cause = NULL;
     r.reader = RecReader_open(path, r.symtab, &cause);
     if (!r.reader) {
@@ -348,7 +300,6 @@ Replay_run(const char *path, const AggQuery *query)
         Util_fputs_escaped(cause ? cause : "cannot read the recording", stderr);
         fputc('\n', stderr);
         free(cause);
-        Symtab_delete(r.symtab);
         return EXIT_FATAL;
     }
     const RecHeader *h = RecReader_header(r.reader);
@@ -360,17 +311,13 @@ Replay_run(const char *path, const AggQuery *query)
     r.to_ns = r.end_ns + 1;
     r.weight_ns = NS_PER_S / (h->rate_hz ? h->rate_hz : 100);
     r.command = xstrdup(h->command ? h->command : "");
-    setlocale(LC_ALL, "");
-    r.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     r.agg = Aggregator_new(r.symtab);
     name_threads(&r);
     feed_range(&r);
+    r.timeline = (Timeline){
+        .self = &r, .density = density, .act = timeline_act, .cumulative = timeline_cumulative};
     fill_status(&r);
-    r.timeline = (ScreenTimeline){
-        .self = &r, .strip = strip, .key = timeline_key, .cumulative = timeline_cumulative};
-    r.screen = Screen_new(r.symtab, query);
-    Screen_set_timeline(r.screen, &r.timeline);
-    int status = loop(&r, Screen_consumer(r.screen));
+    int status = run(&r, consumer);
     /* After the screen is given back: what could not be read. */
     bool complete = st->complete;
     if (!complete) {
@@ -378,10 +325,8 @@ Replay_run(const char *path, const AggQuery *query)
         Util_fputs_escaped(st->message, stderr);
         fputc('\n', stderr);
     }
-    Screen_delete(r.screen);
     Aggregator_delete(r.agg);
     RecReader_delete(r.reader);
-    Symtab_delete(r.symtab);
     free(r.command);
     free(r.density);
     return status == EXIT_OK && !complete ? EXIT_PARTIAL : status;

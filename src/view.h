@@ -1,0 +1,15 @@
+/* `spytop view FILE`: a recording replayed through the event loop (loop.h)
+ * into a consumer (the ncurses screen), with a timeline (consumer.h) to
+ * choose the range the figures cover, and playback. */
+#ifndef SPYTOP_SRC_VIEW_H
+#define SPYTOP_SRC_VIEW_H
+
+#include "consumer.h"
+#include "symtab.h"
+
+/* Shows the recording at path until the consumer quits. Its strings go to
+ * symtab, which the consumer reads too. Returns an exit status (EXIT_*);
+ * errors go to stderr. */
+int View_run(const char *path, Symtab *symtab, Consumer *consumer);
+
+#endif
