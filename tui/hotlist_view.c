@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "hotlist.h"
+#include "panel.h"
 #include "panels.h"
 #include "terminal.h"
 #include "text.h"

@@ -1,5 +1,6 @@
 /* Internal to tui/: the screen's state and the panels that draw it. Each
- * panel draws between the header and the footer and handles its keys. */
+ * panel draws between the header and the footer and handles its keys; the
+ * screen (screen.c) calls them, they never call it back. */
 #ifndef SPYTOP_TUI_PANELS_H
 #define SPYTOP_TUI_PANELS_H
 
@@ -12,12 +13,12 @@
 #include "screen.h"
 #include "symtab.h"
 
-typedef enum Panel {
+typedef enum ScreenPanel {
     PANEL_HOT,
     PANEL_THREADS,
     PANEL_CALLERS,
     PANEL_HELP,
-} Panel;
+} ScreenPanel;
 
 #define FILTER_MAX 128
 
@@ -29,7 +30,7 @@ struct Screen {
     char filter[FILTER_MAX];
     bool editing_filter;
     char edit[FILTER_MAX];
-    Panel panel;
+    ScreenPanel panel;
     bool paused;
     RunStatus status; /* last seen */
     bool have_status;
@@ -56,12 +57,9 @@ void Threads_view_draw(Screen *s, int top, int height, int width);
 bool Threads_view_key(Screen *s, int key);
 void Callers_view_draw(Screen *s, int top, int height, int width);
 void Help_draw(Screen *s, int top, int height, int width);
-/* The timeline strip of a recording: one line. */
-void Timeline_draw(Screen *s, int y, int width);
-
-/* Moves a selection by key (arrows, pages, Home, End); true when handled. */
-bool Panel_move(int key, int count, int page, int *selected);
-/* Keeps selected visible in a list of height rows. */
-void Panel_scroll(int selected, int height, int *scroll);
+/* The timeline strip of a recording (s->status.timeline): one line. */
+void Timeline_view_draw(Screen *s, int y, int width);
+/* The timeline's keys; true when key was one (the figures change). */
+bool Timeline_view_key(Screen *s, int key);
 
 #endif

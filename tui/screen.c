@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hotlist.h"
+#include "panel.h"
 #include "panels.h"
 #include "terminal.h"
 #include "util.h"
@@ -17,57 +18,6 @@
 #define KEY_ESC 27
 
 static const unsigned windows_s[] = {1, 5, 10, 30, 60};
-
-bool
-Panel_move(int key, int count, int page, int *selected)
-{
-    if (page < 1)
-        page = 1;
-    int sel = *selected;
-    switch (key) {
-    case KEY_UP:
-    case 'k':
-        sel--;
-        break;
-    case KEY_DOWN:
-    case 'j':
-        sel++;
-        break;
-    case KEY_PPAGE:
-        sel -= page;
-        break;
-    case KEY_NPAGE:
-        sel += page;
-        break;
-    case KEY_HOME:
-        sel = 0;
-        break;
-    case KEY_END:
-        sel = count - 1;
-        break;
-    default:
-        return false;
-    }
-    if (sel >= count)
-        sel = count - 1;
-    if (sel < 0)
-        sel = 0;
-    *selected = sel;
-    return true;
-}
-
-void
-Panel_scroll(int selected, int height, int *scroll)
-{
-    if (height < 1)
-        height = 1;
-    if (selected < *scroll)
-        *scroll = selected;
-    if (selected >= *scroll + height)
-        *scroll = selected - height + 1;
-    if (*scroll < 0)
-        *scroll = 0;
-}
 
 /* Re-reads the hot list from the aggregator, unless paused. */
 static void
@@ -120,7 +70,7 @@ draw(Screen *s)
         s->status.timeline && s->status.timeline->cumulative(s->status.timeline->self);
     int top = Header_draw(s, width);
     if (s->status.timeline)
-        Timeline_draw(s, top++, width);
+        Timeline_view_draw(s, top++, width);
     int body = height - top - 1;
     switch (s->panel) {
     case PANEL_HOT:
@@ -193,43 +143,6 @@ next_window(Screen *s)
         if (windows_s[i] > s->query.window_s)
             break;
     s->query.window_s = windows_s[i % ARRAY_SIZE(windows_s)];
-}
-
-/* The keys of a recording's timeline; true when key was one. */
-static bool
-timeline_key(const Timeline *timeline, int key)
-{
-    TimelineAction action;
-    switch (key) {
-    case '[':
-        action = TIMELINE_START_BACK;
-        break;
-    case ']':
-        action = TIMELINE_START_FORWARD;
-        break;
-    case '{':
-        action = TIMELINE_END_BACK;
-        break;
-    case '}':
-        action = TIMELINE_END_FORWARD;
-        break;
-    case '0':
-        action = TIMELINE_WHOLE;
-        break;
-    case 'p':
-        action = TIMELINE_PLAY_PAUSE;
-        break;
-    case ',':
-        action = TIMELINE_SEEK_BACK;
-        break;
-    case '.':
-        action = TIMELINE_SEEK_FORWARD;
-        break;
-    default:
-        return false;
-    }
-    timeline->act(timeline->self, action);
-    return true;
 }
 
 /* One key. Returns CONSUMER_QUIT or CONSUMER_SUSPEND to end or stop the session. */
@@ -305,7 +218,7 @@ handle_key(Screen *s, int key)
         s->paused = false;
         return CONSUMER_CONTINUE;
     default:
-        if (s->status.timeline && timeline_key(s->status.timeline, key)) {
+        if (s->status.timeline && Timeline_view_key(s, key)) {
             s->paused = false;
             return CONSUMER_CONTINUE;
         }
@@ -430,31 +343,4 @@ Consumer *
 Screen_consumer(Screen *s)
 {
     return &s->consumer;
-}
-
-void
-Timeline_draw(Screen *s, int y, int width)
-{
-    static const char *const blocks_utf8[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
-                                              "\u2585", "\u2586", "\u2587", "\u2588"};
-    static const char *const blocks_ascii[] = {" ", ".", ".", ":", ":", "=", "=", "#", "#"};
-    const char *const *blocks = Terminal_utf8() ? blocks_utf8 : blocks_ascii;
-    const Timeline *timeline = s->status.timeline;
-    unsigned most = 1;
-    int lo = -1, hi = -1, cursor = -1;
-    int cols = width - 2 > 0 ? width - 2 : 1;
-    const unsigned *counts = timeline->density(timeline->self, cols, &most, &lo, &hi, &cursor);
-    move(y, 0);
-    clrtoeol();
-    mvaddch(y, 0, '[');
-    for (int x = 0; x < cols; x++) {
-        bool in_range = x >= lo && x <= hi;
-        int attr = x == cursor ? Terminal_attr(COLOR_PAIR_WARN) | (int)A_REVERSE
-                   : in_range  ? Terminal_attr(COLOR_PAIR_HEADER)
-                               : Terminal_attr(COLOR_PAIR_DIM);
-        attron(attr);
-        mvaddstr(y, 1 + x, blocks[counts[x] ? 1 + counts[x] * 7 / most : 0]);
-        attroff(attr);
-    }
-    mvaddch(y, cols + 1, ']');
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hotlist.h"
+#include "panel.h"
 #include "panels.h"
 #include "proc.h"
 #include "terminal.h"
