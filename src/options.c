@@ -208,40 +208,46 @@ enum {
     OPT_THREAD,
 };
 
-int
-Options_parse(int argc, char **argv, Options *opts, char **error)
+static const struct option long_options[] = {
+    {"pid", required_argument, NULL, 'p'},
+    {"json", no_argument, NULL, 'j'},
+    {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
+    {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+    {"rate", required_argument, NULL, 'r'},
+    {"duration", required_argument, NULL, 'd'},
+    {"idle", no_argument, NULL, 'i'},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"batch", no_argument, NULL, 'b'},
+    {"iterations", required_argument, NULL, 'n'},
+    {"delay", required_argument, NULL, OPT_DELAY},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"by-line", no_argument, NULL, OPT_BY_LINE},
+    {"sort", required_argument, NULL, OPT_SORT},
+    {"command-output", required_argument, NULL, OPT_COMMAND_OUTPUT},
+    {"gil", no_argument, NULL, 'g'},
+    {"native", no_argument, NULL, OPT_NATIVE},
+    {"no-python", no_argument, NULL, OPT_NO_PYTHON},
+    {"nice", required_argument, NULL, OPT_NICE},
+    {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"format", required_argument, NULL, 'f'},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"thread", required_argument, NULL, OPT_THREAD},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* "+": stop at the first non-option, so that "-- COMMAND ARGS" and a
+ * command's own options are left alone. ":": a missing value is told
+ * apart from an unknown option. */
+#define SHORT_OPTIONS "+:p:jhVr:d:ibn:go:f:"
+
+static void
+set_defaults(Options *opts)
 {
-    static const struct option long_options[] = {
-        {"pid", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"stack-size", required_argument, NULL, OPT_STACK_SIZE},
-        {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
-        {"rate", required_argument, NULL, 'r'},
-        {"duration", required_argument, NULL, 'd'},
-        {"idle", no_argument, NULL, 'i'},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"batch", no_argument, NULL, 'b'},
-        {"iterations", required_argument, NULL, 'n'},
-        {"delay", required_argument, NULL, OPT_DELAY},
-        {"rows", required_argument, NULL, OPT_ROWS},
-        {"window", required_argument, NULL, OPT_WINDOW},
-        {"by-line", no_argument, NULL, OPT_BY_LINE},
-        {"sort", required_argument, NULL, OPT_SORT},
-        {"command-output", required_argument, NULL, OPT_COMMAND_OUTPUT},
-        {"gil", no_argument, NULL, 'g'},
-        {"native", no_argument, NULL, OPT_NATIVE},
-        {"no-python", no_argument, NULL, OPT_NO_PYTHON},
-        {"nice", required_argument, NULL, OPT_NICE},
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"format", required_argument, NULL, 'f'},
-        {"from", required_argument, NULL, OPT_FROM},
-        {"to", required_argument, NULL, OPT_TO},
-        {"thread", required_argument, NULL, OPT_THREAD},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
     memset(opts, 0, sizeof(*opts));
     opts->command = CMD_TOP;
     opts->stack_bytes = DEFAULT_STACK_BYTES;
@@ -252,269 +258,323 @@ Options_parse(int argc, char **argv, Options *opts, char **error)
     opts->window_s = 5;
     opts->nice = DEFAULT_NICE;
     opts->to_s = -1;
-    read_environment(opts);
-    *error = NULL;
+}
 
-    int first = 1;
-    if (argc > 1 && argv[1][0] != '-') {
-        if (strcmp(argv[1], "dump") == 0) {
-            opts->command = CMD_DUMP;
-        } else if (strcmp(argv[1], "record") == 0) {
-            opts->command = CMD_RECORD;
-        } else if (strcmp(argv[1], "view") == 0) {
-            opts->command = CMD_VIEW;
-        } else if (strcmp(argv[1], "report") == 0) {
-            opts->command = CMD_REPORT;
-        } else if (strcmp(argv[1], "top") == 0) {
-            opts->command = CMD_TOP;
-        } else if (strcmp(argv[1], "help") == 0) {
-            opts->command = CMD_HELP;
-            return 0;
-        } else {
-            *error = xasprintf("unknown command '%s' (try 'spytop --help')", argv[1]);
-            return -1;
-        }
-        first = 2;
-    }
-    optind = 0; /* 0, not 1: also forgets a half-read "-abc" of an earlier parse */
-    opterr = 0;
-    int sub_argc = argc - first + 1;
-    char **sub_argv = argv + first - 1;
-    int c;
-    /* "+": stop at the first non-option, so that "-- COMMAND ARGS" and a
-     * command's own options are left alone. */
-    for (;;) {
-        c = getopt_long(sub_argc, sub_argv, "+:p:jhVr:d:ibn:go:f:", long_options, NULL);
-        if (c == -1) {
-            /* view and report take the recording's name, options around it. */
-            if ((opts->command == CMD_VIEW || opts->command == CMD_REPORT) && !opts->file &&
-                optind < sub_argc && strcmp(sub_argv[optind - 1], "--") != 0) {
-                opts->file = sub_argv[optind++];
-                continue;
-            }
-            break;
-        }
-        switch (c) {
-        case 'p':
-            if (parse_pid(optarg, &opts->pid) < 0) {
-                *error = xasprintf("invalid PID '%s': expected a positive number", optarg);
-                return -1;
-            }
-            break;
-        case 'j':
-            opts->json = true;
-            break;
-        case OPT_STACK_SIZE:
-            if (parse_size(optarg, &opts->stack_bytes) < 0 || opts->stack_bytes < STACK_BYTES_MIN ||
-                opts->stack_bytes > STACK_BYTES_MAX) {
-                *error = xasprintf("invalid --stack-size '%s': expected 8K to 8M", optarg);
-                return -1;
-            }
-            break;
-        case OPT_MAX_DEPTH: {
-            size_t v;
-            if (parse_size(optarg, &v) < 0 || v < 1 || v > 1024) {
-                *error = xasprintf("invalid --max-depth '%s': expected 1 to 1024", optarg);
-                return -1;
-            }
-            opts->max_depth = v;
-            break;
-        }
-        case 'r':
-            if (parse_uint(optarg, 1, 10000, &opts->rate_hz) < 0) {
-                *error = xasprintf("invalid --rate '%s': expected 1 to 10000 samples per second",
-                                   optarg);
-                return -1;
-            }
-            break;
-        case 'd':
-            if (parse_seconds(optarg, 0.001, 1e7, &opts->duration_s) < 0) {
-                *error =
-                    xasprintf("invalid --duration '%s': expected seconds, more than 0", optarg);
-                return -1;
-            }
-            break;
-        case 'i':
-            opts->idle = true;
-            break;
-        case OPT_THREADS:
-            if (parse_tids(optarg, opts) < 0) {
-                *error = xasprintf("invalid --threads '%s': expected thread ids separated by "
-                                   "commas (at most %d)",
-                                   optarg, OPTIONS_MAX_TIDS);
-                return -1;
-            }
-            break;
-        case 'b':
-            opts->batch = true;
-            break;
-        case 'n':
-            if (parse_uint(optarg, 1, 1000000000, &opts->iterations) < 0) {
-                *error = xasprintf("invalid --iterations '%s': expected a positive number", optarg);
-                return -1;
-            }
-            break;
-        case OPT_DELAY:
-            if (parse_seconds(optarg, 0.05, 86400, &opts->delay_s) < 0) {
-                *error = xasprintf("invalid --delay '%s': expected 0.05 to 86400 seconds", optarg);
-                return -1;
-            }
-            break;
-        case OPT_ROWS:
-            if (parse_uint(optarg, 1, 100000, &opts->rows) < 0) {
-                *error = xasprintf("invalid --rows '%s': expected a positive number", optarg);
-                return -1;
-            }
-            break;
-        case OPT_WINDOW:
-            if (parse_uint(optarg, 1, 60, &opts->window_s) < 0) {
-                *error = xasprintf("invalid --window '%s': expected 1 to 60 seconds", optarg);
-                return -1;
-            }
-            break;
-        case OPT_BY_LINE:
-            opts->by_line = true;
-            break;
-        case OPT_SORT:
-            opts->sort = parse_sort(optarg);
-            if (opts->sort < 0) {
-                *error = xasprintf("invalid --sort '%s': expected own, total, owntime or "
-                                   "totaltime",
-                                   optarg);
-                return -1;
-            }
-            break;
-        case OPT_COMMAND_OUTPUT:
-            opts->command_output = optarg;
-            break;
-        case 'g':
-            opts->gil = true;
-            break;
-        case OPT_NATIVE:
-            opts->native = true;
-            break;
-        case OPT_NO_PYTHON:
-            opts->no_python = true;
-            break;
-        case OPT_NICE: {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (errno || end == optarg || *end || v < -20 || v > 19) {
-                *error = xasprintf("invalid --nice '%s': expected -20 to 19", optarg);
-                return -1;
-            }
-            opts->nice = (int)v;
-            opts->nice_given = true;
-            break;
-        }
-        case 'o':
-            opts->output = optarg;
-            break;
-        case OPT_FORCE:
-            opts->force = true;
-            break;
-        case 'f':
-            opts->format = optarg;
-            break;
-        case OPT_FROM:
-        case OPT_TO:
-            if (parse_seconds(optarg, 0, 1e9, c == OPT_FROM ? &opts->from_s : &opts->to_s) < 0) {
-                *error = xasprintf("invalid --%s '%s': expected seconds into the recording",
-                                   c == OPT_FROM ? "from" : "to", optarg);
-                return -1;
-            }
-            break;
-        case OPT_THREAD:
-            if (parse_pid(optarg, &opts->thread) < 0) {
-                *error = xasprintf("invalid --thread '%s': expected a thread id", optarg);
-                return -1;
-            }
-            break;
-        case 'h':
-            opts->command = CMD_HELP;
-            return 0;
-        case 'V':
-            opts->command = CMD_VERSION;
-            return 0;
-        case ':':
-            /* The option without a value is the last word getopt read. */
-            if (strncmp(sub_argv[optind - 1], "--", 2) == 0)
-                *error = xasprintf("option '%s' needs a value", sub_argv[optind - 1]);
-            else
-                *error = xasprintf("option '-%c' needs a value", optopt);
-            return -1;
-        default:
-            /* optopt names a short option even inside a cluster (-xj);
-             * for a long one, getopt has moved past it. */
-            if (optopt)
-                *error = xasprintf("unknown option '-%c' (try 'spytop --help')", optopt);
-            else
-                *error =
-                    xasprintf("unknown option '%s' (try 'spytop --help')", sub_argv[optind - 1]);
-            return -1;
+/* The subcommand, when argv[1] names one. Returns how many words it took
+ * (0 or 1), or -1 with *error set. */
+static int
+parse_command(int argc, char **argv, Options *opts, char **error)
+{
+    static const struct {
+        const char *name;
+        Command command;
+    } commands[] = {
+        {"dump", CMD_DUMP},     {"record", CMD_RECORD}, {"view", CMD_VIEW},
+        {"report", CMD_REPORT}, {"top", CMD_TOP},       {"help", CMD_HELP},
+    };
+    if (argc < 2 || argv[1][0] == '-')
+        return 0;
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            opts->command = commands[i].command;
+            return 1;
         }
     }
-    /* getopt_long consumed "--" itself: what follows is the command. */
-    if (optind < sub_argc) {
-        if (strcmp(sub_argv[optind - 1], "--") != 0 ||
-            (opts->command != CMD_TOP && opts->command != CMD_RECORD)) {
-            *error = xasprintf("unexpected argument '%s' (try 'spytop --help')", sub_argv[optind]);
-            return -1;
-        }
-        opts->command_argv = sub_argv + optind;
+    *error = xasprintf("unknown command '%s' (try 'spytop --help')", argv[1]);
+    return -1;
+}
+
+/* The flag an option without a value sets, or NULL. */
+static bool *
+flag_of(Options *opts, int c)
+{
+    switch (c) {
+    case 'j':
+        return &opts->json;
+    case 'i':
+        return &opts->idle;
+    case 'b':
+        return &opts->batch;
+    case 'g':
+        return &opts->gil;
+    case OPT_BY_LINE:
+        return &opts->by_line;
+    case OPT_NATIVE:
+        return &opts->native;
+    case OPT_NO_PYTHON:
+        return &opts->no_python;
+    case OPT_FORCE:
+        return &opts->force;
+    default:
+        return NULL;
     }
-    if (opts->json && opts->command != CMD_DUMP) {
-        *error = xstrdup("--json goes with 'spytop dump'");
+}
+
+static int
+parse_nice(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < -20 || v > 19)
         return -1;
-    }
-    if (opts->native && opts->no_python) {
-        *error = xstrdup("--native and --no-python do not go together (--no-python shows every "
-                         "native frame already)");
+    *out = (int)v;
+    return 0;
+}
+
+static int
+parse_depth(const char *s, size_t *out)
+{
+    size_t v;
+    if (parse_size(s, &v) < 0 || v < 1 || v > 1024)
         return -1;
-    }
-    if (opts->command_argv && opts->pid) {
-        *error = xstrdup("give either -p PID or -- COMMAND, not both");
+    *out = v;
+    return 0;
+}
+
+static int
+parse_stack_size(const char *s, size_t *out)
+{
+    if (parse_size(s, out) < 0 || *out < STACK_BYTES_MIN || *out > STACK_BYTES_MAX)
         return -1;
-    }
-    if (opts->command == CMD_VIEW || opts->command == CMD_REPORT) {
-        if (!opts->file) {
-            *error = xasprintf("no recording: give 'spytop %s FILE'",
-                               opts->command == CMD_VIEW ? "view" : "report");
-            return -1;
-        }
-        if (opts->pid || opts->nice_given) {
-            *error = xasprintf("%s goes with a live target, not with a recording",
-                               opts->pid ? "-p" : "--nice");
-            return -1;
-        }
-        if (opts->command == CMD_VIEW && (opts->output || opts->format)) {
-            *error = xstrdup("-o and --format go with 'spytop report'");
-            return -1;
-        }
-        if (opts->to_s >= 0 && opts->to_s <= opts->from_s) {
-            *error = xstrdup("--to must be after --from");
+    return 0;
+}
+
+static int
+parse_sort_option(const char *s, int *out)
+{
+    *out = parse_sort(s);
+    return *out < 0 ? -1 : 0;
+}
+
+/* An option's long name, for messages. */
+static const char *
+long_name(int c)
+{
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == c)
+            return o->name;
+    return "?";
+}
+
+/* One option with a value: parsed, checked, stored. 0, or -1 with *error
+ * set to "invalid --NAME 'VALUE': " and what was expected. */
+static int
+parse_value(int c, const char *arg, Options *o, char **error)
+{
+    int r = 0;
+    const char *expected = NULL;
+    switch (c) {
+    case 'p':
+        if (parse_pid(arg, &o->pid) < 0) {
+            *error = xasprintf("invalid PID '%s': expected a positive number", arg);
             return -1;
         }
         return 0;
+    case OPT_STACK_SIZE:
+        r = parse_stack_size(arg, &o->stack_bytes);
+        expected = "8K to 8M";
+        break;
+    case OPT_MAX_DEPTH:
+        r = parse_depth(arg, &o->max_depth);
+        expected = "1 to 1024";
+        break;
+    case 'r':
+        r = parse_uint(arg, 1, 10000, &o->rate_hz);
+        expected = "1 to 10000 samples per second";
+        break;
+    case 'd':
+        r = parse_seconds(arg, 0.001, 1e7, &o->duration_s);
+        expected = "seconds, more than 0";
+        break;
+    case OPT_THREADS:
+        r = parse_tids(arg, o);
+        expected = "thread ids separated by commas (at most " UTIL_STR(OPTIONS_MAX_TIDS) ")";
+        break;
+    case 'n':
+        r = parse_uint(arg, 1, 1000000000, &o->iterations);
+        expected = "a positive number";
+        break;
+    case OPT_DELAY:
+        r = parse_seconds(arg, 0.05, 86400, &o->delay_s);
+        expected = "0.05 to 86400 seconds";
+        break;
+    case OPT_ROWS:
+        r = parse_uint(arg, 1, 100000, &o->rows);
+        expected = "a positive number";
+        break;
+    case OPT_WINDOW:
+        r = parse_uint(arg, 1, 60, &o->window_s);
+        expected = "1 to 60 seconds";
+        break;
+    case OPT_SORT:
+        r = parse_sort_option(arg, &o->sort);
+        expected = "own, total, owntime or totaltime";
+        break;
+    case OPT_NICE:
+        r = parse_nice(arg, &o->nice);
+        o->nice_given = r == 0;
+        expected = "-20 to 19";
+        break;
+    case OPT_FROM:
+        r = parse_seconds(arg, 0, 1e9, &o->from_s);
+        expected = "seconds into the recording";
+        break;
+    case OPT_TO:
+        r = parse_seconds(arg, 0, 1e9, &o->to_s);
+        expected = "seconds into the recording";
+        break;
+    case OPT_THREAD:
+        r = parse_pid(arg, &o->thread);
+        expected = "a thread id";
+        break;
+    case OPT_COMMAND_OUTPUT:
+        o->command_output = arg;
+        break;
+    case 'o':
+        o->output = arg;
+        break;
+    case 'f':
+        o->format = arg;
+        break;
+    default:
+        abort(); /* every option in long_options is handled */
     }
-    if (opts->format || opts->thread || opts->from_s > 0 || opts->to_s >= 0) {
-        *error = xstrdup("--format, --from, --to and --thread go with 'spytop report'");
-        return -1;
-    }
-    if ((opts->output || opts->force) && opts->command != CMD_RECORD) {
-        *error = xstrdup("-o and --force go with 'spytop record' and 'spytop report'");
-        return -1;
-    }
-    if (opts->pid == 0 && !opts->command_argv) {
-        *error = xstrdup(opts->command == CMD_DUMP
-                             ? "no target: give -p PID (try 'spytop --help')"
-                             : "no target: give -p PID or -- COMMAND (try 'spytop --help')");
-        return -1;
-    }
-    if (!opts->batch && (opts->iterations || opts->delay_s != 1.0 || opts->rows)) {
-        *error = xstrdup("--iterations, --delay and --rows go with --batch");
+    if (r < 0) {
+        *error = xasprintf("invalid --%s '%s': expected %s", long_name(c), arg, expected);
         return -1;
     }
     return 0;
+}
+
+/* What getopt could not read: the word at optind - 1 in argv. */
+static char *
+getopt_error(int c, char **argv)
+{
+    if (c == ':') {
+        /* The option without a value is the last word getopt read. */
+        if (strncmp(argv[optind - 1], "--", 2) == 0)
+            return xasprintf("option '%s' needs a value", argv[optind - 1]);
+        return xasprintf("option '-%c' needs a value", optopt);
+    }
+    /* optopt names a short option even inside a cluster (-xj); for a long
+     * one, getopt has moved past it. */
+    if (optopt)
+        return xasprintf("unknown option '-%c' (try 'spytop --help')", optopt);
+    return xasprintf("unknown option '%s' (try 'spytop --help')", argv[optind - 1]);
+}
+
+/* The words after the options: view's and report's FILE (options may
+ * follow it), and after "--" the command to launch. Returns 1 when
+ * getopt_long should go on, 0 when the words are read, -1 with *error. */
+static int
+parse_operands(int argc, char **argv, Options *opts, char **error)
+{
+    bool after_dashes = strcmp(argv[optind - 1], "--") == 0;
+    if ((opts->command == CMD_VIEW || opts->command == CMD_REPORT) && !opts->file &&
+        optind < argc && !after_dashes) {
+        opts->file = argv[optind++];
+        return 1;
+    }
+    if (optind >= argc)
+        return 0;
+    /* getopt_long consumed "--" itself: what follows is the command. */
+    if (!after_dashes || (opts->command != CMD_TOP && opts->command != CMD_RECORD)) {
+        *error = xasprintf("unexpected argument '%s' (try 'spytop --help')", argv[optind]);
+        return -1;
+    }
+    opts->command_argv = argv + optind;
+    return 0;
+}
+
+/* Checks of options against each other, for every command. */
+static char *
+check_common(const Options *opts)
+{
+    if (opts->json && opts->command != CMD_DUMP)
+        return xstrdup("--json goes with 'spytop dump'");
+    if (opts->native && opts->no_python)
+        return xstrdup("--native and --no-python do not go together (--no-python shows every "
+                       "native frame already)");
+    if (opts->command_argv && opts->pid)
+        return xstrdup("give either -p PID or -- COMMAND, not both");
+    return NULL;
+}
+
+/* view FILE and report FILE. */
+static char *
+check_recording_command(const Options *opts)
+{
+    if (!opts->file)
+        return xasprintf("no recording: give 'spytop %s FILE'",
+                         opts->command == CMD_VIEW ? "view" : "report");
+    if (opts->pid || opts->nice_given)
+        return xasprintf("%s goes with a live target, not with a recording",
+                         opts->pid ? "-p" : "--nice");
+    if (opts->command == CMD_VIEW && (opts->output || opts->format))
+        return xstrdup("-o and --format go with 'spytop report'");
+    if (opts->to_s >= 0 && opts->to_s <= opts->from_s)
+        return xstrdup("--to must be after --from");
+    return NULL;
+}
+
+/* top, dump and record: a live target. */
+static char *
+check_live_command(const Options *opts)
+{
+    if (opts->format || opts->thread || opts->from_s > 0 || opts->to_s >= 0)
+        return xstrdup("--format, --from, --to and --thread go with 'spytop report'");
+    if ((opts->output || opts->force) && opts->command != CMD_RECORD)
+        return xstrdup("-o and --force go with 'spytop record' and 'spytop report'");
+    if (opts->pid == 0 && !opts->command_argv)
+        return xstrdup(opts->command == CMD_DUMP
+                           ? "no target: give -p PID (try 'spytop --help')"
+                           : "no target: give -p PID or -- COMMAND (try 'spytop --help')");
+    if (!opts->batch && (opts->iterations || opts->delay_s != 1.0 || opts->rows))
+        return xstrdup("--iterations, --delay and --rows go with --batch");
+    return NULL;
+}
+
+int
+Options_parse(int argc, char **argv, Options *opts, char **error)
+{
+    set_defaults(opts);
+    read_environment(opts);
+    *error = NULL;
+    int taken = parse_command(argc, argv, opts, error);
+    if (taken < 0)
+        return -1;
+    if (opts->command == CMD_HELP)
+        return 0;
+    /* The options from the word after the command, as an argv of their own. */
+    int sub_argc = argc - taken;
+    char **sub_argv = argv + taken;
+    optind = 0; /* 0, not 1: also forgets a half-read "-abc" of an earlier parse */
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(sub_argc, sub_argv, SHORT_OPTIONS, long_options, NULL);
+        if (c == -1) {
+            int r = parse_operands(sub_argc, sub_argv, opts, error);
+            if (r < 0)
+                return -1;
+            if (r == 0)
+                break;
+        } else if (c == 'h' || c == 'V') {
+            opts->command = c == 'h' ? CMD_HELP : CMD_VERSION;
+            return 0;
+        } else if (c == ':' || c == '?') {
+            *error = getopt_error(c, sub_argv);
+            return -1;
+        } else if (flag_of(opts, c)) {
+            *flag_of(opts, c) = true;
+        } else if (parse_value(c, optarg, opts, error) < 0) {
+            return -1;
+        }
+    }
+    *error = check_common(opts);
+    if (!*error)
+        *error = opts->command == CMD_VIEW || opts->command == CMD_REPORT
+                     ? check_recording_command(opts)
+                     : check_live_command(opts);
+    return *error ? -1 : 0;
 }
