@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hotlist.h"
+#include "rowtext.h"
 #include "launch.h"
 #include "proc.h"
 #include "util.h"
@@ -61,7 +61,7 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
     fprintf(out, "Window: %u s, %llu thread samples (%llu idle, %s), by %s, sorted by %s%s%s\n\n",
             q->window_s, (unsigned long long)t->window_all, (unsigned long long)t->window_idle,
             q->include_idle ? "included" : "excluded", q->mode == AGG_BY_LINE ? "line" : "function",
-            Hotlist_sort_name(q->sort), q->tid ? ", one thread" : "",
+            RowText_sort_name(q->sort), q->tid ? ", one thread" : "",
             q->gil_only ? ", GIL holder only" : "");
 }
 
@@ -81,20 +81,20 @@ batch_print(void *self, const RunStatus *status, Aggregator *agg)
     for (size_t i = 0; i < n && i < b->options.rows; i++) {
         const AggRow *r = &rows[i];
         char own[16], total[16];
-        Hotlist_format_time(r->own_ns, own, sizeof(own));
-        Hotlist_format_time(r->total_ns, total, sizeof(total));
+        RowText_time(r->own_ns, own, sizeof(own));
+        RowText_time(r->total_ns, total, sizeof(total));
         fprintf(b->out, "%6.1f %6.1f %9s %9s  ",
-                Hotlist_percent(r->own_window, totals.window_samples),
-                Hotlist_percent(r->total_window, totals.window_samples), own, total);
-        char *fn = Hotlist_function(b->symtab, r->function, r->module);
-        char *loc = Hotlist_location(b->symtab, r, b->options.query.mode);
+                RowText_percent(r->own_window, totals.window_samples),
+                RowText_percent(r->total_window, totals.window_samples), own, total);
+        char *fn = RowText_function(b->symtab, r->function, r->module);
+        char *loc = RowText_location(b->symtab, r, b->options.query.mode);
         Util_fputs_escaped(fn, b->out);
         if (loc[0]) {
             fputs("  ", b->out);
             Util_fputs_escaped(loc, b->out);
         }
         if (r->module != SYMTAB_EMPTY) {
-            const char *module = Hotlist_module(b->symtab, r->module);
+            const char *module = RowText_module(b->symtab, r->module);
             bool bracketed = module[0] == '[';
             fputs(bracketed ? "  " : "  [", b->out);
             Util_fputs_escaped(module, b->out);

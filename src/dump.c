@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
+#include "exit_codes.h"
 #include "proc.h"
 #include "session.h"
 #include "util.h"

@@ -20,7 +20,7 @@ typedef struct DumpOptions {
 } DumpOptions;
 
 /* Attaches, samples every thread once, detaches, prints to out. Errors go
- * to err as one line. Returns an exit status (options.h: EXIT_*). */
+ * to err as one line. Returns an exit status (exit_codes.h: EXIT_*). */
 int Dump_run(const DumpOptions *options, FILE *out, FILE *err);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "launch.h"
 #include "loop.h"
-#include "options.h"
+#include "exit_codes.h"
 #include "proc.h"
 #include "session.h"
 #include "util.h"

@@ -47,7 +47,7 @@ typedef struct LiveOptions {
 } LiveOptions;
 
 /* Runs until the consumer quits, the duration ends or (for consumers that
- * do not linger) the target exits. Returns an exit status (options.h: EXIT_*; with
+ * do not linger) the target exits. Returns an exit status (exit_codes.h: EXIT_*; with
  * a launched command, the command's own exit status). Errors before the
  * consumer starts are printed to stderr as one line. */
 int Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab *symtab);

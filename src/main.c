@@ -9,6 +9,7 @@
 #include "aggregator.h"
 #include "batch.h"
 #include "dump.h"
+#include "exit_codes.h"
 #include "live.h"
 #include "options.h"
 #include "record.h"

@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Exit statuses, as eu-stack's: documented in --help and spytop(1). */
-#define EXIT_OK 0
-#define EXIT_PARTIAL 1
-#define EXIT_FATAL 2
-#define EXIT_USAGE 64
-
 typedef enum Command {
     CMD_TOP,
     CMD_DUMP,

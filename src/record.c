@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "launch.h"
-#include "options.h"
+#include "exit_codes.h"
 #include "proc.h"
 #include "recwriter.h"
 #include "util.h"

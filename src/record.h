@@ -18,7 +18,7 @@ typedef struct RecordOptions {
     LiveOptions live;   /* target, rate, duration, ... (sink is set by Record_run) */
 } RecordOptions;
 
-/* Returns an exit status (options.h: EXIT_*; with a launched command, its
+/* Returns an exit status (exit_codes.h: EXIT_*; with a launched command, its
  * exit status unless the recording failed). */
 int Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab);
 

@@ -8,7 +8,7 @@
 
 #include "aggregator.h"
 #include "hashindex.h"
-#include "hotlist.h"
+#include "rowtext.h"
 #include "util.h"
 
 uint64_t
@@ -85,11 +85,11 @@ Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line)
     const SymtabFrame *f = Symtab_frame(symtab, frame);
     if (!f)
         return xstrdup("??");
-    char *name = Hotlist_function(symtab, f->function, f->module);
+    char *name = RowText_function(symtab, f->function, f->module);
     const char *file = Symtab_string(symtab, f->file);
     if (!by_line || !file[0])
         return name;
-    char *full = xasprintf("%s (%s:%u)", name, Hotlist_short_path(file), f->line);
+    char *full = xasprintf("%s (%s:%u)", name, RowText_short_path(file), f->line);
     free(name);
     return full;
 }

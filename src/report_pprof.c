@@ -11,7 +11,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "hotlist.h"
+#include "rowtext.h"
 #include "recbuf.h"
 #include "recreader.h"
 #include "report_common.h"
@@ -129,7 +129,7 @@ mapping_id(Pprof *p, StrId module)
 static uint32_t
 function_id(Pprof *p, const SymtabFrame *f)
 {
-    char *name = Hotlist_function(p->symtab, f->function, f->module);
+    char *name = RowText_function(p->symtab, f->function, f->module);
     SymtabFrame key = {
         .function = (StrId)str(p, name),
         .file = (StrId)str(p, Symtab_string(p->symtab, f->file)),

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "aggregator.h"
-#include "hotlist.h"
+#include "rowtext.h"
 #include "recreader.h"
 #include "report_common.h"
 #include "util.h"
@@ -86,19 +86,19 @@ static void
 print_row(const Symtab *symtab, const AggRow *r, const AggTotals *totals, AggMode mode, FILE *out)
 {
     char own[16], total[16];
-    Hotlist_format_time(r->own_ns, own, sizeof(own));
-    Hotlist_format_time(r->total_ns, total, sizeof(total));
-    fprintf(out, "%6.1f %6.1f %9s %9s  ", Hotlist_percent(r->own_ns, totals->time_ns),
-            Hotlist_percent(r->total_ns, totals->time_ns), own, total);
-    char *fn = Hotlist_function(symtab, r->function, r->module);
-    char *loc = Hotlist_location(symtab, r, mode);
+    RowText_time(r->own_ns, own, sizeof(own));
+    RowText_time(r->total_ns, total, sizeof(total));
+    fprintf(out, "%6.1f %6.1f %9s %9s  ", RowText_percent(r->own_ns, totals->time_ns),
+            RowText_percent(r->total_ns, totals->time_ns), own, total);
+    char *fn = RowText_function(symtab, r->function, r->module);
+    char *loc = RowText_location(symtab, r, mode);
     Util_fputs_escaped(fn, out);
     if (loc[0]) {
         fputs("  ", out);
         Util_fputs_escaped(loc, out);
     }
     if (r->module != SYMTAB_EMPTY) {
-        const char *module = Hotlist_module(symtab, r->module);
+        const char *module = RowText_module(symtab, r->module);
         bool bracketed = module[0] == '[';
         fputs(bracketed ? "  " : "  [", out);
         Util_fputs_escaped(module, out);
@@ -135,7 +135,7 @@ print_threads(const RecReader *reader, const Symtab *symtab, const ReportOptions
         if (!all[k] || (o->tid && threads[k].tid != o->tid))
             continue;
         fprintf(out, "%8d %8llu %6.1f%%  ", (int)threads[k].tid, (unsigned long long)all[k],
-                Hotlist_percent(active[k], all[k]));
+                RowText_percent(active[k], all[k]));
         Util_fputs_escaped(Symtab_string(symtab, threads[k].name), out);
         fputc('\n', out);
     }

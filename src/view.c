@@ -8,7 +8,7 @@
 
 #include "aggregator.h"
 #include "loop.h"
-#include "options.h"
+#include "exit_codes.h"
 #include "recreader.h"
 #include "util.h"
 

@@ -8,7 +8,7 @@
 #include "symtab.h"
 
 /* Shows the recording at path until the consumer quits. Its strings go to
- * symtab, which the consumer reads too. Returns an exit status (EXIT_*);
+ * symtab, which the consumer reads too. Returns an exit status (exit_codes.h);
  * errors go to stderr. */
 int View_run(const char *path, Symtab *symtab, Consumer *consumer);
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hotlist.h"
+#include "rowtext.h"
 #include "util.h"
 #include "panels.h"
 #include "terminal.h"
@@ -30,11 +30,11 @@ draw_links(Screen *s, int y, int bottom, int width, const char *title, const Agg
         move(y, 0);
         clrtoeol();
         char pct[16];
-        snprintf(pct, sizeof(pct), "%6.1f%%  ", Hotlist_percent(links[i].samples, whole));
+        snprintf(pct, sizeof(pct), "%6.1f%%  ", RowText_percent(links[i].samples, whole));
         mvaddstr(y, 0, pct);
-        char *fn = Hotlist_function(s->symtab, links[i].function, links[i].module);
+        char *fn = RowText_function(s->symtab, links[i].function, links[i].module);
         char *line = links[i].module != SYMTAB_EMPTY
-                         ? xasprintf("%s  [%s]", fn, Hotlist_module(s->symtab, links[i].module))
+                         ? xasprintf("%s  [%s]", fn, RowText_module(s->symtab, links[i].module))
                          : xstrdup(fn);
         Text_draw(y, 9, line, width - 9, 0);
         free(line);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hotlist.h"
+#include "rowtext.h"
 #include "launch.h"
 #include "panels.h"
 #include "terminal.h"
@@ -110,7 +110,7 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
     snprintf(line, sizeof(line), "%s  by %s  %s%s  idle %s  sort %s%s%s", window,
              s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
              s->query.gil_only ? "  GIL holder only" : "",
-             s->query.include_idle ? "included" : "excluded", Hotlist_sort_name(s->query.sort),
+             s->query.include_idle ? "included" : "excluded", RowText_sort_name(s->query.sort),
              s->filter[0] ? "  filter: " : "", s->filter);
     attron(Terminal_attr(COLOR_PAIR_HEADER));
     Text_draw(3, 0, line, width, 1);

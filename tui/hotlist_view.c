@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hotlist.h"
+#include "rowtext.h"
 #include "panel.h"
 #include "panels.h"
 #include "terminal.h"
@@ -76,11 +76,11 @@ Hotlist_view_draw(Screen *s, int top, int height, int width)
             continue;
         }
         const AggRow *r = &s->rows[index];
-        double own = Hotlist_percent(r->own_window, s->totals.window_samples);
-        double total = Hotlist_percent(r->total_window, s->totals.window_samples);
+        double own = RowText_percent(r->own_window, s->totals.window_samples);
+        double total = RowText_percent(r->total_window, s->totals.window_samples);
         char own_t[16], total_t[16], cells[64];
-        Hotlist_format_time(r->own_ns, own_t, sizeof(own_t));
-        Hotlist_format_time(r->total_ns, total_t, sizeof(total_t));
+        RowText_time(r->own_ns, own_t, sizeof(own_t));
+        RowText_time(r->total_ns, total_t, sizeof(total_t));
         snprintf(cells, sizeof(cells), "%*.1f %*.1f %*s %*s ", numeric_widths[0] - 1, own,
                  numeric_widths[1] - 1, total, numeric_widths[2] - 1, own_t, numeric_widths[3] - 1,
                  total_t);
@@ -91,11 +91,11 @@ Hotlist_view_draw(Screen *s, int top, int height, int width)
         if (selected)
             mvhline(y, 0, ' ', width);
         mvaddstr(y, 0, cells);
-        char *fn = Hotlist_function(s->symtab, r->function, r->module);
-        char *loc = Hotlist_location(s->symtab, r, s->query.mode);
+        char *fn = RowText_function(s->symtab, r->function, r->module);
+        char *loc = RowText_location(s->symtab, r, s->query.mode);
         Text_draw(y, NUMERIC_WIDTH, fn, fn_w, 0);
         Text_draw(y, NUMERIC_WIDTH + fn_w + 1, loc, loc_w, 0);
-        Text_draw(y, NUMERIC_WIDTH + fn_w + loc_w + 2, Hotlist_module(s->symtab, r->module), mod_w,
+        Text_draw(y, NUMERIC_WIDTH + fn_w + loc_w + 2, RowText_module(s->symtab, r->module), mod_w,
                   0);
         free(fn);
         free(loc);

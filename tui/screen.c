@@ -8,7 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "hotlist.h"
+#include "rowtext.h"
 #include "panel.h"
 #include "panels.h"
 #include "terminal.h"
@@ -109,7 +109,7 @@ open_callers(Screen *s)
         return;
     const AggRow *r = &s->rows[s->selected];
     free(s->link_name);
-    s->link_name = Hotlist_function(s->symtab, r->function, r->module);
+    s->link_name = RowText_function(s->symtab, r->function, r->module);
     s->link_key = r->key;
     s->panel = PANEL_CALLERS;
 }

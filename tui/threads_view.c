@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hotlist.h"
+#include "rowtext.h"
 #include "panel.h"
 #include "panels.h"
 #include "proc.h"
@@ -65,9 +65,9 @@ Threads_view_draw(Screen *s, int top, int height, int width)
         Text_draw(y, 10, Symtab_string(s->symtab, t->name), 16, 1);
         snprintf(cells, sizeof(cells), " %-11s %s  %6.1f%%  ",
                  t->gone ? "exited" : Proc_state_name(t->state), cpu,
-                 Hotlist_percent(t->window_samples, window_total));
+                 RowText_percent(t->window_samples, window_total));
         mvaddstr(y, 26, cells);
-        char *fn = Hotlist_function(s->symtab, t->hot_function, t->hot_module);
+        char *fn = RowText_function(s->symtab, t->hot_function, t->hot_module);
         Text_draw(y, 26 + (int)strlen(cells), t->hot_function || t->hot_module ? fn : "",
                   width - 26 - (int)strlen(cells), 0);
         free(fn);

@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "hotlist.h"
+#include "rowtext.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include "util.h"
 
 void
-Hotlist_format_time(uint64_t ns, char *buf, size_t size)
+RowText_time(uint64_t ns, char *buf, size_t size)
 {
     double s = (double)ns / 1e9;
     if (s < 10)
@@ -22,13 +22,13 @@ Hotlist_format_time(uint64_t ns, char *buf, size_t size)
 }
 
 double
-Hotlist_percent(uint64_t part, uint64_t whole)
+RowText_percent(uint64_t part, uint64_t whole)
 {
     return whole ? (double)part * 100.0 / (double)whole : 0.0;
 }
 
 const char *
-Hotlist_module(const Symtab *symtab, StrId module)
+RowText_module(const Symtab *symtab, StrId module)
 {
     const char *path = Symtab_string(symtab, module);
     const char *slash = strrchr(path, '/');
@@ -36,18 +36,18 @@ Hotlist_module(const Symtab *symtab, StrId module)
 }
 
 char *
-Hotlist_function(const Symtab *symtab, StrId function, StrId module)
+RowText_function(const Symtab *symtab, StrId function, StrId module)
 {
     const char *name = Symtab_string(symtab, function);
     if (name[0])
         return xstrdup(name);
     if (module != SYMTAB_EMPTY)
-        return xasprintf("?? [%s]", Hotlist_module(symtab, module));
+        return xasprintf("?? [%s]", RowText_module(symtab, module));
     return xstrdup("??");
 }
 
 const char *
-Hotlist_short_path(const char *path)
+RowText_short_path(const char *path)
 {
     const char *start = path + strlen(path);
     int slashes = 0;
@@ -60,19 +60,19 @@ Hotlist_short_path(const char *path)
 }
 
 char *
-Hotlist_location(const Symtab *symtab, const AggRow *row, AggMode mode)
+RowText_location(const Symtab *symtab, const AggRow *row, AggMode mode)
 {
     const char *file = Symtab_string(symtab, row->file);
     if (!file[0])
         return xstrdup("");
-    const char *start = Hotlist_short_path(file);
+    const char *start = RowText_short_path(file);
     if (mode == AGG_BY_LINE || row->line)
         return xasprintf("%s:%u", start, row->line);
     return xstrdup(start);
 }
 
 const char *
-Hotlist_sort_name(AggSort sort)
+RowText_sort_name(AggSort sort)
 {
     switch (sort) {
     case AGG_SORT_OWN_PCT:
