@@ -306,16 +306,9 @@ print_json(Dump *d, pid_t pid, FILE *out)
 int
 Dump_run(const DumpOptions *options, FILE *out, FILE *err)
 {
-    SessionOptions so = {
-        .stack_max = options->stack_bytes,
-        .deadline_ns = DUMP_DEADLINE_NS,
-        .max_depth = options->max_depth,
-        .detach_after_tick = true,
-        .native_all = options->native,
-        .no_python = options->no_python,
-        .unwind_memo = options->unwind_memo,
-        .attach_delay_ms = options->attach_delay_ms,
-    };
+    SessionOptions so = options->session;
+    so.deadline_ns = DUMP_DEADLINE_NS;
+    so.detach_after_tick = true;
     int error;
     char *cause;
     Dump d = {0};

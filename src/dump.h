@@ -6,17 +6,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "unwinder.h"
+#include "session.h"
 
 typedef struct DumpOptions {
     pid_t pid;
     bool json;
-    size_t stack_bytes;
-    size_t max_depth;
-    bool native;
-    bool no_python;
-    UnwindMemo unwind_memo;
-    unsigned attach_delay_ms; /* fault injection for tests (SessionOptions) */
+    SessionOptions session; /* its deadline and detach_after_tick are Dump_run's */
 } DumpOptions;
 
 /* Attaches, samples every thread once, detaches, prints to out. Errors go

@@ -349,18 +349,8 @@ take_python_status(Live *live)
 static int
 open_session(Live *live, char **cause)
 {
-    SessionOptions so = {
-        .stack_max = live->options->stack_bytes,
-        .max_depth = live->options->max_depth,
-        .only_tids = live->options->only_tids,
-        .only_tid_count = live->options->only_tid_count,
-        .native_all = live->options->native,
-        .no_python = live->options->no_python,
-        .unwind_memo = live->options->unwind_memo,
-        .attach_delay_ms = live->options->attach_delay_ms,
-    };
     int err;
-    live->session = Session_open(live->pid, live->symtab, &so, &err, cause);
+    live->session = Session_open(live->pid, live->symtab, &live->options->session, &err, cause);
     if (!live->session)
         return err;
     take_python_status(live);

@@ -15,7 +15,7 @@
 #include "aggregator.h"
 #include "consumer.h"
 #include "symtab.h"
-#include "unwinder.h"
+#include "session.h"
 
 /* Where every sample goes besides the aggregator (the recorder). */
 typedef struct LiveSink {
@@ -32,16 +32,9 @@ typedef struct LiveOptions {
     const char *command_output; /* file for the command's output, or NULL */
     bool command_output_null;   /* discard its output (a full-screen view) */
     unsigned rate_hz;
-    double duration_s; /* 0: until quit or exit */
-    const pid_t *only_tids;
-    size_t only_tid_count;
-    size_t stack_bytes;
-    size_t max_depth;
-    bool native;
-    bool no_python;
-    UnwindMemo unwind_memo;
-    unsigned attach_delay_ms; /* fault injection for tests (SessionOptions) */
-    int nice;                 /* spytop's own, once the command is launched */
+    double duration_s;      /* 0: until quit or exit */
+    SessionOptions session; /* what is sampled, and how */
+    int nice;               /* spytop's own, once the command is launched */
     bool nice_given;
     const LiveSink *sink; /* NULL: none */
 } LiveOptions;

@@ -50,6 +50,23 @@ unwind_memo_from(const Options *opts)
                                      : UNWIND_MEMO_ON;
 }
 
+/* What every command that samples asks of its session. */
+static SessionOptions
+session_from(const Options *opts)
+{
+    SessionOptions so = {
+        .stack_max = opts->stack_bytes,
+        .max_depth = opts->max_depth,
+        .only_tids = opts->tid_count ? opts->tids : NULL,
+        .only_tid_count = opts->tid_count,
+        .native_all = opts->native,
+        .no_python = opts->no_python,
+        .unwind_memo = unwind_memo_from(opts),
+        .attach_delay_ms = opts->fault_attach_delay_ms,
+    };
+    return so;
+}
+
 static LiveOptions
 live_from(const Options *opts, bool full_screen)
 {
@@ -60,14 +77,7 @@ live_from(const Options *opts, bool full_screen)
         .command_output_null = full_screen && !opts->command_output,
         .rate_hz = opts->rate_hz,
         .duration_s = opts->duration_s,
-        .only_tids = opts->tid_count ? opts->tids : NULL,
-        .only_tid_count = opts->tid_count,
-        .stack_bytes = opts->stack_bytes,
-        .max_depth = opts->max_depth,
-        .native = opts->native,
-        .no_python = opts->no_python,
-        .unwind_memo = unwind_memo_from(opts),
-        .attach_delay_ms = opts->fault_attach_delay_ms,
+        .session = session_from(opts),
         .nice = opts->nice,
         .nice_given = opts->nice_given,
     };
@@ -275,16 +285,10 @@ main(int argc, char **argv)
         print_version(stdout);
         return EXIT_OK;
     case CMD_DUMP: {
-        DumpOptions dump = {
-            .pid = opts.pid,
-            .json = opts.json,
-            .stack_bytes = opts.stack_bytes,
-            .max_depth = opts.max_depth,
-            .native = opts.native,
-            .no_python = opts.no_python,
-            .unwind_memo = unwind_memo_from(&opts),
-            .attach_delay_ms = opts.fault_attach_delay_ms,
-        };
+        DumpOptions dump = {.pid = opts.pid, .json = opts.json, .session = session_from(&opts)};
+        /* dump shows every thread: --threads is top's and record's. */
+        dump.session.only_tids = NULL;
+        dump.session.only_tid_count = 0;
         Util_set_own_nice(opts.nice, opts.nice_given);
         int status = Dump_run(&dump, stdout, stderr);
         if (fflush(stdout) != 0 && status == EXIT_OK)
