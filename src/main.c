@@ -235,7 +235,7 @@ run_top(const Options *opts)
         status = Live_run(&lo, Batch_consumer(batch), agg, symtab);
         Batch_delete(batch);
     } else {
-        Screen *screen = Screen_new(symtab, &query);
+        Screen *screen = Screen_new(symtab, &query, !opts->no_color);
         status = Live_run(&lo, Screen_consumer(screen), agg, symtab);
         Screen_delete(screen);
     }
@@ -255,7 +255,7 @@ run_view(const Options *opts)
     }
     Symtab *symtab = Symtab_new();
     AggQuery query = query_from(opts);
-    Screen *screen = Screen_new(symtab, &query);
+    Screen *screen = Screen_new(symtab, &query, !opts->no_color);
     int status = View_run(opts->file, symtab, Screen_consumer(screen));
     Screen_delete(screen);
     Symtab_delete(symtab);

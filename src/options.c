@@ -187,6 +187,8 @@ read_environment(Options *opts)
     const char *ms = getenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
     if (ms && *ms)
         opts->fault_attach_delay_ms = (unsigned)(strtoul(ms, NULL, 10) % 60000);
+    const char *no_color = getenv("NO_COLOR");
+    opts->no_color = no_color && no_color[0];
 }
 
 enum {

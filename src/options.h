@@ -56,6 +56,7 @@ typedef struct Options {
     bool unwind_memo_off;           /* SPYTOP_UNWIND_MEMO=0 */
     bool unwind_memo_check;         /* SPYTOP_UNWIND_MEMO=check */
     unsigned fault_attach_delay_ms; /* SPYTOP_FAULT_ATTACH_DELAY_MS */
+    bool no_color;                  /* NO_COLOR set and not empty (no-color.org) */
 } Options;
 
 /* Fills opts from argv and the environment. Returns 0, or -1 with *error set to an allocated

@@ -25,6 +25,7 @@ typedef enum ScreenPanel {
 struct Screen {
     Consumer consumer;
     Symtab *symtab;
+    bool color;
     Aggregator *agg; /* set at the first draw */
     AggQuery query;
     char filter[FILTER_MAX];

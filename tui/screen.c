@@ -276,9 +276,9 @@ screen_resize(void *self)
 static int
 screen_start(void *self, const RunStatus *status)
 {
-    (void)self;
     (void)status;
-    if (Terminal_start() < 0)
+    Screen *s = self;
+    if (Terminal_start(s->color) < 0)
         return -1;
     set_escdelay(25);
     return 0;
@@ -307,10 +307,11 @@ screen_resume(void *self)
 }
 
 Screen *
-Screen_new(Symtab *symtab, const AggQuery *query)
+Screen_new(Symtab *symtab, const AggQuery *query, bool color)
 {
     Screen *s = xcalloc(1, sizeof(*s));
     s->symtab = symtab;
+    s->color = color;
     s->query = *query;
     s->query.filter = NULL;
     s->consumer = (Consumer){

@@ -10,8 +10,9 @@
 
 typedef struct Screen Screen;
 
-/* query is the initial view (sort, mode, window, idle); symtab borrowed. */
-Screen *Screen_new(Symtab *symtab, const AggQuery *query);
+/* query is the initial view (sort, mode, window, idle); symtab borrowed;
+ * color false: no colours (NO_COLOR). */
+Screen *Screen_new(Symtab *symtab, const AggQuery *query, bool color);
 void Screen_delete(Screen *screen);
 Consumer *Screen_consumer(Screen *screen);
 

@@ -9,7 +9,6 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <termios.h>
@@ -105,10 +104,9 @@ release_stderr(void)
 }
 
 static void
-setup_colors(void)
+setup_colors(bool wanted)
 {
-    const char *no_color = getenv("NO_COLOR");
-    colors = has_colors() && !(no_color && no_color[0]);
+    colors = wanted && has_colors();
     if (!colors)
         return;
     start_color();
@@ -123,7 +121,7 @@ setup_colors(void)
 }
 
 int
-Terminal_start(void)
+Terminal_start(bool color)
 {
     if (!Terminal_available()) {
         fputs("spytop: the live view needs a terminal; use --batch for plain text\n", stderr);
@@ -148,7 +146,7 @@ Terminal_start(void)
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     curs_set(0);
-    setup_colors();
+    setup_colors(color);
     return 0;
 }
 

@@ -1,5 +1,5 @@
 /* The terminal while the live view owns it: ncurses set-up and teardown,
- * colours (NO_COLOR honoured), and stderr held in a memory file so nothing
+ * colours (unless NO_COLOR, read with the options), and stderr held in a memory file so nothing
  * is written over the screen; what was held is printed after teardown.
  * A crash restores the terminal before the default action runs. */
 #ifndef SPYTOP_TUI_TERMINAL_H
@@ -17,8 +17,9 @@ enum TerminalColor {
     COLOR_PAIR_BAR,
 };
 
-/* Takes the terminal. 0, or -1 with a message on stderr (not a terminal). */
-int Terminal_start(void);
+/* Takes the terminal, in colour when color and the terminal has colours.
+ * 0, or -1 with a message on stderr (not a terminal). */
+int Terminal_start(bool color);
 /* Gives it back and prints what was written to stderr meanwhile. */
 void Terminal_stop(void);
 /* For Ctrl-Z: give the terminal back / take it again without losing state. */

@@ -361,13 +361,16 @@ environment_knobs(void **state)
 {
     (void)state;
     static const struct {
-        const char *memo, *delay;
+        const char *memo, *delay, *no_color;
         bool off, check;
         unsigned delay_ms;
+        bool colorless;
     } cases[] = {
-        {NULL, NULL, false, false, 0},      {"0", "", true, false, 0},
-        {"check", "250", false, true, 250}, {"1", "61000", false, false, 1000},
-        {"", "x", false, false, 0},
+        {NULL, NULL, NULL, false, false, 0, false},
+        {"0", "", "", true, false, 0, false},
+        {"check", "250", "1", false, true, 250, true},
+        {"1", "61000", "0", false, false, 1000, true},
+        {"", "x", NULL, false, false, 0, false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (cases[i].memo)
@@ -378,14 +381,20 @@ environment_knobs(void **state)
             setenv("SPYTOP_FAULT_ATTACH_DELAY_MS", cases[i].delay, 1);
         else
             unsetenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
+        if (cases[i].no_color)
+            setenv("NO_COLOR", cases[i].no_color, 1);
+        else
+            unsetenv("NO_COLOR");
         Options o = parse_ok(ARGS("-p", "1"));
         if (o.unwind_memo_off != cases[i].off || o.unwind_memo_check != cases[i].check ||
-            o.fault_attach_delay_ms != cases[i].delay_ms)
-            FAIL("environment case #%zu: memo off %d check %d, delay %u ms", i,
-                 (int)o.unwind_memo_off, (int)o.unwind_memo_check, o.fault_attach_delay_ms);
+            o.fault_attach_delay_ms != cases[i].delay_ms || o.no_color != cases[i].colorless)
+            FAIL("environment case #%zu: memo off %d check %d, delay %u ms, no colour %d", i,
+                 (int)o.unwind_memo_off, (int)o.unwind_memo_check, o.fault_attach_delay_ms,
+                 (int)o.no_color);
     }
     unsetenv("SPYTOP_UNWIND_MEMO");
     unsetenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
+    unsetenv("NO_COLOR");
 }
 
 static char *
