@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exit_codes.h"
 #include "launch.h"
 #include "loop.h"
-#include "exit_codes.h"
 #include "proc.h"
 #include "session.h"
 #include "util.h"

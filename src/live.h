@@ -1,10 +1,10 @@
-/* The live session loop behind `spytop -p PID` and `spytop -- COMMAND`:
- * one poll() loop over a timerfd (sampling ticks, jittered, late ticks
- * skipped), a signalfd (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT,
- * SIGWINCH, SIGCHLD) and the consumer's input (consumer.h). Samples go to
- * an Aggregator that the consumer reads; the consumer draws, prints or
- * flushes, and handles keys. A tracee that stops
- * between ticks (a signal for it) is restarted as soon as SIGCHLD arrives. */
+/* The live session behind `spytop -p PID` and `spytop -- COMMAND`, as a
+ * source of the event loop (loop.h): sampling ticks from a timerfd
+ * (jittered, late ticks skipped), a tracee that stops between ticks (a
+ * signal for it) restarted as soon as SIGCHLD arrives, the target let go
+ * of on Ctrl-Z and seized again after. Samples go to an Aggregator that the
+ * consumer (consumer.h) reads; the consumer draws, prints or flushes, and
+ * handles keys. */
 #ifndef SPYTOP_SRC_LIVE_H
 #define SPYTOP_SRC_LIVE_H
 

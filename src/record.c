@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "launch.h"
 #include "exit_codes.h"
+#include "launch.h"
 #include "proc.h"
 #include "recwriter.h"
 #include "util.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "aggregator.h"
-#include "loop.h"
 #include "exit_codes.h"
+#include "loop.h"
 #include "recreader.h"
 #include "util.h"
 
