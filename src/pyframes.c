@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "hashindex.h"
+#include "pylayout.h"
 #include "util.h"
 
 #define MAX_INTERPRETERS 16
@@ -26,67 +27,11 @@
 #define CODE_REVERIFY_NS (1000u * 1000 * 1000)
 #define CODE_MAX_ENTRIES 32768 /* then the cache starts over */
 
-/* 3.12 / 3.13 _PyInterpreterFrame.owner: the C stack's entry frame. */
-#define FRAME_OWNED_BY_CSTACK 3
-
-typedef enum LineFormat {
-    LINES_LNOTAB,    /* 3.8, 3.9: co_lnotab, f_lasti in bytes */
-    LINES_LINETABLE, /* 3.10: co_linetable, f_lasti in code units */
-    LINES_LOCATIONS, /* 3.11+: the location table, in code units */
-} LineFormat;
-
-/* Where things are, per version; 0 means "not in this version" unless the
- * field is one that is legitimately at offset 0 (marked). Measured from the
- * DWARF of CPython's release builds (x86-64), or read from 3.13's
- * _Py_DebugOffsets. */
-typedef struct PyLayout {
-    int minor;
-    LineFormat lines;
-    uint64_t rt_interpreters_head;
-    uint64_t rt_gil_holder; /* <= 3.11: _PyRuntime.gilstate.tstate_current */
-    uint64_t is_next;       /* may be 0 */
-    uint64_t is_threads_head;
-    uint64_t is_gil;                 /* 3.12: interp->ceval.gil (a pointer) */
-    uint64_t gil_locked, gil_holder; /* in the _gil_runtime_state; 3.13: in the interpreter */
-    bool gil_in_interp;              /* 3.13: the interpreter's own _gil, by debug offsets */
-    uint64_t ts_next, ts_frame, ts_cframe, cframe_frame; /* cframe_frame may be 0 */
-    uint64_t ts_thread_id, ts_native_thread_id, ts_datastack_chunk, ts_datastack_top;
-    uint64_t fr_previous, fr_code, fr_lasti, fr_instr, fr_owner, fr_is_entry; /* fr_code may be 0 */
-    uint64_t co_filename, co_name, co_qualname, co_firstlineno, co_linetable, co_code_adaptive;
-    uint64_t ascii_size, compact_size;
-} PyLayout;
-
-/* One layout per version, its fields in a fixed order: kept as written. */
-/* clang-format off */
-static const PyLayout layouts[] = {
-    {.minor = 8, .lines = LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 1368,
-     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
-     .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
-     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
-    {.minor = 9, .lines = LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 568,
-     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
-     .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
-     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
-    {.minor = 10, .lines = LINES_LINETABLE, .rt_interpreters_head = 32, .rt_gil_holder = 568,
-     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
-     .fr_previous = 24, .fr_code = 32, .fr_lasti = 96, .co_filename = 104, .co_name = 112,
-     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
-    {.minor = 11, .lines = LINES_LOCATIONS, .rt_interpreters_head = 40, .rt_gil_holder = 576,
-     .is_next = 0, .is_threads_head = 16, .ts_next = 8, .ts_cframe = 56, .cframe_frame = 8,
-     .ts_thread_id = 152, .ts_native_thread_id = 160, .ts_datastack_chunk = 296,
-     .ts_datastack_top = 304, .fr_previous = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69,
-     .fr_is_entry = 68, .co_filename = 112, .co_name = 120, .co_qualname = 128,
-     .co_firstlineno = 72, .co_linetable = 136, .co_code_adaptive = 184, .ascii_size = 48,
-     .compact_size = 72},
-    {.minor = 12, .lines = LINES_LOCATIONS, .rt_interpreters_head = 40, .is_next = 0,
-     .is_threads_head = 72, .is_gil = 384, .gil_locked = 16, .gil_holder = 8, .ts_next = 8,
-     .ts_cframe = 56, .cframe_frame = 0, .ts_thread_id = 136, .ts_native_thread_id = 144,
-     .ts_datastack_chunk = 232, .ts_datastack_top = 240, .fr_previous = 8, .fr_code = 0,
-     .fr_instr = 56, .fr_owner = 70, .co_filename = 112, .co_name = 120, .co_qualname = 128,
-     .co_firstlineno = 68, .co_linetable = 136, .co_code_adaptive = 192, .ascii_size = 40,
-     .compact_size = 56},
-};
-/* clang-format on */
+/* 3.12+ _PyInterpreterFrame.owner: the entry frame of an evaluation loop
+ * call (FRAME_OWNED_BY_CSTACK in 3.12 and 3.13, FRAME_OWNED_BY_INTERPRETER
+ * from 3.14), on the C stack; higher values (3.14's FRAME_OWNED_BY_CSTACK)
+ * are not Python frames either. */
+#define FRAME_OWNED_BY_ENTRY 3
 
 /* What a thread state holds, read in one go. */
 typedef struct ThreadEntry {
@@ -191,71 +136,44 @@ minor_from_path(const char *path)
 
 /* 3.13+: the layout comes from the interpreter itself. */
 static bool
-layout_from_debug_offsets(PyFrames *py, char **cause)
+layout_from_debug_offsets(PyFrames *py, uint64_t runtime_size, char **cause)
 {
-    uint8_t d[584];
-    if (!read_mem(py->pid, py->runtime, d, sizeof(d)) || memcmp(d, "xdebugpy", 8) != 0) {
+    uint8_t d[PY_DEBUG_OFFSETS_MAX_BYTES];
+    uint32_t hex = 0;
+    PyDebugOffsetsResult r = PY_OFFSETS_NONE;
+    if (read_mem(py->pid, py->runtime, d, sizeof(d)))
+        r = PyLayout_from_debug_offsets(d, sizeof(d), runtime_size, &hex, &py->layout);
+    switch (r) {
+    case PY_OFFSETS_OK:
+        return true;
+    case PY_OFFSETS_NONE:
         *cause = xasprintf("CPython %s: no _Py_DebugOffsets at _PyRuntime", py->version);
         return false;
-    }
-    if (get_u64(d, 16)) {
+    case PY_OFFSETS_FREE_THREADED:
         *cause = xasprintf("CPython %s is a free-threaded build, not supported yet", py->version);
         return false;
-    }
-    PyLayout *l = &py->layout;
-    l->lines = LINES_LOCATIONS;
-    l->rt_interpreters_head = get_u64(d, 40);
-    l->is_next = get_u64(d, 64);
-    l->is_threads_head = get_u64(d, 72);
-    l->gil_in_interp = true; /* gil_runtime_state_* are offsets in the interpreter */
-    l->gil_locked = get_u64(d, 136);
-    l->gil_holder = get_u64(d, 144);
-    l->ts_next = get_u64(d, 168);
-    l->ts_frame = get_u64(d, 184);
-    l->ts_thread_id = get_u64(d, 192);
-    l->ts_native_thread_id = get_u64(d, 200);
-    l->ts_datastack_chunk = get_u64(d, 208);
-    l->ts_datastack_top = l->ts_datastack_chunk + 8; /* the field after it, 3.11 - 3.13 */
-    l->fr_previous = get_u64(d, 232);
-    l->fr_code = get_u64(d, 240);
-    l->fr_instr = get_u64(d, 248);
-    l->fr_owner = get_u64(d, 264);
-    l->co_filename = get_u64(d, 280);
-    l->co_name = get_u64(d, 288);
-    l->co_qualname = get_u64(d, 296);
-    l->co_linetable = get_u64(d, 304);
-    l->co_firstlineno = get_u64(d, 312);
-    l->co_code_adaptive = get_u64(d, 344);
-    l->ascii_size = get_u64(d, 560);
-    l->compact_size = l->ascii_size + 16; /* utf8_length, utf8 */
-    /* Sanity: offsets inside structures of plausible size. */
-    uint64_t ts_size = get_u64(d, 152), fr_size = get_u64(d, 224), co_size = get_u64(d, 272);
-    if (ts_size > 65536 || fr_size > 4096 || co_size > 4096 || l->ts_frame >= ts_size ||
-        l->fr_instr >= fr_size || l->co_code_adaptive > co_size) {
-        *cause = xasprintf("CPython %s: its debug offsets do not look right", py->version);
+    case PY_OFFSETS_UNKNOWN:
+        *cause = xasprintf("CPython %s is newer than this spytop: its _Py_DebugOffsets layout is "
+                           "not one of %s's; Python frames need a newer spytop",
+                           py->version, PyLayout_known_debug_offsets());
         return false;
+    case PY_OFFSETS_INVALID:
+        break;
     }
-    return true;
+    *cause = xasprintf("CPython %s: its _Py_DebugOffsets (declared version %u.%u) fail spytop's "
+                       "checks; Python frames not read",
+                       py->version, (hex >> 24) & 0xff, (hex >> 16) & 0xff);
+    return false;
 }
 
 static bool
-choose_layout(PyFrames *py, int minor, char **cause)
+choose_layout(PyFrames *py, int minor, uint64_t runtime_size, char **cause)
 {
-    if (minor >= 14) {
-        *cause = xasprintf("CPython %s is not supported yet (3.8 to 3.13 are)", py->version);
-        return false;
-    }
-    if (minor == 13) {
-        py->layout.minor = 13;
-        return layout_from_debug_offsets(py, cause);
-    }
-    for (size_t i = 0; i < ARRAY_SIZE(layouts); i++) {
-        if (layouts[i].minor == minor) {
-            py->layout = layouts[i];
-            return true;
-        }
-    }
-    *cause = xasprintf("CPython %s is not supported (3.8 to 3.13 are)", py->version);
+    if (minor >= 13)
+        return layout_from_debug_offsets(py, runtime_size, cause);
+    if (PyLayout_for_minor(minor, &py->layout))
+        return true;
+    *cause = xasprintf("CPython %s is not supported (3.8 and later are)", py->version);
     return false;
 }
 
@@ -327,22 +245,28 @@ PyFrames_open(pid_t pid, Symbolizer *symbolizer, char **cause)
     py->module_start = start;
     py->module_end = end;
 
-    int major = 3, minor = -1, micro = 0;
-    uint32_t hexversion;
-    if (q[3].found && read_mem(pid, q[3].addr, &hexversion, sizeof(hexversion))) {
-        major = (int)(hexversion >> 24);
-        minor = (int)((hexversion >> 16) & 0xff);
-        micro = (int)((hexversion >> 8) & 0xff);
-        snprintf(py->version, sizeof(py->version), "%d.%d.%d", major, minor, micro);
+    /* The version: Py_Version (3.11+), else the one 3.13+'s debug offsets
+     * declare, else the module's name (python3.9, libpython3.8.so). */
+    uint32_t hex = 0;
+    uint8_t head[16];
+    if (!(q[3].found && read_mem(pid, q[3].addr, &hex, sizeof(hex))) &&
+        read_mem(pid, py->runtime, head, sizeof(head)) && memcmp(head, "xdebugpy", 8) == 0)
+        memcpy(&hex, head + 8, sizeof(hex));
+    int major = 3, minor;
+    if (hex) {
+        major = (int)(hex >> 24);
+        minor = (int)((hex >> 16) & 0xff);
+        snprintf(py->version, sizeof(py->version), "%d.%d.%d", major, minor,
+                 (int)((hex >> 8) & 0xff));
     } else {
         minor = minor_from_path(path);
         snprintf(py->version, sizeof(py->version), "3.%d", minor);
     }
     if (major != 3 || minor < 8) {
-        *cause = xasprintf("CPython %s is not supported (3.8 to 3.13 are)", py->version);
+        *cause = xasprintf("CPython %s is not supported (3.8 and later are)", py->version);
         goto fail;
     }
-    if (!choose_layout(py, minor, cause))
+    if (!choose_layout(py, minor, q[0].size, cause))
         goto fail;
     if (!py->code_type) {
         *cause = xasprintf("CPython %s: PyCode_Type not found in %s", py->version, path);
@@ -537,8 +461,8 @@ static void
 walk_frames(PyFrames *py, uint64_t frame, PyRawStack *out, PrevWalk *walk)
 {
     const PyLayout *l = &py->layout;
-    size_t header = l->lines == LINES_LOCATIONS ? 80 : OLD_FRAME_BYTES;
-    uint8_t f[OLD_FRAME_BYTES];
+    size_t header = l->fr_read;
+    uint8_t f[PY_FRAME_READ_MAX];
     size_t walked = 0;
     uint64_t prev_frame = 0;
     while (frame && out->count < PY_MAX_FRAMES) {
@@ -553,19 +477,19 @@ walk_frames(PyFrames *py, uint64_t frame, PyRawStack *out, PrevWalk *walk)
             walk->addrs[walked++] = frame;
             walk->count = walked;
         }
-        uint64_t code = get_u64(f, l->fr_code);
+        uint64_t code = get_u64(f, l->fr_code) & ~l->code_tag_bits;
         uint64_t previous = get_u64(f, l->fr_previous);
-        if (l->lines != LINES_LOCATIONS) {
+        if (l->lines != PY_LINES_LOCATIONS) {
             int32_t lasti;
             memcpy(&lasti, f + l->fr_lasti, sizeof(lasti));
             /* One evaluation loop call per frame before 3.11. */
             out->frames[out->count++] = (PyRawFrame){code, lasti, true};
         } else {
             uint8_t owner = f[l->fr_owner];
-            if (l->minor >= 12 && owner == FRAME_OWNED_BY_CSTACK) {
+            if (l->minor >= 12 && owner >= FRAME_OWNED_BY_ENTRY) {
                 /* The entry shim of an evaluation loop call: the frame
                  * before it closes a group. */
-                if (out->count)
+                if (out->count && owner == FRAME_OWNED_BY_ENTRY)
                     out->frames[out->count - 1].group_end = true;
             } else {
                 uint64_t instr = get_u64(f, l->fr_instr);
@@ -594,9 +518,9 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     uint64_t tstate = find_tstate(py, key);
     if (!tstate)
         return;
-    uint8_t ts[320];
-    size_t ts_len = l->lines == LINES_LOCATIONS ? 320 : 184;
-    PrevWalk *walk = l->lines == LINES_LOCATIONS ? NULL : prev_walk(py, tstate);
+    uint8_t ts[PY_TS_READ_MAX];
+    size_t ts_len = l->ts_read;
+    PrevWalk *walk = l->lines == PY_LINES_LOCATIONS ? NULL : prev_walk(py, tstate);
     bool got = walk ? read_state_and_frames(py, tstate, ts, ts_len, walk)
                     : read_mem(py->pid, tstate, ts, ts_len);
     if (!got) {
@@ -627,7 +551,7 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     } else {
         frame = get_u64(ts, l->ts_frame);
     }
-    if (l->lines == LINES_LOCATIONS)
+    if (l->lines == PY_LINES_LOCATIONS)
         copy_frame_chunk(py, ts);
     else
         walk->count = 0; /* rewritten by this walk */
@@ -643,13 +567,13 @@ static StrId
 read_str(PyFrames *py, uint64_t addr, Symtab *symtab)
 {
     const PyLayout *l = &py->layout;
-    uint8_t head[48];
-    if (!read_mem(py->pid, addr, head, sizeof(head)))
+    uint8_t head[256]; /* the ASCII head, which holds length and state */
+    if (l->ascii_size > sizeof(head) || !read_mem(py->pid, addr, head, (size_t)l->ascii_size))
         return SYMTAB_EMPTY;
     int64_t length;
     uint32_t state;
-    memcpy(&length, head + 16, sizeof(length));
-    memcpy(&state, head + 32, sizeof(state));
+    memcpy(&length, head + l->str_length, sizeof(length));
+    memcpy(&state, head + l->str_state, sizeof(state));
     unsigned kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
     if (!compact || length < 0 || (kind != 1 && kind != 2 && kind != 4))
         return SYMTAB_EMPTY;
@@ -699,11 +623,11 @@ read_bytes_object(PyFrames *py, uint64_t addr, size_t *len)
 {
     int64_t size;
     *len = 0;
-    if (!read_mem(py->pid, addr + 16, &size, sizeof(size)) || size < 0 ||
+    if (!read_mem(py->pid, addr + py->layout.bytes_size, &size, sizeof(size)) || size < 0 ||
         (uint64_t)size > MAX_LINETABLE_BYTES)
         return NULL;
     uint8_t *buf = xmalloc((size_t)size + 1);
-    if (size && !read_mem(py->pid, addr + 32, buf, (size_t)size)) {
+    if (size && !read_mem(py->pid, addr + py->layout.bytes_data, buf, (size_t)size)) {
         free(buf);
         return NULL;
     }
@@ -715,11 +639,11 @@ static bool
 load_code(PyFrames *py, CodeEntry *e, uint64_t addr, Symtab *symtab)
 {
     const PyLayout *l = &py->layout;
-    uint8_t co[256];
+    uint8_t co[PY_CODE_READ_MAX];
     uint64_t need = l->co_code_adaptive ? l->co_code_adaptive : 128;
     if (need > sizeof(co) || !read_mem(py->pid, addr, co, (size_t)need))
         return false;
-    if (get_u64(co, 8) != py->code_type)
+    if (get_u64(co, l->ob_type) != py->code_type)
         return false; /* not a code object */
     int32_t firstlineno;
     memcpy(&firstlineno, co + l->co_firstlineno, sizeof(firstlineno));
@@ -844,11 +768,11 @@ code_line(const PyFrames *py, const CodeEntry *e, int32_t lasti)
         return e->firstlineno;
     const uint8_t *p = e->linetable, *end = e->linetable + e->linetable_len;
     switch (py->layout.lines) {
-    case LINES_LNOTAB:
+    case PY_LINES_LNOTAB:
         return line_from_lnotab(p, end, e->firstlineno, lasti);
-    case LINES_LINETABLE:
+    case PY_LINES_LINETABLE:
         return line_from_linetable(p, end, e->firstlineno, lasti);
-    case LINES_LOCATIONS:
+    case PY_LINES_LOCATIONS:
         return line_from_locations(p, end, e->firstlineno, lasti);
     }
     return -1;
@@ -887,7 +811,7 @@ still_same_code(PyFrames *py, CodeEntry *e)
     const PyLayout *l = &py->layout;
     uint64_t type;
     int32_t firstlineno;
-    if (!read_u64(py->pid, e->addr + 8, &type) ||
+    if (!read_u64(py->pid, e->addr + l->ob_type, &type) ||
         !read_mem(py->pid, e->addr + l->co_firstlineno, &firstlineno, sizeof(firstlineno)) ||
         type != py->code_type || firstlineno != e->firstlineno)
         return false;

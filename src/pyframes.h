@@ -1,7 +1,9 @@
-/* CPython frames (3.8 - 3.13) read from the interpreter's memory. Found
+/* CPython frames (3.8 and later) read from the interpreter's memory. Found
  * through _PyRuntime (and Py_Version / the module's name for the version);
- * 3.13 is read through the interpreter's own _Py_DebugOffsets table, older
- * versions through layouts measured from their DWARF. Every pointer from the
+ * 3.13 and later through the interpreter's own _Py_DebugOffsets, older
+ * versions through layouts measured from their DWARF (pylayout.h). A
+ * version whose layout spytop cannot verify is refused, never guessed.
+ * Every pointer from the
  * target is distrusted: reads are bounded, loops capped, and a frame that
  * does not validate ends the Python stack there.
  *
