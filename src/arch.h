@@ -59,4 +59,14 @@ bool Arch_dwarf_reg(const ArchRegs *regs, int regno, uint64_t *value);
 #define ARCH_DWARF_PC 16
 #define ARCH_DWARF_SP 7
 
+/* The CFA at a function's first instruction is sp plus this (x86-64: the
+ * return address the call just pushed). */
+#define ARCH_ENTRY_CFA_OFFSET 8
+
+/* The next direct jump (x86-64: a rel32 jmp or jcc) at or after *pos in
+ * code, the len bytes at addr: its target in *target, *pos moved past it.
+ * Found by its encoding at any byte offset, not by decoding instructions:
+ * a candidate, which the caller must validate. False when there is none. */
+bool Arch_next_jump(const uint8_t *code, size_t len, uint64_t addr, size_t *pos, uint64_t *target);
+
 #endif

@@ -2,6 +2,8 @@
 
 #include "arch.h"
 
+#include <string.h>
+
 /* The kernel's internal restart codes, left in rax while a thread whose
  * system call was interrupted sits in a ptrace stop. */
 #define ERESTARTSYS 512
@@ -58,4 +60,29 @@ Arch_dwarf_reg(const ArchRegs *r, int regno, uint64_t *value)
     default: return false;
     }
     /* clang-format on */
+}
+
+bool
+Arch_next_jump(const uint8_t *code, size_t len, uint64_t addr, size_t *pos, uint64_t *target)
+{
+    for (size_t i = *pos; i + 5 <= len; i++) {
+        size_t insn_len;
+        const uint8_t *rel;
+        if (code[i] == 0xe9) { /* jmp rel32 */
+            insn_len = 5;
+            rel = code + i + 1;
+        } else if (code[i] == 0x0f && i + 6 <= len && (code[i + 1] & 0xf0) == 0x80) {
+            insn_len = 6; /* jcc rel32 */
+            rel = code + i + 2;
+        } else {
+            continue;
+        }
+        int32_t disp;
+        memcpy(&disp, rel, sizeof(disp));
+        *target = addr + i + insn_len + (uint64_t)(int64_t)disp;
+        *pos = i + 1;
+        return true;
+    }
+    *pos = len;
+    return false;
 }

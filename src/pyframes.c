@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "codepieces.h"
 #include "hashindex.h"
 #include "pylayout.h"
 #include "util.h"
@@ -26,6 +27,7 @@
 #define PREFETCH_SLOTS (2 * PY_MAX_FRAMES) /* a power of two */
 #define CODE_REVERIFY_NS (1000u * 1000 * 1000)
 #define CODE_MAX_ENTRIES 32768 /* then the cache starts over */
+#define PY_EVAL_PIECES 8
 
 /* 3.12+ _PyInterpreterFrame.owner: the entry frame of an evaluation loop
  * call (FRAME_OWNED_BY_CSTACK in 3.12 and 3.13, FRAME_OWNED_BY_INTERPRETER
@@ -70,7 +72,9 @@ struct PyFrames {
     char version[32];
     uint64_t runtime;   /* &_PyRuntime */
     uint64_t code_type; /* &PyCode_Type */
-    uint64_t eval_start, eval_end;
+    /* The evaluation loop's code: its function and the pieces split off it. */
+    CodeRange eval[PY_EVAL_PIECES];
+    size_t eval_count;
     uint64_t module_start, module_end;
     /* Thread states, by key. */
     ThreadEntry *threads;
@@ -223,7 +227,7 @@ find_tstate(const PyFrames *py, uint64_t key)
 }
 
 PyFrames *
-PyFrames_open(pid_t pid, Symbolizer *symbolizer, char **cause)
+PyFrames_open(pid_t pid, Symbolizer *symbolizer, Images *images, char **cause)
 {
     *cause = NULL;
     SymbolQuery q[] = {
@@ -240,8 +244,13 @@ PyFrames_open(pid_t pid, Symbolizer *symbolizer, char **cause)
     py->pid = pid;
     py->runtime = q[0].addr;
     py->code_type = q[1].found ? q[1].addr : 0;
-    py->eval_start = q[2].found ? q[2].addr : 0;
-    py->eval_end = q[2].found ? q[2].addr + (q[2].size ? q[2].size : 1) : 0;
+    if (q[2].found) {
+        py->eval_count = CodePieces_find(images, q[2].addr, py->eval, PY_EVAL_PIECES);
+        if (py->eval_count == 0) { /* no FDE: the symbol's own extent */
+            py->eval[0] = (CodeRange){q[2].addr, q[2].addr + (q[2].size ? q[2].size : 1)};
+            py->eval_count = 1;
+        }
+    }
     py->module_start = start;
     py->module_end = end;
 
@@ -318,7 +327,7 @@ PyFrames_version(const PyFrames *py)
 bool
 PyFrames_is_eval_pc(const PyFrames *py, uint64_t pc)
 {
-    return pc >= py->eval_start && pc < py->eval_end;
+    return CodePieces_contain(py->eval, py->eval_count, pc);
 }
 
 bool

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "arch.h"
+#include "images.h"
 #include "symbolizer.h"
 #include "symtab.h"
 
@@ -42,11 +43,12 @@ typedef struct PyRawStack {
 
 typedef struct PyFrames PyFrames;
 
-/* Looks for CPython in the target's modules. Returns NULL with *cause NULL
- * when the target is not Python; NULL with *cause set when it is, but
- * cannot be read (an unsupported version, a runtime that does not
- * validate). */
-PyFrames *PyFrames_open(pid_t pid, Symbolizer *symbolizer, char **cause);
+/* Looks for CPython in the target's modules (symbolizer) and finds its
+ * evaluation loop's code in their images (borrowed for the call only).
+ * Returns NULL with *cause NULL when the target is not Python; NULL with
+ * *cause set when it is, but cannot be read (an unsupported version, a
+ * runtime that does not validate). */
+PyFrames *PyFrames_open(pid_t pid, Symbolizer *symbolizer, Images *images, char **cause);
 void PyFrames_delete(PyFrames *py);
 
 /* "3.11.7" (borrowed). */

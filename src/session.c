@@ -119,7 +119,7 @@ open_python(Session *s)
 {
     if (s->options.no_python)
         return;
-    s->python = PyFrames_open(s->mem_pid, s->symbolizer, &s->python_problem);
+    s->python = PyFrames_open(s->mem_pid, s->symbolizer, s->images, &s->python_problem);
     if (!s->python)
         return;
     s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
