@@ -22,24 +22,9 @@
 
 #include "arch.h"
 #include "images.h"
+#include "pywalk.h"
 #include "symbolizer.h"
 #include "symtab.h"
-
-#define PY_MAX_FRAMES 1024
-
-typedef struct PyRawFrame {
-    uint64_t code;  /* the code object's address */
-    int32_t lasti;  /* instruction offset in code units (bytes before 3.10), -1 unknown */
-    bool group_end; /* outermost frame of one evaluation loop call */
-} PyRawFrame;
-
-typedef struct PyRawStack {
-    bool present; /* the thread has a Python thread state */
-    bool holds_gil;
-    bool truncated; /* a frame did not validate, or the cap was hit */
-    size_t count;   /* innermost first */
-    PyRawFrame frames[PY_MAX_FRAMES];
-} PyRawStack;
 
 typedef struct PyFrames PyFrames;
 
