@@ -6,6 +6,7 @@
 # the idle thread left out; a native extension under its Python caller. A
 # version that is not installed is skipped, not failed.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pylib.sh"
 require_ptrace
 
 script=$TESTS_SRCDIR/targets/pyratio.py
