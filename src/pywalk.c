@@ -9,11 +9,21 @@
 #include "pymem.h"
 #include "util.h"
 
-#define MAX_DATASTACK_BYTES (256u << 10)
+#define MAX_DATASTACK_BYTES (256u << 10) /* of one chunk, and of all copied */
+/* 3.11+ _PyStackChunk: previous, size, top (in slots), then the slots. */
+#define CHUNK_HEADER 24
+#define MAX_CHUNKS 64
 /* Before 3.11 frames are heap objects: the bytes read of one frame object. */
 #define OLD_FRAME_BYTES 112
 #define PREFETCH_THREADS 256
-#define PREFETCH_SLOTS (2 * PY_MAX_FRAMES) /* a power of two */
+/* Frame objects closer than this are read as one range (with the bytes
+ * between them): pymalloc puts a call chain's frames next to each other,
+ * and one range costs the kernel one page walk instead of one per frame. */
+#define PREFETCH_GAP 1024
+/* Bytes of merged ranges at most; past them each frame is read alone (its
+ * own OLD_FRAME_BYTES), so the buffer never holds more than their sum. */
+#define PREFETCH_MERGED_BYTES (512u << 10)
+#define PREFETCH_MAX_BYTES (PREFETCH_MERGED_BYTES + PY_MAX_FRAMES * OLD_FRAME_BYTES)
 
 /* 3.12+ _PyInterpreterFrame.owner: the entry frame of an evaluation loop
  * call (FRAME_OWNED_BY_CSTACK in 3.12 and 3.13, FRAME_OWNED_BY_INTERPRETER
@@ -21,30 +31,53 @@
  * are not Python frames either. */
 #define FRAME_OWNED_BY_ENTRY 3
 
-/* Before 3.11: the frame addresses of a thread's last walk. The next stop
- * reads them all in one process_vm_readv; the walk uses those bytes for the
- * frames it reaches through f_back (a frame still on the chain is live, and
- * was read during this stop), and reads only the new ones one by one. */
+/* What the last walk of a thread saw, so that the next stop reads in one
+ * process_vm_readv what it will need. Before 3.11: the addresses of its
+ * frame objects, read as few ranges; the walk uses those bytes for the
+ * frames it reaches through f_back (a frame still on the chain is live,
+ * and was read during this stop), and reads only the new ones one by one.
+ * 3.11+: the frame stack chunk, read with the thread state (its used part
+ * moves little from one stop to the next). */
 typedef struct PrevWalk {
     uint64_t tstate;
     uint64_t *addrs;
     size_t count;
     unsigned used; /* for eviction */
+    /* 3.11+: the frame stack chunk last seen, and how much of it to read
+     * with the thread state next time. */
+    uint64_t chunk;
+    size_t chunk_read;
 } PrevWalk;
+
+/* A frame stack chunk's used part, copied to offset in the chunk buffer
+ * (from the chunk's start, so its header too). */
+typedef struct ChunkCopy {
+    uint64_t addr;
+    size_t len, offset;
+} ChunkCopy;
+
+/* A prefetched frame object: where its bytes are in the prefetch buffer. */
+typedef struct Prefetched {
+    uint64_t addr;
+    size_t offset;
+} Prefetched;
 
 struct PyWalker {
     pid_t pid;
     PyLayout layout;
-    /* Scratch for the frame stack chunk, while a thread is stopped. */
+    /* 3.11+, while a thread is stopped: copies of the used part of its
+     * frame stack chunks, the current one first, the older ones copied
+     * when the walk reaches them; all in one buffer. */
     uint8_t *chunk;
-    uint64_t chunk_addr;
-    size_t chunk_len;
+    ChunkCopy copies[MAX_CHUNKS];
+    size_t copy_count;
+    size_t chunk_used; /* bytes of the buffer */
+    bool chunks_done;  /* no older chunk left to copy */
     /* Before 3.11: prefetched frame objects and where each one is. */
     PrevWalk walks[PREFETCH_THREADS];
     unsigned walk_clock;
-    uint8_t *prefetch; /* PY_MAX_FRAMES x OLD_FRAME_BYTES */
-    uint64_t prefetch_keys[PREFETCH_SLOTS];
-    uint16_t prefetch_index[PREFETCH_SLOTS];
+    uint8_t *prefetch; /* PREFETCH_MAX_BYTES, allocated on first use */
+    Prefetched *pre;   /* by address; prefetched of them were read */
     size_t prefetched;
 };
 
@@ -66,6 +99,7 @@ PyWalker_delete(PyWalker *walker)
         free(walker->walks[i].addrs);
     free(walker->chunk);
     free(walker->prefetch);
+    free(walker->pre);
     free(walker);
 }
 
@@ -84,8 +118,16 @@ prev_walk(PyWalker *walker, uint64_t tstate)
     }
     oldest->tstate = tstate;
     oldest->count = 0;
+    oldest->chunk = 0;
     oldest->used = ++walker->walk_clock;
     return oldest;
+}
+
+static int
+by_addr(const void *a, const void *b)
+{
+    uint64_t x = ((const Prefetched *)a)->addr, y = ((const Prefetched *)b)->addr;
+    return x < y ? -1 : x > y;
 }
 
 /* Reads the thread state (ts_len bytes into ts) and every frame object of
@@ -96,27 +138,48 @@ read_state_and_frames(PyWalker *walker, uint64_t tstate, uint8_t *ts, size_t ts_
                       const PrevWalk *w)
 {
     walker->prefetched = 0;
-    memset(walker->prefetch_keys, 0, sizeof(walker->prefetch_keys));
-    if (!walker->prefetch)
-        walker->prefetch = xmalloc((size_t)PY_MAX_FRAMES * OLD_FRAME_BYTES);
-    struct iovec local[2] = {{ts, ts_len}, {walker->prefetch, w->count * OLD_FRAME_BYTES}};
+    if (!walker->prefetch) {
+        walker->prefetch = xmalloc(PREFETCH_MAX_BYTES);
+        walker->pre = xmalloc(PY_MAX_FRAMES * sizeof(Prefetched));
+    }
+    Prefetched *pre = walker->pre;
+    for (size_t i = 0; i < w->count; i++)
+        pre[i] = (Prefetched){w->addrs[i], 0};
+    qsort(pre, w->count, sizeof(*pre), by_addr);
+    /* Ranges in address order, laid out one after another in the buffer. */
     struct iovec remote[PY_MAX_FRAMES + 1];
     remote[0] = (struct iovec){(void *)(uintptr_t)tstate, ts_len};
-    for (size_t i = 0; i < w->count; i++)
-        remote[i + 1] = (struct iovec){(void *)(uintptr_t)w->addrs[i], OLD_FRAME_BYTES};
-    ssize_t n = process_vm_readv(walker->pid, local, w->count ? 2 : 1, remote,
-                                 (unsigned long)w->count + 1, 0);
+    size_t ranges = 0, total = 0, count = 0;
+    uint64_t start = 0, end = 0;
+    for (; count < w->count; count++) {
+        uint64_t a = pre[count].addr, e = a + OLD_FRAME_BYTES;
+        if (ranges && a <= end + PREFETCH_GAP &&
+            (e <= end || total + (e - start) <= PREFETCH_MERGED_BYTES)) {
+            if (e > end)
+                end = e;
+        } else {
+            if (ranges)
+                total += (size_t)(end - start);
+            start = a;
+            end = e;
+            ranges++;
+        }
+        pre[count].offset = total + (size_t)(a - start);
+        remote[ranges] = (struct iovec){(void *)(uintptr_t)start, (size_t)(end - start)};
+    }
+    if (ranges)
+        total += (size_t)(end - start);
+    struct iovec local[2] = {{ts, ts_len}, {walker->prefetch, total}};
+    ssize_t n =
+        process_vm_readv(walker->pid, local, ranges ? 2 : 1, remote, (unsigned long)ranges + 1, 0);
     if (n < (ssize_t)ts_len)
         return false;
-    size_t whole = ((size_t)n - ts_len) / OLD_FRAME_BYTES;
-    for (size_t i = 0; i < whole; i++) {
-        size_t j = Util_mix64(w->addrs[i]) & (PREFETCH_SLOTS - 1);
-        while (walker->prefetch_keys[j] && walker->prefetch_keys[j] != w->addrs[i])
-            j = (j + 1) & (PREFETCH_SLOTS - 1);
-        walker->prefetch_keys[j] = w->addrs[i];
-        walker->prefetch_index[j] = (uint16_t)i;
-    }
-    walker->prefetched = whole;
+    /* A range that could not be read ends the copy: the frames before it
+     * are there. */
+    size_t got = (size_t)n - ts_len;
+    while (count > 0 && pre[count - 1].offset + OLD_FRAME_BYTES > got)
+        count--;
+    walker->prefetched = count;
     return true;
 }
 
@@ -125,52 +188,105 @@ prefetched_frame(const PyWalker *walker, uint64_t addr)
 {
     if (!walker->prefetched || !addr)
         return NULL;
-    size_t j = Util_mix64(addr) & (PREFETCH_SLOTS - 1);
-    while (walker->prefetch_keys[j]) {
-        if (walker->prefetch_keys[j] == addr)
-            return walker->prefetch + (size_t)walker->prefetch_index[j] * OLD_FRAME_BYTES;
-        j = (j + 1) & (PREFETCH_SLOTS - 1);
+    Prefetched key = {addr, 0};
+    const Prefetched *p = bsearch(&key, walker->pre, walker->prefetched, sizeof(key), by_addr);
+    return p ? walker->prefetch + p->offset : NULL;
+}
+
+static const uint8_t *
+in_chunk_copies(const PyWalker *walker, uint64_t addr, size_t len)
+{
+    for (size_t i = 0; i < walker->copy_count; i++) {
+        const ChunkCopy *c = &walker->copies[i];
+        if (addr >= c->addr && addr - c->addr <= c->len && len <= c->len - (addr - c->addr))
+            return walker->chunk + c->offset + (addr - c->addr);
     }
     return NULL;
 }
 
-/* Reads len bytes at addr from the copy of the frame chunk or the
+/* Copies the used part of the chunk before the oldest one copied: where
+ * the walk goes on once it leaves the copies (a deep stack). False when
+ * there is none, or it cannot be read. */
+static bool
+copy_older_chunk(PyWalker *walker)
+{
+    if (walker->chunks_done || !walker->copy_count || walker->copy_count == MAX_CHUNKS)
+        return false;
+    walker->chunks_done = true;
+    const ChunkCopy *last = &walker->copies[walker->copy_count - 1];
+    uint64_t older = PyMem_get_u64(walker->chunk, last->offset); /* its previous */
+    uint64_t head[3];
+    if (!older || !PyMem_read(walker->pid, older, head, sizeof(head)))
+        return false;
+    uint64_t used = CHUNK_HEADER + head[2] * 8;
+    if (head[2] > MAX_DATASTACK_BYTES / 8 || used > head[1] ||
+        used > MAX_DATASTACK_BYTES - walker->chunk_used ||
+        !PyMem_read(walker->pid, older, walker->chunk + walker->chunk_used, (size_t)used))
+        return false;
+    walker->copies[walker->copy_count++] = (ChunkCopy){older, (size_t)used, walker->chunk_used};
+    walker->chunk_used += (size_t)used;
+    walker->chunks_done = false;
+    return true;
+}
+
+/* Reads len bytes at addr from the copies of the frame chunks or the
  * prefetched frame objects when they hold them, else from the target. */
 static bool
 read_frame_mem(PyWalker *walker, uint64_t addr, void *buf, size_t len)
 {
     const uint8_t *pre = len <= OLD_FRAME_BYTES ? prefetched_frame(walker, addr) : NULL;
+    do {
+        if (!pre)
+            pre = in_chunk_copies(walker, addr, len);
+    } while (!pre && copy_older_chunk(walker));
     if (pre) {
         memcpy(buf, pre, len);
-        return true;
-    }
-    if (walker->chunk_len && addr >= walker->chunk_addr &&
-        addr - walker->chunk_addr <= walker->chunk_len &&
-        len <= walker->chunk_len - (addr - walker->chunk_addr)) {
-        memcpy(buf, walker->chunk + (addr - walker->chunk_addr), len);
         return true;
     }
     return PyMem_read(walker->pid, addr, buf, len);
 }
 
 /* The frame stack of 3.11+ lives in chunks; the used part of the current
- * one holds the innermost frames: one copy instead of a read per frame. */
-static void
-copy_frame_chunk(PyWalker *walker, const uint8_t *ts)
+ * one holds the innermost frames: one copy instead of a read per frame.
+ * Read with the thread state, at the chunk its last stop saw (the used
+ * part and some room to grow); again alone when the thread state says the
+ * chunk moved or grew past that. Returns whether the thread state was
+ * read. */
+static bool
+read_state_and_chunk(PyWalker *walker, uint64_t tstate, uint8_t *ts, size_t ts_len, PrevWalk *w)
 {
     const PyLayout *l = &walker->layout;
-    walker->chunk_len = 0;
+    walker->copy_count = 0;
+    walker->chunk_used = 0;
+    walker->chunks_done = true;
+    if (!walker->chunk)
+        walker->chunk = xmalloc(MAX_DATASTACK_BYTES);
+    struct iovec local[2] = {{ts, ts_len}, {walker->chunk, w->chunk_read}};
+    struct iovec remote[2] = {{(void *)(uintptr_t)tstate, ts_len},
+                              {(void *)(uintptr_t)w->chunk, w->chunk_read}};
+    unsigned long parts = w->chunk && w->chunk_read ? 2 : 1;
+    ssize_t n = process_vm_readv(walker->pid, local, parts, remote, parts, 0);
+    if (n < (ssize_t)ts_len)
+        return false;
+    size_t got = (size_t)n - ts_len;
     uint64_t chunk = PyMem_get_u64(ts, l->ts_datastack_chunk);
     uint64_t top = PyMem_get_u64(ts, l->ts_datastack_top);
     if (!chunk || top <= chunk || top - chunk > MAX_DATASTACK_BYTES)
-        return;
+        return true;
     size_t len = (size_t)(top - chunk);
-    if (!walker->chunk)
-        walker->chunk = xmalloc(MAX_DATASTACK_BYTES);
-    if (PyMem_read(walker->pid, chunk, walker->chunk, len)) {
-        walker->chunk_addr = chunk;
-        walker->chunk_len = len;
+    if (chunk != w->chunk || len > got) {
+        if (!PyMem_read(walker->pid, chunk, walker->chunk, len))
+            return true;
     }
+    walker->copies[0] = (ChunkCopy){chunk, len, 0};
+    walker->copy_count = 1;
+    walker->chunk_used = len;
+    walker->chunks_done = len < CHUNK_HEADER;
+    w->chunk = chunk;
+    w->chunk_read = len + (len / 4 > 1024 ? len / 4 : 1024);
+    if (w->chunk_read > MAX_DATASTACK_BYTES)
+        w->chunk_read = MAX_DATASTACK_BYTES;
+    return true;
 }
 
 static void
@@ -232,16 +348,16 @@ PyWalker_read(PyWalker *walker, uint64_t tstate, uint64_t key, const uint8_t *st
     out->count = 0;
     uint8_t ts[PY_TS_READ_MAX];
     size_t ts_len = l->ts_read;
-    PrevWalk *walk = l->lines == PY_LINES_LOCATIONS ? NULL : prev_walk(walker, tstate);
-    bool got = walk ? read_state_and_frames(walker, tstate, ts, ts_len, walk)
-                    : PyMem_read(walker->pid, tstate, ts, ts_len);
+    bool frame_objects = l->lines != PY_LINES_LOCATIONS;
+    PrevWalk *walk = prev_walk(walker, tstate);
+    bool got = frame_objects ? read_state_and_frames(walker, tstate, ts, ts_len, walk)
+                             : read_state_and_chunk(walker, tstate, ts, ts_len, walk);
     uint64_t key_off = l->ts_native_thread_id ? l->ts_native_thread_id : l->ts_thread_id;
     if (!got || PyMem_get_u64(ts, key_off) != key) {
         walker->prefetched = 0; /* unreadable, or freed and reused */
         return false;
     }
     uint64_t frame;
-    walker->chunk_len = 0;
     if (l->ts_cframe) {
         /* 3.11, 3.12: tstate->cframe->current_frame; the _PyCFrame is a
          * local of the evaluation loop, usually in the C stack copy. */
@@ -254,12 +370,10 @@ PyWalker_read(PyWalker *walker, uint64_t tstate, uint64_t key, const uint8_t *st
     } else {
         frame = PyMem_get_u64(ts, l->ts_frame);
     }
-    if (l->lines == PY_LINES_LOCATIONS)
-        copy_frame_chunk(walker, ts);
-    else
+    if (frame_objects)
         walk->count = 0; /* rewritten by this walk */
-    walk_frames(walker, frame, out, walk);
-    walker->chunk_len = 0;
+    walk_frames(walker, frame, out, frame_objects ? walk : NULL);
+    walker->copy_count = 0;
     walker->prefetched = 0;
     return true;
 }
