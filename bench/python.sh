@@ -1,7 +1,8 @@
 #!/bin/sh
 # Python frames' cost (issue "Python frames"), in two parts, on deep.py
 # (50 Python frames deep, pure Python arithmetic at the bottom):
-#   1. per CPython found (/usr/bin/python3 and pyenv's 3.8 - 3.13): the
+#   1. per CPython found (/usr/bin/python3, pyenv's 3.8 and later, and
+#      Debian's 3.13 - 3.15 in the root scripts/pythons.sh makes): the
 #      time a thread is stopped per sample, median and p99 from spytop's
 #      batch header, with Python frames (the default) against --no-python
 #      (native frames only) on the same process, and their ratio;
@@ -31,6 +32,7 @@ ROUNDS=${PYBENCH_ROUNDS:-3}
 SLOW_PYTHON=${PYBENCH_PYTHON:-/usr/bin/python3}
 PYENV=${PYENV_ROOT:-/root/.pyenv}
 SPYTOP=$BUILD/spytop
+PY_ROOT=${SPYTOP_PYTHONS_ROOT:-/var/cache/spytop/sid-pythons}
 DEEP=$HERE/deep.py
 DEPTH=50
 
@@ -43,13 +45,34 @@ NAME=python
 . "$HERE/bench_lib.sh"
 bench_init
 
-# The CPythons 3.8 - 3.13 here, one line each: "VERSION PATH".
+# The CPythons here, one line each: "VERSION SPEC", SPEC a path (pyenv's
+# 3.8 and later, /usr/bin/python3) or chroot:python3.X, Debian's own build
+# (PGO+LTO, stripped) in the Debian root scripts/pythons.sh makes, run
+# through chroot with deep.py copied into it.
 for py in /usr/bin/python3 "$PYENV"/versions/*/bin/python3; do
     [ -x "$py" ] || continue
     v=$("$py" -c 'import sys; v = sys.version_info
-if (3, 8) <= v[:2] <= (3, 13): print("%d.%d.%d" % v[:3])' 2>/dev/null)
+if v[:2] >= (3, 8): print("%d.%d.%d" % v[:3])' 2>/dev/null)
     [ -n "$v" ] && echo "$v $py"
 done >"$WORK/pythons"
+IN_ROOT=/tmp/spytop-bench-$$
+if [ -f "$PY_ROOT/.spytop-pythons" ] && [ "$(id -u)" = 0 ]; then
+    mkdir -p "$PY_ROOT$IN_ROOT" && cp "$DEEP" "$PY_ROOT$IN_ROOT/"
+    trap 'rm -rf "${PY_ROOT:?}$IN_ROOT"; bench_cleanup' EXIT
+    for py in python3.13 python3.14 python3.15; do
+        v=$(chroot "$PY_ROOT" "/usr/bin/$py" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)
+        [ -n "$v" ] && echo "$v chroot:$py"
+    done >>"$WORK/pythons"
+fi
+# run_python SPEC ARGS...: the interpreter of SPEC with deep.py's path for it.
+run_python() {
+    _spec=$1
+    shift
+    case $_spec in
+    chroot:*) exec chroot "$PY_ROOT" "/usr/bin/${_spec#chroot:}" "$IN_ROOT/deep.py" "$@" ;;
+    *) exec "$_spec" "$DEEP" "$@" ;;
+    esac
+}
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -57,13 +80,13 @@ echo "== 1. Stop time per sample: Python frames (default) vs --no-python, same p
 echo "deep.py: $DEPTH Python frames; spytop --batch -r $RATE --delay 1 -n $TABLES, last table's"
 echo "header (median and p99 of the last 1024 samples); the two runs alternate which goes first"
 if [ ! -s "$WORK/pythons" ]; then
-    echo "no CPython 3.8 - 3.13 found: skipped"
+    echo "no CPython 3.8 or later found: skipped"
 fi
-printf '%-8s %-34s %9s %9s %9s %9s %7s %7s  %s\n' "CPython" "interpreter" "py med" "py p99" \
+printf '%-8s %-36s %9s %9s %9s %9s %7s %7s  %s\n' "CPython" "interpreter" "py med" "py p99" \
     "nat med" "nat p99" "med x" "p99 x" "check"
 order=0
 while read -r version py; do
-    start_target "$WORK/deep.out" "$py" "$DEEP" "$DEPTH" 600
+    start_target "$WORK/deep.out" run_python "$py" "$DEPTH" 600
     pid=$TPID
     if [ $((order % 2)) = 0 ]; then modes="py native"; else modes="native py"; fi
     order=$((order + 1))
@@ -95,7 +118,8 @@ while read -r version py; do
     [ -z "$pyh" ] || [ -z "$nah" ] && check="spytop failed: $(head -c 200 "$WORK/$version.py.out")"
     key=$(echo "$version" | cut -d. -f1-2)
     [ "$py" = /usr/bin/python3 ] && key=system
-    printf '%-8s %-34s %9s %9s %9s %9s %7s %7s  %s\n' "$version" "$py" "${pm:--}" "${pp:--}" \
+    case $py in chroot:*) key=debian$key ;; esac
+    printf '%-8s %-36s %9s %9s %9s %9s %7s %7s  %s\n' "$version" "$py" "${pm:--}" "${pp:--}" \
         "${nm:--}" "${np:--}" "${rm_:--}" "${rp:--}" "$check"
     put "python.$key.version" "$version"
     put "python.$key.py_median_us" "$pm"
