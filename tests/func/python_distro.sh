@@ -46,10 +46,16 @@ for spec in $specs; do
     assert_grep "^Process $pid: .*\\(3 threads, CPython $version\\.[0-9]+\\)" "$WORK/dump.out"
     [ "$(py_frames "$WORK/main" | tr '\n' ' ')" = "ratio_hot:$l_hot main:$l_main <module>:$l_module " ] ||
         fail "$version: main thread's Python frames: $(cat "$WORK/main")"
-    # Merged where the evaluation loop ran, not hung below _start: the
-    # outermost frame is libc's, which started the interpreter.
-    tail -n 1 "$WORK/main" | grep -q '(Python)' &&
-        fail "$version: Python frames hang below the native ones: $(cat "$WORK/main")"
+    # Merged where the evaluation loop ran, not hung below _start: with
+    # every native frame kept (--native), no Python frame comes after the
+    # frames that started the interpreter.
+    dump "$pid" --native
+    frames_of_thread "$pid" "$WORK/dump.out" >"$WORK/main-native"
+    grep -q '(Python)' "$WORK/main-native" ||
+        fail "$version: --native dump has no Python frame: $(cat "$WORK/dump.out")"
+    awk '/_start|__libc_start/ { started = 1 } started && /\(Python\)/ { bad = 1 } END { exit !bad }' \
+        "$WORK/main-native" &&
+        fail "$version: Python frames hang below the native ones: $(cat "$WORK/main-native")"
     assert_grep "idle_wait at $script:$l_sleep\$" "$WORK/dump.out"
     assert_grep "\\) +Größe\\.wärme at $script:$l_unicode\$" "$WORK/dump.out"
     assert_grep '\[holds the GIL\]' "$WORK/dump.out"
