@@ -6,9 +6,11 @@
 # order: 1000-deep recursion, a generator resumed by its consumer, a
 # coroutine awaited by another under asyncio, a Python key function that
 # C code (sorted) calls back, and functions whose names are not ASCII
-# (2-, 3- and 4-byte characters) or 1000 characters long. Every thread's
-# outermost frame stays the native one that started it: Python frames are
-# merged in place, not hung below it. The target is left untouched.
+# (2-, 3- and 4-byte characters) or 1000 characters long. The dumps keep
+# every native frame (--native), so that the placement of the merge shows:
+# every thread's outermost frame stays the native one that started it,
+# Python frames are merged in place, not hung below it. The target is left
+# untouched.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pylib.sh"
 require_ptrace
@@ -90,7 +92,7 @@ for spec in $specs; do
     left="recurse gen coro sortkey names"
     tries=0
     while [ -n "$left" ]; do
-        dump "$pid"
+        dump "$pid" --native
         [ "$DUMP_STATUS" = 0 ] || [ "$DUMP_STATUS" = 1 ] ||
             fail "$version: dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
         still=""
