@@ -91,3 +91,18 @@ misaligned_count() {
     sed -n -e 's/.*, \([0-9][0-9]*\) samples whose Python and native frames did not line up.*/\1/p' \
         -e 's/.* \([0-9][0-9]*\) misaligned.*/\1/p' "$1" | awk '{ n += $1 } END { print n + 0 }'
 }
+
+# live_samples PID SECONDS: --batch over SECONDS into $WORK/live. +-3
+# points needs some 3000 samples of the busy thread (a standard deviation
+# of 0.8 point): a busy machine that gives the target too little CPU for
+# that gets one run twice as long.
+live_samples() {
+    "$SPYTOP" -p "$1" --batch -r 400 --window 60 -n 1 --delay "$2" --rows 40 >"$WORK/live" 2>&1 ||
+        fail "$version: --batch exited $?"
+    active=$(sed -n 's/^Window: [0-9]* s, \([0-9]*\) thread samples (\([0-9]*\) idle.*/\1 \2/p' "$WORK/live" |
+        awk '{ print $1 - $2 }')
+    if [ "${active:-0}" -lt 3000 ] && [ "$2" -lt 24 ]; then
+        note "CPython $version: $active busy samples in $2 s, measuring again for $(($2 * 2)) s"
+        live_samples "$1" $(($2 * 2))
+    fi
+}
