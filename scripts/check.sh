@@ -3,17 +3,32 @@
 # one line "N passed, N failed" (after "N skipped"); exits 0 when nothing
 # failed.
 #
-# The suite: make check (unit and functional tests) on a normal build in
-# build/, again on an AddressSanitizer + UndefinedBehaviorSanitizer build in
-# build-sanitizers/, then each scripts/suites/*.sh (fuzzing, valgrind,
+# The suite: make check (unit and functional tests) on a normal build and
+# again on an AddressSanitizer + UndefinedBehaviorSanitizer build in
+# build-sanitizers/, then each other scripts/suites/*.sh (fuzzing, valgrind,
 # packages...), which print "PASS: name", "FAIL: name" or "SKIP: name" lines.
-# --quick runs make check on the normal build only.
+# The normal build's make check is the one make distcheck runs (suites/
+# distcheck.sh: the release tarball, built out of tree from a read-only
+# copy): one run of every test on each build, not two on the normal one.
+# --quick runs make check on the normal build in build/ only.
+#
+# What may run side by side on 2 cores, and what may not: several tests
+# measure shares of time within a few points, so each make check (the
+# normal one inside distcheck, the sanitizer one) runs alone, one test at
+# a time. Builds, the Debian root of scripts/pythons.sh and the suites
+# that measure no time (fuzz, packages, valgrind, format) run together.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 # What failed, in detail: shown again at the very end, next to the totals,
 # where a CI page that shows only the tail of the output still has it.
 failures=$(mktemp "${TMPDIR:-/tmp}/spytop-failures.XXXXXX")
 trap 'rm -f "$failures"' EXIT
+t0=$(date +%s)
+
+# elapsed WHAT: one log line with the time since the start.
+elapsed() {
+    echo "# check.sh: $1 at $(($(date +%s) - t0)) s"
+}
 
 # run_suite DIR [CONFIGURE ARGS...]: builds in DIR, runs make check there,
 # shows the logs of what failed; leaves "passed failed skipped" in DIR/counts.
@@ -44,14 +59,26 @@ run_suite() {
         suite_failed=1
     fi
     echo "$suite_passed $suite_failed $suite_skipped" >counts
+    cd "$top"
 }
 
-# run_extra SCRIPT: one extra suite; adds its counts to passed/failed/skipped.
-run_extra() {
+# start_extra SCRIPT: starts an extra suite in the background, its output
+# in build/suite-NAME.out and its exit status in build/suite-NAME.status.
+start_extra() {
+    name=$(basename "$1" .sh)
+    (
+        status=0
+        "$1" "$top/build" "$top/build-sanitizers" >"$top/build/suite-$name.out" 2>&1 || status=$?
+        echo "$status" >"$top/build/suite-$name.status"
+    ) &
+}
+
+# count_extra SCRIPT: once it ended, adds an extra suite's counts to
+# passed/failed/skipped and shows its results.
+count_extra() {
     name=$(basename "$1" .sh)
     out=$top/build/suite-$name.out
-    status=0
-    "$1" "$top/build" "$top/build-sanitizers" >"$out" 2>&1 || status=$?
+    status=$(cat "$top/build/suite-$name.status" 2>/dev/null || echo "?")
     p=$(grep -c '^PASS: ' "$out" || true)
     f=$(grep -c '^FAIL: ' "$out" || true)
     s=$(grep -c '^SKIP: ' "$out" || true)
@@ -61,9 +88,16 @@ run_extra() {
         f=1
     fi
     if [ "$f" != 0 ]; then
-        { echo "=== $out"; tail -n 40 "$out"; } | tee -a "$failures"
+        { echo "=== $out"; tail -n 60 "$out"; } | tee -a "$failures"
     fi
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# run_extra SCRIPT: one extra suite, alone.
+run_extra() {
+    start_extra "$1"
+    wait
+    count_extra "$1"
 }
 
 full=1
@@ -73,20 +107,71 @@ case ${1:-} in
 *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
 
-run_suite "$top/build"
-set -- $(cat "$top/build/counts")
-passed=$1 failed=$2 skipped=$3
+# Installed once, before anything runs side by side (apt takes a lock).
+"$top/scripts/deps.sh"
+mkdir -p "$top/build"
+# The Debian root with Debian's CPythons (scripts/pythons.sh, cached on the
+# machine, about 70 s to make on a fresh one), made while spytop builds.
+# Tests that need it find it through SPYTOP_PYTHONS_ROOT and skip (77)
+# when it could not be made: that fails nothing here.
+pythons_out=$top/build/pythons.out
+"$top/scripts/pythons.sh" >"$pythons_out" 2>"$pythons_out.err" &
+pythons_pid=$!
+SPYTOP_BUILD_DIR=$top/build "$top/scripts/build.sh"
 if [ "$full" = 1 ]; then
-    # The sanitizer build runs every test; the two stress tests at a
-    # smaller volume (what they stress is the target, not more code).
-    export SPYTOP_TEST_KILLS=30 SPYTOP_TEST_SIGNALS=5000
+    # The other trees build meanwhile too (the fuzz suite's own build then
+    # finds nothing left to do); a build error shows when they are used.
+    SPYTOP_BUILD_DIR=$top/build-sanitizers "$top/scripts/build.sh" --enable-sanitizers \
+        >"$top/build/build-sanitizers.out" 2>&1 &
+    san_build=$!
+    mkdir -p "$top/build-fuzz"
+    SPYTOP_BUILD_DIR=$top/build-fuzz "$top/scripts/build.sh" --enable-fuzzing \
+        >"$top/build-fuzz/build.out" 2>&1 &
+    fuzz_build=$!
+    wait "$san_build" || true
+    wait "$fuzz_build" || true
+fi
+if wait "$pythons_pid" && root=$(tail -n 1 "$pythons_out") && [ -d "$root" ]; then
+    export SPYTOP_PYTHONS_ROOT="$root"
+    echo "# Debian's CPythons: $root"
+else
+    unset SPYTOP_PYTHONS_ROOT
+    echo "# scripts/pythons.sh failed, the tests that need its CPythons skip: $(tail -n 3 "$pythons_out.err")"
+fi
+elapsed "built"
+
+passed=0 failed=0 skipped=0
+if [ "$full" = 0 ]; then
+    run_suite "$top/build"
+    set -- $(cat "$top/build/counts")
+    passed=$1 failed=$2 skipped=$3
+else
+    # The normal build's make check, inside make distcheck; alone.
+    run_extra "$top/scripts/suites/distcheck.sh"
+    elapsed "distcheck (the normal build's tests) done"
+    # The sanitizer build runs every test, alone too, but:
+    # - the stress tests at a smaller volume: what they stress is the
+    #   target, not more of spytop's code (the normal build ran them in
+    #   full);
+    # - not man.sh and completion.sh: they check documents and the bash
+    #   completion against --help, and spytop runs there only to print
+    #   --help and --version, which cli.sh runs in this build too.
+    export SPYTOP_TEST_KILLS=15 SPYTOP_TEST_SIGNALS=2000 SPYTOP_TEST_LAUNCHES=10
+    export SPYTOP_TEST_SKIP="man completion"
     run_suite "$top/build-sanitizers" --enable-sanitizers
-    unset SPYTOP_TEST_KILLS SPYTOP_TEST_SIGNALS
+    unset SPYTOP_TEST_KILLS SPYTOP_TEST_SIGNALS SPYTOP_TEST_LAUNCHES SPYTOP_TEST_SKIP
     set -- $(cat "$top/build-sanitizers/counts")
     passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+    elapsed "the sanitizer build's tests done"
+    # The suites that measure no time, side by side.
     for suite in "$top"/scripts/suites/*.sh; do
-        [ -e "$suite" ] && run_extra "$suite"
+        [ -e "$suite" ] && [ "$(basename "$suite")" != distcheck.sh ] && start_extra "$suite"
     done
+    wait
+    for suite in "$top"/scripts/suites/*.sh; do
+        [ -e "$suite" ] && [ "$(basename "$suite")" != distcheck.sh ] && count_extra "$suite"
+    done
+    elapsed "the other suites done"
 fi
 if [ -s "$failures" ]; then
     echo "--- what failed, again:"

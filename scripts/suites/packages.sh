@@ -78,8 +78,8 @@ src=$work/deb/spytop-$version
 cp -a "$src/packaging/debian" "$src/debian"
 ln -s "$tarball" "$work/deb/spytop_$version.orig.tar.gz"
 start=$(now)
-# make check already ran twice before this suite (normal and sanitizer
-# builds), and distcheck runs it once more: the package build skips it.
+# make check already ran on both builds before this suite (the normal one
+# inside distcheck, and the sanitizer one): the package build skips it.
 if (cd "$src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) >"$work/deb.log" 2>&1; then
     pass deb-build
     echo "# dpkg-buildpackage took $(($(now) - start)) s"
