@@ -360,12 +360,21 @@ entry_passes(const AggQuery *q, uint64_t key)
     return true;
 }
 
+/* A function: its name in its module; a Python function (no module) in
+ * its file, so that every main, run and __init__ is not one row. */
+static uint64_t
+function_key(const SymtabFrame *f)
+{
+    StrId where = f->kind == FRAME_PYTHON ? f->file : f->module;
+    return (1ull << 63) | ((uint64_t)f->function << 31) | where;
+}
+
 static uint64_t
 row_key(const AggQuery *q, FrameId frame_id, const SymtabFrame *f)
 {
     if (q->mode == AGG_BY_LINE)
         return (1ull << 63) | frame_id;
-    return (1ull << 63) | (1ull << 62) | ((uint64_t)f->function << 31) | f->module;
+    return (1ull << 62) | function_key(f);
 }
 
 static RowAcc *
@@ -572,8 +581,7 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
         if (depth == 0)
             continue;
         const SymtabFrame *f = Symtab_frame(agg->symtab, frames[0]);
-        countmap_add(&leafs[t], (1ull << 63) | ((uint64_t)f->function << 31) | f->module,
-                     slot->count, 0);
+        countmap_add(&leafs[t], function_key(f), slot->count, 0);
     }
     for (size_t t = 0; t < agg->thread_count; t++) {
         uint64_t best = 0;

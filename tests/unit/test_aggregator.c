@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -58,11 +59,46 @@ churn_is_bounded_and_totals_kept(void **state)
     Symtab_delete(st);
 }
 
+/* Python functions of one name in two files are two rows (main in app.py
+ * and site's main); native ones of one name in one module are one row. */
+static void
+python_functions_by_file(void **state)
+{
+    (void)state;
+    Symtab *st = Symtab_new();
+    Aggregator *agg = Aggregator_new(st);
+    FrameId app = unit_frame(st, "main", "app.py", "", 3, FRAME_PYTHON);
+    FrameId site = unit_frame(st, "main", "<frozen site>", "", 621, FRAME_PYTHON);
+    FrameId app_again = unit_frame(st, "main", "app.py", "", 5, FRAME_PYTHON);
+    FrameId stacks[3] = {app, site, app_again};
+    for (size_t i = 0; i < 30; i++) {
+        StackId stack = Symtab_intern_stack(st, &stacks[i % 3], 1);
+        Sample s = {.t_ns = 1000 * MS + i * MS, .tid = 7, .state = 'R', .stack = stack};
+        Aggregator_add(agg, &s, MS);
+    }
+    AggQuery q = {.mode = AGG_BY_FUNCTION, .window_s = 5, .cumulative = true};
+    const AggRow *rows;
+    AggTotals totals;
+    size_t n = Aggregator_query(agg, &q, &rows, &totals);
+    if (n != 2)
+        FAIL("%zu rows for main in app.py and main in <frozen site>, expected 2", n);
+    for (size_t i = 0; i < n; i++) {
+        const char *file = Symtab_string(st, rows[i].file);
+        uint64_t want = strcmp(file, "app.py") == 0 ? 20 : 10;
+        if (rows[i].own_ns != want * MS)
+            FAIL("main in %s: own %llu ms, expected %llu", file,
+                 (unsigned long long)(rows[i].own_ns / MS), (unsigned long long)want);
+    }
+    Aggregator_delete(agg);
+    Symtab_delete(st);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(churn_is_bounded_and_totals_kept),
+        cmocka_unit_test(python_functions_by_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
