@@ -48,6 +48,7 @@ typedef struct Live {
     Launch launch;       /* its start, until it exec'd */
     char *command;
     char *python, *python_problem;
+    unsigned python_changes; /* the session's, when last taken */
     RunStatus status;
 
     int timer_fd;
@@ -165,6 +166,27 @@ target_alive(const Live *live)
     return Proc_alive(live->pid);
 }
 
+/* The session's strings live as long as it does: keep copies. Taken again
+ * when they change (the interpreter found later, or replaced by an exec). */
+static void
+take_python_status(Live *live)
+{
+    live->python_changes = Session_python_changes(live->session);
+    bool shown = live->status.message && live->status.message == live->python_problem;
+    free(live->python);
+    live->python = Session_python_version(live->session)
+                       ? xstrdup(Session_python_version(live->session))
+                       : NULL;
+    free(live->python_problem);
+    live->python_problem =
+        Session_python_problem(live->session)
+            ? xasprintf("Python frames not shown: %s", Session_python_problem(live->session))
+            : NULL;
+    live->status.python = live->python;
+    if (live->python_problem || shown)
+        live->status.message = live->python_problem;
+}
+
 /* The timer fired: one sample of every thread. */
 static void
 tick(void *self)
@@ -191,6 +213,8 @@ tick(void *self)
         return;
     }
     live->status.python_mismatches = Session_python_mismatches(live->session);
+    if (Session_python_changes(live->session) != live->python_changes)
+        take_python_status(live);
     live->status.running = ctx.running;
     live->status.sleeping = ctx.sleeping;
     live->status.stopped = ctx.stopped;
@@ -325,25 +349,6 @@ update_status(void *self)
         s->stop_median_ns = sorted[n / 2];
         s->stop_p99_ns = sorted[(n * 99) / 100];
     }
-}
-
-/* The session's strings live as long as it does: keep copies. */
-static void
-take_python_status(Live *live)
-{
-    bool shown = live->status.message && live->status.message == live->python_problem;
-    free(live->python);
-    live->python = Session_python_version(live->session)
-                       ? xstrdup(Session_python_version(live->session))
-                       : NULL;
-    free(live->python_problem);
-    live->python_problem =
-        Session_python_problem(live->session)
-            ? xasprintf("Python frames not shown: %s", Session_python_problem(live->session))
-            : NULL;
-    live->status.python = live->python;
-    if (live->python_problem || shown)
-        live->status.message = live->python_problem;
 }
 
 static int

@@ -22,6 +22,11 @@
  * Shorter than a 100 Hz period, so a crowded machine still gets ticks. */
 #define DEFAULT_DEADLINE_NS (3u * 1000 * 1000)
 #define FRAMES_PER_PC_GUESS 4
+/* Looking for the interpreter again, when it was not found (yet): soon at
+ * first (a runtime initialising, a library about to be mapped), then more
+ * rarely; each exec or change of the mappings starts over. */
+#define PYTHON_RETRY_MIN_NS (200u * 1000 * 1000)
+#define PYTHON_RETRY_MAX_NS (2000u * 1000 * 1000)
 
 struct Session {
     pid_t pid;
@@ -46,7 +51,9 @@ struct Session {
     PyFrames *python;
     char *python_version;
     char *python_problem;
-    PyMerge *merge; /* made with the first reader, kept across an exec */
+    unsigned python_changes; /* how often the two above changed */
+    Backoff python_retry;    /* while s->python is NULL */
+    PyMerge *merge;          /* made with the first reader, kept across an exec */
 };
 
 static char *
@@ -119,10 +126,21 @@ open_python(Session *s)
 {
     if (s->options.no_python)
         return;
-    s->python = PyFrames_open(s->mem_pid, s->symbolizer, s->images, &s->python_problem);
-    if (!s->python)
+    char *problem = NULL;
+    s->python = PyFrames_open(s->mem_pid, s->symbolizer, s->images, &problem);
+    if (!s->python) {
+        /* The same problem again (still no thread state) is no news. */
+        bool same = problem && s->python_problem && strcmp(problem, s->python_problem) == 0;
+        if (!same && (problem || s->python_problem))
+            s->python_changes++;
+        free(s->python_problem);
+        s->python_problem = problem;
         return;
+    }
+    free(s->python_problem);
+    s->python_problem = NULL;
     s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
+    s->python_changes++;
     if (!s->merge)
         s->merge = PyMerge_new(s->symbolizer, s->symtab);
 }
@@ -224,6 +242,8 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         *err = -EIO;
         goto fail;
     }
+    Backoff_init(&s->python_retry, PYTHON_RETRY_MIN_NS, PYTHON_RETRY_MAX_NS);
+    Backoff_tried(&s->python_retry, Util_now_ns(), true);
     open_python(s);
     s->maps_generation = Images_generation(s->images);
     s->tracer = Tracer_new(pid);
@@ -370,13 +390,38 @@ reopen_python_after_exec(Session *s)
     if (s->options.no_python)
         return;
     Sampler_set_python(s->sampler, NULL);
+    if (s->python)
+        s->python_changes++;
     PyFrames_delete(s->python);
+    s->python = NULL;
     free(s->python_version);
-    free(s->python_problem);
-    s->python_version = s->python_problem = NULL;
+    s->python_version = NULL;
     open_python(s);
     if (s->python)
         Sampler_set_python(s->sampler, s->python);
+    Backoff_tried(&s->python_retry, Util_now_ns(), true);
+}
+
+/* No interpreter found yet: look again, now and then, while the threads
+ * run. Right after an exec the runtime has no thread state yet, and a
+ * shared libpython may not even be mapped: the mappings are read again,
+ * and a change of them makes the next look come soon. */
+static void
+look_for_python(Session *s)
+{
+    uint64_t now = Util_now_ns();
+    if (s->options.no_python || s->python || !Backoff_due(&s->python_retry, now))
+        return;
+    bool maps_changed = false;
+    if (Images_refresh(s->images) == 0 && Images_generation(s->images) != s->maps_generation) {
+        s->maps_generation = Images_generation(s->images);
+        Symbolizer_maps_changed(s->symbolizer);
+        maps_changed = true;
+    }
+    open_python(s);
+    if (s->python)
+        Sampler_set_python(s->sampler, s->python);
+    Backoff_tried(&s->python_retry, Util_now_ns(), maps_changed);
 }
 
 int
@@ -394,6 +439,8 @@ Session_tick(Session *s, SessionSampleFn fn, void *arg, SamplerTickStats *stats)
         process_snapshot(s, Sampler_snapshot(s->sampler, i), fn, arg);
     if (exec_seen)
         reopen_python_after_exec(s);
+    else
+        look_for_python(s);
     return 0;
 }
 
@@ -439,6 +486,12 @@ const char *
 Session_python_problem(const Session *s)
 {
     return s->python_problem;
+}
+
+unsigned
+Session_python_changes(const Session *s)
+{
+    return s->python_changes;
 }
 
 uint64_t

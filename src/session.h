@@ -74,6 +74,9 @@ const char *Session_python_version(const Session *session);
 /* Why a CPython target's frames are not read (unsupported version...), or
  * NULL. Borrowed. */
 const char *Session_python_problem(const Session *session);
+/* Counts the changes of the two above: Python found after the start (the
+ * session keeps looking while it is not), lost or changed by an exec. */
+unsigned Session_python_changes(const Session *session);
 /* Samples whose Python and native frames did not line up (kept anyway). */
 uint64_t Session_python_mismatches(const Session *session);
 Tracer *Session_tracer(Session *session);

@@ -673,6 +673,12 @@ Symbolizer_find_symbols(Symbolizer *sym, const char *module_part, SymbolQuery *q
     FindContext ctx = {.module_part = module_part, .queries = queries, .count = count};
     if (count == 0)
         return 0;
+    if (sym->maps_changed) {
+        /* A module mapped since (libpython, by the dynamic loader). */
+        sym->maps_changed = false;
+        report_modules(sym, NULL);
+        cache_clear(sym);
+    }
     dwfl_getmodules(sym->dwfl, find_in_module, &ctx, 0);
     if (ctx.found) {
         *module_start = ctx.start;

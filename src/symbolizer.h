@@ -50,7 +50,8 @@ typedef struct SymbolQuery {
  * module_part and that defines queries[0]. Returns how many were found
  * (0 when no module defines queries[0]); the module's address range and
  * path (borrowed until the next report) go to the out parameters. A scan
- * of symbol tables: for set-up, not for the sampling path. */
+ * of symbol tables: for set-up, not for the sampling path. After
+ * Symbolizer_maps_changed it reports the modules again first. */
 size_t Symbolizer_find_symbols(Symbolizer *symbolizer, const char *module_part,
                                SymbolQuery *queries, size_t count, uint64_t *module_start,
                                uint64_t *module_end, const char **module_path);
