@@ -1,52 +1,42 @@
-/* Spends a known share of its time in two functions: ratio_hot for 3 ms,
- * then ratio_warm for 1 ms, over and over (75 % / 25 %), timed by the
- * thread's CPU clock so the shares hold whatever the CPU speed. An optional
- * argument gives the hot share in percent.
+/* Spends a known share of its time in two functions: ratio_hot 3 parts,
+ * then ratio_warm 1 part, over and over (75 % / 25 %), some 4 ms a round.
+ * An optional argument gives the hot share in percent.
  *
- * Each phase runs until an absolute deadline on one timeline, so the time
- * one phase overruns its deadline (the last chunk of work, a preemption)
- * is taken from the next phase instead of adding to both: the long-run
- * shares are exact. A fixed 3 ms / 1 ms split, each overrunning by half a
- * chunk, measured 72.4 % instead of 75 % on its own, without any profiler.
- *
- * CPU time, not wall time: a sampler sees the thread only while it runs
- * (a preempted thread's stop comes late and is not counted). On a busy
- * machine a phase preempted near its end lost its wall-clock deadline to
- * the next one, and the other way round far less often: ratio_hot measured
- * 80 to 86 %. The CPU clock is a system call (about 1.5 us), so it is read
- * once per chunk of some 300 us: its own share stays under half a point. */
+ * The shares are counted in work, not read from a clock: both functions
+ * run the same loop (the multiplier read at run time, so the compiler makes
+ * the same code of both), and the hot one runs 3 times as many iterations.
+ * A sampler sees a thread only while it runs (a preempted thread's stop
+ * comes late and is not counted), so it is CPU time that must split 75/25.
+ * Phases timed by the wall clock lost their deadlines to preemption on a
+ * busy machine (ratio_hot measured 80 to 86 %), and the thread's CPU clock
+ * is a system call that a sampler catches 2 to 3 % of the time. */
 #include "common.h"
 
-/* About 300 us of work on a 3 GHz core. */
-#define CHUNK_ITERATIONS 1000000
+/* Iterations of one round (about 4 ms on a 3 GHz core). */
+#define ROUND_ITERATIONS 12000000u
 
-static double
-cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* Read at run time: the two loops are the same code, at the same speed. */
+static volatile unsigned ratio_multiplier[2] = {2654435761u, 40503u};
 
-/* The work is written out in each function, so their own time is theirs;
- * different constants keep the compiler from folding the two into one. */
-#define SPIN_UNTIL(deadline, k)                                                                    \
+/* The work is written out in each function, so their own time is theirs. */
+#define SPIN(iterations, which)                                                                    \
     do {                                                                                           \
-        for (unsigned i = 0; i < CHUNK_ITERATIONS; i++)                                            \
-            target_sink += i * (k);                                                                \
-    } while (cpu_now() < (deadline))
+        unsigned k = ratio_multiplier[which];                                                      \
+        for (unsigned i = 0; i < (iterations); i++)                                                \
+            target_sink += i * k;                                                                  \
+    } while (0)
 
 __attribute__((noinline)) static void
-ratio_hot(double deadline)
+ratio_hot(unsigned iterations)
 {
-    SPIN_UNTIL(deadline, 2654435761u);
+    SPIN(iterations, 0);
     target_sink++;
 }
 
 __attribute__((noinline)) static void
-ratio_warm(double deadline)
+ratio_warm(unsigned iterations)
 {
-    SPIN_UNTIL(deadline, 40503u);
+    SPIN(iterations, 1);
     target_sink++;
 }
 
@@ -56,18 +46,11 @@ main(int argc, char **argv)
     double hot_share = argc > 1 ? atof(argv[1]) / 100.0 : 0.75;
     if (hot_share <= 0 || hot_share >= 1)
         return 2;
-    const double period = 0.004;
+    unsigned hot = (unsigned)(ROUND_ITERATIONS * hot_share);
     target_ready();
-    double start = cpu_now();
     for (;;) {
-        ratio_hot(start + period * hot_share);
-        ratio_warm(start + period);
-        start += period;
-        /* After a long overrun start afresh rather than race through
-         * the missed periods. */
-        double now = cpu_now();
-        if (now > start + period)
-            start = now;
+        ratio_hot(hot);
+        ratio_warm(ROUND_ITERATIONS - hot);
     }
     return 0;
 }
