@@ -262,6 +262,13 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
     s->pcs = xcalloc(s->options.max_depth, sizeof(*s->pcs));
     return s;
 fail:
+    if (s->start_ticks && *err != -ESRCH && !same_process(s)) {
+        /* Whatever failed, the reason is that the process ended meanwhile
+         * (its maps, its memory went with it): say that. */
+        free(*cause);
+        *cause = xasprintf("no process with PID %d (it exited while spytop attached)", (int)pid);
+        *err = -ESRCH;
+    }
     Session_delete(s);
     return NULL;
 }
