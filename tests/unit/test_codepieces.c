@@ -24,7 +24,9 @@
 #include "ehframe.h"
 #include "images.h"
 
-#if defined(__GNUC__) && !defined(__clang__)
+/* GCC only, and not under AddressSanitizer: its instrumentation keeps the
+ * rare block in line (no .cold piece is made), so there is nothing to find. */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define SPLIT_BUILD 1
 #define SPLIT_ATTR __attribute__((noinline, optimize("O2", "reorder-blocks-and-partition")))
 #else
@@ -121,7 +123,7 @@ pieces_of_split_function(void **state)
 {
     (void)state;
     if (!SPLIT_BUILD)
-        skip(); /* the attribute that splits it is GCC's */
+        skip(); /* see SPLIT_BUILD */
     int v[3] = {1, 2, 3};
     assert_int_equal(split_work(v, 3), 18 + 3 * sink);
     Images *images = own_images();
