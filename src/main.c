@@ -8,6 +8,7 @@
 
 #include "aggregator.h"
 #include "batch.h"
+#include "demangle.h"
 #include "dump.h"
 #include "exit_codes.h"
 #include "live.h"
@@ -108,6 +109,7 @@ print_version(FILE *f)
         }
         fputc('\n', f);
     }
+    fprintf(f, "demangling: %s\n", Demangle_library());
 }
 
 static int

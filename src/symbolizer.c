@@ -2,7 +2,6 @@
 
 #include "symbolizer.h"
 
-#include <ctype.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "demangle.h"
 #include "hashindex.h"
 #include "proc.h"
 #include "util.h"
@@ -61,98 +61,6 @@ struct Symbolizer {
     size_t frame_ids_len, frame_ids_cap;
     FrameId unknown_frame; /* the answer for a pc in no module, not cached */
 };
-
-#ifdef HAVE_CXA_DEMANGLE
-extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
-#endif
-
-/* Rust's legacy mangling demangles as C++ with a trailing ::h<16 hex>;
- * true when s had that hash (and it was cut). */
-static bool
-strip_rust_hash(char *s)
-{
-    size_t len = strlen(s);
-    if (len < 20 || memcmp(s + len - 19, "::h", 3) != 0)
-        return false;
-    for (size_t i = len - 16; i < len; i++)
-        if (!isxdigit((unsigned char)s[i]))
-            return false;
-    s[len - 19] = '\0';
-    return true;
-}
-
-/* Decodes the escapes of Rust's legacy mangling in place: $LT$ <, $GT$ >,
- * $RF$ &, $BP$ *, $C$ ",", $SP$ @, $LP$ (, $RP$ ), $uXX$ a code point,
- * ".." "::", and drops the "_" rustc puts before a leading "$". */
-static void
-decode_rust_escapes(char *s)
-{
-    static const struct {
-        const char *code;
-        char c;
-    } escapes[] = {{"$LT$", '<'}, {"$GT$", '>'}, {"$RF$", '&'}, {"$BP$", '*'},
-                   {"$C$", ','},  {"$SP$", '@'}, {"$LP$", '('}, {"$RP$", ')'}};
-    char *out = s;
-    const char *p = s;
-    while (*p) {
-        if ((p == s || p[-1] == ':') && p[0] == '_' && p[1] == '$') {
-            p++;
-            continue;
-        }
-        if (p[0] == '.' && p[1] == '.') {
-            *out++ = ':';
-            *out++ = ':';
-            p += 2;
-            continue;
-        }
-        if (*p == '$') {
-            bool done = false;
-            for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]) && !done; i++) {
-                size_t n = strlen(escapes[i].code);
-                if (strncmp(p, escapes[i].code, n) == 0) {
-                    *out++ = escapes[i].c;
-                    p += n;
-                    done = true;
-                }
-            }
-            unsigned cp;
-            int used = 0;
-            if (!done && p[1] == 'u' && sscanf(p, "$u%2x$%n", &cp, &used) == 1 && used == 5 &&
-                cp >= 0x20 && cp < 0x7f) {
-                *out++ = (char)cp;
-                p += used;
-                done = true;
-            }
-            if (done)
-                continue;
-        }
-        *out++ = *p++;
-    }
-    *out = '\0';
-}
-
-char *
-Symbolizer_demangle(const char *name)
-{
-#ifdef HAVE_CXA_DEMANGLE
-    if (strncmp(name, "_Z", 2) != 0)
-        return NULL;
-    int status = 0;
-    char *out = __cxa_demangle(name, NULL, NULL, &status);
-    if (status != 0 || !out) {
-        free(out);
-        return NULL;
-    }
-    if (strip_rust_hash(out))
-        decode_rust_escapes(out);
-    return out;
-#else
-    (void)name;
-    (void)strip_rust_hash;
-    (void)decode_rust_escapes;
-    return NULL;
-#endif
-}
 
 /* Opens a module by its path inside the target's root, never following a
  * link out of it, non-blocking, regular files only. */
@@ -377,7 +285,7 @@ die_function_name(Dwarf_Die *die)
     if (!linkage)
         linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
     if (linkage) {
-        char *demangled = Symbolizer_demangle(linkage);
+        char *demangled = Demangle_symbol(linkage);
         return demangled ? demangled : xstrdup(linkage);
     }
     const char *name = dwarf_diename(die);
@@ -392,7 +300,7 @@ symbol_name(const char *raw)
         return NULL;
     const char *at = strchr(raw, '@');
     char *plain = at && at != raw ? xstrndup(raw, (size_t)(at - raw)) : xstrdup(raw);
-    char *demangled = Symbolizer_demangle(plain);
+    char *demangled = Demangle_symbol(plain);
     if (!demangled)
         return plain;
     free(plain);

@@ -56,10 +56,6 @@ size_t Symbolizer_find_symbols(Symbolizer *symbolizer, const char *module_part,
                                SymbolQuery *queries, size_t count, uint64_t *module_start,
                                uint64_t *module_end, const char **module_path);
 
-/* Demangles C++ and Rust symbol names; a new string, or NULL when name is
- * not mangled. Exposed for tests. */
-char *Symbolizer_demangle(const char *name);
-
 /* elfutils' version: the headers spytop was compiled against (running false),
  * or the libdw loaded now (running true). A static string. */
 const char *Symbolizer_library_version(bool running);

@@ -14,6 +14,7 @@ assert_grep '^spytop [0-9]+\.[0-9]+' "$WORK/version"
 v='[0-9]+\.[0-9]+'
 assert_grep "^built with libunwind $v.*, elfutils libdw $v.*, ncursesw $v.*, zlib $v" "$WORK/version"
 assert_grep "^running with libunwind \(not reported\), elfutils libdw $v.*, ncursesw $v.*, zlib $v" "$WORK/version"
+assert_grep '^demangling: (libiberty|libstdc\+\+ .*|none)$' "$WORK/version"
 
 check_usage() {
     status=0
