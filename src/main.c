@@ -158,7 +158,9 @@ run_report(const Options *opts)
     if (opts->format && !Report_parse_format(opts->format, &format)) {
         fputs("spytop: unknown --format '", stderr);
         Util_fputs_escaped(opts->format, stderr);
-        fputs("': expected text, collapsed, speedscope, pprof or svg\n", stderr);
+        fputs("': expected text, collapsed (folded), speedscope, pprof, svg (flamegraph), "
+              "chrome (chrometrace) or gecko (firefox)\n",
+              stderr);
         return EXIT_USAGE;
     }
     if (format == REPORT_PPROF && !opts->output && isatty(STDOUT_FILENO)) {
@@ -189,6 +191,7 @@ run_report(const Options *opts)
         ro.tid = opts->thread;
         ro.include_idle = opts->idle;
         ro.by_line = opts->by_line;
+        ro.full_paths = opts->full_filenames;
         if (opts->rows)
             ro.rows = opts->rows;
         int r = Report_write(format, reader, symtab, &ro, out);

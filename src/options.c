@@ -64,9 +64,12 @@ Options_print_help(FILE *f)
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
           "  -o, --output FILE    record: the recording; report: the export (default stdout)\n"
           "      --force          record: overwrite an existing file\n"
-          "  -f, --format F       report: text, collapsed, speedscope, pprof or svg\n"
+          "  -f, --format F       report: text, collapsed (also folded), speedscope, pprof,\n"
+          "                       svg (also flamegraph), chrome (also chrometrace: Chrome's\n"
+          "                       trace events) or gecko (also firefox: Firefox Profiler)\n"
           "      --from S, --to S report: only samples from S to S seconds into the recording\n"
           "      --thread TID     report: only this thread\n"
+          "      --full-filenames report: file names whole, not their last two parts\n"
           "      --stack-size N   copy at most N bytes of each thread's stack\n"
           "                       (default 256K; suffixes K, M; 8K to 8M)\n"
           "      --max-depth N    keep at most N native frames per thread (default 512)\n"
@@ -199,6 +202,7 @@ enum {
     OPT_ROWS,
     OPT_WINDOW,
     OPT_BY_LINE,
+    OPT_FULL_FILENAMES,
     OPT_SORT,
     OPT_COMMAND_OUTPUT,
     OPT_NATIVE,
@@ -225,6 +229,7 @@ static const struct option long_options[] = {
     {"rows", required_argument, NULL, OPT_ROWS},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"by-line", no_argument, NULL, OPT_BY_LINE},
+    {"full-filenames", no_argument, NULL, OPT_FULL_FILENAMES},
     {"sort", required_argument, NULL, OPT_SORT},
     {"command-output", required_argument, NULL, OPT_COMMAND_OUTPUT},
     {"gil", no_argument, NULL, 'g'},
@@ -301,6 +306,8 @@ flag_of(Options *opts, int c)
         return &opts->gil;
     case OPT_BY_LINE:
         return &opts->by_line;
+    case OPT_FULL_FILENAMES:
+        return &opts->full_filenames;
     case OPT_NATIVE:
         return &opts->native;
     case OPT_NO_PYTHON:
@@ -513,8 +520,8 @@ check_recording_command(const Options *opts)
     if (opts->pid || opts->nice_given)
         return xasprintf("%s goes with a live target, not with a recording",
                          opts->pid ? "-p" : "--nice");
-    if (opts->command == CMD_VIEW && (opts->output || opts->format))
-        return xstrdup("-o and --format go with 'spytop report'");
+    if (opts->command == CMD_VIEW && (opts->output || opts->format || opts->full_filenames))
+        return xstrdup("-o, --format and --full-filenames go with 'spytop report'");
     if (opts->to_s >= 0 && opts->to_s <= opts->from_s)
         return xstrdup("--to must be after --from");
     return NULL;
@@ -524,8 +531,9 @@ check_recording_command(const Options *opts)
 static char *
 check_live_command(const Options *opts)
 {
-    if (opts->format || opts->thread || opts->from_s > 0 || opts->to_s >= 0)
-        return xstrdup("--format, --from, --to and --thread go with 'spytop report'");
+    if (opts->format || opts->thread || opts->from_s > 0 || opts->to_s >= 0 || opts->full_filenames)
+        return xstrdup(
+            "--format, --from, --to, --thread and --full-filenames go with 'spytop report'");
     if ((opts->output || opts->force) && opts->command != CMD_RECORD)
         return xstrdup("-o and --force go with 'spytop record' and 'spytop report'");
     if (opts->pid == 0 && !opts->command_argv)

@@ -40,6 +40,7 @@ typedef struct Options {
     unsigned rows;              /* --rows */
     unsigned window_s;          /* --window */
     bool by_line;               /* --by-line */
+    bool full_filenames;        /* --full-filenames (report) */
     int sort;                   /* --sort: an AggSort */
     const char *command_output; /* --command-output */
     bool native;                /* --native: every native frame, interpreter ones too */

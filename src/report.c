@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "report_chrome.h"
 #include "report_collapsed.h"
+#include "report_gecko.h"
 #include "report_pprof.h"
 #include "report_speedscope.h"
 #include "report_svg.h"
@@ -16,10 +18,12 @@ static const struct {
     const char *name;
     ReportFormat format;
 } format_names[] = {
-    {"text", REPORT_TEXT},        {"collapsed", REPORT_COLLAPSED},
-    {"folded", REPORT_COLLAPSED}, {"speedscope", REPORT_SPEEDSCOPE},
-    {"pprof", REPORT_PPROF},      {"svg", REPORT_SVG},
-    {"flamegraph", REPORT_SVG},
+    {"text", REPORT_TEXT},          {"collapsed", REPORT_COLLAPSED},
+    {"folded", REPORT_COLLAPSED},   {"speedscope", REPORT_SPEEDSCOPE},
+    {"pprof", REPORT_PPROF},        {"svg", REPORT_SVG},
+    {"flamegraph", REPORT_SVG},     {"chrome", REPORT_CHROME},
+    {"chrometrace", REPORT_CHROME}, {"gecko", REPORT_GECKO},
+    {"firefox", REPORT_GECKO},
 };
 
 bool
@@ -58,6 +62,10 @@ Report_write(ReportFormat format, const RecReader *reader, Symtab *symtab,
         return Report_pprof(reader, symtab, options, out);
     case REPORT_SVG:
         return Report_svg(reader, symtab, options, out);
+    case REPORT_CHROME:
+        return Report_chrome(reader, symtab, options, out);
+    case REPORT_GECKO:
+        return Report_gecko(reader, symtab, options, out);
     }
     return -EINVAL;
 }

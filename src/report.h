@@ -1,6 +1,7 @@
 /* Exports of a recording: the hot list as plain text, folded stacks for
- * flamegraph.pl and its kin, speedscope JSON, pprof (gzip'd profile.proto)
- * and a self-contained interactive flame-graph SVG. Each reads the samples
+ * flamegraph.pl and its kin, speedscope JSON, pprof (gzip'd profile.proto),
+ * a self-contained interactive flame-graph SVG, Chrome trace events and
+ * the Firefox Profiler's format. Each reads the samples
  * of a RecReader and the symtab they were read into, keeps those that pass
  * the options (a time range, a thread, idle or not) and writes to a FILE
  * it does not close. As in the live view, samples of threads that were not
@@ -24,10 +25,13 @@ typedef enum ReportFormat {
     REPORT_SPEEDSCOPE,
     REPORT_PPROF,
     REPORT_SVG,
+    REPORT_CHROME,
+    REPORT_GECKO,
 } ReportFormat;
 
 /* "text", "collapsed" (also "folded"), "speedscope", "pprof", "svg"
- * (also "flamegraph"). False for anything else. */
+ * (also "flamegraph"), "chrome" (also "chrometrace", py-spy's name),
+ * "gecko" (also "firefox"). False for anything else. */
 bool Report_parse_format(const char *name, ReportFormat *format);
 const char *Report_format_name(ReportFormat format);
 

@@ -54,7 +54,8 @@ Report_collapsed(const RecReader *reader, const Symtab *symtab, const ReportOpti
         for (size_t k = depth; k-- > 0;) {
             if (line.len)
                 RecBuf_put_u8(&line, ';');
-            char *name = Report_frame_name(symtab, frames[k], options->by_line);
+            char *name =
+                Report_frame_name(symtab, frames[k], options->by_line, options->full_paths);
             put_folded(&line, name);
             free(name);
         }

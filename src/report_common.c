@@ -37,6 +37,23 @@ last_seen(LastSeen *m, pid_t tid)
     return &m->t[i];
 }
 
+/* The mean time between ticks the recording reached, from its most
+ * sampled thread; the interval asked when no thread has two samples. */
+static uint64_t
+tick_ns(const RecReader *reader)
+{
+    size_t n;
+    const RecThread *threads = RecReader_threads(reader, &n);
+    const RecThread *most = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (threads[i].last_ns > threads[i].first_ns &&
+            (!most || threads[i].samples > most->samples))
+            most = &threads[i];
+    if (!most || most->samples < 2)
+        return Report_interval_ns(reader);
+    return (most->last_ns - most->first_ns) / (most->samples - 1);
+}
+
 ReportPick *
 Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
               size_t *count)
@@ -44,7 +61,7 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
     size_t n;
     const Sample *samples = RecReader_samples(reader, &n);
     uint64_t start = RecReader_header(reader)->start_mono_ns;
-    uint64_t interval = Report_interval_ns(reader);
+    uint64_t interval = Report_interval_ns(reader), tick = tick_ns(reader);
     ReportPick *picks = xreallocarray(NULL, n ? n : 1, sizeof(ReportPick));
     LastSeen last = {0};
     size_t k = 0;
@@ -53,11 +70,12 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
         if (s->t_ns == 0)
             continue; /* never stopped: no time, no stack */
         uint64_t *seen = last_seen(&last, s->tid);
-        uint64_t weight = interval;
+        uint64_t weight = interval, span = tick;
         if (*seen && s->t_ns > *seen) {
-            weight = s->t_ns - *seen;
-            if (weight > 2 * interval)
-                weight = 2 * interval;
+            span = s->t_ns - *seen;
+            weight = span < 2 * interval ? span : 2 * interval;
+        } else if (!*seen && s->t_ns > start && s->t_ns - start < span) {
+            span = s->t_ns - start; /* nothing before the recording's start */
         }
         *seen = s->t_ns;
         uint64_t rel = s->t_ns > start ? s->t_ns - start : 0;
@@ -71,7 +89,7 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
         Symtab_stack(symtab, s->stack, &depth);
         if (depth == 0)
             continue;
-        picks[k++] = (ReportPick){s, weight};
+        picks[k++] = (ReportPick){s, weight, span};
     }
     free(last.t);
     HashIndex_done(&last.index);
@@ -80,7 +98,7 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
 }
 
 char *
-Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line)
+Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line, bool full_paths)
 {
     const SymtabFrame *f = Symtab_frame(symtab, frame);
     if (!f)
@@ -89,7 +107,8 @@ Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line)
     const char *file = Symtab_string(symtab, f->file);
     if (!by_line || !file[0])
         return name;
-    char *full = xasprintf("%s (%s:%u)", name, RowText_short_path(file), f->line);
+    char *full =
+        xasprintf("%s (%s:%u)", name, full_paths ? file : RowText_short_path(file), f->line);
     free(name);
     return full;
 }
@@ -125,6 +144,39 @@ Report_count_stacks(const ReportPick *picks, size_t npicks, bool per_thread, siz
     HashIndex_done(&index);
     *count = n;
     return out ? out : xcalloc(1, sizeof(*out));
+}
+
+static int
+compare_picks_by_thread(const void *pa, const void *pb)
+{
+    const ReportPick *a = pa, *b = pb;
+    if (a->sample->tid != b->sample->tid)
+        return a->sample->tid < b->sample->tid ? -1 : 1;
+    /* File order within a thread: the samples are one array. */
+    return (a->sample > b->sample) - (a->sample < b->sample);
+}
+
+void
+Report_sort_by_thread(ReportPick *picks, size_t count)
+{
+    if (count > 1)
+        qsort(picks, count, sizeof(ReportPick), compare_picks_by_thread);
+}
+
+void
+Report_spans(const RecReader *reader, const ReportPick *picks, size_t count, ReportSpan *out)
+{
+    uint64_t origin = RecReader_header(reader)->start_mono_ns;
+    uint64_t at = 0; /* where the span before ends */
+    for (size_t k = 0; k < count; k++) {
+        uint64_t t = picks[k].sample->t_ns > origin ? picks[k].sample->t_ns - origin : 0;
+        uint64_t from = t > picks[k].span_ns ? t - picks[k].span_ns : 0;
+        if (k > 0 && from < at)
+            from = at; /* (only when times do not increase) */
+        out[k].start = from;
+        out[k].end = t > from ? t : from + 1;
+        at = out[k].end;
+    }
 }
 
 int

@@ -17,6 +17,7 @@ typedef struct ReportOptions {
     pid_t tid;         /* 0: every thread */
     bool include_idle; /* keep samples of threads that were not running */
     bool by_line;      /* a frame per source line: "function (dir/file.c:12)" */
+    bool full_paths;   /* file names whole (--full-filenames), not their last two parts */
     bool thread_roots; /* collapsed and svg: each thread as the outermost frame */
     unsigned rows;     /* text: rows of the hot list, 0 for every row */
     AggSort sort;      /* text: the order of the hot list (percent sorts: by time) */

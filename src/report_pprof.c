@@ -1,7 +1,29 @@
 /* pprof's profile.proto (github.com/google/pprof, proto/profile.proto),
  * encoded by hand: varint fields (wire type 0) and length-delimited ones
  * (wire type 2), then gzip. Ids of functions and locations are interned
- * through private symtabs, which hand out dense ids in order of use. */
+ * through private symtabs, which hand out dense ids in order of use.
+ *
+ * What go tool pprof makes of it, and why it is written so:
+ * - The first mapping titles the profile ("File: ..."): it is the
+ *   target's executable (the recording's header), whatever was sampled
+ *   first.
+ * - Addresses: a recording keeps frames (function, file, line, module),
+ *   not the pcs they were found at. Every location gets a synthesized
+ *   address instead of 0: its mapping's synthetic base plus a hash of its
+ *   function's name, so a function has the same address in every export
+ *   and different functions (almost always) differ. The mappings' ranges
+ *   are as synthetic; they are marked as symbolized, so pprof never looks
+ *   these addresses up in a binary (-symbolize=force would get nonsense).
+ * - Function.system_name is the symbol as the binary spells it (mangled).
+ *   The recording keeps only the demangled name, so it is left empty: that
+ *   also tells pprof the name is demangled already. With system_name equal
+ *   to name, pprof "simplifies" names that look like C++ (with <>, [] or
+ *   ::) by cutting what stands between < and > and between ( and ), which
+ *   turns Python's <module> into "" (shown <unknown>) and Rust's
+ *   <Vec<u32> as Spin>::spin into ::spin.
+ * - The sample type: "cpu" when idle samples are left out (each sample
+ *   then stands for time its thread was running or runnable), "wall" when
+ *   they are kept. */
 #include "config.h"
 
 #include "report_pprof.h"
@@ -40,6 +62,8 @@ enum {
     LABEL_STR = 2,
     LABEL_NUM = 3,
     MAPPING_ID = 1,
+    MAPPING_MEMORY_START = 2,
+    MAPPING_MEMORY_LIMIT = 3,
     MAPPING_FILENAME = 5,
     MAPPING_BUILD_ID = 6,
     MAPPING_HAS_FUNCTIONS = 7,
@@ -48,12 +72,12 @@ enum {
     MAPPING_HAS_INLINE_FRAMES = 10,
     LOCATION_ID = 1,
     LOCATION_MAPPING_ID = 2,
+    LOCATION_ADDRESS = 3,
     LOCATION_LINE = 4,
     LINE_FUNCTION_ID = 1,
     LINE_LINE = 2,
     FUNCTION_ID = 1,
     FUNCTION_NAME = 2,
-    FUNCTION_SYSTEM_NAME = 3,
     FUNCTION_FILENAME = 4,
 };
 
@@ -79,7 +103,15 @@ pb_message(RecBuf *b, unsigned field, RecBuf *msg)
     msg->len = 0;
 }
 
+/* Synthesized addresses (see the top of this file): mapping k spans
+ * [k * MAPPING_SPAN, (k + 1) * MAPPING_SPAN); frames in no mapping (Python
+ * code, a pc in no module) use the span of mapping 0. A function's offset
+ * in its span is a hash of its name, 16-byte aligned, above the first page. */
+#define MAPPING_SPAN (1ull << 36)
+#define FUNCTION_OFFSET_MASK ((MAPPING_SPAN - 1) & ~0xfull)
+
 typedef struct Pprof {
+    const RecReader *reader;
     const Symtab *symtab;
     Symtab *strings;             /* the string table: id 0 is "" as pprof wants */
     Symtab *functions;           /* frames (name, file) -> function id - 1 */
@@ -88,6 +120,7 @@ typedef struct Pprof {
     size_t nmodules;
     RecBuf mappings; /* encoded Mapping messages */
     uint32_t nmappings;
+    const char *exe; /* the target's executable: mapping 1 ("" if unknown) */
     RecBuf msg, sub;
     FrameId *lines;
     size_t lines_cap;
@@ -106,24 +139,65 @@ str(Pprof *p, const char *s)
     return id;
 }
 
+/* The build id the recording has for a module's path, or NULL. */
+static const char *
+build_id_of(const Pprof *p, const char *path)
+{
+    size_t n;
+    const RecModule *modules = RecReader_modules(p->reader, &n);
+    for (size_t i = 0; i < n; i++)
+        if (modules[i].build_id != SYMTAB_EMPTY &&
+            strcmp(Symtab_string(p->symtab, modules[i].path), path) == 0)
+            return Symtab_string(p->symtab, modules[i].build_id);
+    return NULL;
+}
+
+static void
+add_mapping(Pprof *p, const char *path)
+{
+    RecBuf *m = &p->msg;
+    m->len = 0;
+    uint32_t id = ++p->nmappings;
+    pb_varint(m, MAPPING_ID, id);
+    pb_varint(m, MAPPING_MEMORY_START, id * MAPPING_SPAN);
+    pb_varint(m, MAPPING_MEMORY_LIMIT, (id + 1) * MAPPING_SPAN);
+    pb_varint(m, MAPPING_FILENAME, (uint64_t)str(p, path));
+    const char *build_id = build_id_of(p, path);
+    if (build_id)
+        pb_varint(m, MAPPING_BUILD_ID, (uint64_t)str(p, build_id));
+    pb_varint(m, MAPPING_HAS_FUNCTIONS, 1);
+    pb_varint(m, MAPPING_HAS_FILENAMES, 1);
+    pb_varint(m, MAPPING_HAS_LINE_NUMBERS, 1);
+    pb_varint(m, MAPPING_HAS_INLINE_FRAMES, 1);
+    pb_message(&p->mappings, PROFILE_MAPPING, m);
+}
+
 static uint32_t
 mapping_id(Pprof *p, StrId module)
 {
     if (module == SYMTAB_EMPTY || module >= p->nmodules)
         return 0;
     if (!p->mapping_of_module[module]) {
-        RecBuf *m = &p->msg;
-        m->len = 0;
-        pb_varint(m, MAPPING_ID, ++p->nmappings);
-        pb_varint(m, MAPPING_FILENAME, (uint64_t)str(p, Symtab_string(p->symtab, module)));
-        pb_varint(m, MAPPING_HAS_FUNCTIONS, 1);
-        pb_varint(m, MAPPING_HAS_FILENAMES, 1);
-        pb_varint(m, MAPPING_HAS_LINE_NUMBERS, 1);
-        pb_varint(m, MAPPING_HAS_INLINE_FRAMES, 1);
-        pb_message(&p->mappings, PROFILE_MAPPING, m);
-        p->mapping_of_module[module] = p->nmappings;
+        const char *path = Symtab_string(p->symtab, module);
+        if (p->exe[0] && strcmp(path, p->exe) == 0) {
+            p->mapping_of_module[module] = 1; /* added first */
+        } else {
+            add_mapping(p, path);
+            p->mapping_of_module[module] = p->nmappings;
+        }
     }
     return p->mapping_of_module[module];
+}
+
+/* A function's synthesized address in mapping's span: FNV-1a of its name. */
+static uint64_t
+function_address(uint32_t mapping, const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 0x100000001b3ull;
+    uint64_t offset = h & FUNCTION_OFFSET_MASK;
+    return mapping * MAPPING_SPAN + (offset < 0x1000 ? offset + 0x1000 : offset);
 }
 
 static uint32_t
@@ -231,8 +305,11 @@ Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     size_t npicks, ncounts;
     ReportPick *picks = Report_select(reader, symtab, options, &npicks);
     ReportStackCount *counts = Report_count_stacks(picks, npicks, true, &ncounts);
+    const RecHeader *h = RecReader_header(reader);
     Pprof p = {
+        .reader = reader,
         .symtab = symtab,
+        .exe = h->exe ? h->exe : "",
         .strings = Symtab_new(),
         .functions = Symtab_new(),
         .locations = Symtab_new(),
@@ -240,9 +317,13 @@ Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     };
     p.mapping_of_module = xcalloc(p.nmodules ? p.nmodules : 1, sizeof(uint32_t));
 
+    if (p.exe[0])
+        add_mapping(&p, p.exe); /* first: pprof titles the profile by it */
+
     RecBuf profile = {0}, samples = {0};
+    const char *time_type = options->include_idle ? "wall" : "cpu";
     value_type(&p, &profile, PROFILE_SAMPLE_TYPE, "samples", "count");
-    value_type(&p, &profile, PROFILE_SAMPLE_TYPE, "wall", "nanoseconds");
+    value_type(&p, &profile, PROFILE_SAMPLE_TYPE, time_type, "nanoseconds");
     size_t ids_cap = 0;
     for (size_t i = 0; i < ncounts; i++) {
         size_t depth;
@@ -267,6 +348,9 @@ Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions 
         const SymtabFrame *physical = Symtab_frame(p.locations, lines[nlines - 1]);
         if (physical->module)
             pb_varint(m, LOCATION_MAPPING_ID, physical->module);
+        const SymtabFrame *function = Symtab_frame(p.functions, physical->function - 1);
+        pb_varint(m, LOCATION_ADDRESS,
+                  function_address(physical->module, Symtab_string(p.strings, function->function)));
         for (size_t k = 0; k < nlines; k++) {
             const SymtabFrame *line = Symtab_frame(p.locations, lines[k]);
             sub->len = 0;
@@ -282,25 +366,23 @@ Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions 
         m->len = 0;
         pb_varint(m, FUNCTION_ID, id + 1);
         pb_varint(m, FUNCTION_NAME, f->function);
-        pb_varint(m, FUNCTION_SYSTEM_NAME, f->function);
         if (f->file)
             pb_varint(m, FUNCTION_FILENAME, f->file);
         pb_message(&profile, PROFILE_FUNCTION, m);
     }
 
-    const RecHeader *h = RecReader_header(reader);
     const RecStatus *st = RecReader_status(reader);
     uint64_t end = options->to_ns < st->duration_ns ? options->to_ns : st->duration_ns;
     uint64_t from = options->from_ns < end ? options->from_ns : end;
     pb_varint(&profile, PROFILE_TIME_NANOS, h->start_unix_ns + from);
     pb_varint(&profile, PROFILE_DURATION_NANOS, end - from);
-    value_type(&p, &profile, PROFILE_PERIOD_TYPE, "wall", "nanoseconds");
+    value_type(&p, &profile, PROFILE_PERIOD_TYPE, time_type, "nanoseconds");
     pb_varint(&profile, PROFILE_PERIOD, Report_interval_ns(reader));
     char *comment = xasprintf("spytop %s recording of PID %d: %s", PACKAGE_VERSION, (int)h->pid,
                               h->command[0] ? h->command : h->exe);
     pb_varint(&profile, PROFILE_COMMENT, (uint64_t)str(&p, comment));
     free(comment);
-    pb_varint(&profile, PROFILE_DEFAULT_SAMPLE_TYPE, (uint64_t)str(&p, "wall"));
+    pb_varint(&profile, PROFILE_DEFAULT_SAMPLE_TYPE, (uint64_t)str(&p, time_type));
     /* The string table last: every string is known by now. */
     for (size_t id = 0; id < Symtab_string_count(p.strings); id++) {
         const char *s = Symtab_string(p.strings, (StrId)id);

@@ -9,8 +9,11 @@
 #include "symtab.h"
 
 /* pprof's profile.proto, gzip-compressed: values samples/count and
- * wall/nanoseconds, one sample per (stack, thread) with labels "thread"
- * (its name) and "tid", inlined frames folded into their caller's location. */
+ * cpu/nanoseconds (wall/nanoseconds when idle samples are kept), one
+ * sample per (stack, thread) with labels "thread" (its name) and "tid",
+ * inlined frames folded into their caller's location, the executable the
+ * first mapping, synthesized non-zero addresses (report_pprof.c says
+ * why). */
 int Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
                  FILE *out);
 

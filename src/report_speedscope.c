@@ -1,4 +1,7 @@
-/* speedscope's JSON: one sampled profile per thread. */
+/* speedscope's JSON: one sampled profile per thread, its time axis the
+ * recording's: each sample lasts its span (Report_spans), and the time
+ * before a thread's first sample and between samples left out is an
+ * empty sample. */
 #include "config.h"
 
 #include "report_speedscope.h"
@@ -9,17 +12,8 @@
 #include "recbuf.h"
 #include "recreader.h"
 #include "report_common.h"
+#include "report_frames.h"
 #include "util.h"
-
-static int
-compare_picks_by_thread(const void *pa, const void *pb)
-{
-    const ReportPick *a = pa, *b = pb;
-    if (a->sample->tid != b->sample->tid)
-        return a->sample->tid < b->sample->tid ? -1 : 1;
-    /* File order within a thread: the samples are one array. */
-    return (a->sample > b->sample) - (a->sample < b->sample);
-}
 
 /* Appends v in decimal: printf per number is the bulk of a large export. */
 static void
@@ -50,34 +44,10 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
 {
     size_t npicks;
     ReportPick *picks = Report_select(reader, symtab, options, &npicks);
-    if (npicks > 1)
-        qsort(picks, npicks, sizeof(ReportPick), compare_picks_by_thread);
-
-    /* speedscope's frames: one per name (and line, by line), numbered in
-     * order of first use through a private symtab. */
-    Symtab *names = Symtab_new();
-    size_t nframes = Symtab_frame_count(symtab);
-    uint32_t *index = xreallocarray(NULL, nframes ? nframes : 1, sizeof(uint32_t));
-    for (size_t i = 0; i < nframes; i++)
-        index[i] = UINT32_MAX;
-    for (size_t i = 0; i < npicks; i++) {
-        size_t depth;
-        const FrameId *frames = Symtab_stack(symtab, picks[i].sample->stack, &depth);
-        for (size_t k = 0; k < depth; k++) {
-            FrameId f = frames[k];
-            if (index[f] != UINT32_MAX)
-                continue;
-            const SymtabFrame *sf = Symtab_frame(symtab, f);
-            char *name = Report_frame_name(symtab, f, options->by_line);
-            SymtabFrame key = {
-                .function = Symtab_intern_cstr(names, name),
-                .file = Symtab_intern_cstr(names, Symtab_string(symtab, sf->file)),
-                .line = options->by_line ? sf->line : 0,
-            };
-            free(name);
-            index[f] = Symtab_intern_frame(names, &key);
-        }
-    }
+    Report_sort_by_thread(picks, npicks);
+    ReportFrames rf;
+    ReportFrames_init(&rf, symtab, picks, npicks, options);
+    ReportSpan *spans = xreallocarray(NULL, npicks ? npicks : 1, sizeof(ReportSpan));
 
     const RecHeader *h = RecReader_header(reader);
     fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n", out);
@@ -86,73 +56,76 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
     json_string(title, out);
     free(title);
     fputs(",\n\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[", out);
-    for (size_t i = 0; i < Symtab_frame_count(names); i++) {
-        const SymtabFrame *f = Symtab_frame(names, (FrameId)i);
+    for (uint32_t i = 0; i < rf.count; i++) {
         fputs(i ? ",\n{\"name\":" : "\n{\"name\":", out);
-        json_string(Symtab_string(names, f->function), out);
-        const char *file = Symtab_string(names, f->file);
+        json_string(ReportFrames_name(&rf, i), out);
+        const char *file = ReportFrames_file(&rf, i);
         if (file[0]) {
             fputs(",\"file\":", out);
             json_string(file, out);
         }
-        if (f->line)
-            fprintf(out, ",\"line\":%u", f->line);
+        if (ReportFrames_line(&rf, i))
+            fprintf(out, ",\"line\":%u", ReportFrames_line(&rf, i));
         fputc('}', out);
     }
     fputs("]},\n\"profiles\":[", out);
-    uint64_t start = h->start_mono_ns;
-    RecBuf line = {0};
+    RecBuf line = {0}, weights = {0};
     for (size_t i = 0; i < npicks;) {
         pid_t tid = picks[i].sample->tid;
         size_t end = i;
-        uint64_t total = 0;
         while (end < npicks && picks[end].sample->tid == tid)
-            total += picks[end++].weight_ns;
-        /* The profile ends at its last sample and starts its weights
-         * earlier. */
-        uint64_t first = picks[i].sample->t_ns > start ? picks[i].sample->t_ns - start : 0;
-        uint64_t begin = first > picks[i].weight_ns ? first - picks[i].weight_ns : 0;
+            end++;
+        /* The profile's time is its samples' spans, from the start of the
+         * selection: the time before a thread's first sample (attaching,
+         * or before it was born) and that of samples left out between two
+         * kept ones (idle ones, or without a stack) are empty samples, so
+         * the time axis is the recording's. */
+        Report_spans(reader, picks + i, end - i, spans + i);
+        uint64_t begin = options->from_ns < spans[i].start ? options->from_ns : spans[i].start;
         fputs(i ? ",\n{\"type\":\"sampled\",\"name\":" : "\n{\"type\":\"sampled\",\"name\":", out);
         char *label = Report_thread_label(reader, symtab, tid);
         json_string(label, out);
         free(label);
-        fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":%llu,\"endValue\":%llu,\n",
-                (unsigned long long)begin, (unsigned long long)(begin + total));
-        fputs("\"samples\":[", out);
+        line.len = weights.len = 0;
+        if (spans[i].start > begin) {
+            RecBuf_put(&line, "[]", 2);
+            put_decimal(&weights, spans[i].start - begin);
+        }
         for (size_t k = i; k < end; k++) {
-            size_t depth;
-            const FrameId *frames = Symtab_stack(symtab, picks[k].sample->stack, &depth);
-            line.len = 0;
-            if (k > i)
+            if (k > i && spans[k].start > spans[k - 1].end) {
+                RecBuf_put(&line, ",[]", 3);
+                RecBuf_put_u8(&weights, ',');
+                put_decimal(&weights, spans[k].start - spans[k - 1].end);
+            }
+            if (line.len)
                 RecBuf_put_u8(&line, ',');
             RecBuf_put_u8(&line, '[');
+            size_t depth;
+            const FrameId *frames = Symtab_stack(symtab, picks[k].sample->stack, &depth);
             for (size_t d = depth; d-- > 0;) {
-                put_decimal(&line, index[frames[d]]);
+                put_decimal(&line, rf.index[frames[d]]);
                 if (d)
                     RecBuf_put_u8(&line, ',');
             }
             RecBuf_put_u8(&line, ']');
-            fwrite(line.data, 1, line.len, out);
+            if (weights.len)
+                RecBuf_put_u8(&weights, ',');
+            put_decimal(&weights, spans[k].end - spans[k].start);
         }
-        fputs("],\n\"weights\":[", out);
-        line.len = 0;
-        for (size_t k = i; k < end; k++) {
-            if (k > i)
-                RecBuf_put_u8(&line, ',');
-            put_decimal(&line, picks[k].weight_ns);
-            if (line.len > 65536) {
-                fwrite(line.data, 1, line.len, out);
-                line.len = 0;
-            }
-        }
+        fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":%llu,\"endValue\":%llu,\n",
+                (unsigned long long)begin, (unsigned long long)spans[end - 1].end);
+        fputs("\"samples\":[", out);
         fwrite(line.data, 1, line.len, out);
+        fputs("],\n\"weights\":[", out);
+        fwrite(weights.data, 1, weights.len, out);
         fputs("]}", out);
         i = end;
     }
     fputs("]}\n", out);
     RecBuf_done(&line);
-    free(index);
-    Symtab_delete(names);
+    RecBuf_done(&weights);
+    free(spans);
+    ReportFrames_done(&rf);
     free(picks);
     return Report_finish(out);
 }

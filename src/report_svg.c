@@ -1,8 +1,11 @@
 /* A flame graph as one self-contained SVG: the root at the bottom, each
- * frame a box as wide as its samples, children in name order. Names are
- * clipped to their box here and again by the script after a zoom; every
- * name is escaped for XML (invalid UTF-8 and control characters become
- * U+FFFD), and the script never turns text into markup. */
+ * frame a box as wide as its samples, children in name order; "Icicle" (or
+ * the key i) turns it upside down, the root at the top. Names are clipped
+ * to their box here and again by the script after a zoom; every name is
+ * escaped for XML (invalid UTF-8 and control characters become U+FFFD),
+ * and the script never turns text into markup. A box's title holds its
+ * name, its samples and, when known, its file:line (by function, the
+ * lowest line sampled in it). */
 #include "config.h"
 
 #include "report_svg.h"
@@ -13,13 +16,14 @@
 #include "hashindex.h"
 #include "recreader.h"
 #include "report_common.h"
+#include "rowtext.h"
 #include "util.h"
 
 #define SVG_WIDTH 1200
 #define SVG_PAD 10
 #define SVG_FRAME_HEIGHT 16
 #define SVG_TOP 40
-#define SVG_BOTTOM 34
+#define SVG_BOTTOM 46 /* the sample count, then the details line, under the root */
 #define SVG_FONT_SIZE 12
 #define SVG_FONT_WIDTH 0.59 /* of the font size, per character, about */
 #define SVG_MIN_WIDTH 0.1   /* narrower boxes are left out */
@@ -34,6 +38,8 @@ typedef struct Node {
     uint32_t first_child, next_sibling; /* index + 1 */
     uint64_t count;
     double x;
+    StrId file;    /* in the graph's own symtab; SYMTAB_EMPTY: none */
+    uint32_t line; /* the lowest line sampled; 0: none */
 } Node;
 
 typedef struct Graph {
@@ -228,7 +234,8 @@ node_color(const Graph *g, const Node *node, char *buf, size_t size)
  * with textContent only. */
 static const char svg_script[] =
     "\"use strict\";\n"
-    "var W = 0, X0 = 0, FW = 0, details, matched, unzoom, boxes = [], lastSearch = '';\n"
+    "var W = 0, X0 = 0, FW = 0, FH = 0, FLIP = 0, icicle = false;\n"
+    "var details, matched, unzoom, orient, boxes = [], lastSearch = '';\n"
     "function rectOf(g) { return g.getElementsByTagName('rect')[0]; }\n"
     "function titleOf(g) { return g.getElementsByTagName('title')[0].textContent; }\n"
     "function nameOf(g) { return titleOf(g).split('\\n')[0]; }\n"
@@ -242,9 +249,11 @@ static const char svg_script[] =
     "  var svg = document.documentElement;\n"
     "  W = +svg.getAttribute('data-graph-width'); X0 = +svg.getAttribute('data-graph-x');\n"
     "  FW = +svg.getAttribute('data-font-width');\n"
+    "  FH = +svg.getAttribute('data-frame-height'); FLIP = +svg.getAttribute('data-flip');\n"
     "  details = document.getElementById('details');\n"
     "  matched = document.getElementById('matched');\n"
     "  unzoom = document.getElementById('unzoom');\n"
+    "  orient = document.getElementById('orient');\n"
     "  var gs = document.getElementById('frames').getElementsByTagName('g');\n"
     "  for (var i = 0; i < gs.length; i++) {\n"
     "    var r = rectOf(gs[i]);\n"
@@ -252,18 +261,30 @@ static const char svg_script[] =
     "                y: +r.getAttribute('y'), fill: r.getAttribute('fill')});\n"
     "    gs[i].addEventListener('click', function (e) { zoom(this); e.stopPropagation(); });\n"
     "    gs[i].addEventListener('mouseover', function () {\n"
-    "      details.textContent = titleOf(this).replace('\\n', ': ');\n"
+    "      var l = titleOf(this).split('\\n');\n"
+    "      details.textContent = l[0] + ': ' + l[1] + (l.length > 2 ? ', ' + l[2] : '');\n"
     "    });\n"
     "    gs[i].addEventListener('mouseout', function () { details.textContent = ' '; });\n"
     "  }\n"
     "  unzoom.addEventListener('click', reset);\n"
+    "  orient.addEventListener('click', flip);\n"
     "  document.getElementById('search').addEventListener('click', search);\n"
     "  window.addEventListener('keydown', function (e) {\n"
     "    if ((e.key === 'f' && (e.ctrlKey || e.metaKey)) || e.key === '/') {\n"
     "      e.preventDefault(); search();\n"
     "    }\n"
     "    else if (e.key === 'Escape') { reset(); clearSearch(); }\n"
+    "    else if (e.key === 'i' && !e.ctrlKey && !e.metaKey) flip();\n"
     "  });\n"
+    "}\n"
+    "function flip() {\n"
+    "  icicle = !icicle;\n"
+    "  orient.textContent = icicle ? 'Flame graph' : 'Icicle';\n"
+    "  for (var i = 0; i < boxes.length; i++) {\n"
+    "    var b = boxes[i], y = icicle ? FLIP - b.y : b.y;\n"
+    "    rectOf(b.g).setAttribute('y', y);\n"
+    "    b.g.getElementsByTagName('text')[0].setAttribute('y', y + FH - 4);\n"
+    "  }\n"
     "}\n"
     "function place(b, x, w, show, parent) {\n"
     "  var r = rectOf(b.g);\n"
@@ -346,11 +367,19 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
         size_t depth;
         const FrameId *frames = Symtab_stack(symtab, counts[i].stack, &depth);
         for (size_t k = depth; k-- > 0;) {
-            char *name = Report_frame_name(symtab, frames[k], options->by_line);
+            char *name =
+                Report_frame_name(symtab, frames[k], options->by_line, options->full_paths);
             const SymtabFrame *f = Symtab_frame(symtab, frames[k]);
             at = graph_child(&g, at, Symtab_intern_cstr(g.names, name), f ? f->kind : 0);
             free(name);
-            g.nodes[at].count += counts[i].count;
+            Node *node = &g.nodes[at];
+            node->count += counts[i].count;
+            const char *file = f ? Symtab_string(symtab, f->file) : "";
+            if (file[0] && !node->file)
+                node->file = Symtab_intern_cstr(
+                    g.names, options->full_paths ? file : RowText_short_path(file));
+            if (f && f->line && (!node->line || f->line < node->line))
+                node->line = f->line;
         }
     }
     double width = SVG_WIDTH - 2 * SVG_PAD;
@@ -369,16 +398,18 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
             "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
             "height=\"%u\" viewBox=\"0 0 %d %u\" onload=\"init()\" data-graph-width=\"%d\" "
-            "data-graph-x=\"%d\" data-font-width=\"%s\">\n",
+            "data-graph-x=\"%d\" data-font-width=\"%s\" data-frame-height=\"%d\" "
+            "data-flip=\"%u\">\n",
             SVG_WIDTH, height, SVG_WIDTH, height, SVG_WIDTH - 2 * SVG_PAD, SVG_PAD,
-            fixed2(font_width, num[0], sizeof(num[0])));
+            fixed2(font_width, num[0], sizeof(num[0])), SVG_FRAME_HEIGHT,
+            height - SVG_BOTTOM - SVG_FRAME_HEIGHT + SVG_TOP);
     fprintf(out,
             "<style type=\"text/css\">\n"
             "text { font-family: Verdana, sans-serif; font-size: %dpx; fill: #000; }\n"
             "#title { font-size: 17px; }\n"
             "#frames g:hover rect { stroke: #000; stroke-width: 0.5; }\n"
             "#frames g { cursor: pointer; }\n"
-            "#search, #unzoom { cursor: pointer; fill: #336; }\n"
+            "#search, #unzoom, #orient { cursor: pointer; fill: #336; }\n"
             "</style>\n",
             SVG_FONT_SIZE);
     fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n", svg_script);
@@ -401,7 +432,9 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
             "<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
             "<text id=\"matched\" x=\"%d\" y=\"%u\" text-anchor=\"end\"> </text>\n",
             SVG_PAD, SVG_WIDTH - SVG_PAD, SVG_PAD, height - 12, SVG_WIDTH - SVG_PAD, height - 12);
-    fprintf(out, "<text x=\"%d\" y=\"%u\">%llu samples%s%s</text>\n", SVG_PAD, height - 28,
+    fprintf(out, "<text id=\"orient\" x=\"%d\" y=\"24\" text-anchor=\"end\">Icicle</text>\n",
+            SVG_WIDTH - SVG_PAD - 70);
+    fprintf(out, "<text x=\"%d\" y=\"%u\">%llu samples%s%s</text>\n", SVG_PAD, height - 30,
             (unsigned long long)total, options->include_idle ? ", idle included" : "",
             options->by_line ? ", by line" : "");
 
@@ -418,9 +451,16 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
         node_color(&g, node, color, sizeof(color));
         fputs("<g><title>", out);
         xml_text(name, SIZE_MAX, out);
-        fprintf(out, "\n%llu samples (%s%%)</title>", (unsigned long long)node->count,
+        fprintf(out, "\n%llu samples (%s%%)", (unsigned long long)node->count,
                 fixed2(total ? 100.0 * (double)node->count / (double)total : 0.0, num[0],
                        sizeof(num[0])));
+        if (node->file) {
+            fputc('\n', out);
+            xml_text(Symtab_string(g.names, node->file), SIZE_MAX, out);
+            if (node->line)
+                fprintf(out, ":%u", node->line);
+        }
+        fputs("</title>", out);
         fprintf(out,
                 "<rect x=\"%s\" y=\"%u\" width=\"%s\" height=\"%d\" fill=\"%s\" rx=\"2\" "
                 "ry=\"2\"/>",

@@ -83,7 +83,8 @@ print_text_header(const RecReader *reader, const ReportOptions *o, size_t select
 }
 
 static void
-print_row(const Symtab *symtab, const AggRow *r, const AggTotals *totals, AggMode mode, FILE *out)
+print_row(const Symtab *symtab, const AggRow *r, const AggTotals *totals, AggMode mode,
+          bool full_paths, FILE *out)
 {
     char own[16], total[16];
     RowText_time(r->own_ns, own, sizeof(own));
@@ -92,6 +93,11 @@ print_row(const Symtab *symtab, const AggRow *r, const AggTotals *totals, AggMod
             RowText_percent(r->total_ns, totals->time_ns), own, total);
     char *fn = RowText_function(symtab, r->function, r->module);
     char *loc = RowText_location(symtab, r, mode);
+    const char *file = Symtab_string(symtab, r->file);
+    if (full_paths && file[0]) { /* the same, the path whole */
+        free(loc);
+        loc = mode == AGG_BY_LINE || r->line ? xasprintf("%s:%u", file, r->line) : xstrdup(file);
+    }
     Util_fputs_escaped(fn, out);
     if (loc[0]) {
         fputs("  ", out);
@@ -174,7 +180,7 @@ Report_text(const RecReader *reader, Symtab *symtab, const ReportOptions *option
     fprintf(out, "%6s %6s %9s %9s  %s\n", "%Own", "%Total", "OwnTime", "TotalTime",
             "Function  Location  [Module]");
     for (size_t i = 0; i < nrows && (!options->rows || i < options->rows); i++)
-        print_row(symtab, &rows[i], &totals, mode, out);
+        print_row(symtab, &rows[i], &totals, mode, options->full_paths, out);
     if (nrows == 0)
         fputs("(no samples in the selection)\n", out);
     else if (options->rows && nrows > options->rows)

@@ -52,6 +52,8 @@ expect "spytop record --" --output --force --duration
 expect "spytop report --f" --format --force --from
 expect_only "spytop --sort own" own owntime
 expect_only "spytop report x.spytop -f s" speedscope svg
+expect_only "spytop report x.spytop -f ch" chrome chrometrace
+expect_only "spytop report x.spytop --format g" gecko
 expect_only "spytop --window " 1 5 10 30 60
 
 # Every option of --help is offered by at least one command.

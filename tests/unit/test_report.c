@@ -30,12 +30,14 @@
 #include "recreader.h"
 #include "recwriter.h"
 #include "report.h"
+#include "report_speedscope.h"
 #include "symtab.h"
 #include "util.h"
 
 /* ---- the recording ------------------------------------------------------
  *
- * 100 ticks at exactly 100 Hz. Thread 100 "main": stack A for ticks 0-59,
+ * 100 ticks at exactly 100 Hz, the first 10 ms after the start (thread 101
+ * 50 us after thread 100). Thread 100 "main": stack A for ticks 0-59,
  * B (an inlined leaf) for 60-89, D (sleeping in epoll_wait) for 90-99.
  * Thread 101 "worker": C for 0-49 and 60-99, E (a hostile name) for 50-54,
  * F (an unknown function in libfoo) for 55-59. */
@@ -92,7 +94,7 @@ write_recording(const char *path)
     assert_int_equal(RecWriter_thread_name(w, 100, "main", START_MONO), 0);
     assert_int_equal(RecWriter_thread_name(w, 101, "worker", START_MONO), 0);
     for (unsigned i = 0; i < 100; i++) {
-        uint64_t t = START_MONO + 1000000 + i * TICK_NS;
+        uint64_t t = START_MONO + (i + 1) * TICK_NS;
         Sample s0 = {.t_ns = t, .tid = 100, .state = 'R', .status = SAMPLE_OK};
         s0.stack = i < 60 ? a : i < 90 ? b : d;
         if (i >= 90) {
@@ -229,7 +231,7 @@ static void
 collapsed_filters(void **state)
 {
     Fixture *fx = *state;
-    /* Ticks 20-49 start at 201 ms ... 491 ms. */
+    /* Ticks 19-48, at 200 ms ... 490 ms. */
     ReportOptions o = defaults();
     o.from_ns = 200000000;
     o.to_ns = 500000000;
@@ -250,6 +252,18 @@ collapsed_filters(void **state)
     o.tid = 4242;
     got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
     expect_text(got, "");
+    free(got);
+    /* --full-filenames: the whole path, by line; and in the text report. */
+    o = defaults();
+    o.tid = 100;
+    o.by_line = true;
+    o.full_paths = true;
+    got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
+    assert_non_null(strstr(got, ";leaf_a (/src/app/leaf.c:30) 60\n"));
+    free(got);
+    o.by_line = false;
+    got = render(fx, REPORT_TEXT, &o, NULL, NULL);
+    assert_non_null(strstr(got, "  leaf_a  /src/app/leaf.c:30  [app]\n"));
     free(got);
 }
 
@@ -452,7 +466,7 @@ speedscope_valid(void **state)
         strstr(got, "\"$schema\":\"https://www.speedscope.app/file-format-schema.json\""));
     /* Frames numbered in order of first use: thread 100's stack A first,
      * innermost first: leaf_a 0, mid 1, main_fn 2. */
-    assert_non_null(strstr(got, "{\"name\":\"leaf_a\",\"file\":\"/src/app/leaf.c\"}"));
+    assert_non_null(strstr(got, "{\"name\":\"leaf_a\",\"file\":\"/src/app/leaf.c\",\"line\":30}"));
     assert_non_null(strstr(got, "{\"name\":\"?? [libfoo.so]\"}"));
     assert_non_null(
         strstr(got, "{\"name\":\"weird;name\\n<&>\\\"' \\ufffd end]]></script>\",\"file\""));
@@ -467,7 +481,11 @@ speedscope_valid(void **state)
     assert_non_null(strstr(main_p, "\"samples\":[[2,1,0],[2,1,0],"));
     assert_int_equal(count_of(got, ",10000000") + count_of(got, "[10000000"), 190);
     assert_int_equal(count_of(got, "\"type\":\"sampled\""), 2);
-    assert_non_null(strstr(worker_p, "\"startValue\":0,\"endValue\":1000000000"));
+    /* The worker's first sample comes 50 us after the start: an empty
+     * sample of that time first. */
+    assert_non_null(strstr(worker_p, "\"startValue\":0,\"endValue\":1000050000"));
+    assert_non_null(strstr(worker_p, "\"samples\":[[],[6,5],"));
+    assert_non_null(strstr(worker_p, "\"weights\":[50000,10000000,"));
     free(got);
 
     /* By line: a frame per line; and idle included. */
@@ -488,6 +506,91 @@ speedscope_valid(void **state)
     free(got);
 }
 
+/* A recording that reached only 40 Hz of the 100 asked: thread 7 runs for
+ * ticks 0-9, sleeps for 10-19, runs for 20-29, a tick every 25 ms from
+ * 25 ms after the start. Opened into *symtab. */
+static RecReader *
+open_slow_recording(Fixture *fx, Symtab **symtab)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/slow.spytop", fx->dir);
+    Symtab *st = Symtab_new();
+    FrameId outer = unit_frame(st, "outer", "/src/slow.c", "/usr/bin/slow", 3, FRAME_NATIVE);
+    FrameId work = unit_frame(st, "work", "/src/slow.c", "/usr/bin/slow", 9, FRAME_NATIVE);
+    FrameId nap = unit_frame(st, "nanosleep", "", "/lib/libc.so.6", 0, FRAME_NATIVE);
+    StackId busy = Symtab_intern_stack(st, (FrameId[]){work, outer}, 2);
+    StackId idle = Symtab_intern_stack(st, (FrameId[]){nap, outer}, 2);
+    RecHeader h = {.pid = 7,
+                   .command = "slow",
+                   .exe = "/usr/bin/slow",
+                   .host = "h",
+                   .start_mono_ns = START_MONO,
+                   .rate_hz = 100};
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(path, false, &h, &cause);
+    assert_non_null(w);
+    for (unsigned i = 0; i < 30; i++) {
+        bool sleeping = i >= 10 && i < 20;
+        Sample smp = {.t_ns = START_MONO + (i + 1) * 25000000ull,
+                      .tid = 7,
+                      .state = sleeping ? 'S' : 'R',
+                      .blocked = sleeping,
+                      .status = SAMPLE_OK,
+                      .stack = sleeping ? idle : busy};
+        assert_int_equal(RecWriter_add_sample(w, st, &smp), 0);
+    }
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+    Symtab_delete(st);
+    *symtab = Symtab_new();
+    RecReader *r = RecReader_open(path, *symtab, &cause);
+    assert_non_null(r);
+    unlink(path);
+    return r;
+}
+
+/* The time axis is the recording's, however low the rate reached: each
+ * sample weighs the real 25 ms between ticks, and the idle ticks left out
+ * are one empty sample of their time. */
+static void
+speedscope_time_axis(void **state)
+{
+    Fixture *fx = *state;
+    Symtab *st;
+    RecReader *r = open_slow_recording(fx, &st);
+    assert_int_equal(RecReader_status(r)->duration_ns, 750000000);
+    ReportOptions o = defaults();
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    assert_int_equal(Report_speedscope(r, st, &o, f), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_json(buf, size);
+    diag("%s", buf);
+    assert_non_null(strstr(buf, "\"startValue\":0,\"endValue\":750000000,"));
+    assert_non_null(strstr(buf, "\"samples\":[[1,0],[1,0],[1,0],[1,0],[1,0],[1,0],[1,0],[1,0],"
+                                "[1,0],[1,0],[],[1,0],"));
+    assert_non_null(strstr(buf,
+                           "\"weights\":[25000000,25000000,25000000,25000000,25000000,"
+                           "25000000,25000000,25000000,25000000,25000000,250000000,25000000,"));
+    assert_int_equal(count_of(buf, "25000000,") + count_of(buf, "25000000]"), 20);
+    /* Frames carry their line by function too. */
+    assert_non_null(strstr(buf, "{\"name\":\"outer\",\"file\":\"/src/slow.c\",\"line\":3}"));
+    free(buf);
+
+    /* Idle included: no gap, 30 samples of 25 ms. */
+    o.include_idle = true;
+    buf = NULL;
+    f = open_memstream(&buf, &size);
+    assert_int_equal(Report_speedscope(r, st, &o, f), 0);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(strstr(buf, "\"startValue\":0,\"endValue\":750000000,"));
+    assert_null(strstr(buf, "[]"));
+    assert_int_equal(count_of(buf, "25000000,") + count_of(buf, "25000000]"), 30);
+    free(buf);
+    RecReader_delete(r);
+    Symtab_delete(st);
+}
+
 /* ---- pprof: gunzip and decode ------------------------------------------- */
 
 typedef struct PbSample {
@@ -499,7 +602,7 @@ typedef struct PbSample {
 } PbSample;
 
 typedef struct PbLocation {
-    uint64_t id, mapping;
+    uint64_t id, mapping, address;
     uint64_t functions[8], lines[8];
     size_t nlines;
 } PbLocation;
@@ -508,6 +611,8 @@ typedef struct Pb {
     char *strings[256];
     size_t nstrings;
     uint64_t function_ids[64], function_names[64], function_files[64];
+    uint64_t function_system_names[64];
+    uint64_t mapping_ids[16], mapping_starts[16], mapping_limits[16], mapping_files[16];
     size_t nfunctions;
     PbLocation locations[64];
     size_t nlocations;
@@ -597,9 +702,20 @@ pb_decode(const uint8_t *data, size_t len, Pb *pb)
             }
             break;
         }
-        case 3:
-            pb->nmappings++;
+        case 3: {
+            size_t k = pb->nmappings++;
+            while (pb_field(&sub, &f, &v, &sub2)) {
+                if (f == 1)
+                    pb->mapping_ids[k] = v;
+                else if (f == 2)
+                    pb->mapping_starts[k] = v;
+                else if (f == 3)
+                    pb->mapping_limits[k] = v;
+                else if (f == 5)
+                    pb->mapping_files[k] = v;
+            }
             break;
+        }
         case 4: {
             PbLocation *l = &pb->locations[pb->nlocations++];
             while (pb_field(&sub, &f, &v, &sub2)) {
@@ -607,6 +723,8 @@ pb_decode(const uint8_t *data, size_t len, Pb *pb)
                     l->id = v;
                 else if (f == 2)
                     l->mapping = v;
+                else if (f == 3)
+                    l->address = v;
                 else if (f == 4) {
                     while (pb_field(&sub2, &f, &v, &sub3)) {
                         if (f == 1)
@@ -626,6 +744,8 @@ pb_decode(const uint8_t *data, size_t len, Pb *pb)
                     pb->function_ids[k] = v;
                 else if (f == 2)
                     pb->function_names[k] = v;
+                else if (f == 3)
+                    pb->function_system_names[k] = v;
                 else if (f == 4)
                     pb->function_files[k] = v;
             }
@@ -711,9 +831,34 @@ pprof_decodes(void **state)
     assert_string_equal(pb.strings[0], "");
     assert_int_equal(pb.nsample_types, 2);
     assert_int_equal(pb.period, 10000000);
-    assert_string_equal(pb.strings[pb.default_type], "wall");
+    /* Idle samples left out: the time is CPU time (running or runnable). */
+    assert_string_equal(pb.strings[pb.default_type], "cpu");
     assert_int_equal(pb.nsamples, 5);
-    assert_true(pb.nmappings >= 2);
+    /* The executable first (pprof titles the profile by it), then
+     * libfoo; every mapping a range of its own. */
+    assert_int_equal(pb.nmappings, 2);
+    assert_string_equal(pb.strings[pb.mapping_files[0]], "/usr/bin/app");
+    assert_string_equal(pb.strings[pb.mapping_files[1]], "/usr/lib/libfoo.so");
+    assert_true(pb.mapping_starts[0] < pb.mapping_limits[0]);
+    assert_true(pb.mapping_limits[0] <= pb.mapping_starts[1]);
+    /* Every location an address: non-zero, in its mapping's range, one per
+     * function (phys_b's location, with inl_leaf inlined, has phys_b's). */
+    for (size_t i = 0; i < pb.nlocations; i++) {
+        const PbLocation *l = &pb.locations[i];
+        assert_true(l->address != 0);
+        assert_true(l->mapping >= 1 && l->mapping <= pb.nmappings);
+        assert_true(l->address >= pb.mapping_starts[l->mapping - 1]);
+        assert_true(l->address < pb.mapping_limits[l->mapping - 1]);
+        for (size_t k = 0; k < i; k++) {
+            const PbLocation *o2 = &pb.locations[k];
+            bool same = o2->functions[o2->nlines - 1] == l->functions[l->nlines - 1];
+            assert_true(same == (o2->address == l->address));
+        }
+    }
+    /* No system_name: the names are demangled already (pprof would cut
+     * what looks like C++ template arguments otherwise). */
+    for (size_t i = 0; i < pb.nfunctions; i++)
+        assert_int_equal(pb.function_system_names[i], 0);
     const char *want[] = {
         "100 60 600000000: leaf_a:30,mid:20,main_fn:10",
         "100 30 300000000: inl_leaf:5|phys_b:40,main_fn:10",
@@ -738,6 +883,76 @@ pprof_decodes(void **state)
         free(pb.strings[i]);
     free(raw);
     free(got);
+
+    /* Idle samples kept: wall time. */
+    o.include_idle = true;
+    got = render(fx, REPORT_PPROF, &o, "report-idle.pb.gz", &len);
+    raw = gunzip(got, len, &raw_len);
+    pb_decode(raw, raw_len, &pb);
+    assert_string_equal(pb.strings[pb.default_type], "wall");
+    assert_int_equal(pb.nsamples, 6);
+    for (size_t i = 0; i < pb.nstrings; i++)
+        free(pb.strings[i]);
+    free(raw);
+    free(got);
+}
+
+/* ---- chrome and gecko ---------------------------------------------------- */
+
+/* Complete events nest: thread 100's main_fn spans its 90 running ticks
+ * (0.9 s), leaf_a the first 60; times in microseconds. */
+static void
+chrome_events(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_CHROME, &o, "report.chrome.json", &len);
+    assert_json(got, len);
+    assert_non_null(strstr(got, "{\"traceEvents\":["));
+    assert_non_null(strstr(got, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":100,\"tid\":101,"
+                                "\"args\":{\"name\":\"worker (101)\"}}"));
+    assert_non_null(strstr(got,
+                           "{\"name\":\"main_fn\",\"cat\":\"native\",\"ph\":\"X\",\"ts\":0.000,"
+                           "\"dur\":900000.000,\"pid\":100,\"tid\":100,"
+                           "\"args\":{\"file\":\"/src/app/main.c\",\"line\":10}}"));
+    assert_non_null(strstr(got, "{\"name\":\"leaf_a\",\"cat\":\"native\",\"ph\":\"X\",\"ts\":0.000,"
+                                "\"dur\":600000.000,"));
+    /* The worker's spin: two runs around the 10 ticks of e and f. */
+    assert_int_equal(count_of(got, "{\"name\":\"spin\","), 2);
+    /* main_fn, mid, leaf_a, phys_b, inl_leaf; worker_main, spin twice,
+     * the hostile name, ??. */
+    assert_int_equal(count_of(got, "\"ph\":\"X\""), 10);
+    free(got);
+}
+
+/* Samples per thread at the start of the time each stands for; the
+ * tables as columns of equal length. */
+static void
+gecko_tables(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_GECKO, &o, "report.gecko.json", &len);
+    assert_json(got, len);
+    assert_non_null(strstr(got, "\"preprocessedProfileVersion\":57,"));
+    assert_non_null(strstr(got, "\"interval\":10.000000,"));
+    /* The main thread first, 90 samples; the worker 100. */
+    const char *main_t = strstr(got, "{\"name\":\"main\",\"isMainThread\":true,");
+    const char *worker_t = strstr(got, "{\"name\":\"worker\",\"isMainThread\":false,");
+    assert_non_null(main_t);
+    assert_non_null(worker_t);
+    assert_true(main_t < worker_t);
+    /* Each ends with a null sample at the end of its last one's time. */
+    assert_non_null(strstr(main_t, "\"weightType\":\"samples\",\"length\":91}"));
+    assert_non_null(strstr(main_t, ",880.000000,890.000000,900.000000],"));
+    assert_non_null(strstr(main_t, "\"time\":[0.000000,10.000000,20.000000,"));
+    /* The worker's first sample 50 us after the start: a null one at 0. */
+    assert_non_null(strstr(worker_t, "\"weightType\":\"samples\",\"length\":102}"));
+    assert_non_null(strstr(worker_t, "\"stack\":[null,"));
+    assert_non_null(strstr(worker_t, "\"time\":[0.000000,0.050000,10.050000,"));
+    free(got);
 }
 
 /* ---- svg ----------------------------------------------------------------- */
@@ -754,7 +969,22 @@ svg_escapes(void **state)
     /* Every box: all, 2 threads, main_fn, mid, leaf_a, phys_b, inl_leaf,
      * worker_main, spin, weird, ??. */
     assert_int_equal(count_of(got, "<g><title>"), 12);
-    assert_non_null(strstr(got, "<title>spin\n90 samples (47.37%)</title>"));
+    /* A box's title: name, samples, then file:line where known. */
+    assert_non_null(strstr(got, "<title>spin\n90 samples (47.37%)\napp/worker.c:12</title>"));
+    assert_non_null(strstr(got, "<title>?? [libfoo.so]\n5 samples (2.63%)</title>"));
+    /* The sample count sits under the root bar, not on it. */
+    const char *root = strstr(got, "<title>all\n");
+    const char *label = strstr(got, " samples</text>");
+    assert_non_null(root);
+    assert_non_null(label);
+    unsigned root_y = 0, label_y = 0;
+    assert_int_equal(sscanf(strstr(root, "<rect "), "<rect x=\"%*[^\"]\" y=\"%u\"", &root_y), 1);
+    while (label > got && strncmp(label, "<text ", 6) != 0)
+        label--;
+    assert_int_equal(sscanf(label, "<text x=\"%*[^\"]\" y=\"%u\"", &label_y), 1);
+    assert_true(label_y - 12 >= root_y + 15); /* a 12 px font under a 15 px bar */
+    /* The icicle toggle. */
+    assert_non_null(strstr(got, "<text id=\"orient\""));
     /* The hostile name: escaped, its control character and its invalid
      * byte made U+FFFD, and no CDATA end outside the script. */
     assert_non_null(strstr(got, "<title>weird;name\xef\xbf\xbd&lt;&amp;&gt;&quot;&apos; "
@@ -835,12 +1065,17 @@ format_names(void **state)
     assert_int_equal(f, REPORT_COLLAPSED);
     assert_true(Report_parse_format("flamegraph", &f));
     assert_int_equal(f, REPORT_SVG);
-    const char *names[] = {"text", "collapsed", "speedscope", "pprof", "svg"};
+    assert_true(Report_parse_format("chrometrace", &f)); /* py-spy's name */
+    assert_int_equal(f, REPORT_CHROME);
+    assert_true(Report_parse_format("firefox", &f));
+    assert_int_equal(f, REPORT_GECKO);
+    const char *names[] = {"text", "collapsed", "speedscope", "pprof", "svg", "chrome", "gecko"};
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         assert_true(Report_parse_format(names[i], &f));
         assert_string_equal(Report_format_name(f), names[i]);
     }
-    assert_false(Report_parse_format("chrometrace", &f));
+    assert_false(Report_parse_format("raw", &f));
+    assert_false(Report_parse_format("", &f));
 }
 
 int
@@ -851,7 +1086,10 @@ main(void)
         cmocka_unit_test_setup_teardown(collapsed_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(text_hot_list, setup, teardown),
         cmocka_unit_test_setup_teardown(speedscope_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(speedscope_time_axis, setup, teardown),
         cmocka_unit_test_setup_teardown(pprof_decodes, setup, teardown),
+        cmocka_unit_test_setup_teardown(chrome_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(gecko_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(svg_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(svg_ignores_numeric_locale, setup, teardown),
         cmocka_unit_test_setup_teardown(write_errors_reported, setup, teardown),
