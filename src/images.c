@@ -333,8 +333,14 @@ find_table(const Image *image, const ProcMap *m, UnwindTable *out, uint64_t *bia
             eh_frame = &ph[i];
         if (ph[i].p_type != PT_LOAD)
             continue;
+        /* The segment mapped at m: its file range holds m's offset. Where
+         * segments share a page (lld packs them: the read-only segment's
+         * last page is the text segment's first), the one that starts on
+         * m's own page is it; taking the first would put the bias a page
+         * off, and every unwind table lookup with it. */
         uint64_t page_off = ph[i].p_offset & ~(uint64_t)4095;
-        if (!covering && m->offset >= page_off && m->offset < ph[i].p_offset + ph[i].p_filesz)
+        if (m->offset >= page_off && m->offset < ph[i].p_offset + ph[i].p_filesz &&
+            (!covering || page_off == m->offset))
             covering = &ph[i];
         if (ph[i].p_flags & PF_X) {
             if (ph[i].p_vaddr < lo)

@@ -64,6 +64,7 @@ struct Unwinder {
     uint64_t stack_high; /* one past the highest copied byte read */
     bool ran_out;
     bool outside;   /* a read fell outside everything we have */
+    bool in_fde;    /* libunwind is parsing an FDE and its CIE */
     bool refreshed; /* the maps were read again during the walk */
     uint16_t frame; /* the frame being unwound, for the read log */
     bool logging;
@@ -114,7 +115,10 @@ find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi, int need
     di.u.rti.segbase = table.hdr_addr;
     di.u.rti.table_data = table.table_addr;
     di.u.rti.table_len = table.fde_count * 8 / sizeof(unw_word_t);
-    return dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info, arg);
+    u->in_fde = true;
+    int r = dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info, arg);
+    u->in_fde = false;
+    return r;
 }
 
 static void
@@ -146,6 +150,18 @@ read_word(Unwinder *u, uint64_t addr, uint64_t *value)
     }
     if (Images_read(u->images, addr, value, sizeof(*value)) == 0)
         return 0;
+    /* A CIE with a personality routine (C++ or Rust code with cleanups:
+     * augmentation "zPLR") names it through a slot in the module's
+     * writable data (DW.ref.__gxx_personality_v0, DW_EH_PE_indirect),
+     * which the dynamic loader fills in and which is in no snapshot.
+     * libunwind reads it while parsing the FDE and fails the step if the
+     * read fails: every frame with cleanups ended the walk. A walk never
+     * calls the personality routine, so its address does not matter:
+     * read as 0, and only there. */
+    if (u->in_fde && Images_is_mapped(u->images, addr)) {
+        *value = 0;
+        return 0;
+    }
     /* Never fall through to live memory: the thread has moved on. */
     if (addr >= end && addr - end < RAN_OUT_WINDOW)
         u->ran_out = true;

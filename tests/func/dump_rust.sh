@@ -21,10 +21,8 @@ check_rust() {
     tries=0
     while :; do
         dump "$TARGET_PID"
-        # 1: partial. The walk may end after spytop_demo::main (above it,
-        # std's lang_start frames): the names are what is checked here.
-        [ "$DUMP_STATUS" = 0 ] || [ "$DUMP_STATUS" = 1 ] ||
-            fail "$mangling: dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+        [ "$DUMP_STATUS" = 0 ] ||
+            fail "$mangling: dump exited $DUMP_STATUS: $(cat "$WORK/dump.out" "$WORK/dump.err")"
         frames_of_thread "$TARGET_PID" "$WORK/dump.out" >"$WORK/frames"
         grep -q 'spytop_demo::outer::inner::hot_loop+' "$WORK/frames" && break
         tries=$((tries + 1))
@@ -33,6 +31,9 @@ check_rust() {
     for pattern in "$@"; do
         assert_grep "$pattern" "$WORK/frames" "$mangling: no /$pattern/"
     done
+    # The whole walk, through std's frames with cleanups, to _start.
+    assert_grep ' std::rt::lang_start_internal\+0x' "$WORK/frames" "$mangling: no lang_start_internal"
+    assert_grep ' _start\+0x' "$WORK/frames" "$mangling: the walk did not reach _start"
     # Nothing left mangled: no _R... or _ZN... name.
     assert_no_grep '#[0-9]+ +0x[0-9a-f]+ _(R|ZN)[A-Za-z0-9_]' "$WORK/frames" "$mangling: a mangled name"
     note "$mangling: $(grep -o ' [^ ]*spytop_demo[^+]*' "$WORK/frames" | tr '\n' '|')"
