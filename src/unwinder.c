@@ -201,7 +201,11 @@ access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *value, int write, v
         return -UNW_EINVAL;
     uint64_t v;
     int ret = read_word(u, addr, &v);
-    log_read(u, false, addr, v, ret);
+    /* What libunwind reads to parse an FDE comes from the images (and the
+     * personality slot's 0): the same for as long as the maps are, which
+     * a memo's generation already checks; a replay could not repeat it. */
+    if (!u->in_fde)
+        log_read(u, false, addr, v, ret);
     *value = v;
     return ret;
 }
