@@ -224,18 +224,10 @@ print_text(Dump *d, pid_t pid, FILE *out)
 }
 
 static void
-json_string(const char *s, FILE *out)
-{
-    fputc('"', out);
-    Util_fputs_json(s, out);
-    fputc('"', out);
-}
-
-static void
 json_string_or_null(const char *s, FILE *out)
 {
     if (s && s[0])
-        json_string(s, out);
+        Util_fputs_json_string(s, out);
     else
         fputs("null", out);
 }
@@ -258,7 +250,7 @@ print_json(Dump *d, pid_t pid, FILE *out)
     for (size_t i = 0; i < d->count; i++) {
         const DumpThread *t = &d->threads[i];
         fprintf(out, "%s\n{\"tid\":%d,\"name\":", i ? "," : "", (int)t->tid);
-        json_string(t->name, out);
+        Util_fputs_json_string(t->name, out);
         bool stopped = t->sampled && t->sample.group_stopped;
         fprintf(out,
                 ",\"state\":\"%s\",\"syscall\":", stopped ? "stopped" : Proc_state_name(t->state));

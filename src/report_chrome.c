@@ -50,14 +50,6 @@ compare_events(const void *pa, const void *pb)
     return (a->depth > b->depth) - (a->depth < b->depth);
 }
 
-static void
-json_string(const char *s, FILE *out)
-{
-    fputc('"', out);
-    Util_fputs_json(s, out);
-    fputc('"', out);
-}
-
 /* ns as microseconds with three decimals. */
 static void
 put_us(uint64_t ns, FILE *out)
@@ -143,7 +135,7 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
     fprintf(out,
             "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
             (int)h->pid, (int)h->pid);
-    json_string(command, out);
+    Util_fputs_json_string(command, out);
     fputs("}}", out);
     for (size_t k = 0; k < npicks; k++) {
         pid_t tid = picks[k].sample->tid;
@@ -154,14 +146,14 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
             ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
             (int)h->pid, (int)tid);
         char *label = Report_thread_label(reader, symtab, tid);
-        json_string(label, out);
+        Util_fputs_json_string(label, out);
         free(label);
         fputs("}}", out);
     }
     for (size_t i = 0; i < ev.count; i++) {
         const ChromeEvent *e = &ev.events[i];
         fputs(",\n{\"name\":", out);
-        json_string(ReportFrames_name(&rf, e->frame), out);
+        Util_fputs_json_string(ReportFrames_name(&rf, e->frame), out);
         fprintf(out, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":",
                 ReportFrames_is_python(&rf, e->frame) ? "python" : "native");
         put_us(e->start, out);
@@ -171,7 +163,7 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
         const char *file = ReportFrames_file(&rf, e->frame);
         if (file[0]) {
             fputs(",\"args\":{\"file\":", out);
-            json_string(file, out);
+            Util_fputs_json_string(file, out);
             if (ReportFrames_line(&rf, e->frame))
                 fprintf(out, ",\"line\":%u", ReportFrames_line(&rf, e->frame));
             fputc('}', out);
@@ -181,7 +173,7 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
     fputs("\n],\n\"displayTimeUnit\":\"ms\",\n\"otherData\":{\"exporter\":\"spytop " PACKAGE_VERSION
           "\",\"command\":",
           out);
-    json_string(command, out);
+    Util_fputs_json_string(command, out);
     fprintf(out, ",\"pid\":%d,\"rate_hz\":%u}}\n", (int)h->pid, h->rate_hz);
     free(open.frames);
     free(open.since);

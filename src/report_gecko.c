@@ -90,14 +90,6 @@ write_column(FILE *out, const char *name, const Column *c, bool first)
     fputc(']', out);
 }
 
-static void
-json_string(const char *s, FILE *out)
-{
-    fputc('"', out);
-    Util_fputs_json(s, out);
-    fputc('"', out);
-}
-
 /* One thread's tables; keys are interned in private symtabs, which number
  * them densely from 0 in order of first use. */
 typedef struct GeckoThread {
@@ -227,11 +219,11 @@ write_thread(FILE *out, const RecReader *reader, const Symtab *symtab, GeckoThre
     const char *name = t ? Symtab_string(symtab, t->name) : "";
     fputs("{\"name\":", out);
     if (name[0]) {
-        json_string(name, out);
+        Util_fputs_json_string(name, out);
     } else {
         char label[32];
         snprintf(label, sizeof(label), "tid %d", (int)tid);
-        json_string(label, out);
+        Util_fputs_json_string(label, out);
     }
     fprintf(out, ",\"isMainThread\":%s,\"processStartupTime\":0,\"processShutdownTime\":null,",
             tid == h->pid ? "true" : "false");
@@ -240,7 +232,7 @@ write_thread(FILE *out, const RecReader *reader, const Symtab *symtab, GeckoThre
     fprintf(out,
             "\"pid\":\"%d\",\"tid\":%d,\"processType\":\"default\",\"processName\":", (int)h->pid,
             (int)tid);
-    json_string(h->command[0] ? h->command : h->exe, out);
+    Util_fputs_json_string(h->command[0] ? h->command : h->exe, out);
 
     fputs(",\n\"samples\":{", out);
     write_column(out, "stack", &g->sample_stack, true);
@@ -352,7 +344,7 @@ Report_gecko(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     fputs("\"importedFrom\":\"spytop " PACKAGE_VERSION "\",\"product\":", out);
     char *product =
         xasprintf("spytop: PID %d %s", (int)h->pid, h->command[0] ? h->command : h->exe);
-    json_string(product, out);
+    Util_fputs_json_string(product, out);
     free(product);
     fputs("},\n\"libs\":[],\"pages\":[],\n\"threads\":[", out);
 
@@ -408,7 +400,7 @@ Report_gecko(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     for (size_t i = 0; i < Symtab_string_count(strings); i++) {
         if (i)
             fputc(',', out);
-        json_string(Symtab_string(strings, (StrId)i), out);
+        Util_fputs_json_string(Symtab_string(strings, (StrId)i), out);
     }
     fputs("]}}\n", out);
     free(starts);

@@ -30,14 +30,6 @@ put_decimal(RecBuf *b, uint64_t v)
         b->data[b->len++] = (uint8_t)digits[--n];
 }
 
-static void
-json_string(const char *s, FILE *out)
-{
-    fputc('"', out);
-    Util_fputs_json(s, out);
-    fputc('"', out);
-}
-
 int
 Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
                   FILE *out)
@@ -53,16 +45,16 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
     fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n", out);
     fputs("\"exporter\":\"spytop " PACKAGE_VERSION "\",\n\"name\":", out);
     char *title = xasprintf("PID %d %s", (int)h->pid, h->command[0] ? h->command : h->exe);
-    json_string(title, out);
+    Util_fputs_json_string(title, out);
     free(title);
     fputs(",\n\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[", out);
     for (uint32_t i = 0; i < rf.count; i++) {
         fputs(i ? ",\n{\"name\":" : "\n{\"name\":", out);
-        json_string(ReportFrames_name(&rf, i), out);
+        Util_fputs_json_string(ReportFrames_name(&rf, i), out);
         const char *file = ReportFrames_file(&rf, i);
         if (file[0]) {
             fputs(",\"file\":", out);
-            json_string(file, out);
+            Util_fputs_json_string(file, out);
         }
         if (ReportFrames_line(&rf, i))
             fprintf(out, ",\"line\":%u", ReportFrames_line(&rf, i));
@@ -84,7 +76,7 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
         uint64_t begin = options->from_ns < spans[i].start ? options->from_ns : spans[i].start;
         fputs(i ? ",\n{\"type\":\"sampled\",\"name\":" : "\n{\"type\":\"sampled\",\"name\":", out);
         char *label = Report_thread_label(reader, symtab, tid);
-        json_string(label, out);
+        Util_fputs_json_string(label, out);
         free(label);
         line.len = weights.len = 0;
         if (spans[i].start > begin) {

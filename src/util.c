@@ -298,3 +298,11 @@ Util_set_own_nice(int nice, bool exact)
         return;
     (void)setpriority(PRIO_PROCESS, 0, nice); /* EACCES: not permitted, as documented */
 }
+
+void
+Util_fputs_json_string(const char *s, FILE *f)
+{
+    fputc('"', f);
+    Util_fputs_json(s, f);
+    fputc('"', f);
+}

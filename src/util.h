@@ -104,4 +104,7 @@ char *Util_escaped(const char *s);
  * control characters and invalid UTF-8 bytes (as U+FFFD). */
 void Util_fputs_json(const char *s, FILE *f);
 
+/* Writes s as a whole JSON string, quotes included. */
+void Util_fputs_json_string(const char *s, FILE *f);
+
 #endif
