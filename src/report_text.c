@@ -89,8 +89,11 @@ print_row(const Symtab *symtab, const AggRow *r, const AggTotals *totals, AggMod
     char own[16], total[16];
     RowText_time(r->own_ns, own, sizeof(own));
     RowText_time(r->total_ns, total, sizeof(total));
-    fprintf(out, "%6.1f %6.1f %9s %9s  ", RowText_percent(r->own_ns, totals->time_ns),
-            RowText_percent(r->total_ns, totals->time_ns), own, total);
+    /* %Own and %Total are shares of samples, as in the live view, view and
+     * the collapsed output; OwnTime and TotalTime are the time they stand
+     * for (each sample weighs the interval to its thread's next one). */
+    fprintf(out, "%6.1f %6.1f %9s %9s  ", RowText_percent(r->own_window, totals->window_samples),
+            RowText_percent(r->total_window, totals->window_samples), own, total);
     char *fn = RowText_function(symtab, r->function, r->module);
     char *loc = RowText_location(symtab, r, mode);
     const char *file = Symtab_string(symtab, r->file);
@@ -171,6 +174,7 @@ Report_text(const RecReader *reader, Symtab *symtab, const ReportOptions *option
         .include_idle = true, /* already chosen above */
         .filter = NULL,
         .window_s = AGG_WINDOW_MAX_S,
+        .cumulative = true, /* the whole selection, however long */
     };
     const AggRow *rows;
     AggTotals totals;

@@ -304,6 +304,65 @@ text_hot_list(void **state)
     free(got);
 }
 
+/* %Own and %Total are shares of samples, whatever time each stands for:
+ * 50 samples of fast 1 ms ticks in `quick`, then 50 of slow 30 ms ticks in
+ * `slow` give 50/50, as the live view, view and collapsed count them (a
+ * time-weighted share would be far from it). */
+static void
+text_shares_are_sample_shares(void **state)
+{
+    Fixture *fx = *state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/uneven.spytop", fx->dir);
+    Symtab *st = Symtab_new();
+    FrameId quick = unit_frame(st, "quick", "/src/q.c", "/usr/bin/app", 1, FRAME_NATIVE);
+    FrameId slow = unit_frame(st, "slow", "/src/s.c", "/usr/bin/app", 2, FRAME_NATIVE);
+    StackId sq = Symtab_intern_stack(st, (FrameId[]){quick}, 1);
+    StackId ss = Symtab_intern_stack(st, (FrameId[]){slow}, 1);
+    RecHeader h = {.pid = 7,
+                   .command = "app",
+                   .exe = "/usr/bin/app",
+                   .host = "h",
+                   .start_mono_ns = START_MONO,
+                   .rate_hz = 100};
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(path, false, &h, &cause);
+    assert_non_null(w);
+    uint64_t t = START_MONO;
+    for (unsigned i = 0; i < 100; i++) {
+        t += i < 50 ? 1000000ull : 30000000ull;
+        Sample s = {.t_ns = t, .tid = 7, .state = 'R', .status = SAMPLE_OK};
+        s.stack = i < 50 ? sq : ss;
+        assert_int_equal(RecWriter_add_sample(w, st, &s), 0);
+    }
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+    Symtab_delete(st);
+
+    Fixture uneven = *fx;
+    uneven.symtab = Symtab_new();
+    uneven.reader = RecReader_open(path, uneven.symtab, &cause);
+    assert_non_null(uneven.reader);
+    ReportOptions o = defaults();
+    char *got = render(&uneven, REPORT_TEXT, &o, NULL, NULL);
+    diag("text report:\n%s", got);
+    const char *q = strstr(got, "  quick  ");
+    const char *sl = strstr(got, "  slow  ");
+    assert_non_null(q);
+    assert_non_null(sl);
+    /* Each row starts with "  50.0   50.0" (the line's first columns). */
+    const char *q_line = q, *s_line = sl;
+    while (q_line > got && q_line[-1] != '\n')
+        q_line--;
+    while (s_line > got && s_line[-1] != '\n')
+        s_line--;
+    assert_int_equal(strncmp(q_line, "  50.0   50.0", 13), 0);
+    assert_int_equal(strncmp(s_line, "  50.0   50.0", 13), 0);
+    free(got);
+    RecReader_delete(uneven.reader);
+    Symtab_delete(uneven.symtab);
+    unlink(path);
+}
+
 /* ---- speedscope ---------------------------------------------------------- */
 
 /* A JSON syntax check (RFC 8259), enough to catch a stray byte. */
@@ -1085,6 +1144,7 @@ main(void)
         cmocka_unit_test_setup_teardown(collapsed_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(collapsed_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(text_hot_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(text_shares_are_sample_shares, setup, teardown),
         cmocka_unit_test_setup_teardown(speedscope_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(speedscope_time_axis, setup, teardown),
         cmocka_unit_test_setup_teardown(pprof_decodes, setup, teardown),
