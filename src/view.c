@@ -162,9 +162,6 @@ timeline_act(void *self, TimelineAction action)
     case TIMELINE_START_FORWARD:
         r->from_ns =
             clamp_time(r, (int64_t)r->from_ns + (action == TIMELINE_START_BACK ? -step : step));
-        if (r->from_ns >= r->to_ns)
-            r->from_ns =
-                r->to_ns > r->start_ns + (uint64_t)step ? r->to_ns - (uint64_t)step : r->start_ns;
         break;
     case TIMELINE_END_BACK:
     case TIMELINE_END_FORWARD:
@@ -192,6 +189,13 @@ timeline_act(void *self, TimelineAction action)
         describe(r);
         return;
     }
+    /* The range stays inside the recording, at least a step wide where
+     * the recording allows (moving one end may not push the other out). */
+    if (r->to_ns > r->end_ns + 1)
+        r->to_ns = r->end_ns + 1;
+    if (r->from_ns >= r->to_ns || r->to_ns - r->from_ns < (uint64_t)step)
+        r->from_ns =
+            r->to_ns > r->start_ns + (uint64_t)step ? r->to_ns - (uint64_t)step : r->start_ns;
     /* A range key leaves playback. */
     r->playing = false;
     r->cursor_ns = 0;

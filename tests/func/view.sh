@@ -23,6 +23,19 @@ tmux_wait_for 'showing 0\.[3-9][0-9]* s|showing [1-9]'
 tmux_keys 0
 tmux_wait_for 'showing 0\.0 s'
 
+# The range cannot leave the recording: its start pushed to the end, then
+# its end moved back (which used to show "6.0 s to 6.3 s" of 6.0 s).
+for _ in $(seq 25); do tmux_keys ']'; done
+tmux_keys '{' '{'
+sleep 0.3
+tmux_capture
+range=$(sed -n 's/.*Recording of \([0-9.]*\) s: showing \([0-9.]*\) s to \([0-9.]*\) s.*/\1 \2 \3/p' "$WORK/screen")
+[ -n "$range" ] || fail "no range shown: $(cat "$WORK/screen")"
+echo "$range" | awk '{ exit !($2 < $3 && $3 <= $1 + 0.05) }' ||
+    fail "the range left the recording: length, from, to = $range"
+tmux_keys 0
+tmux_wait_for 'showing 0\.0 s'
+
 # Play: the window before the cursor.
 tmux_keys p
 tmux_wait_for 'playing at'
