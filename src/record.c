@@ -25,6 +25,7 @@ typedef struct Recorder {
     bool failed;
     uint64_t started_ns;
     char target_ended[96]; /* "target exited (...)", once it has */
+    RunStatus last;        /* at the last flush: the rate reached, ticks skipped */
     Consumer consumer;
     LiveSink sink;
 } Recorder;
@@ -94,6 +95,25 @@ print_progress(Recorder *r, const RunStatus *s, bool final)
     fflush(stderr);
 }
 
+/* The rate reached over the whole recording and the ticks skipped; a
+ * warning when it fell well short of the rate asked (a busy machine, many
+ * threads: fewer samples, coarser figures). */
+static void
+print_rate(const RunStatus *s)
+{
+    if (!s->elapsed_ns || !s->rate_hz)
+        return;
+    double reached = (double)s->ticks * 1e9 / (double)s->elapsed_ns;
+    fprintf(stderr, "spytop: %llu ticks at %.1f Hz of %u Hz asked, %llu skipped (late)\n",
+            (unsigned long long)s->ticks, reached, s->rate_hz,
+            (unsigned long long)s->skipped_ticks);
+    if (reached < 0.8 * s->rate_hz)
+        fprintf(stderr,
+                "spytop: warning: the rate reached is %.0f%% of the rate asked: the machine was "
+                "busy or the target has many threads; ask a lower rate (-r) for even sampling\n",
+                100.0 * reached / s->rate_hz);
+}
+
 static ConsumerAction
 recorder_flush(void *self, const RunStatus *status, Aggregator *agg)
 {
@@ -106,6 +126,7 @@ recorder_flush(void *self, const RunStatus *status, Aggregator *agg)
         snprintf(r->target_ended, sizeof(r->target_ended), "target exited%s%s%s",
                  how[0] ? " (" : "", how, how[0] ? ")" : "");
     }
+    r->last = *status;
     if (RecWriter_flush(r->writer) < 0) {
         r->failed = true;
         return CONSUMER_QUIT; /* the file stays valid up to its last chunk */
@@ -167,13 +188,17 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
         fprintf(stderr, "spytop: %s; recording ends there: ", r.target_ended);
         Util_fputs_escaped(r.path, stderr);
         fprintf(stderr, " (%llu samples)\n", (unsigned long long)samples);
-    } else if (r.progress) {
+    } else {
+        /* With or without a terminal, as perf record does: a recording
+         * that silently reached a tenth of its rate misleads later. */
         fputs("spytop: wrote ", stderr);
         Util_fputs_escaped(r.path, stderr);
         fprintf(stderr, ": %.1f s, %llu samples, %llu bytes (%.1f bytes a sample)\n",
                 (double)(Util_now_ns() - r.started_ns) / 1e9, (unsigned long long)samples,
                 (unsigned long long)bytes, samples ? (double)bytes / (double)samples : 0.0);
     }
+    if (status != EXIT_FATAL)
+        print_rate(&r.last);
     free(r.path);
     return status;
 }
