@@ -59,7 +59,7 @@ print_text_header(const RecReader *reader, const ReportOptions *o, size_t select
     fprintf(out, "Recorded %s at %u Hz: %zu samples over %.1f s, %s\n", when, h->rate_hz, nsamples,
             (double)st->duration_ns / 1e9, st->complete ? "complete" : "incomplete");
     if (!st->complete) {
-        fputs("Recording ", out);
+        fputs("Incomplete recording: ", out);
         Util_fputs_escaped(st->message, out);
         fputc('\n', out);
     }

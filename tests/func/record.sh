@@ -81,6 +81,8 @@ status=0
 "$SPYTOP" report killed.spytop >killed.txt 2>killed.err || status=$?
 [ "$status" = 1 ] || fail "report of a killed recording: status $status (expected 1: partial): $(cat killed.err)"
 assert_grep 'truncated|incomplete|no END|recovered' killed.err
+# The report's header says it in words a reader parses.
+assert_grep '^Incomplete recording: no end record after byte [0-9]+' killed.txt
 seconds=$(sed -n 's/.* samples over \([0-9.]*\) s.*/\1/p' killed.txt | head -1)
 awk -v s="$seconds" 'BEGIN { exit !(s >= 1.8) }' || fail "only ${seconds:-?} s recovered of 3.3 s"
 assert_grep 'ratio_hot' killed.txt
