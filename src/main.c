@@ -221,6 +221,11 @@ static int
 run_top(const Options *opts)
 {
     if (!opts->batch && !Terminal_available()) {
+        /* The first problem first: a PID that names no process. */
+        if (opts->pid && kill(opts->pid, 0) < 0 && errno == ESRCH) {
+            fprintf(stderr, "spytop: no process with PID %d\n", (int)opts->pid);
+            return EXIT_FATAL;
+        }
         fputs("spytop: the live view needs a terminal; use --batch for plain text\n", stderr);
         return EXIT_USAGE;
     }

@@ -17,6 +17,12 @@ gone=$!
 wait $gone
 dump "$gone"
 expect_fatal "missing pid" "^spytop: no process with PID $gone\$"
+# The live view without a terminal: the missing process is the first
+# problem named, not the terminal.
+status=0
+"$SPYTOP" -p "$gone" </dev/null >"$WORK/top.out" 2>"$WORK/top.err" || status=$?
+[ "$status" = 2 ] || fail "live view of a missing pid without a terminal: exit $status"
+assert_grep "^spytop: no process with PID $gone\$" "$WORK/top.err"
 
 # Already traced by another tracer: named.
 start_target chain "$TARGETS/chain" sleep
