@@ -56,14 +56,73 @@ struct Session {
     PyMerge *merge;          /* made with the first reader, kept across an exec */
 };
 
+/* PF_KTHREAD in /proc/PID/stat's flags (field 9): a kernel thread. */
+#define PROC_FLAG_KTHREAD 0x00200000u
+
+static bool
+is_kernel_thread(pid_t pid)
+{
+    char path[64], text[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (Util_read_small_file(path, text, sizeof(text)) <= 0)
+        return false;
+    const char *p = strrchr(text, ')'); /* the name may hold anything */
+    unsigned long flags = 0;
+    return p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+           (flags & PROC_FLAG_KTHREAD);
+}
+
+/* The effective uid the process runs as, from /proc/PID/status. */
+static bool
+process_owner(pid_t pid, uid_t *uid)
+{
+    char path[64], text[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if (Util_read_small_file(path, text, sizeof(text)) <= 0)
+        return false;
+    const char *line = strstr(text, "\nUid:");
+    unsigned long real, effective;
+    if (!line || sscanf(line, "\nUid: %lu %lu", &real, &effective) != 2)
+        return false;
+    *uid = (uid_t)effective;
+    return true;
+}
+
+/* Why attaching was refused, with the fix for that reason. */
 static char *
 permission_hint(pid_t pid)
 {
+    if (pid == getpid())
+        return xasprintf("PID %d is spytop itself; give the PID of the process to profile",
+                         (int)pid);
+    if (is_kernel_thread(pid))
+        return xasprintf("PID %d is a kernel thread: it runs no user-space code for spytop to "
+                         "sample",
+                         (int)pid);
     char scope[16] = "";
     Util_read_small_file("/proc/sys/kernel/yama/ptrace_scope", scope, sizeof(scope));
     scope[strcspn(scope, "\n")] = '\0';
-    return xasprintf("cannot attach to PID %d: permission denied; run spytop as the same user "
-                     "or as root, or grant CAP_SYS_PTRACE (in a container: --cap-add "
+    if (geteuid() == 0)
+        return xasprintf("cannot attach to PID %d: permission denied although spytop runs as "
+                         "root: it lacks CAP_SYS_PTRACE (in a container: --cap-add SYS_PTRACE)%s",
+                         (int)pid,
+                         strcmp(scope, "3") == 0
+                             ? ", and kernel.yama.ptrace_scope is 3: no process may be traced "
+                               "until the next boot"
+                             : "");
+    uid_t owner;
+    if (process_owner(pid, &owner) && owner == geteuid())
+        return xasprintf("cannot attach to PID %d: permission denied although it runs as your "
+                         "user: it is not dumpable (a setuid or file-capability program, or it "
+                         "called prctl(PR_SET_DUMPABLE, 0))%s; run spytop as root or grant it "
+                         "CAP_SYS_PTRACE",
+                         (int)pid,
+                         scope[0] && strcmp(scope, "0") != 0
+                             ? ", or kernel.yama.ptrace_scope (not 0) allows tracing only "
+                               "descendants"
+                             : "");
+    return xasprintf("cannot attach to PID %d: permission denied; run spytop as the user that "
+                     "owns it or as root, or grant CAP_SYS_PTRACE (in a container: --cap-add "
                      "SYS_PTRACE)%s%s%s",
                      (int)pid, scope[0] ? ", or lower kernel.yama.ptrace_scope (now " : "", scope,
                      scope[0] ? ")" : "");

@@ -44,10 +44,29 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2
     setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
         "$SPYTOP" dump -p "$pid" >"$WORK/dump.out" 2>"$WORK/dump.err" || DUMP_STATUS=$?
     expect_fatal "permission" "permission denied.*CAP_SYS_PTRACE"
+    # Refused although it runs as the same user: the process is not
+    # dumpable (prctl(PR_SET_DUMPABLE, 0)), and the message says so.
+    if [ -x /usr/bin/python3 ]; then
+        start_target undumpable setpriv --reuid=nobody --regid=nogroup --clear-groups \
+            --inh-caps=-all /usr/bin/python3 -c 'import ctypes, time
+ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+print("ready", flush=True)
+time.sleep(60)'
+        DUMP_STATUS=0
+        setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+            "$SPYTOP" dump -p "$TARGET_PID" >"$WORK/dump.out" 2>"$WORK/dump.err" || DUMP_STATUS=$?
+        expect_fatal "not dumpable" "although it runs as your user: it is not dumpable"
+        kill "$TARGET_PID"
+    fi
 else
     note "not root or no setpriv: permission case not exercised"
 fi
 assert_untouched "$pid"
+
+# spytop given its own PID: said so (the shell's PID becomes spytop's).
+DUMP_STATUS=0
+sh -c 'exec "$1" dump -p $$' sh "$SPYTOP" >"$WORK/dump.out" 2>"$WORK/dump.err" || DUMP_STATUS=$?
+expect_fatal "itself" "is spytop itself"
 
 # A zombie: its threads cannot be traced, say so.
 sh -c 'sleep 0.05 & exec sleep 5' &
