@@ -65,6 +65,31 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
             q->gil_only ? ", GIL holder only" : "");
 }
 
+/* The threads sampled in the window, busiest first, as the text report
+ * lists them; names with a Python thread's name beside the OS one. */
+static void
+print_threads(Batch *b, Aggregator *agg)
+{
+    AggQuery q = b->options.query; /* sleeping threads too: the Active column tells */
+    q.include_idle = true;
+    const AggThread *threads;
+    size_t n = Aggregator_threads(agg, &q, &threads);
+    bool head = false;
+    for (size_t i = 0, shown = 0; i < n && shown < b->options.rows; i++) {
+        const AggThread *t = &threads[i];
+        if (!t->window_samples)
+            continue;
+        if (!head)
+            fprintf(b->out, "\n%8s %8s %7s  %s\n", "TID", "Samples", "Active", "Thread");
+        head = true;
+        fprintf(b->out, "%8d %8llu %6.1f%%  ", (int)t->tid, (unsigned long long)t->window_samples,
+                RowText_percent(t->window_active, t->window_samples));
+        Util_fputs_escaped(Symtab_string(b->symtab, t->name), b->out);
+        fputc('\n', b->out);
+        shown++;
+    }
+}
+
 static ConsumerAction
 batch_print(void *self, const RunStatus *status, Aggregator *agg)
 {
@@ -107,6 +132,7 @@ batch_print(void *self, const RunStatus *status, Aggregator *agg)
     }
     if (n == 0)
         fputs("(no samples in the window)\n", b->out);
+    print_threads(b, agg);
     fputc('\n', b->out);
     fflush(b->out);
     b->printed++;

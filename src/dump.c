@@ -27,6 +27,7 @@ typedef struct DumpFrame {
 typedef struct DumpThread {
     pid_t tid;
     char name[64];
+    char *python_name; /* its name in Python's threading module, or NULL */
     char state;
     long syscall;
     char wchan[64];
@@ -99,6 +100,18 @@ on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
     for (size_t i = 0; i < trace->count; i++)
         t->frames[i] = (DumpFrame){trace->frames[i].pc, trace->frames[i].frame,
                                    trace->frames[i].offset, trace->frames[i].offset_in_module};
+}
+
+/* With the target running again: the Python names of its threads. */
+static void
+name_python_threads(Dump *d)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        DumpThread *t = &d->threads[i];
+        const char *py = Session_python_thread_name(d->session, t->tid);
+        if (py)
+            t->python_name = xstrdup(py);
+    }
 }
 
 static const char *
@@ -197,10 +210,16 @@ print_text(Dump *d, pid_t pid, FILE *out)
         const DumpThread *t = &d->threads[i];
         fprintf(out, "\nThread %d \"", (int)t->tid);
         Util_fputs_escaped(t->name, out);
+        fputc('"', out);
+        if (t->python_name && strcmp(t->python_name, t->name) != 0) {
+            fputs(" [Python \"", out);
+            Util_fputs_escaped(t->python_name, out);
+            fputs("\"]", out);
+        }
         /* Seized in a group-stop, a thread shows as "tracing stop"; to the
          * user it is stopped. */
         bool stopped = t->sampled && t->sample.group_stopped;
-        fprintf(out, "\" %s", stopped ? "stopped" : Proc_state_name(t->state));
+        fprintf(out, " %s", stopped ? "stopped" : Proc_state_name(t->state));
         const char *sc = t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL;
         if (sc)
             fprintf(out, " in %s", sc);
@@ -251,6 +270,8 @@ print_json(Dump *d, pid_t pid, FILE *out)
         const DumpThread *t = &d->threads[i];
         fprintf(out, "%s\n{\"tid\":%d,\"name\":", i ? "," : "", (int)t->tid);
         Util_fputs_json_string(t->name, out);
+        fputs(",\"python_name\":", out);
+        json_string_or_null(t->python_name, out);
         bool stopped = t->sampled && t->sample.group_stopped;
         fprintf(out,
                 ",\"state\":\"%s\",\"syscall\":", stopped ? "stopped" : Proc_state_name(t->state));
@@ -318,6 +339,7 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
     SamplerTickStats stats;
     int r = Session_tick(d.session, on_sample, &d, &stats);
     size_t left = Session_detach(d.session, DUMP_DETACH_TIMEOUT_NS);
+    name_python_threads(&d);
     int status = EXIT_OK;
     if (r < 0 && d.count == 0) {
         fprintf(err, "spytop: PID %d exited before it could be dumped\n", (int)options->pid);
@@ -342,8 +364,10 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
                 left, left == 1 ? "" : "s", left == 1 ? "it" : "them");
     Session_delete(d.session);
     Symtab_delete(d.symtab);
-    for (size_t i = 0; i < d.count; i++)
+    for (size_t i = 0; i < d.count; i++) {
         free(d.threads[i].frames);
+        free(d.threads[i].python_name);
+    }
     free(d.threads);
     return status;
 }

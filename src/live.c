@@ -255,9 +255,16 @@ refresh_threads(Live *live, double period_s)
     ThreadCpu *fresh = xcalloc(n ? n : 1, sizeof(*fresh));
     const LiveSink *sink = live->options->sink;
     for (size_t i = 0; i < n; i++) {
-        char name[32];
+        char name[320];
         StrId name_id = SYMTAB_EMPTY;
-        if (Proc_thread_name(live->pid, tids[i], name, sizeof(name)) == 0) {
+        if (Proc_thread_name(live->pid, tids[i], name, 32) == 0) {
+            /* A Python thread's name in threading, beside the OS one. */
+            const char *py =
+                live->session ? Session_python_thread_name(live->session, tids[i]) : NULL;
+            if (py && strcmp(py, name) != 0) {
+                size_t len = strlen(name);
+                snprintf(name + len, sizeof(name) - len, " [%s]", py);
+            }
             name_id = Symtab_intern_cstr(live->symtab, name);
             Aggregator_name_thread(live->agg, tids[i], name_id);
         }

@@ -9,6 +9,7 @@
 #include "hashindex.h"
 #include "pylines.h"
 #include "pymem.h"
+#include "pystr.h"
 #include "util.h"
 
 #define MAX_NAME_CHARS 1024
@@ -71,56 +72,9 @@ PyCodeCache_delete(PyCodeCache *cache)
 static StrId
 read_str(PyCodeCache *cache, uint64_t addr, Symtab *symtab)
 {
-    const PyLayout *l = &cache->layout;
-    uint8_t head[256]; /* the ASCII head, which holds length and state */
-    if (l->ascii_size > sizeof(head) || !PyMem_read(cache->pid, addr, head, (size_t)l->ascii_size))
-        return SYMTAB_EMPTY;
-    int64_t length;
-    uint32_t state;
-    memcpy(&length, head + l->str_length, sizeof(length));
-    memcpy(&state, head + l->str_state, sizeof(state));
-    unsigned kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
-    if (!compact || length < 0 || (kind != 1 && kind != 2 && kind != 4))
-        return SYMTAB_EMPTY;
-    if (length > MAX_NAME_CHARS)
-        length = MAX_NAME_CHARS;
-    uint64_t data = addr + (ascii ? l->ascii_size : l->compact_size);
-    size_t bytes = (size_t)length * kind;
-    uint8_t raw[MAX_NAME_CHARS * 4];
-    if (bytes && !PyMem_read(cache->pid, data, raw, bytes))
-        return SYMTAB_EMPTY;
-    char utf8[MAX_NAME_CHARS * 4 + 1];
-    size_t n = 0;
-    for (int64_t i = 0; i < length; i++) {
-        uint32_t c;
-        if (kind == 1) {
-            c = raw[i];
-        } else if (kind == 2) {
-            uint16_t v;
-            memcpy(&v, raw + i * 2, 2);
-            c = v;
-        } else {
-            memcpy(&c, raw + i * 4, 4);
-        }
-        if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            c = 0xfffd;
-        if (c < 0x80) {
-            utf8[n++] = (char)c;
-        } else if (c < 0x800) {
-            utf8[n++] = (char)(0xc0 | (c >> 6));
-            utf8[n++] = (char)(0x80 | (c & 0x3f));
-        } else if (c < 0x10000) {
-            utf8[n++] = (char)(0xe0 | (c >> 12));
-            utf8[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
-            utf8[n++] = (char)(0x80 | (c & 0x3f));
-        } else {
-            utf8[n++] = (char)(0xf0 | (c >> 18));
-            utf8[n++] = (char)(0x80 | ((c >> 12) & 0x3f));
-            utf8[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
-            utf8[n++] = (char)(0x80 | (c & 0x3f));
-        }
-    }
-    return Symtab_intern_string(symtab, utf8, n);
+    char utf8[PY_STR_UTF8_MAX];
+    int n = PyStr_read(cache->pid, &cache->layout, addr, MAX_NAME_CHARS, utf8, sizeof(utf8));
+    return n < 0 ? SYMTAB_EMPTY : Symtab_intern_string(symtab, utf8, (size_t)n);
 }
 
 static uint8_t *

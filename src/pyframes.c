@@ -12,11 +12,13 @@
 #include "pycode.h"
 #include "pylayout.h"
 #include "pymem.h"
+#include "pythreads.h"
 #include "util.h"
 
 #define MAX_INTERPRETERS 16
 #define MAX_THREAD_STATES 4096
 #define THREAD_REFRESH_NS (1000u * 1000 * 1000)
+#define NAMES_REFRESH_NS (1000u * 1000 * 1000)
 #define PY_EVAL_PIECES 8
 
 /* What a thread state holds, read in one go. */
@@ -40,9 +42,11 @@ struct PyFrames {
     size_t thread_count;
     uint64_t threads_read_ns;
     bool threads_stale;
-    uint64_t gil_holder; /* tstate holding the GIL at the tick's start, or 0 */
-    PyWalker *walker;    /* while a thread is stopped */
-    PyCodeCache *codes;  /* after it resumed */
+    uint64_t gil_holder;  /* tstate holding the GIL at the tick's start, or 0 */
+    PyWalker *walker;     /* while a thread is stopped */
+    PyCodeCache *codes;   /* after it resumed */
+    PyThreadNames *names; /* threading's names, with the target running */
+    uint64_t names_read_ns;
 };
 
 /* ---- finding the interpreter ------------------------------------------- */
@@ -213,6 +217,7 @@ PyFrames_open(pid_t pid, Symbolizer *symbolizer, Images *images, char **cause)
     }
     py->walker = PyWalker_new(pid, &py->layout);
     py->codes = PyCodeCache_new(pid, &py->layout, py->code_type);
+    py->names = PyThreadNames_new(pid, &py->layout, py->runtime);
     return py;
 fail:
     PyFrames_delete(py);
@@ -226,6 +231,7 @@ PyFrames_delete(PyFrames *py)
         return;
     PyWalker_delete(py->walker);
     PyCodeCache_delete(py->codes);
+    PyThreadNames_delete(py->names);
     free(py->threads);
     free(py);
 }
@@ -234,6 +240,17 @@ const char *
 PyFrames_version(const PyFrames *py)
 {
     return py->version;
+}
+
+const char *
+PyFrames_thread_name(PyFrames *py, pid_t tid)
+{
+    uint64_t now = Util_now_ns();
+    if (py->names_read_ns == 0 || now - py->names_read_ns >= NAMES_REFRESH_NS) {
+        PyThreadNames_refresh(py->names);
+        py->names_read_ns = now;
+    }
+    return PyThreadNames_get(py->names, tid);
 }
 
 bool

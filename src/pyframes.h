@@ -39,6 +39,11 @@ void PyFrames_delete(PyFrames *py);
 /* "3.11.7" (borrowed). */
 const char *PyFrames_version(const PyFrames *py);
 
+/* With the target running: thread tid's name in Python's threading
+ * module, or NULL (borrowed until the next call). The names are read again
+ * at most once a second. */
+const char *PyFrames_thread_name(PyFrames *py, pid_t tid);
+
 /* Before a tick, with nothing stopped: the GIL holder, and the thread
  * states again when threads came and went. */
 void PyFrames_begin_tick(PyFrames *py);

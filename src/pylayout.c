@@ -10,26 +10,26 @@
 /* clang-format off */
 static const PyLayout table[] = {
     {.minor = 8, .lines = PY_LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 1368,
-     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
+     .is_modules = 56, .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
      .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
      .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
     {.minor = 9, .lines = PY_LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 568,
-     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
+     .is_modules = 856, .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
      .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
      .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
     {.minor = 10, .lines = PY_LINES_LINETABLE, .rt_interpreters_head = 32, .rt_gil_holder = 568,
-     .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
+     .is_modules = 856, .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
      .fr_previous = 24, .fr_code = 32, .fr_lasti = 96, .co_filename = 104, .co_name = 112,
      .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
     {.minor = 11, .lines = PY_LINES_LOCATIONS, .rt_interpreters_head = 40, .rt_gil_holder = 576,
-     .is_next = 0, .is_threads_head = 16, .ts_next = 8, .ts_cframe = 56, .cframe_frame = 8,
+     .is_modules = 888, .is_next = 0, .is_threads_head = 16, .ts_next = 8, .ts_cframe = 56, .cframe_frame = 8,
      .ts_thread_id = 152, .ts_native_thread_id = 160, .ts_datastack_chunk = 296,
      .ts_datastack_top = 304, .fr_previous = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69,
      .fr_is_entry = 68, .co_filename = 112, .co_name = 120, .co_qualname = 128,
      .co_firstlineno = 72, .co_linetable = 136, .co_code_adaptive = 184, .ascii_size = 48,
      .compact_size = 72},
     {.minor = 12, .lines = PY_LINES_LOCATIONS, .rt_interpreters_head = 40, .is_next = 0,
-     .is_threads_head = 72, .is_gil = 384, .gil_locked = 16, .gil_holder = 8, .ts_next = 8,
+     .is_modules = 944, .is_threads_head = 72, .is_gil = 384, .gil_locked = 16, .gil_holder = 8, .ts_next = 8,
      .ts_cframe = 56, .cframe_frame = 0, .ts_thread_id = 136, .ts_native_thread_id = 144,
      .ts_datastack_chunk = 232, .ts_datastack_top = 240, .fr_previous = 8, .fr_code = 0,
      .fr_instr = 56, .fr_owner = 70, .co_filename = 112, .co_name = 120, .co_qualname = 128,
@@ -76,7 +76,7 @@ typedef struct OffsetsLayout {
     /* _PyRuntimeState */
     uint8_t rt_size, rt_interpreters_head;
     /* PyInterpreterState */
-    uint8_t is_size, is_next, is_threads_head, gil_locked, gil_holder;
+    uint8_t is_size, is_next, is_threads_head, is_modules, gil_locked, gil_holder;
     /* PyThreadState */
     uint8_t ts_size, ts_next, ts_current_frame, ts_thread_id, ts_native_thread_id;
     uint8_t ts_datastack_chunk;
@@ -94,7 +94,7 @@ typedef struct OffsetsLayout {
 /* clang-format off */
 static const OffsetsLayout offsets_layouts[] = {
     {.minor = 13, .words = 73, .rt_size = 3, .rt_interpreters_head = 5,
-     .is_size = 6, .is_next = 8, .is_threads_head = 9, .gil_locked = 17, .gil_holder = 18,
+     .is_size = 6, .is_next = 8, .is_threads_head = 9, .is_modules = 11, .gil_locked = 17, .gil_holder = 18,
      .ts_size = 19, .ts_next = 21, .ts_current_frame = 23, .ts_thread_id = 24,
      .ts_native_thread_id = 25, .ts_datastack_chunk = 26,
      .fr_size = 28, .fr_previous = 29, .fr_executable = 30, .fr_instr_ptr = 31, .fr_owner = 33,
@@ -106,7 +106,7 @@ static const OffsetsLayout offsets_layouts[] = {
      * tlbc_generation; the frame stackpointer and tlbc_index; the code
      * object co_tlbc; then set, generator, llist and debugger entries. */
     {.minor = 14, .words = 95, .rt_size = 3, .rt_interpreters_head = 5,
-     .is_size = 6, .is_next = 8, .is_threads_head = 9, .gil_locked = 18, .gil_holder = 19,
+     .is_size = 6, .is_next = 8, .is_threads_head = 9, .is_modules = 12, .gil_locked = 18, .gil_holder = 19,
      .ts_size = 22, .ts_next = 24, .ts_current_frame = 26, .ts_thread_id = 27,
      .ts_native_thread_id = 28, .ts_datastack_chunk = 29,
      .fr_size = 31, .fr_previous = 32, .fr_executable = 33, .fr_instr_ptr = 34, .fr_owner = 36,
@@ -119,7 +119,7 @@ static const OffsetsLayout offsets_layouts[] = {
      * exception stack item, type sizes, heap types, the compact str size
      * and more GC fields follow. */
     {.minor = 15, .words = 111, .rt_size = 3, .rt_interpreters_head = 5,
-     .is_size = 6, .is_next = 8, .is_threads_head = 9, .gil_locked = 18, .gil_holder = 19,
+     .is_size = 6, .is_next = 8, .is_threads_head = 9, .is_modules = 12, .gil_locked = 18, .gil_holder = 19,
      .ts_size = 22, .ts_next = 24, .ts_current_frame = 26, .ts_thread_id = 30,
      .ts_native_thread_id = 31, .ts_datastack_chunk = 32,
      .fr_size = 39, .fr_previous = 40, .fr_executable = 41, .fr_instr_ptr = 42, .fr_owner = 44,
@@ -181,6 +181,7 @@ read_checked(const OffsetsLayout *o, const uint8_t *b, uint64_t runtime_size, Py
     l.rt_interpreters_head = word(b, o->rt_interpreters_head);
     l.is_next = word(b, o->is_next);
     l.is_threads_head = word(b, o->is_threads_head);
+    l.is_modules = word(b, o->is_modules);
     l.gil_locked = word(b, o->gil_locked);
     l.gil_holder = word(b, o->gil_holder);
     l.ts_next = word(b, o->ts_next);
@@ -218,9 +219,9 @@ read_checked(const OffsetsLayout *o, const uint8_t *b, uint64_t runtime_size, Py
     if (l.fr_owner + 1 > l.fr_read)
         l.fr_read = (size_t)l.fr_owner + 1;
     bool ok = inside(l.rt_interpreters_head, 8, rt_size) && inside(l.is_next, 8, is_size) &&
-              inside(l.is_threads_head, 8, is_size) && inside(l.gil_locked, 4, is_size) &&
-              inside(l.gil_holder, 8, is_size) && l.ts_read <= ts_size &&
-              l.ts_read <= PY_TS_READ_MAX && l.fr_read <= fr_size &&
+              inside(l.is_threads_head, 8, is_size) && inside(l.is_modules, 8, is_size) &&
+              inside(l.gil_locked, 4, is_size) && inside(l.gil_holder, 8, is_size) &&
+              l.ts_read <= ts_size && l.ts_read <= PY_TS_READ_MAX && l.fr_read <= fr_size &&
               l.fr_read <= PY_FRAME_READ_MAX && inside(l.co_filename, 8, co_size) &&
               inside(l.co_name, 8, co_size) && inside(l.co_qualname, 8, co_size) &&
               inside(l.co_linetable, 8, co_size) && inside(l.co_firstlineno, 4, co_size) &&

@@ -27,7 +27,8 @@ typedef struct PyLayout {
     uint64_t rt_gil_holder; /* <= 3.11: _PyRuntime.gilstate.tstate_current */
     uint64_t is_next;       /* may be 0 */
     uint64_t is_threads_head;
-    uint64_t is_gil;                 /* 3.12: interp->ceval.gil (a pointer) */
+    uint64_t is_modules; /* sys.modules: interp->modules, 3.12+ interp->imports.modules */
+    uint64_t is_gil;     /* 3.12: interp->ceval.gil (a pointer) */
     uint64_t gil_locked, gil_holder; /* in the _gil_runtime_state; 3.13+: in the interpreter */
     bool gil_in_interp;              /* 3.13+: the interpreter's own _gil */
     uint64_t ts_next, ts_frame, ts_cframe, cframe_frame; /* cframe_frame may be 0 */

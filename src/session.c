@@ -560,6 +560,12 @@ Session_python_changes(const Session *s)
     return s->python_changes;
 }
 
+const char *
+Session_python_thread_name(Session *s, pid_t tid)
+{
+    return s->python ? PyFrames_thread_name(s->python, tid) : NULL;
+}
+
 uint64_t
 Session_python_mismatches(const Session *s)
 {

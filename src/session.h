@@ -77,6 +77,9 @@ const char *Session_python_problem(const Session *session);
 /* Counts the changes of the two above: Python found after the start (the
  * session keeps looking while it is not), lost or changed by an exec. */
 unsigned Session_python_changes(const Session *session);
+/* With the target running: thread tid's Python thread name
+ * (threading.Thread(name=...)), or NULL (borrowed until the next call). */
+const char *Session_python_thread_name(Session *session, pid_t tid);
 /* Samples whose Python and native frames did not line up (kept anyway). */
 uint64_t Session_python_mismatches(const Session *session);
 Tracer *Session_tracer(Session *session);

@@ -26,7 +26,8 @@ Threads_view_draw(Screen *s, int top, int height, int width)
     size_t n = thread_rows(s, &threads);
     attron(Terminal_attr(COLOR_PAIR_TITLE));
     mvhline(top, 0, ' ', width);
-    mvaddstr(top, 0, "     TID  Name             State        CPU%  Samples  Hottest function");
+    mvaddstr(top, 0,
+             "     TID  Name                     State        CPU%  Samples  Hottest function");
     attroff(Terminal_attr(COLOR_PAIR_TITLE));
     int rows_h = height - 1;
     if (s->thread_selected >= (int)n)
@@ -62,14 +63,14 @@ Threads_view_draw(Screen *s, int top, int height, int width)
             snprintf(cpu, sizeof(cpu), "%5s", "-");
         snprintf(cells, sizeof(cells), "%8d  ", (int)t->tid);
         mvaddstr(y, 0, cells);
-        Text_draw(y, 10, Symtab_string(s->symtab, t->name), 16, 1);
+        Text_draw(y, 10, Symtab_string(s->symtab, t->name), 24, 1);
         snprintf(cells, sizeof(cells), " %-11s %s  %6.1f%%  ",
                  t->gone ? "exited" : Proc_state_name(t->state), cpu,
                  RowText_percent(t->window_samples, window_total));
-        mvaddstr(y, 26, cells);
+        mvaddstr(y, 34, cells);
         char *fn = RowText_function(s->symtab, t->hot_function, t->hot_module);
-        Text_draw(y, 26 + (int)strlen(cells), t->hot_function || t->hot_module ? fn : "",
-                  width - 26 - (int)strlen(cells), 0);
+        Text_draw(y, 34 + (int)strlen(cells), t->hot_function || t->hot_module ? fn : "",
+                  width - 34 - (int)strlen(cells), 0);
         free(fn);
         attroff(attr);
     }

@@ -111,6 +111,7 @@ debian_313_offsets(void **state)
     assert_int_equal(l.gil_holder, 7760);
     assert_int_equal(l.ts_thread_id, 152);
     assert_int_equal(l.ts_native_thread_id, 160);
+    assert_int_equal(l.is_modules, 7656); /* sys.modules */
     assert_int_equal(l.ts_datastack_chunk, 232);
     assert_int_equal(l.ts_datastack_top, 240);
     assert_int_equal(l.fr_owner, 70);
@@ -137,6 +138,7 @@ debian_314_offsets(void **state)
     assert_int_equal(l.gil_locked, 7800);
     assert_int_equal(l.gil_holder, 7792);
     assert_int_equal(l.ts_native_thread_id, 160);
+    assert_int_equal(l.is_modules, 7688); /* sys.modules */
     assert_int_equal(l.ts_datastack_chunk, 232);
     assert_int_equal(l.fr_owner, 74);
     assert_int_equal(l.co_code_adaptive, 208);
@@ -155,6 +157,7 @@ debian_315_offsets(void **state)
     assert_common(&l);
     assert_int_equal(l.ts_thread_id, 176);
     assert_int_equal(l.ts_native_thread_id, 184);
+    assert_int_equal(l.is_modules, 7592); /* sys.modules */
     assert_int_equal(l.ts_datastack_chunk, 256);
     assert_int_equal(l.ts_datastack_top, 264);
     assert_int_equal(l.fr_owner, 74);
