@@ -299,17 +299,17 @@ part4() {
     echo
     echo "== 4. Highest sustained rate, 4-thread target on $(nproc) CPUs (reported, not a goal) =="
     pid=$MEM_TARGET
-    echo "each rate: spytop --batch --delay 1 -n ${RATE_SECONDS}; 'reached', 'skipped', 'errors' (late + failed) cover"
+    echo "each rate: spytop --batch --delay 1 --iterations ${RATE_SECONDS}; 'reached', 'skipped', 'errors' (late + failed) cover"
     echo "the tables after the first (the first second holds the start-up); samples/s:"
     echo "thread samples per second (4 threads: up to 4 x the rate)"
     printf '%8s %11s %10s %8s %10s %12s %12s %8s\n' "asked Hz" "reached Hz" "samples/s" \
         "skipped" "errors" "stop med us" "stop p99 us" "spytop%"
     for rate in 200 500 1000 2000 5000; do
         out=$WORK/rate.$rate.out
-        "$SPYTOP" -p "$pid" --batch -r "$rate" --delay 1 -n "$RATE_SECONDS" --rows 1 >"$out" 2>&1 &
+        "$SPYTOP" -p "$pid" --batch -r "$rate" --delay 1 --iterations "$RATE_SECONDS" --rows 1 >"$out" 2>&1 &
         TOOL_PID=$!
         wait_tool $((RATE_SECONDS + 30)) ||
-            echo "overhead: WARNING: spytop -n $RATE_SECONDS still runs at $rate Hz" >&2
+            echo "overhead: WARNING: spytop --iterations $RATE_SECONDS still runs at $rate Hz" >&2
         stop_tool
         check_untraced "$pid" "after spytop at $rate Hz"
         reached=$(grep '^Sampling:' "$out" | sed 1d |

@@ -77,7 +77,7 @@ run_python() {
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "== 1. Stop time per sample: Python frames (default) vs --no-python, same process =="
-echo "deep.py: $DEPTH Python frames; spytop --batch -r $RATE --delay 1 -n $TABLES, last table's"
+echo "deep.py: $DEPTH Python frames; spytop --batch -r $RATE --delay 1 --iterations $TABLES, last table's"
 echo "header (median and p99 of the last 1024 samples); the two runs alternate which goes first"
 if [ ! -s "$WORK/pythons" ]; then
     echo "no CPython 3.8 or later found: skipped"
@@ -94,10 +94,10 @@ while read -r version py; do
         out=$WORK/$version.$mode.out
         flag=""
         [ $mode = native ] && flag=--no-python
-        "$SPYTOP" -p "$pid" --batch -r "$RATE" --delay 1 -n "$TABLES" --rows 5 $flag </dev/null >"$out" 2>&1 &
+        "$SPYTOP" -p "$pid" --batch -r "$RATE" --delay 1 --iterations "$TABLES" --rows 5 $flag </dev/null >"$out" 2>&1 &
         TOOL_PID=$!
         wait_tool $((TABLES + 30)) ||
-            echo "python: WARNING: spytop -n $TABLES still runs on $py" >&2
+            echo "python: WARNING: spytop --iterations $TABLES still runs on $py" >&2
         stop_tool
         check_untraced "$pid" "after spytop ($mode) on $py"
     done

@@ -12,4 +12,4 @@ make -s tests/targets/threads >/dev/null
 if [ -t 0 ] && [ -t 1 ]; then
     exec ./spytop -d 60 -- ./tests/targets/threads
 fi
-exec ./spytop --batch -n 3 --delay 1 --rows 10 -- ./tests/targets/threads
+exec ./spytop --batch --iterations 3 --delay 1 --rows 10 -- ./tests/targets/threads

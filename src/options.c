@@ -51,7 +51,7 @@ Options_print_help(FILE *f)
           "      --by-line        one row per source line instead of per function\n"
           "      --sort KEY       own, total, owntime or totaltime (default own)\n"
           "  -b, --batch          no screen: print a table every --delay seconds\n"
-          "  -n, --iterations N   with --batch: stop after N tables\n"
+          "      --iterations N   with --batch: stop after N tables\n"
           "      --delay S        with --batch: seconds between tables (default 1; may be\n"
           "                       fractional)\n"
           "      --rows N         with --batch: rows per table (default 20)\n"
@@ -59,7 +59,7 @@ Options_print_help(FILE *f)
           "                       with -- COMMAND on the live screen: append the command's\n"
           "                       output to FILE (default: discarded, not to garble the screen)\n"
           "  -g, --gil            only samples of the thread holding Python's GIL\n"
-          "      --native         keep every native frame, the Python interpreter's too\n"
+          "  -n, --native         keep every native frame, the Python interpreter's too\n"
           "      --no-python      do not read Python frames (native frames only)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
           "  -o, --output FILE    record: the recording; report: the export (default stdout)\n"
@@ -205,7 +205,7 @@ enum {
     OPT_FULL_FILENAMES,
     OPT_SORT,
     OPT_COMMAND_OUTPUT,
-    OPT_NATIVE,
+    OPT_ITERATIONS,
     OPT_NO_PYTHON,
     OPT_NICE,
     OPT_FORCE,
@@ -224,7 +224,7 @@ static const struct option long_options[] = {
     {"idle", no_argument, NULL, 'i'},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"batch", no_argument, NULL, 'b'},
-    {"iterations", required_argument, NULL, 'n'},
+    {"iterations", required_argument, NULL, OPT_ITERATIONS},
     {"delay", required_argument, NULL, OPT_DELAY},
     {"rows", required_argument, NULL, OPT_ROWS},
     {"window", required_argument, NULL, OPT_WINDOW},
@@ -233,7 +233,7 @@ static const struct option long_options[] = {
     {"sort", required_argument, NULL, OPT_SORT},
     {"command-output", required_argument, NULL, OPT_COMMAND_OUTPUT},
     {"gil", no_argument, NULL, 'g'},
-    {"native", no_argument, NULL, OPT_NATIVE},
+    {"native", no_argument, NULL, 'n'},
     {"no-python", no_argument, NULL, OPT_NO_PYTHON},
     {"nice", required_argument, NULL, OPT_NICE},
     {"output", required_argument, NULL, 'o'},
@@ -250,7 +250,7 @@ static const struct option long_options[] = {
 /* "+": stop at the first non-option, so that "-- COMMAND ARGS" and a
  * command's own options are left alone. ":": a missing value is told
  * apart from an unknown option. */
-#define SHORT_OPTIONS "+:p:jhVr:d:ibn:go:f:"
+#define SHORT_OPTIONS "+:p:jhVr:d:ibngo:f:"
 
 static void
 set_defaults(Options *opts)
@@ -308,7 +308,7 @@ flag_of(Options *opts, int c)
         return &opts->by_line;
     case OPT_FULL_FILENAMES:
         return &opts->full_filenames;
-    case OPT_NATIVE:
+    case 'n': /* py-spy's -n */
         return &opts->native;
     case OPT_NO_PYTHON:
         return &opts->no_python;
@@ -400,7 +400,7 @@ parse_value(int c, const char *arg, Options *o, char **error)
         r = parse_tids(arg, o);
         expected = "thread ids separated by commas (at most " UTIL_STR(OPTIONS_MAX_TIDS) ")";
         break;
-    case 'n':
+    case OPT_ITERATIONS:
         r = parse_uint(arg, 1, 1000000000, &o->iterations);
         expected = "a positive number";
         break;

@@ -94,7 +94,7 @@ untouched() {
 
 vg dump 0 dump -p "$target" && untouched dump
 vg record 0 record -p "$target" -r 50 -d 3 -o "$work/run.spytop" && untouched record
-vg top-batch 0 top -p "$target" --batch -n 2 --delay 0.5 && untouched top-batch
+vg top-batch 0 top -p "$target" --batch --iterations 2 --delay 0.5 && untouched top-batch
 
 if [ -s "$work/run.spytop" ]; then
     # A user runs report on a cut file too: half of it.

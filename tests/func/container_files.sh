@@ -121,7 +121,7 @@ for caps in all no-map-files; do
     cp "$WORK/run.out" "$WORK/dump-$caps.out"
     check_frames "$WORK/run.out" "dump ($caps)"
     # shellcheck disable=SC2086
-    run "batch ($caps)" $wrap "$SPYTOP" -p "$pid" --batch -n 1 --delay 1
+    run "batch ($caps)" $wrap "$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1
     check_frames "$WORK/run.out" "batch ($caps)"
     rm -f "$WORK/run-$caps.spytop"
     # shellcheck disable=SC2086

@@ -31,7 +31,7 @@ fi
 rss_kib() {
     awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
 }
-"$SPYTOP" -p "$pid" -r 500 --batch --delay 1 -n 10 >"$WORK/out" 2>"$WORK/err" &
+"$SPYTOP" -p "$pid" -r 500 --batch --delay 1 --iterations 10 >"$WORK/out" 2>"$WORK/err" &
 spy=$!
 sleep 4
 early=$(rss_kib "$spy")

@@ -26,7 +26,7 @@ for mode in smash loop zero; do
     n=$(grep -c '^  #' "$WORK/dump.out")
     [ "$n" -le 8 ] || fail "$mode: $n frames for a 3-deep stack: $(cat "$WORK/dump.out")"
     # The live view copes the same way.
-    "$SPYTOP" -p "$pid" --batch -n 1 --delay 1 >"$WORK/live" 2>&1 || fail "$mode: live view exited $?"
+    "$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1 >"$WORK/live" 2>&1 || fail "$mode: live view exited $?"
     assert_grep 'hostile_spin|target_burn' "$WORK/live"
     assert_untouched "$pid"
     kill "$pid"
@@ -51,7 +51,7 @@ for mode in chain wild; do
     else
         assert_grep 'stack unreadable' "$WORK/dump.out"
     fi
-    "$SPYTOP" -p "$pid" --batch -n 2 --delay 1 -r 200 >"$WORK/live" 2>&1 || fail "$mode: live view exited $?"
+    "$SPYTOP" -p "$pid" --batch --iterations 2 --delay 1 -r 200 >"$WORK/live" 2>&1 || fail "$mode: live view exited $?"
     assert_grep 'spin_with' "$WORK/live"
     # The stop copies registers and a bounded stack, whatever the chain:
     # a walk of the million frames while stopped would take seconds. 50 ms

@@ -55,7 +55,7 @@ for z in xz gzip; do
     if [ $z = xz ]; then
         assert_grep 'lzma_|\[liblzma' "$WORK/dump.out" "xz: no liblzma frames"
         # The live view (plain text) shows the compressor's hot spots too.
-        "$SPYTOP" -p "$TARGET_PID" --batch -n 1 --delay 1.5 --rows 10 >"$WORK/live" 2>&1 ||
+        "$SPYTOP" -p "$TARGET_PID" --batch --iterations 1 --delay 1.5 --rows 10 >"$WORK/live" 2>&1 ||
             fail "xz: --batch exited $?"
         assert_grep '\[liblzma\.so' "$WORK/live" "xz: no liblzma rows in the live view"
     fi

@@ -176,7 +176,7 @@ check json "$WORK/dump.out"
 assert_untouched "$pid"
 
 # --- the live view as plain text.
-"$SPYTOP" -p "$pid" --batch -n 2 --delay 1 >"$WORK/batch" 2>"$WORK/batch.err" ||
+"$SPYTOP" -p "$pid" --batch --iterations 2 --delay 1 >"$WORK/batch" 2>"$WORK/batch.err" ||
     fail "--batch exited $?: $(cat "$WORK/batch.err")"
 check batch "$WORK/batch"
 assert_untouched "$pid"
@@ -264,7 +264,7 @@ for how in dump batch record; do
     status=0
     case $how in
     dump) "$SPYTOP" dump -p "$child" >/dev/null 2>err.txt || status=$? ;;
-    batch) "$SPYTOP" -p "$child" --batch -n 1 >/dev/null 2>err.txt || status=$? ;;
+    batch) "$SPYTOP" -p "$child" --batch --iterations 1 >/dev/null 2>err.txt || status=$? ;;
     record) "$SPYTOP" record -p "$child" -d 1 -o busy.spytop 2>err.txt || status=$? ;;
     esac
     [ "$status" = 2 ] || fail "$how of a traced process exited $status: $(cat err.txt)"

@@ -32,17 +32,17 @@ default=-10
 
 start_target threads "$TARGETS/threads"
 pid=$TARGET_PID
-spy_nice "$default" "default" "$SPYTOP" -p "$pid" --batch -n 2 --delay 1
-spy_nice 5 "--nice 5" "$SPYTOP" -p "$pid" --nice 5 --batch -n 2 --delay 1
-spy_nice 0 "--nice 0" "$SPYTOP" -p "$pid" --nice 0 --batch -n 2 --delay 1
-spy_nice -15 "started at -15" nice -n $((-15 - base)) "$SPYTOP" -p "$pid" --batch -n 2 --delay 1
+spy_nice "$default" "default" "$SPYTOP" -p "$pid" --batch --iterations 2 --delay 1
+spy_nice 5 "--nice 5" "$SPYTOP" -p "$pid" --nice 5 --batch --iterations 2 --delay 1
+spy_nice 0 "--nice 0" "$SPYTOP" -p "$pid" --nice 0 --batch --iterations 2 --delay 1
+spy_nice -15 "started at -15" nice -n $((-15 - base)) "$SPYTOP" -p "$pid" --batch --iterations 2 --delay 1
 spy_nice "$default" "record" "$SPYTOP" record -p "$pid" -d 2 -o "$WORK/rec.spytop"
 [ "$(nice_of "$pid")" = "$base" ] || fail "the target's nice changed to $(nice_of "$pid")"
 assert_untouched "$pid"
 kill "$pid"
 
 # A command started with --: it keeps spytop's first nice value.
-"$SPYTOP" --batch -n 2 --delay 1 -- "$TARGETS/threads" >"$WORK/out" 2>"$WORK/err" &
+"$SPYTOP" --batch --iterations 2 --delay 1 -- "$TARGETS/threads" >"$WORK/out" 2>"$WORK/err" &
 spy=$!
 sleep 1
 child=$(pgrep -P "$spy" | head -n 1)

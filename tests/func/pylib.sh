@@ -97,7 +97,7 @@ misaligned_count() {
 # of 0.8 point): a busy machine that gives the target too little CPU for
 # that gets one run twice as long.
 live_samples() {
-    "$SPYTOP" -p "$1" --batch -r 400 --window 60 -n 1 --delay "$2" --rows 40 >"$WORK/live" 2>&1 ||
+    "$SPYTOP" -p "$1" --batch -r 400 --window 60 --iterations 1 --delay "$2" --rows 40 >"$WORK/live" 2>&1 ||
         fail "$version: --batch exited $?"
     active=$(sed -n 's/^Window: [0-9]* s, \([0-9]*\) thread samples (\([0-9]*\) idle.*/\1 \2/p' "$WORK/live" |
         awk '{ print $1 - $2 }')

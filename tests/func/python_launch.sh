@@ -27,7 +27,7 @@ launched() {
     shift 2
     # The run's end ends the command (SIGTERM): spytop exits with its status.
     local status=0
-    "$SPYTOP" --batch -r 200 -n 1 --delay 4 --window 60 --rows 30 -- "$@" >"$WORK/$name" 2>&1 || status=$?
+    "$SPYTOP" --batch -r 200 --iterations 1 --delay 4 --window 60 --rows 30 -- "$@" >"$WORK/$name" 2>&1 || status=$?
     [ "$status" = 143 ] || fail "$name: spytop exited $status, not 143: $(cat "$WORK/$name")"
     assert_grep "CPython $version" "$WORK/$name" "$name: no CPython $version"
     assert_no_grep "Python frames not shown" "$WORK/$name" "$name: Python frames not shown"

@@ -62,7 +62,7 @@ sys.exit("python_name wrong (want, got): %r" % bad if bad else 0)
         fail "$version: JSON dump: $(cat "$WORK/dump.out")"
 
     # --batch: the thread table names the spinning thread.
-    "$SPYTOP" -p "$pid" --batch -n 1 --delay 1.5 >"$WORK/batch" 2>&1 || fail "$version: --batch exited $?"
+    "$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1.5 >"$WORK/batch" 2>&1 || fail "$version: --batch exited $?"
     assert_grep "^ +$spinner +[0-9]+ +[0-9.]+%  ([^ ]+ \\[spinner\\]|spinner)\$" "$WORK/batch" \
         "$version: no spinner in --batch's thread table"
 

@@ -26,7 +26,7 @@ for cmd in batch record; do
     pid=$TARGET_PID
     note "exec, $cmd: target $pid"
     case $cmd in
-    batch) timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 5 --delay 0.6 --window 1 >"$WORK/out" 2>"$WORK/err" ;;
+    batch) timeout -k 2 30 "$SPYTOP" -p "$pid" --batch --iterations 5 --delay 0.6 --window 1 >"$WORK/out" 2>"$WORK/err" ;;
     record) timeout -k 2 30 "$SPYTOP" record -p "$pid" -d 3 -o "$WORK/exec.spytop" >"$WORK/out" 2>"$WORK/err" ;;
     esac
     status=$?
@@ -71,7 +71,7 @@ dump "$pid"
 [ "$DUMP_STATUS" = 0 ] || fail "leader-exit: dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
 [ "$(grep -c '^Thread ' "$WORK/dump.out")" -ge 2 ] || fail "leader-exit: the workers are missing: $(cat "$WORK/dump.out")"
 assert_grep 'spinner' "$WORK/dump.out"
-"$SPYTOP" -p "$pid" --batch -n 1 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
+"$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
     fail "leader-exit: --batch exited $?: $(cat "$WORK/err")"
 assert_grep 'lifecycle_spin' "$WORK/out"
 "$SPYTOP" record -p "$pid" -d 1 -o "$WORK/leader.spytop" 2>"$WORK/err" ||
@@ -85,7 +85,7 @@ kill -KILL "$pid"
 start_target fork "$TARGETS/lifecycle" fork
 pid=$TARGET_PID
 note "fork: target $pid"
-timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 2 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
+timeout -k 2 30 "$SPYTOP" -p "$pid" --batch --iterations 2 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
     fail "fork: --batch exited $?: $(cat "$WORK/err")"
 assert_grep 'fork_children' "$WORK/out"
 timeout -k 2 30 "$SPYTOP" record -p "$pid" -d 1 -o "$WORK/fork.spytop" 2>"$WORK/err" ||
@@ -107,7 +107,7 @@ kill -KILL "$pid"
 start_target vfork "$TARGETS/lifecycle" vfork 2
 pid=$TARGET_PID
 begin=$(date +%s%N)
-timeout -k 2 30 "$SPYTOP" -p "$pid" --batch -n 3 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
+timeout -k 2 30 "$SPYTOP" -p "$pid" --batch --iterations 3 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
     fail "vfork: --batch exited $?: $(cat "$WORK/err")"
 took=$((($(date +%s%N) - begin) / 1000000))
 note "vfork: 3 s of --batch took $took ms"

@@ -20,7 +20,7 @@ first=$!
 case $mode in
 dump) set -- dump -p "$first" ;;
 record) set -- record -p "$first" -d 1 -o "$WORK/reuse-$reuse.spytop" ;;
-top) set -- -p "$first" --batch -n 1 --delay 0.5 ;;
+top) set -- -p "$first" --batch --iterations 1 --delay 0.5 ;;
 esac
 SPYTOP_FAULT_ATTACH_DELAY_MS=2500 "$SPYTOP" "$@" >"$WORK/spy.out" 2>"$WORK/spy.err" &
 spy=$!

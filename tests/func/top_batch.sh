@@ -9,7 +9,7 @@ start_target ratio "$TARGETS/ratio"
 pid=$TARGET_PID
 # +-3 points needs some 2000 samples: 400 Hz, three tables 2 s apart, the
 # last one over the whole 6 s (window 10 s).
-"$SPYTOP" -p "$pid" --batch -r 400 --window 10 -n 3 --delay 2 --rows 10 >"$WORK/out" 2>"$WORK/err" ||
+"$SPYTOP" -p "$pid" --batch -r 400 --window 10 --iterations 3 --delay 2 --rows 10 >"$WORK/out" 2>"$WORK/err" ||
     fail "spytop --batch exited $?: $(cat "$WORK/err")"
 [ "$(grep -c '^spytop ' "$WORK/out")" = 3 ] || fail "expected 3 tables: $(cat "$WORK/out")"
 awk '/^spytop /{n++} n == 3' "$WORK/out" >"$WORK/last"
@@ -24,7 +24,7 @@ assert_grep '^Sampling: 400 Hz asked' "$WORK/last"
 assert_untouched "$pid"
 
 # By line: the rows are source lines of the target.
-"$SPYTOP" -p "$pid" --batch -n 1 --delay 1 --by-line --rows 5 >"$WORK/out" 2>&1 ||
+"$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1 --by-line --rows 5 >"$WORK/out" 2>&1 ||
     fail "--by-line exited $?"
 assert_grep 'by line' "$WORK/out"
 assert_grep 'ratio_(hot|warm)  targets/ratio\.c:[0-9]+' "$WORK/out"
@@ -42,14 +42,14 @@ kill "$pid"
 # (of the running threads' samples; the work itself is in target_burn).
 start_target threads "$TARGETS/threads"
 pid=$TARGET_PID
-"$SPYTOP" -p "$pid" --batch -n 1 --delay 3 --rows 10 >"$WORK/out" 2>&1 || fail "threads run exited $?"
+"$SPYTOP" -p "$pid" --batch --iterations 1 --delay 3 --rows 10 >"$WORK/out" 2>&1 || fail "threads run exited $?"
 for fn in worker_alpha worker_beta worker_gamma worker_delta; do
     assert_near "$(total_of "$fn" "$WORK/out")" 25 6 "$fn %Total"
 done
 # One thread only.
 tid=$(grep -l '^gamma$' /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
 [ -n "$tid" ] || fail "no thread named gamma"
-"$SPYTOP" -p "$pid" --threads "$tid" --batch -n 1 --delay 1.5 >"$WORK/out" 2>&1 || fail "--threads run exited $?"
+"$SPYTOP" -p "$pid" --threads "$tid" --batch --iterations 1 --delay 1.5 >"$WORK/out" 2>&1 || fail "--threads run exited $?"
 assert_near "$(total_of worker_gamma "$WORK/out")" 100 1 "worker_gamma alone"
 assert_no_grep 'worker_alpha|worker_beta|worker_delta' "$WORK/out"
 assert_untouched "$pid"
@@ -58,10 +58,10 @@ kill "$pid"
 # A sleeping target: nothing hot unless idle threads are included.
 start_target chain "$TARGETS/chain" sleep
 pid=$TARGET_PID
-"$SPYTOP" -p "$pid" --batch -n 1 --delay 1.5 >"$WORK/out" 2>&1 || fail "idle run exited $?"
+"$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1.5 >"$WORK/out" 2>&1 || fail "idle run exited $?"
 assert_grep 'no samples in the window' "$WORK/out"
 assert_grep 'idle, excluded' "$WORK/out"
-"$SPYTOP" -p "$pid" --batch -n 1 --delay 1.5 --idle >"$WORK/out" 2>&1 || fail "--idle run exited $?"
+"$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1.5 --idle >"$WORK/out" 2>&1 || fail "--idle run exited $?"
 assert_near "$(pct_of clock_nanosleep "$WORK/out")" 100 1 "clock_nanosleep with --idle"
 assert_grep 'chain_inner' "$WORK/out"
 

@@ -95,7 +95,7 @@ assert_grep 'recurse' "$WORK/out"
 # early frames may be sampled too: Debian ships ld.so without a symbol
 # table (its debug file is in libc6-dbg), so only they may stay unnamed.
 status=0
-"$SPYTOP" --batch -n 2 --delay 1 --rows 30 -- "$TARGETS/threads" >"$WORK/out" 2>"$WORK/err" || status=$?
+"$SPYTOP" --batch --iterations 2 --delay 1 --rows 30 -- "$TARGETS/threads" >"$WORK/out" 2>"$WORK/err" || status=$?
 [ "$status" = 143 ] || fail "threads under -- ended with $status: $(cat "$WORK/err")"
 awk '/^spytop /{n++} n == 2' "$WORK/out" >"$WORK/last"
 assert_grep 'start_thread .*\[libc\.so\.6\]' "$WORK/last"

@@ -15,7 +15,7 @@ memo_check() {
     local name=$1 min=$2
     shift 2
     start_target "$name" "$@"
-    SPYTOP_UNWIND_MEMO=check "$SPYTOP" -p "$TARGET_PID" --batch -r 200 -n 1 --delay 2 \
+    SPYTOP_UNWIND_MEMO=check "$SPYTOP" -p "$TARGET_PID" --batch -r 200 --iterations 1 --delay 2 \
         >"$WORK/$name.batch" 2>"$WORK/$name.memo" || fail "$name: --batch exited $?"
     assert_no_grep 'unwind memo: tid' "$WORK/$name.memo" "$name: a reused walk differs"
     line=$(grep '^spytop: unwind memo: ' "$WORK/$name.memo") ||
@@ -42,7 +42,7 @@ fi
 
 # SPYTOP_UNWIND_MEMO=0 turns it off: the same stacks, walked in full.
 start_target threads-off "$TARGETS/threads"
-SPYTOP_UNWIND_MEMO=0 "$SPYTOP" -p "$TARGET_PID" --batch -r 200 -n 1 --delay 1 \
+SPYTOP_UNWIND_MEMO=0 "$SPYTOP" -p "$TARGET_PID" --batch -r 200 --iterations 1 --delay 1 \
     >"$WORK/off.batch" 2>&1 || fail "memo off: --batch exited $?"
 assert_grep 'threads_spin|target_burn' "$WORK/off.batch" "memo off: no stacks"
 kill "$TARGET_PID"

@@ -258,6 +258,25 @@ unknown_command(void **state)
     parse_error(ARGS("", "-p", "1"), NEEDLES("unknown command", "''"));
 }
 
+/* py-spy's habit: -n is --native; the batch table count is --iterations,
+ * long only. */
+static void
+n_is_native(void **state)
+{
+    (void)state;
+    Options o = OK("dump", "-p", "1", "-n");
+    assert_true(o.native);
+    o = OK("-p", "1", "-n");
+    assert_true(o.native);
+    assert_int_equal(o.iterations, 0);
+    o = OK("-p", "1", "--batch", "--iterations", "3");
+    assert_int_equal(o.iterations, 3);
+    assert_false(o.native);
+    o = OK("record", "-np", "1"); /* a flag, so it clusters */
+    assert_true(o.native);
+    assert_int_equal(o.pid, 1);
+}
+
 static void
 unknown_option(void **state)
 {
@@ -437,6 +456,7 @@ main(void)
         cmocka_unit_test(bad_pid),
         cmocka_unit_test(missing_value),
         cmocka_unit_test(unknown_command),
+        cmocka_unit_test(n_is_native),
         cmocka_unit_test(unknown_option),
         cmocka_unit_test(unknown_option_in_cluster),
         cmocka_unit_test(missing_pid),
