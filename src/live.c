@@ -512,18 +512,23 @@ final_status(Live *live)
 {
     if (live->status.launched) {
         if (live->child && !live->status.exit_known) {
-            /* Quit while the command runs: end it, as an interrupted
-             * `time COMMAND` would, and keep its status. */
+            /* Quit (q, -d, --iterations, a signal) while the command runs:
+             * spytop ends it, and that is a normal end, not the command's
+             * failure: exit 0 and say so. Its own status passes through
+             * only when it ended by itself. */
             kill(live->child, SIGTERM);
             int ws;
-            if (Launch_wait(live->child, LAUNCHED_EXIT_WAIT_MS, &ws)) {
-                live->status.exit_status = ws;
-                live->status.exit_known = true;
-            } else {
+            if (!Launch_wait(live->child, LAUNCHED_EXIT_WAIT_MS, &ws)) {
                 fprintf(stderr, "spytop: PID %d did not exit after SIGTERM; left running\n",
                         (int)live->child);
                 return EXIT_PARTIAL;
             }
+            char how[64] = "";
+            if (!WIFSIGNALED(ws) || WTERMSIG(ws) != SIGTERM)
+                Launch_describe_exit(ws, how, sizeof(how));
+            fprintf(stderr, "spytop: stopped the command (PID %d) with SIGTERM%s%s%s\n",
+                    (int)live->child, how[0] ? " (it ended with " : "", how, how[0] ? ")" : "");
+            return EXIT_OK;
         }
         return live->status.exit_known ? Launch_exit_code(live->status.exit_status) : EXIT_OK;
     }
