@@ -88,6 +88,11 @@ Options_print_help(FILE *f)
           "  2   fatal error: no such process, permission denied, already traced, ...\n"
           "  64  usage error\n"
           "\n"
+          "Python: CPython 3.8 to 3.15 as python.org and pyenv build it, and as Debian and\n"
+          "Ubuntu ship it (PGO+LTO, stripped), also in a container (read through\n"
+          "/proc/PID/root); free-threaded builds are refused with a message (native\n"
+          "frames only).\n"
+          "\n"
           "Attaching needs the same user as the target or root, or CAP_SYS_PTRACE,\n"
           "and a kernel.yama.ptrace_scope that allows it. See spytop(1).\n",
           f);
