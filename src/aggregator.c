@@ -255,8 +255,10 @@ Aggregator_add(Aggregator *agg, const Sample *sample, uint64_t weight_ns)
     t->state = sample->group_stopped ? 'T' : sample->state;
     t->last_seen_ns = sample->t_ns;
     t->gone = false;
-    if (depth == 0)
-        return; /* no stack: counted as an error by the sampler, not here */
+    /* No stack: counted as an error by the sampler, not here; but a thread
+     * left asleep (no stack by design) counts, as the idle sample it is. */
+    if (depth == 0 && sample->status != SAMPLE_ASLEEP)
+        return;
     t->samples++;
     bool idle = Aggregator_is_idle(sample);
     uint64_t key = entry_key(sample->stack, sample->tid, idle, sample->holds_gil);

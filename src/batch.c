@@ -35,9 +35,10 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
     }
     fputc('\n', out);
     fprintf(out,
-            "Threads: %zu (%zu running, %zu sleeping, %zu stopped), target CPU %.0f%%, "
-            "spytop CPU %.1f%%",
-            s->threads, s->running, s->sleeping, s->stopped, s->target_cpu_pct, s->spytop_cpu_pct);
+            "Threads: %zu (%zu running, %zu sleeping, %zu stopped, %zu late), %zu stopped per "
+            "tick, target CPU %.0f%%, spytop CPU %.1f%%",
+            s->threads, s->running, s->sleeping, s->stopped, s->late_threads, s->stopped_per_tick,
+            s->target_cpu_pct, s->spytop_cpu_pct);
     if (s->python) {
         /* misaligned: samples whose Python and native frames did not
          * line up (shown as the Python stack over the native leaf). */
@@ -141,6 +142,13 @@ batch_print(void *self, const RunStatus *status, Aggregator *agg)
     return CONSUMER_CONTINUE;
 }
 
+static bool
+batch_wants_idle(void *self)
+{
+    const Batch *b = self;
+    return b->options.query.include_idle;
+}
+
 Batch *
 Batch_new(const BatchOptions *options, Symtab *symtab, FILE *out)
 {
@@ -154,6 +162,7 @@ Batch_new(const BatchOptions *options, Symtab *symtab, FILE *out)
         .period_ns = (uint64_t)(options->delay_s * 1e9),
         .update = batch_print,
         .linger_after_exit = false,
+        .wants_idle = batch_wants_idle,
     };
     return b;
 }

@@ -63,6 +63,8 @@ typedef struct RunStatus {
     uint64_t ticks, samples, errors, late, skipped_ticks;
     uint64_t stop_median_ns, stop_p99_ns; /* per thread sample, recent */
     uint64_t stop_max_ns;                 /* the longest stop since the start */
+    size_t stopped_per_tick;              /* threads stopped per tick, median, recent */
+    size_t late_threads;                  /* in the last tick: did not stop in time */
     uint64_t elapsed_ns;
     uint64_t now_ns;
     const char *message;        /* a one-line notice, or NULL */
@@ -100,6 +102,10 @@ typedef struct Consumer {
     void (*resume)(void *self);
     /* Whether to keep running after the target exited (until the user quits). */
     bool linger_after_exit;
+    /* Whether idle samples are shown (asked before each tick): when not,
+     * threads that are not running are left alone, not stopped (see
+     * Sampler_leave_sleepers). NULL: always (a recording keeps them). */
+    bool (*wants_idle)(void *self);
 } Consumer;
 
 #endif

@@ -137,6 +137,8 @@ status_text(const DumpThread *t)
         return "exited";
     case SAMPLE_FAILED:
         return "registers unreadable";
+    case SAMPLE_ASLEEP:
+        return "asleep, not stopped"; /* dump stops every thread: not seen */
     }
     return "unknown";
 }

@@ -59,6 +59,9 @@ typedef struct Live {
 
     uint64_t stop_ring[STOP_RING];
     size_t stop_count;
+    uint64_t stopped_ring[STOP_RING]; /* threads stopped, per tick */
+    size_t stopped_count;
+    Consumer *consumer;
 
     /* Rates over the last redraw period. */
     uint64_t period_start_ns, period_ticks, period_gil_ticks;
@@ -100,7 +103,7 @@ schedule_tick(Live *live, uint64_t now)
 typedef struct TickContext {
     Live *live;
     uint64_t weight_ns;
-    size_t running, sleeping, stopped;
+    size_t running, sleeping, stopped, late;
     bool gil;
 } TickContext;
 
@@ -113,6 +116,14 @@ on_sample(void *arg, const Sample *sample, const SampleTrace *trace)
     live->status.samples++;
     if (sample->status == SAMPLE_LATE) {
         live->status.late++;
+        ctx->late++;
+        return;
+    }
+    if (sample->status == SAMPLE_ASLEEP) {
+        /* Left alone: idle by /proc's account, no stack; counted so the
+         * views' idle figures stay whole. */
+        ctx->sleeping++;
+        Aggregator_add(live->agg, sample, ctx->weight_ns);
         return;
     }
     if (sample->status != SAMPLE_OK && sample->status != SAMPLE_NO_STACK) {
@@ -204,7 +215,11 @@ tick(void *self)
         ctx.weight_ns = 2 * live->interval_ns;
     live->last_tick_ns = now;
     SamplerTickStats stats;
+    Consumer *consumer = live->consumer;
+    Session_leave_sleepers(live->session, consumer && consumer->wants_idle &&
+                                              !consumer->wants_idle(consumer->self));
     int r = Session_tick(live->session, on_sample, &ctx, &stats);
+    live->stopped_ring[live->stopped_count++ % STOP_RING] = stats.threads;
     live->status.ticks++;
     live->period_ticks++;
     live->period_gil_ticks += ctx.gil;
@@ -218,6 +233,9 @@ tick(void *self)
     live->status.running = ctx.running;
     live->status.sleeping = ctx.sleeping;
     live->status.stopped = ctx.stopped;
+    /* Late threads: those whose stop this tick missed the deadline (a
+     * snapshot each) and those still owing an earlier one (none). */
+    live->status.late_threads = stats.late;
     live->status.threads = ctx.running + ctx.sleeping + ctx.stopped + stats.late;
     Aggregator_advance(live->agg, now);
     if (now - live->retired_ns >= RETIRE_INTERVAL_NS) {
@@ -355,6 +373,13 @@ update_status(void *self)
         qsort(sorted, n, sizeof(uint64_t), compare_u64);
         s->stop_median_ns = sorted[n / 2];
         s->stop_p99_ns = sorted[(n * 99) / 100];
+    }
+    n = live->stopped_count < STOP_RING ? live->stopped_count : STOP_RING;
+    if (n) {
+        uint64_t sorted[STOP_RING];
+        memcpy(sorted, live->stopped_ring, n * sizeof(uint64_t));
+        qsort(sorted, n, sizeof(uint64_t), compare_u64);
+        s->stopped_per_tick = (size_t)sorted[n / 2];
     }
 }
 
@@ -541,6 +566,7 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     Live live_storage, *live = &live_storage;
     memset(live, 0, sizeof(*live));
     live->options = options;
+    live->consumer = consumer;
     live->agg = agg;
     live->symtab = symtab;
     live->pid = options->pid;

@@ -24,6 +24,7 @@ typedef enum SampleStatus {
     SAMPLE_LATE,        /* did not stop before the deadline: skipped */
     SAMPLE_THREAD_GONE, /* exited while being sampled */
     SAMPLE_FAILED,      /* registers unreadable */
+    SAMPLE_ASLEEP,      /* not running by /proc's account: left alone, no stack */
 } SampleStatus;
 
 /* Why the native call chain ends where it does (the unwinder's answer). */

@@ -3,10 +3,13 @@
 #include "sampler.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "proc.h"
 #include "util.h"
@@ -27,6 +30,7 @@ typedef struct Slot {
     PyRawStack *python; /* allocated when Python is read */
     bool asked;         /* interrupted in this tick */
     char state;
+    int stat_fd; /* /proc/PID/task/TID/stat, kept open; -1 until needed */
     unsigned last_tick;
 } Slot;
 
@@ -63,6 +67,8 @@ Sampler_delete(Sampler *sampler)
     for (size_t i = 0; i < sampler->slot_count; i++) {
         free(sampler->slots[i].stack);
         free(sampler->slots[i].python);
+        if (sampler->slots[i].stat_fd >= 0)
+            close(sampler->slots[i].stat_fd);
     }
     free(sampler->slots);
     free(sampler->snapshots);
@@ -91,7 +97,8 @@ get_slot(Sampler *sampler, pid_t tid)
     slot = &sampler->slots[sampler->slot_count++];
     /* A new thread's first copy is as large as allowed; later copies
      * follow what its unwinds needed. */
-    *slot = (Slot){.tid = tid, .want = sampler->options.stack_max, .last_tick = sampler->tick};
+    *slot = (Slot){
+        .tid = tid, .want = sampler->options.stack_max, .last_tick = sampler->tick, .stat_fd = -1};
     slot->cap = slot->want;
     slot->stack = xmalloc(slot->cap);
     return slot;
@@ -107,6 +114,8 @@ prune_slots(Sampler *sampler)
         if (sampler->tick - slot->last_tick > 100) {
             free(slot->stack);
             free(slot->python);
+            if (slot->stat_fd >= 0)
+                close(slot->stat_fd);
         } else
             sampler->slots[out++] = *slot;
     }
@@ -170,6 +179,33 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
         stats->max_stopped_ns = snap->stopped_ns;
 }
 
+/* The thread's scheduler state from its stat file (kept open), or 0 when
+ * it cannot be read (then the thread is interrupted as before). */
+static char
+current_state(Sampler *sampler, Slot *slot)
+{
+    if (slot->stat_fd < 0) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)sampler->pid, (int)slot->tid);
+        slot->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (slot->stat_fd < 0)
+            return 0;
+    }
+    char text[512];
+    ssize_t n = pread(slot->stat_fd, text, sizeof(text) - 1, 0);
+    if (n <= 0)
+        return 0;
+    text[n] = '\0';
+    ProcStat stat;
+    return Proc_parse_stat(text, &stat) == 0 ? stat.state : 0;
+}
+
+void
+Sampler_leave_sleepers(Sampler *sampler, bool leave)
+{
+    sampler->options.leave_sleepers = leave;
+}
+
 static bool
 wanted(const Sampler *sampler, pid_t tid)
 {
@@ -218,6 +254,19 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         if (thread->interrupt_pending) {
             stats->late++; /* still owes us the stop of an earlier tick */
             continue;
+        }
+        if (sampler->options.leave_sleepers) {
+            char state = current_state(sampler, slot);
+            if (state && state != 'R') {
+                Snapshot *snap = new_snapshot(sampler);
+                snap->tid = thread->tid;
+                snap->t_ns = now;
+                snap->state = state;
+                snap->status = SAMPLE_ASLEEP;
+                slot->state = state;
+                stats->asleep++;
+                continue;
+            }
         }
         slot->asked = true; /* tentatively: confirmed by the interrupt below */
         candidates++;

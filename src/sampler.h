@@ -23,10 +23,12 @@ typedef struct SamplerOptions {
     bool detach;            /* detach each thread after its copy (dump) */
     const pid_t *only_tids; /* interrupt only these threads (NULL: all); borrowed */
     size_t only_tid_count;
+    bool leave_sleepers; /* see Sampler_leave_sleepers */
 } SamplerOptions;
 
 typedef struct SamplerTickStats {
     size_t threads; /* threads asked to stop */
+    size_t asleep;  /* threads left alone: not running (SAMPLE_ASLEEP) */
     size_t sampled; /* snapshots with registers */
     size_t late, gone, failed;
     uint64_t tick_ns; /* first interrupt -> last resume */
@@ -45,6 +47,18 @@ int Sampler_tick(Sampler *sampler, SamplerTickStats *stats);
 /* Also read each thread's Python frames while it is stopped (py borrowed;
  * NULL: no more). */
 void Sampler_set_python(Sampler *sampler, PyFrames *py);
+
+/* Whether threads that are not running are left alone. A thread whose
+ * /proc/PID/task/TID/stat says it is not running (S, D, I, ...: blocked
+ * in the kernel) is not interrupted: interrupting it would wake it (its
+ * blocking call is restarted), and its sample would be idle, which the
+ * view leaves out unless idle threads are asked for. It gets a
+ * SAMPLE_ASLEEP snapshot instead: counted, with no stack. The state is
+ * read just before the interrupts; a thread that wakes after the read is
+ * counted asleep in this tick and sampled in the next (its state is R
+ * then). Each thread's stat file is kept open and re-read with pread: one
+ * system call per thread per tick, no open or close. */
+void Sampler_leave_sleepers(Sampler *sampler, bool leave);
 
 size_t Sampler_snapshot_count(const Sampler *sampler);
 const Snapshot *Sampler_snapshot(const Sampler *sampler, size_t index);

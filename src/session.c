@@ -510,6 +510,13 @@ Session_tick(Session *s, SessionSampleFn fn, void *arg, SamplerTickStats *stats)
     return 0;
 }
 
+void
+Session_leave_sleepers(Session *s, bool leave)
+{
+    if (s->sampler)
+        Sampler_leave_sleepers(s->sampler, leave);
+}
+
 int
 Session_wait_exec(Session *s, uint64_t timeout_ns)
 {

@@ -57,6 +57,10 @@ void Session_delete(Session *session);
  * (-ESRCH: the target is gone). */
 int Session_tick(Session *session, SessionSampleFn fn, void *arg, SamplerTickStats *stats);
 
+/* Whether ticks leave threads that are not running alone (when idle
+ * samples are not shown): see Sampler_leave_sleepers. Off at first. */
+void Session_leave_sleepers(Session *session, bool leave);
+
 /* For a command the session seized before its exec (Launch_start): services
  * the tracer until the command's exec is seen, then loads the new program's
  * maps (and Python reader) so the first tick sees it. 0; -ESRCH when the

@@ -55,12 +55,14 @@ Header_draw(Screen *s, int width)
         attroff(attr);
     }
 
-    /* 1: threads and CPU. */
-    int len = snprintf(line, sizeof(line),
-                       "Threads: %zu (%zu running, %zu sleeping, %zu stopped)   CPU: target "
-                       "%.0f%%, spytop %.1f%%",
-                       st->threads, st->running, st->sleeping, st->stopped, st->target_cpu_pct,
-                       st->spytop_cpu_pct);
+    /* 1: threads and CPU (a recording has threads, no live counts). */
+    int len = st->replay
+                  ? snprintf(line, sizeof(line), "Threads: %zu in the recording", st->threads)
+                  : snprintf(line, sizeof(line),
+                             "Threads: %zu (%zu running, %zu sleeping, %zu stopped, %zu late)  "
+                             "%zu stopped/tick   CPU: target %.0f%%, spytop %.1f%%",
+                             st->threads, st->running, st->sleeping, st->stopped, st->late_threads,
+                             st->stopped_per_tick, st->target_cpu_pct, st->spytop_cpu_pct);
     if (st->python && len > 0 && (size_t)len < sizeof(line))
         len += snprintf(line + len, sizeof(line) - (size_t)len, "   %s, GIL held %.0f%%",
                         st->python, st->gil_pct);

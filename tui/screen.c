@@ -306,6 +306,14 @@ screen_resume(void *self)
     screen_resize(s);
 }
 
+/* Idle samples are shown (i) or a thread panel lists every thread. */
+static bool
+screen_wants_idle(void *self)
+{
+    const Screen *s = self;
+    return s->query.include_idle;
+}
+
 Screen *
 Screen_new(Symtab *symtab, const AggQuery *query, bool color)
 {
@@ -326,6 +334,7 @@ Screen_new(Symtab *symtab, const AggQuery *query, bool color)
         .suspend = screen_suspend,
         .resume = screen_resume,
         .linger_after_exit = true,
+        .wants_idle = screen_wants_idle,
     };
     return s;
 }

@@ -59,7 +59,7 @@ for cmd in batch record; do
     assert_grep '^continued' "$WORK/self_$cmd.out"
     assert_untouched "$pid"
     case $cmd in
-    batch) assert_grep 'Threads: 3 \(0 running, 0 sleeping, 3 stopped\)' "$WORK/out" \
+    batch) assert_grep 'Threads: 3 \(0 running, 0 sleeping, 3 stopped, 0 late\)' "$WORK/out" \
         "self-stop: the live view never showed the threads stopped" ;;
     record)
         "$SPYTOP" report "$WORK/self.spytop" --idle --format collapsed >"$WORK/folded" 2>&1 ||
