@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "hashindex.h"
 #include "proc.h"
 #include "util.h"
 
@@ -30,7 +31,10 @@ typedef struct Slot {
     PyRawStack *python; /* allocated when Python is read */
     bool asked;         /* interrupted in this tick */
     char state;
-    int stat_fd; /* /proc/PID/task/TID/stat, kept open; -1 until needed */
+    int stat_fd;      /* /proc/PID/task/TID/stat, kept open; -1 until needed */
+    int schedstat_fd; /* /proc/PID/task/TID/schedstat, likewise */
+    bool asleep;      /* asleep at the last look, with run_ns as it was then */
+    uint64_t run_ns;  /* time on a CPU, from schedstat */
     unsigned last_tick;
 } Slot;
 
@@ -41,6 +45,7 @@ struct Sampler {
     Slot *slots;
     size_t slot_count, slot_cap;
     Snapshot *snapshots;
+    HashIndex slot_index; /* tid -> slot: thousands of threads are looked up each tick */
     size_t snapshot_count, snapshot_cap;
     unsigned tick;
     uint64_t synced_ns;
@@ -69,8 +74,11 @@ Sampler_delete(Sampler *sampler)
         free(sampler->slots[i].python);
         if (sampler->slots[i].stat_fd >= 0)
             close(sampler->slots[i].stat_fd);
+        if (sampler->slots[i].schedstat_fd >= 0)
+            close(sampler->slots[i].schedstat_fd);
     }
     free(sampler->slots);
+    HashIndex_done(&sampler->slot_index);
     free(sampler->snapshots);
     free(sampler);
 }
@@ -78,10 +86,8 @@ Sampler_delete(Sampler *sampler)
 static Slot *
 find_slot(Sampler *sampler, pid_t tid)
 {
-    for (size_t i = 0; i < sampler->slot_count; i++)
-        if (sampler->slots[i].tid == tid)
-            return &sampler->slots[i];
-    return NULL;
+    uint32_t i = HashIndex_find(&sampler->slot_index, (uint64_t)tid, NULL, NULL);
+    return i == HASHINDEX_NONE ? NULL : &sampler->slots[i];
 }
 
 static Slot *
@@ -94,11 +100,15 @@ get_slot(Sampler *sampler, pid_t tid)
         sampler->slot_cap = sampler->slot_cap ? sampler->slot_cap * 2 : 16;
         sampler->slots = xreallocarray(sampler->slots, sampler->slot_cap, sizeof(Slot));
     }
+    HashIndex_add(&sampler->slot_index, (uint64_t)tid, (uint32_t)sampler->slot_count);
     slot = &sampler->slots[sampler->slot_count++];
     /* A new thread's first copy is as large as allowed; later copies
      * follow what its unwinds needed. */
-    *slot = (Slot){
-        .tid = tid, .want = sampler->options.stack_max, .last_tick = sampler->tick, .stat_fd = -1};
+    *slot = (Slot){.tid = tid,
+                   .want = sampler->options.stack_max,
+                   .last_tick = sampler->tick,
+                   .stat_fd = -1,
+                   .schedstat_fd = -1};
     slot->cap = slot->want;
     slot->stack = xmalloc(slot->cap);
     return slot;
@@ -116,10 +126,15 @@ prune_slots(Sampler *sampler)
             free(slot->python);
             if (slot->stat_fd >= 0)
                 close(slot->stat_fd);
+            if (slot->schedstat_fd >= 0)
+                close(slot->schedstat_fd);
         } else
             sampler->slots[out++] = *slot;
     }
     sampler->slot_count = out;
+    HashIndex_clear(&sampler->slot_index);
+    for (size_t i = 0; i < out; i++)
+        HashIndex_add(&sampler->slot_index, (uint64_t)sampler->slots[i].tid, (uint32_t)i);
 }
 
 static Snapshot *
@@ -179,25 +194,53 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
         stats->max_stopped_ns = snap->stopped_ns;
 }
 
-/* The thread's scheduler state from its stat file (kept open), or 0 when
- * it cannot be read (then the thread is interrupted as before). */
-static char
-current_state(Sampler *sampler, Slot *slot)
+/* Reads a small file of the thread's /proc/PID/task/TID/, kept open in
+ * *fd and re-read from its start. Length read, or -1. */
+static ssize_t
+read_task_file(const Sampler *sampler, const Slot *slot, int *fd, const char *name, char *buf,
+               size_t size)
 {
-    if (slot->stat_fd < 0) {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)sampler->pid, (int)slot->tid);
-        slot->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (slot->stat_fd < 0)
-            return 0;
+    if (*fd < 0) {
+        char path[80];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)sampler->pid, (int)slot->tid,
+                 name);
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0)
+            return -1;
     }
-    char text[512];
-    ssize_t n = pread(slot->stat_fd, text, sizeof(text) - 1, 0);
+    ssize_t n = pread(*fd, buf, size - 1, 0);
     if (n <= 0)
-        return 0;
-    text[n] = '\0';
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+/* Whether the thread is asleep now: not running by its state, and so not
+ * to be interrupted. Cheap for a thread that stays asleep: its schedstat
+ * (three numbers, the first its time on a CPU) is read each tick, and its
+ * stat (some fifty fields) only when that time moved, i.e. when it ran
+ * since the last look, or the first time. A thread woken but not yet run
+ * (runnable, waiting for a CPU) still counts as asleep until it runs:
+ * then its time moves, its state is read again, and it is sampled. */
+static bool
+asleep_now(Sampler *sampler, Slot *slot)
+{
+    char text[512];
+    unsigned long long run_ns = 0;
+    bool have_run =
+        read_task_file(sampler, slot, &slot->schedstat_fd, "schedstat", text, sizeof(text)) > 0 &&
+        sscanf(text, "%llu", &run_ns) == 1;
+    if (have_run && slot->asleep && run_ns == slot->run_ns)
+        return true; /* has not run since it was seen asleep */
+    slot->asleep = false;
     ProcStat stat;
-    return Proc_parse_stat(text, &stat) == 0 ? stat.state : 0;
+    if (read_task_file(sampler, slot, &slot->stat_fd, "stat", text, sizeof(text)) < 0 ||
+        Proc_parse_stat(text, &stat) < 0)
+        return false; /* unknown: interrupted as before */
+    slot->state = stat.state;
+    slot->asleep = stat.state != 'R' && have_run;
+    slot->run_ns = run_ns;
+    return stat.state != 'R';
 }
 
 void
@@ -256,14 +299,12 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
             continue;
         }
         if (sampler->options.leave_sleepers) {
-            char state = current_state(sampler, slot);
-            if (state && state != 'R') {
+            if (asleep_now(sampler, slot)) {
                 Snapshot *snap = new_snapshot(sampler);
                 snap->tid = thread->tid;
                 snap->t_ns = now;
-                snap->state = state;
+                snap->state = slot->state;
                 snap->status = SAMPLE_ASLEEP;
-                slot->state = state;
                 stats->asleep++;
                 continue;
             }

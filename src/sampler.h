@@ -55,9 +55,10 @@ void Sampler_set_python(Sampler *sampler, PyFrames *py);
  * view leaves out unless idle threads are asked for. It gets a
  * SAMPLE_ASLEEP snapshot instead: counted, with no stack. The state is
  * read just before the interrupts; a thread that wakes after the read is
- * counted asleep in this tick and sampled in the next (its state is R
- * then). Each thread's stat file is kept open and re-read with pread: one
- * system call per thread per tick, no open or close. */
+ * counted asleep in this tick and sampled in the next one after it ran.
+ * Each thread's schedstat (its time on a CPU) is kept open and re-read
+ * with pread: one small read per thread per tick, no open or close; its
+ * stat only when that time moved (see asleep_now in sampler.c). */
 void Sampler_leave_sleepers(Sampler *sampler, bool leave);
 
 size_t Sampler_snapshot_count(const Sampler *sampler);

@@ -1,0 +1,112 @@
+#!/bin/sh
+# Threads at scale (issue 11): what sampling a target with many sleeping
+# threads costs it and spytop. The target (tests/targets/sleepers) has N
+# sleepers blocked five ways (pause, nanosleep, a condition variable, a
+# pipe read, epoll_wait) and 2 busy threads. Three windows of the same
+# target, one after the other:
+#   unsampled   no spytop: the sleepers' own context switches (the floor);
+#   --idle      every thread stopped every tick (what the default view did
+#               before sleepers were left alone; record and dump still do);
+#   default     the default view (idle excluded): sleepers left alone.
+# For each: wake-ups per sleeper per second (their voluntary+involuntary
+# context switches), spytop's CPU (% of one core), the rate reached and
+# the threads stopped per tick (--batch's median). Ratios default/--idle
+# come from this one run; absolute figures drift with the machine.
+#
+# usage: threads.sh BUILD_DIR [SLEEPERS...]   (default: 200 2000)
+# env:   THREADS_WINDOW (5: seconds measured per window), THREADS_RATE (100)
+set -u
+export LC_ALL=C
+unset DEBUGINFOD_URLS
+
+BUILD=${1:?usage: threads.sh BUILD_DIR [SLEEPERS...]}
+shift
+[ $# -gt 0 ] || set -- 200 2000
+WINDOW=${THREADS_WINDOW:-5}
+RATE=${THREADS_RATE:-100}
+SPYTOP=$BUILD/spytop
+SLEEPERS=$BUILD/tests/targets/sleepers
+for f in "$SPYTOP" "$SLEEPERS"; do
+    [ -x "$f" ] || { echo "threads: $f is missing; run 'make check' (it builds the targets)" >&2; exit 2; }
+done
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/spytop-threads.XXXXXX") || exit 2
+target=""
+trap '[ -n "$target" ] && kill "$target" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+hz=$(getconf CLK_TCK)
+
+# switches PID: the context switches of all threads but the busy ones and
+# the main thread (named "sleepers"), summed.
+switches() {
+    grep -H . /proc/"$1"/task/*/comm /proc/"$1"/task/*/status 2>/dev/null | awk '
+        { split($0, p, "/"); tid = p[5] }
+        /\/comm:/ { sub(/^[^:]*:/, ""); comm[tid] = $0 }
+        /ctxt_switches:/ { n[tid] += $NF }
+        END { for (t in n) if (comm[t] != "busy" && comm[t] != "sleepers") s += n[t]; print s + 0 }'
+}
+
+# cpu_ticks PID: utime + stime of a process.
+cpu_ticks() {
+    sed 's/.*) //' /proc/"$1"/stat | awk '{ print $12 + $13 }'
+}
+
+# window NAME SLEEPERS [SPYTOP ARGS...]: one measured window; prints
+# "wakeups/sleeper/s cpu% hz stopped/tick" (the last three "-" unsampled).
+window() {
+    local name=$1 n=$2 spy="" out=$WORK/$1.out
+    shift 2
+    if [ "$name" != unsampled ]; then
+        "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 --rows 1 "$@" \
+            >"$out" 2>&1 &
+        spy=$!
+        sleep 3 # attached, the first tables out: the steady state
+    fi
+    local s0 c0 s1 c1
+    s0=$(switches "$target")
+    [ -n "$spy" ] && c0=$(cpu_ticks "$spy")
+    sleep "$WINDOW"
+    s1=$(switches "$target")
+    if [ -n "$spy" ]; then
+        c1=$(cpu_ticks "$spy")
+        kill -INT "$spy"
+        wait "$spy"
+        local last
+        last=$(awk '/^spytop /{n++} n' "$out" | tail -n 40)
+        echo "$s0 $s1 $c0 $c1" | awk -v n="$n" -v w="$WINDOW" -v hz="$hz" \
+            -v reached="$(echo "$last" | sed -n 's/.* \([0-9.]*\) Hz reached.*/\1/p' | tail -n 1)" \
+            -v stopped="$(echo "$last" | sed -n 's/.* \([0-9]*\) stopped per tick.*/\1/p' | tail -n 1)" \
+            '{ printf "%.2f %.1f %s %s\n", ($2 - $1) / n / w, ($4 - $3) * 100 / hz / w, reached, stopped }'
+    else
+        echo "$s0 $s1" | awk -v n="$n" -v w="$WINDOW" '{ printf "%.2f - - -\n", ($2 - $1) / n / w }'
+    fi
+}
+
+echo "threads: $(nproc) CPUs, $RATE Hz, ${WINDOW} s windows, commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)"
+printf '%-9s %-10s %14s %10s %8s %13s\n' sleepers window "wakeups/s/thr" "spytop CPU" "Hz" "stopped/tick"
+for n in "$@"; do
+    "$SLEEPERS" -n "$n" -b 2 >"$WORK/target.out" 2>&1 &
+    target=$!
+    i=0
+    while ! grep -q '^ready' "$WORK/target.out"; do
+        i=$((i + 1))
+        [ $i -gt 3000 ] && { echo "threads: the target did not start" >&2; exit 1; }
+        sleep 0.01
+    done
+    for w in unsampled idle default; do
+        case $w in
+        idle) set -- --idle ;;
+        *) set -- ;;
+        esac
+        # shellcheck disable=SC2046
+        set -- $(window "$w" "$n" "$@")
+        printf '%-9s %-10s %14s %9s%% %8s %13s\n' "$n" "$w" "$1" "$2" "$3" "$4"
+        eval "r_${w}_wake=$1 r_${w}_cpu=$2"
+    done
+    awk -v a="$r_default_cpu" -v b="$r_idle_cpu" -v x="$r_default_wake" -v y="$r_idle_wake" \
+        -v u="$r_unsampled_wake" -v n="$n" 'BEGIN {
+        printf "%-9s ratio default/--idle: spytop CPU %.2f; wake-ups caused by spytop per sleeper per second: %.2f (default) vs %.2f (--idle)\n",
+            n, (b > 0 ? a / b : 0), x - u, y - u }'
+    kill "$target"
+    wait "$target" 2>/dev/null
+    target=""
+done
