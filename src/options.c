@@ -507,6 +507,13 @@ check_common(const Options *opts)
 {
     if (opts->json && opts->command != CMD_DUMP)
         return xstrdup("--json goes with 'spytop dump'");
+    if (opts->batch && opts->command != CMD_TOP)
+        return xasprintf("--batch goes with the live view ('spytop -p PID --batch'); 'spytop %s' "
+                         "prints no screen already",
+                         opts->command == CMD_DUMP     ? "dump"
+                         : opts->command == CMD_RECORD ? "record"
+                         : opts->command == CMD_VIEW   ? "view"
+                                                       : "report");
     if (opts->native && opts->no_python)
         return xstrdup("--native and --no-python do not go together (--no-python shows every "
                        "native frame already)");

@@ -320,6 +320,8 @@ json_needs_dump_and_no_extra_args(void **state)
     (void)state;
     parse_error(ARGS("-p", "1", "--json"), NEEDLES("--json", "dump"));
     parse_error(ARGS("top", "-p", "1", "-j"), NEEDLES("--json", "dump"));
+    parse_error(ARGS("dump", "-p", "1", "--batch"), NEEDLES("--batch", "live view", "dump"));
+    parse_error(ARGS("record", "-p", "1", "-b"), NEEDLES("--batch", "record"));
     parse_error(ARGS("dump", "-p", "1", "extra"), NEEDLES("unexpected argument", "'extra'"));
     parse_error(ARGS("dump", "dump", "-p", "1"), NEEDLES("unexpected argument", "'dump'"));
 }
