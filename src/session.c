@@ -279,6 +279,17 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
     *cause = NULL;
     if (identify(s, err, cause) < 0)
         goto fail;
+    /* --threads: each named thread must be one of the process's. */
+    for (size_t i = 0; i < s->options.only_tid_count; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)s->options.only_tids[i]);
+        if (access(path, F_OK) < 0) {
+            *err = -ESRCH;
+            *cause = xasprintf("PID %d has no thread %d ('spytop dump -p %d' lists its threads)",
+                               (int)pid, (int)s->options.only_tids[i], (int)pid);
+            goto fail;
+        }
+    }
 
     /* Everything that reads files is done before any thread is stopped. */
     s->symtab = symtab;

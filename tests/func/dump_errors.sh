@@ -24,6 +24,16 @@ status=0
 [ "$status" = 2 ] || fail "live view of a missing pid without a terminal: exit $status"
 assert_grep "^spytop: no process with PID $gone\$" "$WORK/top.err"
 
+# --threads naming a thread the process does not have: said, exit 2.
+start_target chain0 "$TARGETS/chain" sleep
+status=0
+"$SPYTOP" -p "$TARGET_PID" --threads 999999 --batch --iterations 1 >"$WORK/top.out" 2>"$WORK/top.err" ||
+    status=$?
+[ "$status" = 2 ] || fail "--threads 999999: exit $status: $(cat "$WORK/top.err")"
+assert_grep "^spytop: PID $TARGET_PID has no thread 999999" "$WORK/top.err"
+assert_untouched "$TARGET_PID"
+kill "$TARGET_PID"
+
 # Already traced by another tracer: named.
 start_target chain "$TARGETS/chain" sleep
 pid=$TARGET_PID
