@@ -2,6 +2,8 @@
 
 #include "batch.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@ struct Batch {
     Symtab *symtab;
     FILE *out;
     unsigned printed;
+    int write_error; /* errno of a failed write of the tables, or 0 */
     Consumer consumer;
 };
 
@@ -135,7 +138,12 @@ batch_print(void *self, const RunStatus *status, Aggregator *agg)
         fputs("(no samples in the window)\n", b->out);
     print_threads(b, agg);
     fputc('\n', b->out);
-    fflush(b->out);
+    if (fflush(b->out) != 0 || ferror(b->out)) {
+        /* The reader went away (| head) or the disk is full: stop
+         * sampling now, the caller says why. */
+        b->write_error = errno ? errno : EIO;
+        return CONSUMER_QUIT;
+    }
     b->printed++;
     if (b->options.iterations && b->printed >= b->options.iterations)
         return CONSUMER_QUIT;
@@ -171,6 +179,12 @@ void
 Batch_delete(Batch *batch)
 {
     free(batch);
+}
+
+int
+Batch_write_error(const Batch *batch)
+{
+    return batch->write_error;
 }
 
 Consumer *

@@ -23,6 +23,10 @@ Batch *Batch_new(const BatchOptions *options, Symtab *symtab, FILE *out);
 void Batch_delete(Batch *batch);
 
 /* The Consumer that prints the tables. */
+/* Why writing the tables failed (an errno: EPIPE when the reader went
+ * away), or 0. The run ends at the first failed write. */
+int Batch_write_error(const Batch *batch);
+
 Consumer *Batch_consumer(Batch *batch);
 
 #endif

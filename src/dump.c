@@ -359,6 +359,12 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
             status = EXIT_PARTIAL;
         }
     }
+    if (fflush(out) != 0 || ferror(out)) {
+        int e = errno ? errno : EIO;
+        if (e != EPIPE) /* the reader went away (| head): say nothing */
+            fprintf(err, "spytop: writing the dump failed: %s\n", strerror(e));
+        status = e == EPIPE ? EXIT_PARTIAL : EXIT_FATAL;
+    }
     if (left)
         fprintf(err,
                 "spytop: %zu thread%s did not stop in time; the kernel detaches %s as "

@@ -234,6 +234,12 @@ run_top(const Options *opts)
     AggQuery query = query_from(opts);
     LiveOptions lo = live_from(opts, !opts->batch);
     int status;
+    if (opts->batch && fcntl(STDOUT_FILENO, F_GETFD) < 0) {
+        fputs("spytop: standard output is closed: --batch has nowhere to print\n", stderr);
+        Aggregator_delete(agg);
+        Symtab_delete(symtab);
+        return EXIT_FATAL;
+    }
     if (opts->batch) {
         BatchOptions bo = {
             .delay_s = opts->delay_s,
@@ -243,6 +249,13 @@ run_top(const Options *opts)
         };
         Batch *batch = Batch_new(&bo, symtab, stdout);
         status = Live_run(&lo, Batch_consumer(batch), agg, symtab);
+        int werr = Batch_write_error(batch);
+        if (werr == EPIPE) {
+            status = EXIT_PARTIAL; /* the reader went away (| head): say nothing */
+        } else if (werr) {
+            fprintf(stderr, "spytop: writing the --batch tables failed: %s\n", strerror(werr));
+            status = EXIT_FATAL;
+        }
         Batch_delete(batch);
     } else {
         Screen *screen = Screen_new(symtab, &query, !opts->no_color);
