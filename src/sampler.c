@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -50,6 +51,7 @@ struct Sampler {
     unsigned tick;
     uint64_t synced_ns;
     PyFrames *python;
+    size_t kept_fds, fd_budget; /* task files kept open, and how many may be */
 };
 
 Sampler *
@@ -61,6 +63,14 @@ Sampler_new(Tracer *tracer, pid_t pid, const SamplerOptions *options)
     sampler->options = *options;
     if (sampler->options.stack_max < SAMPLER_STACK_MIN)
         sampler->options.stack_max = SAMPLER_STACK_MIN;
+    /* Task files are kept open, but never more than half the descriptors
+     * spytop may have: maps, ELF files and recordings need the rest. Past
+     * the budget a task file is opened, read and closed each time. */
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
+        sampler->fd_budget = lim.rlim_cur / 2;
+    else
+        sampler->fd_budget = 4096;
     return sampler;
 }
 
@@ -124,10 +134,14 @@ prune_slots(Sampler *sampler)
         if (sampler->tick - slot->last_tick > 100) {
             free(slot->stack);
             free(slot->python);
-            if (slot->stat_fd >= 0)
+            if (slot->stat_fd >= 0) {
                 close(slot->stat_fd);
-            if (slot->schedstat_fd >= 0)
+                sampler->kept_fds--;
+            }
+            if (slot->schedstat_fd >= 0) {
                 close(slot->schedstat_fd);
+                sampler->kept_fds--;
+            }
         } else
             sampler->slots[out++] = *slot;
     }
@@ -197,16 +211,21 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
 /* Reads a small file of the thread's /proc/PID/task/TID/, kept open in
  * *fd and re-read from its start. Length read, or -1. */
 static ssize_t
-read_task_file(const Sampler *sampler, const Slot *slot, int *fd, const char *name, char *buf,
+read_task_file(Sampler *sampler, const Slot *slot, int *fd, const char *name, char *buf,
                size_t size)
 {
     if (*fd < 0) {
         char path[80];
         snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)sampler->pid, (int)slot->tid,
                  name);
+        if (sampler->kept_fds >= sampler->fd_budget) {
+            ssize_t n = Util_read_small_file(path, buf, size);
+            return n > 0 ? n : -1;
+        }
         *fd = open(path, O_RDONLY | O_CLOEXEC);
         if (*fd < 0)
             return -1;
+        sampler->kept_fds++;
     }
     ssize_t n = pread(*fd, buf, size - 1, 0);
     if (n <= 0)

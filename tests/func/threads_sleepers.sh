@@ -97,6 +97,17 @@ per_tick=$(awk '/^Threads: / { for (i = 1; i <= NF; i++) if ($(i + 1) == "stoppe
 awk -v v="$per_tick" 'BEGIN { exit !(v + 0 >= 40) }' ||
     fail "--idle: only ${per_tick:-?} threads stopped per tick: $(grep '^Threads' "$WORK/idle.out")"
 assert_untouched "$pid"
+
+# With few descriptors (ulimit -n 40: a budget of 20 kept stat files for 52
+# threads) the stat files past the budget are opened and closed each tick:
+# spytop still works and still leaves the sleepers asleep.
+(ulimit -n 40 && sample_sleepers lowfd 2) || fail "ulimit -n 40: spytop failed"
+for k in $KINDS; do
+    w=$(woken lowfd "$k")
+    [ "$w" -le 1 ] || fail "ulimit -n 40: the $k sleepers were woken $w times in 2 s"
+done
+assert_grep 'busy_spin' "$WORK/lowfd.out" "ulimit -n 40: the busy thread"
+assert_untouched "$pid"
 kill "$pid"
 
 # A thread that sleeps 10 ms and spins 10 ms (50 Hz) is caught running
