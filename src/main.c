@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static AggQuery
@@ -299,6 +300,14 @@ main(int argc, char **argv)
     }
     /* A closed pipe on stdout must not kill spytop before it detaches. */
     signal(SIGPIPE, SIG_IGN);
+    /* A file kept open per thread of a large target (the sampler's task
+     * files): the soft descriptor limit raised to the hard one, as perf
+     * does. spytop polls, never select()s, so large descriptors are fine. */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &files); /* not raised: the sampler keeps fewer open */
+    }
 
     switch (opts.command) {
     case CMD_HELP:
