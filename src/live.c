@@ -252,6 +252,17 @@ compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The last values of a ring of STOP_RING (count ever put in), sorted
+ * into out; how many. */
+static size_t
+sorted_ring(const uint64_t *ring, size_t count, uint64_t *out)
+{
+    size_t n = count < STOP_RING ? count : STOP_RING;
+    memcpy(out, ring, n * sizeof(*out));
+    qsort(out, n, sizeof(*out), compare_u64);
+    return n;
+}
+
 static uint64_t
 thread_cpu_ticks(pid_t pid, pid_t tid)
 {
@@ -366,21 +377,15 @@ update_status(void *self)
         live->period_start_ns = now;
         live->period_ticks = live->period_gil_ticks = 0;
     }
-    size_t n = live->stop_count < STOP_RING ? live->stop_count : STOP_RING;
+    uint64_t sorted[STOP_RING];
+    size_t n = sorted_ring(live->stop_ring, live->stop_count, sorted);
     if (n) {
-        uint64_t sorted[STOP_RING];
-        memcpy(sorted, live->stop_ring, n * sizeof(uint64_t));
-        qsort(sorted, n, sizeof(uint64_t), compare_u64);
         s->stop_median_ns = sorted[n / 2];
         s->stop_p99_ns = sorted[(n * 99) / 100];
     }
-    n = live->stopped_count < STOP_RING ? live->stopped_count : STOP_RING;
-    if (n) {
-        uint64_t sorted[STOP_RING];
-        memcpy(sorted, live->stopped_ring, n * sizeof(uint64_t));
-        qsort(sorted, n, sizeof(uint64_t), compare_u64);
+    n = sorted_ring(live->stopped_ring, live->stopped_count, sorted);
+    if (n)
         s->stopped_per_tick = (size_t)sorted[n / 2];
-    }
 }
 
 static int

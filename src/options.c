@@ -63,7 +63,7 @@ Options_print_help(FILE *f)
           "      --no-python      do not read Python frames (native frames only)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
           "  -o, --output FILE    record: the recording; report: the export (default stdout)\n"
-          "      --force          record: overwrite an existing file\n"
+          "      --force          record, report -o: overwrite an existing regular file\n"
           "  -f, --format F       report: text, collapsed (also folded), speedscope, pprof,\n"
           "                       svg (also flamegraph), chrome (also chrometrace: Chrome's\n"
           "                       trace events) or gecko (also firefox: Firefox Profiler)\n"

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "recbuf.h"
 #include "recsamples.h"
 #include "util.h"
@@ -327,6 +328,8 @@ RecWriter_open_fd(int fd, const char *name, const RecHeader *header, char **caus
 RecWriter *
 RecWriter_open(const char *path, bool force, const RecHeader *header, char **cause)
 {
+    if (!Outfile_check_path(path, cause))
+        return NULL;
     /* O_NONBLOCK: opening a FIFO must not wait for a reader. */
     int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
     int fd = open(path, flags, 0600);
@@ -347,7 +350,7 @@ RecWriter_open(const char *path, bool force, const RecHeader *header, char **cau
         }
         return NULL;
     }
-    if (!Util_regular_or_close(fd, path, NULL, cause))
+    if (!Outfile_check_fd_or_close(fd, path, cause))
         return NULL;
     /* Truncate only now that it is known to be a regular file. */
     if (force && ftruncate(fd, 0) != 0) {

@@ -50,6 +50,31 @@ status=0
 "$SPYTOP" record -p "$pid" -d 0.5 -o run.spytop --force 2>err.txt || fail "--force: $(cat err.txt)"
 assert_untouched "$pid"
 
+# Only regular files, and never under /proc, /sys or /dev, --force or not:
+# /proc/PID/mem is the target's memory. A directory is named as one.
+mkdir adir
+for place in "/proc/$pid/mem" /dev/null /sys/kernel/spytop.spytop adir; do
+    for force in "" --force; do
+        for cmd in record report; do
+            status=0
+            if [ $cmd = record ]; then
+                "$SPYTOP" record -p "$pid" -d 0.3 -o "$place" $force 2>err.txt || status=$?
+            else
+                "$SPYTOP" report run.spytop -o "$place" $force 2>err.txt || status=$?
+            fi
+            [ "$status" = 2 ] || fail "$cmd -o $place $force: status $status: $(cat err.txt)"
+            case $place in
+            adir) assert_grep "^spytop: 'adir' is a directory: name a file in it\$" err.txt ;;
+            /dev/null) assert_grep "^spytop: '/dev/null' is not a regular file\$" err.txt ;;
+            *) assert_grep "^spytop: '$place' is under /(proc|sys): spytop writes only regular files" err.txt ;;
+            esac
+            assert_no_grep 'force' err.txt "$cmd -o $place $force: a --force hint"
+        done
+    done
+done
+[ -z "$(ls -A adir)" ] || fail "something was written into adir: $(ls -A adir)"
+assert_untouched "$pid"
+
 # A report never overwrites either.
 "$SPYTOP" report run.spytop -o out.txt || fail "report -o exited $?"
 status=0
