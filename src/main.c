@@ -130,26 +130,6 @@ run_record(const Options *opts)
     return status;
 }
 
-/* fd, just opened from path, is a regular file outside /proc, /sys and
- * /dev; emptied when forced, and blocking. Or false, fd closed, *cause set. */
-static bool
-report_fd_ready(int fd, const char *path, bool force, char **cause)
-{
-    if (!Outfile_check_fd_or_close(fd, path, cause))
-        return false;
-    if (force && ftruncate(fd, 0) != 0) {
-        *cause = xasprintf("truncate '%s': %s", path, strerror(errno));
-        close(fd);
-        return false;
-    }
-    if (fcntl(fd, F_SETFL, 0) != 0) {
-        *cause = xasprintf("fcntl '%s': %s", path, strerror(errno));
-        close(fd);
-        return false;
-    }
-    return true;
-}
-
 /* report's output: stdout, or a new file (never truncating one that
  * exists, never through a symlink). */
 static FILE *
@@ -158,25 +138,9 @@ open_report_output(const char *path, bool force)
     if (!path || strcmp(path, "-") == 0)
         return stdout;
     char *cause = NULL;
-    if (!Outfile_check_path(path, &cause)) {
-        fputs("spytop: ", stderr);
-        Util_fputs_escaped(cause, stderr);
-        fputc('\n', stderr);
-        free(cause);
-        return NULL;
-    }
-    /* Truncated only once known to be a regular file. */
-    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
-    int fd = open(path, flags, 0644);
+    bool created;
+    int fd = Outfile_open(path, force, 0644, &created, &cause);
     if (fd < 0) {
-        int err = errno;
-        fputs("spytop: cannot create '", stderr);
-        Util_fputs_escaped(path, stderr);
-        fprintf(stderr, "': %s%s\n", strerror(err),
-                err == EEXIST ? " (use --force to overwrite it)" : "");
-        return NULL;
-    }
-    if (!report_fd_ready(fd, path, force, &cause)) {
         fputs("spytop: ", stderr);
         Util_fputs_escaped(cause, stderr);
         fputc('\n', stderr);

@@ -1,10 +1,13 @@
 #include "config.h"
 #include "outfile.h"
 #include "util.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -54,10 +57,26 @@ refusal(const char *path, const char *where)
                      path, where);
 }
 
+/* The null device, by what it is rather than by its name. */
+static bool
+is_dev_null(const struct stat *st)
+{
+    return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 && minor(st->st_rdev) == 3;
+}
+
+static bool
+path_is_dev_null(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && is_dev_null(&st);
+}
+
 bool
 Outfile_check_path(const char *path, char **cause)
 {
     struct stat st;
+    if (path_is_dev_null(path))
+        return true;
     if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) {
         set_cause(cause, S_ISDIR(st.st_mode)
                              ? xasprintf("'%s' is a directory: name a file in it", path)
@@ -99,6 +118,8 @@ Outfile_check_fd_or_close(int fd, const char *path, char **cause)
     struct stat st;
     struct statfs fs;
     const char *name = NULL;
+    if (fstat(fd, &st) == 0 && is_dev_null(&st))
+        return true;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         set_cause(cause, xasprintf("'%s' is not a regular file", path));
     } else if (fstatfs(fd, &fs) == 0 && (name = pseudo_fs((long)fs.f_type))) {
@@ -110,4 +131,54 @@ Outfile_check_fd_or_close(int fd, const char *path, char **cause)
     }
     close(fd);
     return false;
+}
+
+static char *
+open_failure(const char *path, int err)
+{
+    struct stat lst;
+    bool link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    if (err == ELOOP || (err == EEXIST && link))
+        return xasprintf("'%s' is a symbolic link: not followed", path);
+    if (err == EEXIST)
+        return xasprintf("'%s' already exists (--force overwrites it)", path);
+    if (err == ENXIO)
+        return xasprintf("'%s' is not a regular file", path);
+    return xasprintf("cannot create '%s': %s", path, strerror(err));
+}
+
+int
+Outfile_open(const char *path, bool force, mode_t mode, bool *created, char **cause)
+{
+    *created = false;
+    if (!Outfile_check_path(path, cause))
+        return -1;
+    if (path_is_dev_null(path)) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            set_cause(cause, open_failure(path, errno));
+        return fd;
+    }
+    /* O_NONBLOCK: opening a FIFO must not wait for a reader. */
+    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
+    int fd = open(path, flags, mode);
+    if (fd < 0) {
+        set_cause(cause, open_failure(path, errno));
+        return -1;
+    }
+    *created = !force;
+    if (!Outfile_check_fd_or_close(fd, path, cause))
+        return -1;
+    /* Truncated only now that it is known to be a regular file. */
+    const char *step = NULL;
+    if (force && ftruncate(fd, 0) != 0)
+        step = "truncate";
+    else if (fcntl(fd, F_SETFL, 0) != 0) /* blocking writes from here on */
+        step = "fcntl";
+    if (step) {
+        set_cause(cause, xasprintf("%s '%s': %s", step, path, strerror(errno)));
+        close(fd);
+        return -1;
+    }
+    return fd;
 }

@@ -2,11 +2,13 @@
 #define SPYTOP_SRC_OUTFILE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* Where spytop may write a file it is told to (-o): a regular file, new or
  * existing, outside /proc, /sys and /dev (and outside any procfs, sysfs,
  * debugfs, cgroupfs ... mounted elsewhere), --force or not. Writing a
- * recording into /proc/PID/mem would write into a process's memory. */
+ * recording into /proc/PID/mem would write into a process's memory. The
+ * one exception is /dev/null, where output is asked to vanish. */
 
 /* Before opening: false, with *cause set, when path is a directory, an
  * existing non-regular file, or in one of those places. */
@@ -16,5 +18,13 @@ bool Outfile_check_path(const char *path, char **cause);
  * *cause set and fd closed, when fd is not a regular file or lives on one
  * of those file systems. */
 bool Outfile_check_fd_or_close(int fd, const char *path, char **cause);
+
+/* Opens path for writing with the checks above: created with mode, never
+ * through a symbolic link, an existing file refused unless force (and then
+ * truncated, once known to be a regular file); a FIFO is never waited on.
+ * The descriptor returned is blocking and close-on-exec; *created says
+ * whether this call made the file (so a failure after it may unlink it).
+ * Or -1 with *cause set. */
+int Outfile_open(const char *path, bool force, mode_t mode, bool *created, char **cause);
 
 #endif

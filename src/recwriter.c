@@ -328,47 +328,12 @@ RecWriter_open_fd(int fd, const char *name, const RecHeader *header, char **caus
 RecWriter *
 RecWriter_open(const char *path, bool force, const RecHeader *header, char **cause)
 {
-    if (!Outfile_check_path(path, cause))
+    bool created;
+    int fd = Outfile_open(path, force, 0600, &created, cause);
+    if (fd < 0)
         return NULL;
-    /* O_NONBLOCK: opening a FIFO must not wait for a reader. */
-    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (force ? 0 : O_EXCL);
-    int fd = open(path, flags, 0600);
-    if (fd < 0) {
-        int e = errno;
-        if (cause) {
-            struct stat lst;
-            if ((e == EEXIST || e == ELOOP) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
-                *cause = xasprintf("%s is a symbolic link: not followed", path);
-            else if (e == EEXIST)
-                *cause = xasprintf("%s already exists (--force overwrites it)", path);
-            else if (e == ELOOP)
-                *cause = xasprintf("%s is a symbolic link: not followed", path);
-            else if (e == ENXIO)
-                *cause = xasprintf("%s is not a regular file", path);
-            else
-                *cause = xasprintf("open %s: %s", path, strerror(e));
-        }
-        return NULL;
-    }
-    if (!Outfile_check_fd_or_close(fd, path, cause))
-        return NULL;
-    /* Truncate only now that it is known to be a regular file. */
-    if (force && ftruncate(fd, 0) != 0) {
-        int e = errno;
-        if (cause)
-            *cause = xasprintf("truncate %s: %s", path, strerror(e));
-        close(fd);
-        return NULL;
-    }
-    if (fcntl(fd, F_SETFL, 0) != 0) { /* blocking writes from here on */
-        int e = errno;
-        if (cause)
-            *cause = xasprintf("fcntl %s: %s", path, strerror(e));
-        close(fd);
-        return NULL;
-    }
     RecWriter *w = RecWriter_open_fd(fd, path, header, cause);
-    if (!w && !force)
+    if (!w && created)
         unlink(path); /* created above and still empty */
     return w;
 }

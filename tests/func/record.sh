@@ -52,8 +52,9 @@ assert_untouched "$pid"
 
 # Only regular files, and never under /proc, /sys or /dev, --force or not:
 # /proc/PID/mem is the target's memory. A directory is named as one.
+# /dev/null is the one exception: output asked to vanish.
 mkdir adir
-for place in "/proc/$pid/mem" /dev/null /sys/kernel/spytop.spytop adir; do
+for place in "/proc/$pid/mem" /dev/zero /sys/kernel/spytop.spytop adir; do
     for force in "" --force; do
         for cmd in record report; do
             status=0
@@ -65,7 +66,7 @@ for place in "/proc/$pid/mem" /dev/null /sys/kernel/spytop.spytop adir; do
             [ "$status" = 2 ] || fail "$cmd -o $place $force: status $status: $(cat err.txt)"
             case $place in
             adir) assert_grep "^spytop: 'adir' is a directory: name a file in it\$" err.txt ;;
-            /dev/null) assert_grep "^spytop: '/dev/null' is not a regular file\$" err.txt ;;
+            /dev/zero) assert_grep "^spytop: '/dev/zero' is not a regular file\$" err.txt ;;
             *) assert_grep "^spytop: '$place' is under /(proc|sys): spytop writes only regular files" err.txt ;;
             esac
             assert_no_grep 'force' err.txt "$cmd -o $place $force: a --force hint"
@@ -73,6 +74,11 @@ for place in "/proc/$pid/mem" /dev/null /sys/kernel/spytop.spytop adir; do
     done
 done
 [ -z "$(ls -A adir)" ] || fail "something was written into adir: $(ls -A adir)"
+for force in "" --force; do
+    "$SPYTOP" record -p "$pid" -d 0.3 -o /dev/null $force 2>err.txt || fail "record -o /dev/null $force: $(cat err.txt)"
+    "$SPYTOP" report run.spytop -o /dev/null $force 2>err.txt || fail "report -o /dev/null $force: $(cat err.txt)"
+done
+[ -c /dev/null ] || fail "/dev/null is no longer the null device"
 assert_untouched "$pid"
 
 # A report never overwrites either.
