@@ -85,11 +85,12 @@ Header_draw(Screen *s, int width)
     char late[32] = "";
     if (st->late)
         snprintf(late, sizeof(late), "  late %llu", (unsigned long long)st->late);
+    /* The counts first: a narrow terminal cuts the line's end. */
     snprintf(line, sizeof(line),
-             "Sampling: %u Hz (%.1f reached)  samples %llu%s  errors %llu  skipped %llu  "
+             "Samples %llu%s  errors %llu  skipped %llu   Sampling: %u Hz (%.1f reached)  "
              "stop %.0f us median, %.0f us p99",
-             st->rate_hz, st->rate_reached_hz, (unsigned long long)st->samples, late,
-             (unsigned long long)st->errors, (unsigned long long)st->skipped_ticks,
+             (unsigned long long)st->samples, late, (unsigned long long)st->errors,
+             (unsigned long long)st->skipped_ticks, st->rate_hz, st->rate_reached_hz,
              (double)st->stop_median_ns / 1e3, (double)st->stop_p99_ns / 1e3);
     bool behind = st->rate_reached_hz > 0 && st->rate_reached_hz < 0.8 * st->rate_hz &&
                   !st->exited && st->elapsed_ns > 2000000000u;
@@ -118,15 +119,10 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
     Text_draw(3, 0, line, width, 1);
     attroff(Terminal_attr(COLOR_PAIR_HEADER));
 
-    /* 4: a notice, or the filter being typed. */
+    /* 4: a notice (the filter is typed on the bottom line). */
     move(4, 0);
     clrtoeol();
-    if (s->editing_filter) {
-        snprintf(line, sizeof(line), "Filter (Enter to apply, Esc to cancel): %s_", s->edit);
-        attron(A_BOLD);
-        Text_draw(4, 0, line, width, 1);
-        attroff(A_BOLD);
-    } else if (st->message) {
+    if (st->message) {
         attron(Terminal_attr(COLOR_PAIR_WARN));
         Text_draw(4, 0, st->message, width, 1);
         attroff(Terminal_attr(COLOR_PAIR_WARN));

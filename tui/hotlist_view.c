@@ -9,11 +9,16 @@
 #include "panels.h"
 #include "terminal.h"
 #include "text.h"
+#include "util.h"
 
 /* Numeric columns: %Own %Total OwnTime TotalTime, each right-aligned in
  * its width and followed by one space; the sorted one is marked with '*'. */
 static const int numeric_widths[] = {6, 7, 9, 10};
 #define NUMERIC_WIDTH (6 + 7 + 9 + 10 + 4 + 1)
+
+/* Below this width one column reads "function (file:line)", as py-spy's
+ * does; from it on, function, location and module have a column each. */
+#define WIDE_LAYOUT 100
 
 static void
 column_widths(int width, int *fn, int *loc, int *mod)
@@ -43,10 +48,42 @@ draw_titles(const Screen *s, int y, int width)
         x += numeric_widths[i] + 1;
     }
     x = NUMERIC_WIDTH;
+    if (width < WIDE_LAYOUT) {
+        mvaddstr(y, x,
+                 s->query.mode == AGG_BY_LINE ? "Function (file:line), by line"
+                                              : "Function (file:line)");
+        attroff(Terminal_attr(COLOR_PAIR_TITLE));
+        return;
+    }
     mvaddstr(y, x, s->query.mode == AGG_BY_LINE ? "Function (by line)" : "Function");
     mvaddstr(y, x + fn + 1, "Location");
     mvaddstr(y, x + fn + loc + 2, "Module");
     attroff(Terminal_attr(COLOR_PAIR_TITLE));
+}
+
+/* The narrow layout's one column: the function cut at its end so that
+ * "(file:line)" stays whole, unless the location alone is too wide. */
+static void
+draw_narrow(int y, int x, int width, const char *fn, const char *loc)
+{
+    if (!loc[0]) {
+        Text_draw(y, x, fn, width, 0);
+        return;
+    }
+    char *tail = xasprintf(" (%s)", loc);
+    wchar_t fitted[512];
+    int tail_w = Text_fit(tail, 511, fitted, 512);
+    int fn_w = width - tail_w;
+    if (fn_w < 12) {
+        char *all = xasprintf("%s%s", fn, tail);
+        Text_draw(y, x, all, width, 0);
+        free(all);
+    } else {
+        int used = Text_fit(fn, fn_w, fitted, 512);
+        mvaddwstr(y, x, fitted);
+        Text_draw(y, x + used, tail, width - used, 0);
+    }
+    free(tail);
 }
 
 void
@@ -67,12 +104,19 @@ Hotlist_view_draw(Screen *s, int top, int height, int width)
         clrtoeol();
         size_t index = (size_t)(s->scroll + i);
         if (index >= s->nrows) {
-            if (index == 0)
-                mvaddstr(y, 2,
-                         s->query.include_idle || s->totals.window_idle == 0
-                             ? "(no samples in the window yet)"
-                             : "(no running thread in the window; press i to include idle "
-                               "threads)");
+            if (index == 0 && s->filter[0] && s->totals.window_samples > 0) {
+                char *msg = xasprintf("(no function, file or module matches the filter \"%s\": "
+                                      "/ then Enter clears it)",
+                                      s->filter);
+                Text_draw(y, 2, msg, width - 2, 0);
+                free(msg);
+            } else if (index == 0)
+                Text_draw(y, 2,
+                          s->query.include_idle || s->totals.window_idle == 0
+                              ? "(no samples in the window yet)"
+                              : "(no running thread in the window; press i to include idle "
+                                "threads)",
+                          width - 2, 0);
             continue;
         }
         const AggRow *r = &s->rows[index];
@@ -91,8 +135,17 @@ Hotlist_view_draw(Screen *s, int top, int height, int width)
         if (selected)
             mvhline(y, 0, ' ', width);
         mvaddstr(y, 0, cells);
-        char *fn = RowText_function(s->symtab, r->function, r->module);
+        bool wide = width >= WIDE_LAYOUT;
+        /* The wide layout has a module column: "??" alone then. */
+        char *fn = RowText_function(s->symtab, r->function, wide ? SYMTAB_EMPTY : r->module);
         char *loc = RowText_location(s->symtab, r, s->query.mode);
+        if (!wide) {
+            draw_narrow(y, NUMERIC_WIDTH, width - NUMERIC_WIDTH, fn, loc);
+            free(fn);
+            free(loc);
+            attroff(attr);
+            continue;
+        }
         Text_draw(y, NUMERIC_WIDTH, fn, fn_w, 0);
         Text_draw(y, NUMERIC_WIDTH + fn_w + 1, loc, loc_w, 0);
         Text_draw(y, NUMERIC_WIDTH + fn_w + loc_w + 2, RowText_module(s->symtab, r->module), mod_w,

@@ -42,6 +42,8 @@ struct Screen {
     int selected, scroll;
     /* Threads panel. */
     int thread_selected, thread_scroll;
+    /* Help: the first line shown, and the lines the last draw had. */
+    int help_top, help_height;
     /* Callers panel: the row it is about. */
     uint64_t link_key;
     char *link_name;
@@ -58,6 +60,10 @@ void Threads_view_draw(Screen *s, int top, int height, int width);
 bool Threads_view_key(Screen *s, int key);
 void Callers_view_draw(Screen *s, int top, int height, int width);
 void Help_draw(Screen *s, int top, int height, int width);
+/* Scrolls the help by key; true when the key was a scrolling one. */
+bool Help_key(Screen *s, int key);
+/* True when the help goes on below the last line shown. */
+bool Help_more_below(const Screen *s);
 /* The timeline strip of a recording (s->status.timeline): one line. */
 void Timeline_view_draw(Screen *s, int y, int width);
 /* The timeline's keys; true when key was one (the figures change). */

@@ -3,15 +3,18 @@
 #include "screen.h"
 
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "rowtext.h"
 #include "panel.h"
 #include "panels.h"
 #include "terminal.h"
+#include "text.h"
 #include "util.h"
 
 #define KEY_CTRL(c) ((c)&0x1f)
@@ -48,11 +51,29 @@ draw_footer(Screen *s, int y, int width)
                        "g GIL  w window  / filter  Enter callers  r reset"),
         [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
         [PANEL_CALLERS] = " Esc back  q quit",
-        [PANEL_HELP] = " Esc back  q quit",
+        [PANEL_HELP] = " Up Down PgUp PgDn scroll  Esc back  q quit",
     };
+    if (s->editing_filter) {
+        /* The prompt where less and vim have theirs. */
+        char line[FILTER_MAX + 64];
+        snprintf(line, sizeof(line), "/%s", s->edit);
+        move(y, 0);
+        clrtoeol();
+        attron(A_BOLD);
+        wchar_t fitted[FILTER_MAX + 64];
+        int used = Text_fit(line, width - 1, fitted, FILTER_MAX + 64);
+        mvaddwstr(y, 0, fitted);
+        attroff(A_BOLD);
+        const char *hint = "  Enter apply, Esc cancel, empty clears";
+        if (used + (int)strlen(hint) < width)
+            mvaddstr(y, used, hint);
+        return;
+    }
     attron(Terminal_attr(COLOR_PAIR_BAR));
     mvhline(y, 0, ' ', width);
     mvaddnstr(y, 0, hints[s->panel], width);
+    if (s->panel == PANEL_HELP && Help_more_below(s) && width > 70)
+        mvaddstr(y, width - 15, "-- more below");
     attroff(Terminal_attr(COLOR_PAIR_BAR));
 }
 
@@ -171,6 +192,7 @@ handle_key(Screen *s, int key)
     case 'h':
     case KEY_F(1):
         s->panel = s->panel == PANEL_HELP ? PANEL_HOT : PANEL_HELP;
+        s->help_top = 0;
         return CONSUMER_CONTINUE;
     case 't':
         s->panel = s->panel == PANEL_THREADS ? PANEL_HOT : PANEL_THREADS;
@@ -199,8 +221,10 @@ handle_key(Screen *s, int key)
         s->paused = false;
         return CONSUMER_CONTINUE;
     case '/':
+        /* A new filter each time, as less and vim do: typing does not
+         * append to the old one, and Esc keeps it. */
         s->editing_filter = true;
-        memcpy(s->edit, s->filter, sizeof(s->edit));
+        s->edit[0] = '\0';
         return CONSUMER_CONTINUE;
     case '1':
     case '2':
@@ -235,8 +259,10 @@ handle_key(Screen *s, int key)
         if (Threads_view_key(s, key))
             s->panel = PANEL_HOT;
         break;
-    case PANEL_CALLERS:
     case PANEL_HELP:
+        Help_key(s, key);
+        break;
+    case PANEL_CALLERS:
         break;
     }
     return CONSUMER_CONTINUE;

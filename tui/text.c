@@ -82,32 +82,21 @@ Text_fit(const char *s, int width, wchar_t *out, size_t out_len)
         wmemcpy(out, buf, n + 1);
         return total;
     }
-    /* Keep a head and a tail around "…". */
-    int room = width - 1;
-    int head_w = room / 2, tail_w = room - head_w;
+    /* Keep the start, where a name or a line says what it is, and mark the cut. */
     size_t o = 0;
     int w = 0;
     for (size_t i = 0; i < n && o + 2 < out_len; i++) {
         int cw = wcwidth(buf[i]);
-        if (w + cw > head_w)
+        if (cw < 0)
+            cw = 0;
+        if (w + cw > width - 1)
             break;
         out[o++] = buf[i];
         w += cw;
     }
     out[o++] = MB_CUR_MAX > 1 ? L'\u2026' : L'~';
-    size_t start = n;
-    int tw = 0;
-    while (start > 0) {
-        int cw = wcwidth(buf[start - 1]);
-        if (tw + cw > tail_w)
-            break;
-        tw += cw;
-        start--;
-    }
-    for (size_t i = start; i < n && o + 1 < out_len; i++)
-        out[o++] = buf[i];
     out[o] = L'\0';
-    return w + 1 + tw;
+    return w + 1;
 }
 
 void

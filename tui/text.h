@@ -1,6 +1,7 @@
 /* Untrusted text made fit for the screen: control bytes, C1 and bidi
- * overrides escaped, cut to a display width, from the middle with an
- * ellipsis so both ends of a long name stay readable. */
+ * overrides escaped, cut to a display width at the end, with an ellipsis
+ * (a name's start says what it is; callers that must keep a tail, such as
+ * file:line, make room for it themselves). */
 #ifndef SPYTOP_TUI_TEXT_H
 #define SPYTOP_TUI_TEXT_H
 

@@ -28,6 +28,8 @@ tmux_keys l
 
 # Help, and back.
 tmux_keys '?'
+tmux_wait_for '^Keys'
+tmux_keys End
 tmux_wait_for 'What the figures mean'
 assert_grep '%Own +share of the thread samples' "$WORK/screen"
 tmux_keys Escape
