@@ -36,9 +36,16 @@ Arch_thread_pointer(const ArchRegs *regs)
 }
 
 /* True when the thread was stopped while blocked in a system call that the
- * stop interrupted (it restarts on resume): the thread was waiting, even if
+ * stop interrupted (it restarts on resume, or fails with EINTR): the thread was waiting, even if
  * /proc said "running" because the stop itself had just woken it. */
 bool Arch_in_interrupted_syscall(const ArchRegs *regs);
+
+/* True when the thread was stopped in a system call, whatever its result. */
+static inline bool
+Arch_in_syscall(const ArchRegs *regs)
+{
+    return (long long)regs->orig_rax >= 0;
+}
 
 /* True when a stop caught the thread between a restart of its system call
  * and the system call itself: pc back on the syscall instruction, the
@@ -48,6 +55,12 @@ bool Arch_in_interrupted_syscall(const ArchRegs *regs);
  * code_len how many could be read. Together with
  * Arch_in_interrupted_syscall: a blocked thread the previous stop woke. */
 bool Arch_syscall_restart_pending(const ArchRegs *regs, const uint8_t *code, size_t code_len);
+
+/* Whether a thread stopped with regs in a system call (interrupted, to be
+ * restarted, or failed with EINTR as epoll_wait does), and resumed, is
+ * blocked again in that call at the same place: /proc/TID/syscall now says
+ * nr, sp and pc. The call may have been restarted as restart_syscall. */
+bool Arch_blocked_again(const ArchRegs *regs, long nr, uint64_t sp, uint64_t pc);
 
 /* Bytes at the pc Arch_syscall_restart_pending needs. */
 #define ARCH_SYSCALL_INSN_LEN 2

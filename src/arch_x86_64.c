@@ -2,6 +2,7 @@
 
 #include "arch.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* The kernel's internal restart codes, left in rax while a thread whose
@@ -17,8 +18,10 @@ Arch_in_interrupted_syscall(const ArchRegs *r)
     if ((long long)r->orig_rax < 0)
         return false;
     long long rax = (long long)r->rax;
-    return rax == -ERESTARTSYS || rax == -ERESTARTNOINTR || rax == -ERESTARTNOHAND ||
-           rax == -ERESTART_RESTARTBLOCK;
+    /* EINTR: a call the stop ended for good (epoll_wait, and others when
+     * stopped). */
+    return rax == -EINTR || rax == -ERESTARTSYS || rax == -ERESTARTNOINTR ||
+           rax == -ERESTARTNOHAND || rax == -ERESTART_RESTARTBLOCK;
 }
 
 bool
@@ -32,6 +35,16 @@ Arch_syscall_restart_pending(const ArchRegs *r, const uint8_t *code, size_t code
     if ((long long)r->orig_rax < 0)
         return r->rax <= (uint64_t)max_syscall_nr;
     return r->rax == r->orig_rax || (long long)r->rax == restart_syscall_nr;
+}
+
+bool
+Arch_blocked_again(const ArchRegs *r, long nr, uint64_t sp, uint64_t pc)
+{
+    static const long restart_syscall_nr = 219;
+    if ((long long)r->orig_rax < 0 || sp != r->rsp || pc != r->rip)
+        return false;
+    return nr == (long)r->orig_rax ||
+           (nr == restart_syscall_nr && (long long)r->rax == -ERESTART_RESTARTBLOCK);
 }
 
 bool

@@ -53,6 +53,14 @@ unwind_memo_from(const Options *opts)
                                      : UNWIND_MEMO_ON;
 }
 
+static SleeperReuse
+sleeper_reuse_from(const Options *opts)
+{
+    return opts->sleeper_reuse_off     ? SLEEPER_REUSE_OFF
+           : opts->sleeper_reuse_check ? SLEEPER_REUSE_CHECK
+                                       : SLEEPER_REUSE_ON;
+}
+
 /* What every command that samples asks of its session. */
 static SessionOptions
 session_from(const Options *opts)
@@ -65,6 +73,7 @@ session_from(const Options *opts)
         .native_all = opts->native,
         .no_python = opts->no_python,
         .unwind_memo = unwind_memo_from(opts),
+        .sleeper_reuse = sleeper_reuse_from(opts),
         .attach_delay_ms = opts->fault_attach_delay_ms,
     };
     return so;

@@ -192,6 +192,9 @@ read_environment(Options *opts)
     const char *memo = getenv("SPYTOP_UNWIND_MEMO");
     opts->unwind_memo_off = memo && strcmp(memo, "0") == 0;
     opts->unwind_memo_check = memo && strcmp(memo, "check") == 0;
+    const char *reuse = getenv("SPYTOP_SLEEPER_REUSE");
+    opts->sleeper_reuse_off = reuse && strcmp(reuse, "0") == 0;
+    opts->sleeper_reuse_check = reuse && strcmp(reuse, "check") == 0;
     const char *ms = getenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
     if (ms && *ms)
         opts->fault_attach_delay_ms = (unsigned)(strtoul(ms, NULL, 10) % 60000);

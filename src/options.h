@@ -56,6 +56,8 @@ typedef struct Options {
     /* From the environment, for diagnosis and tests (spytop(1)). */
     bool unwind_memo_off;           /* SPYTOP_UNWIND_MEMO=0 */
     bool unwind_memo_check;         /* SPYTOP_UNWIND_MEMO=check */
+    bool sleeper_reuse_off;         /* SPYTOP_SLEEPER_REUSE=0 */
+    bool sleeper_reuse_check;       /* SPYTOP_SLEEPER_REUSE=check */
     unsigned fault_attach_delay_ms; /* SPYTOP_FAULT_ATTACH_DELAY_MS */
     bool no_color;                  /* NO_COLOR set and not empty (no-color.org) */
 } Options;

@@ -56,6 +56,49 @@ Proc_parse_stat(const char *text, ProcStat *out)
     return field == 22 ? 0 : -EINVAL;
 }
 
+int
+Proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *timeslices)
+{
+    unsigned long long run, wait, slices;
+    if (sscanf(text, "%llu %llu %llu", &run, &wait, &slices) != 3)
+        return -EINVAL;
+    *run_ns = run;
+    *timeslices = slices;
+    return 0;
+}
+
+int
+Proc_parse_syscall(const char *text, long *nr, uint64_t *sp, uint64_t *pc)
+{
+    if (strncmp(text, "running", 7) == 0)
+        return -EAGAIN;
+    char *end;
+    errno = 0;
+    long n = strtol(text, &end, 10);
+    if (end == text || errno || (*end != ' ' && *end != '\n'))
+        return -EINVAL;
+    if (n < 0)
+        return -EAGAIN;
+    /* Six arguments, then sp and pc. */
+    unsigned long long v[8];
+    const char *p = end;
+    for (int i = 0; i < 8; i++) {
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, "0x", 2) != 0)
+            return -EINVAL;
+        errno = 0;
+        v[i] = strtoull(p + 2, &end, 16);
+        if (end == p + 2 || errno)
+            return -EINVAL;
+        p = end;
+    }
+    *nr = n;
+    *sp = v[6];
+    *pc = v[7];
+    return 0;
+}
+
 static void
 task_path(char *buf, size_t size, pid_t pid, pid_t tid, const char *leaf)
 {

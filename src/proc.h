@@ -40,6 +40,16 @@ int Proc_read_stat(pid_t pid, pid_t tid, ProcStat *out);
 int Proc_pidfd_open(pid_t pid);
 bool Proc_pidfd_exited(int pidfd);
 
+/* /proc/PID/task/TID/schedstat ("run_ns wait_ns timeslices"): the time the
+ * thread spent on a CPU and how many times it was put on one. 0 or -EINVAL. */
+int Proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *timeslices);
+
+/* /proc/PID/task/TID/syscall of a thread blocked in a system call ("nr
+ * arg1 ... arg6 sp pc", in hex after nr): its number, stack pointer and
+ * pc. -EAGAIN when it is not in one ("running", or "-1 sp pc": blocked
+ * elsewhere), -EINVAL for anything else. */
+int Proc_parse_syscall(const char *text, long *nr, uint64_t *sp, uint64_t *pc);
+
 /* The target's root directory (/proc/PID/root) as an O_PATH descriptor, or
  * -errno; and a file opened inside it: absolute symlinks on the way resolve
  * in that root too, never on the host. Read-only, non-blocking, no

@@ -13,7 +13,8 @@
 #define FLAG_END_MASK 0x60u
 #define FLAG_PYTHON 0x80u
 #define FLAG_HOLDS_GIL 0x100u
-#define FLAG_ALL 0x1ffu
+#define FLAG_REUSED 0x200u
+#define FLAG_ALL 0x3ffu
 
 _Static_assert(FLAG_ALL < 1u << REC_FLAG_BITS, "flags fit below the state letter");
 
@@ -23,7 +24,8 @@ Rec_sample_flags(const Sample *sample)
     return (sample->group_stopped ? FLAG_GROUP_STOPPED : 0) | (sample->blocked ? FLAG_BLOCKED : 0) |
            (((unsigned)sample->status << FLAG_STATUS_SHIFT) & FLAG_STATUS_MASK) |
            (((unsigned)sample->end << FLAG_END_SHIFT) & FLAG_END_MASK) |
-           (sample->python ? FLAG_PYTHON : 0) | (sample->holds_gil ? FLAG_HOLDS_GIL : 0);
+           (sample->python ? FLAG_PYTHON : 0) | (sample->holds_gil ? FLAG_HOLDS_GIL : 0) |
+           (sample->reused ? FLAG_REUSED : 0);
 }
 
 bool
@@ -42,6 +44,7 @@ Rec_apply_flags(Sample *sample, unsigned flags)
     sample->end = (UnwindEnd)((flags & FLAG_END_MASK) >> FLAG_END_SHIFT);
     sample->python = (flags & FLAG_PYTHON) != 0;
     sample->holds_gil = (flags & FLAG_HOLDS_GIL) != 0;
+    sample->reused = (flags & FLAG_REUSED) != 0;
 }
 
 bool

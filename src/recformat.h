@@ -72,8 +72,8 @@ typedef struct RecModule {
 
 /* A sample's entry in a SAMPLES chunk packs its state letter above
  * REC_FLAG_BITS bits of flags (group-stopped, blocked, status, unwind
- * end, python, holds-GIL; recformat.c has the layout). */
-#define REC_FLAG_BITS 9
+ * end, python, holds-GIL, reused; recformat.c has the layout). */
+#define REC_FLAG_BITS 10
 
 /* A time code for a sample without a time (one that never stopped). */
 #define REC_TIME_NONE 255u

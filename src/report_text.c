@@ -79,7 +79,23 @@ print_text_header(const RecReader *reader, const ReportOptions *o, size_t select
         fputs(" (idle included)", out);
     else
         fprintf(out, " (%llu idle left out)", (unsigned long long)idle_left_out);
-    fprintf(out, ", by %s\n\n", o->by_line ? "line" : "function");
+    fprintf(out, ", by %s\n", o->by_line ? "line" : "function");
+    /* Sleepers' stacks taken again rather than stopping them again. */
+    size_t n;
+    const Sample *samples = RecReader_samples(reader, &n);
+    uint64_t reused = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t rel = samples[i].t_ns > h->start_mono_ns ? samples[i].t_ns - h->start_mono_ns : 0;
+        if (samples[i].reused && rel >= o->from_ns && rel < o->to_ns &&
+            (!o->tid || samples[i].tid == o->tid))
+            reused++;
+    }
+    if (reused)
+        fprintf(out,
+                "Reused: %llu samples of threads asleep since their last stop, which were not "
+                "stopped again\n",
+                (unsigned long long)reused);
+    fputc('\n', out);
 }
 
 static void

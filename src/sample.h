@@ -43,6 +43,7 @@ typedef struct Sample {
     bool blocked;   /* stopped inside a blocking system call (waiting) */
     bool python;    /* Python frames were merged into the stack */
     bool holds_gil; /* the thread held the GIL */
+    bool reused;    /* not stopped: asleep since its last stop, whose stack this is */
     SampleStatus status;
     UnwindEnd end;
     StackId stack;       /* innermost first; valid in the session's symtab */

@@ -14,6 +14,7 @@
 
 #include "hashindex.h"
 #include "proc.h"
+#include "pywalk.h"
 #include "util.h"
 
 /* Threads usually stop within tens of microseconds of the interrupt: poll
@@ -22,6 +23,13 @@
  * 200 us poll measured at 28 % of spytop's CPU at 100 Hz). */
 #define SPIN_NS (60u * 1000)
 #define SYNC_INTERVAL_NS (100u * 1000 * 1000)
+
+/* Where a thread stands for reuse of its stack (see Sampler_tick). */
+typedef enum Reuse {
+    REUSE_NONE,    /* stopped each tick */
+    REUSE_PENDING, /* stopped in a blocking call last time: to be proven */
+    REUSE_PROVEN,  /* asleep since base_*: its kept snapshot is reused */
+} Reuse;
 
 /* Per-thread state kept across ticks. */
 typedef struct Slot {
@@ -37,6 +45,11 @@ typedef struct Slot {
     bool asleep;      /* asleep at the last look, with run_ns as it was then */
     uint64_t run_ns;  /* time on a CPU, from schedstat */
     unsigned last_tick;
+    Reuse reuse;
+    Snapshot kept;                     /* the stop reused (stack and python: the buffers above) */
+    size_t kept_used;                  /* bytes of kept's copy its unwind read; 0: unknown */
+    uint64_t base_run_ns, base_slices; /* schedstat when proven asleep */
+    SnapshotMemo *memo;                /* the session's result for kept */
 } Slot;
 
 struct Sampler {
@@ -52,6 +65,8 @@ struct Sampler {
     uint64_t synced_ns;
     PyFrames *python;
     size_t kept_fds, fd_budget; /* task files kept open, and how many may be */
+    uint8_t *scratch;           /* a stack read again, to compare (stack_max bytes) */
+    PyRawStack *py_scratch;     /* Python frames read again, likewise */
 };
 
 Sampler *
@@ -74,20 +89,35 @@ Sampler_new(Tracer *tracer, pid_t pid, const SamplerOptions *options)
     return sampler;
 }
 
+/* Frees what a slot holds and closes its files. */
+static void
+slot_done(Sampler *sampler, Slot *slot)
+{
+    free(slot->stack);
+    free(slot->python);
+    if (slot->memo)
+        free(slot->memo->trace);
+    free(slot->memo);
+    if (slot->stat_fd >= 0) {
+        close(slot->stat_fd);
+        sampler->kept_fds--;
+    }
+    if (slot->schedstat_fd >= 0) {
+        close(slot->schedstat_fd);
+        sampler->kept_fds--;
+    }
+}
+
 void
 Sampler_delete(Sampler *sampler)
 {
     if (!sampler)
         return;
-    for (size_t i = 0; i < sampler->slot_count; i++) {
-        free(sampler->slots[i].stack);
-        free(sampler->slots[i].python);
-        if (sampler->slots[i].stat_fd >= 0)
-            close(sampler->slots[i].stat_fd);
-        if (sampler->slots[i].schedstat_fd >= 0)
-            close(sampler->slots[i].schedstat_fd);
-    }
+    for (size_t i = 0; i < sampler->slot_count; i++)
+        slot_done(sampler, &sampler->slots[i]);
     free(sampler->slots);
+    free(sampler->scratch);
+    free(sampler->py_scratch);
     HashIndex_done(&sampler->slot_index);
     free(sampler->snapshots);
     free(sampler);
@@ -131,18 +161,9 @@ prune_slots(Sampler *sampler)
     size_t out = 0;
     for (size_t i = 0; i < sampler->slot_count; i++) {
         Slot *slot = &sampler->slots[i];
-        if (sampler->tick - slot->last_tick > 100) {
-            free(slot->stack);
-            free(slot->python);
-            if (slot->stat_fd >= 0) {
-                close(slot->stat_fd);
-                sampler->kept_fds--;
-            }
-            if (slot->schedstat_fd >= 0) {
-                close(slot->schedstat_fd);
-                sampler->kept_fds--;
-            }
-        } else
+        if (sampler->tick - slot->last_tick > 100)
+            slot_done(sampler, slot);
+        else
             sampler->slots[out++] = *slot;
     }
     sampler->slot_count = out;
@@ -162,6 +183,35 @@ new_snapshot(Sampler *sampler)
     Snapshot *snap = &sampler->snapshots[sampler->snapshot_count++];
     memset(snap, 0, sizeof(*snap));
     return snap;
+}
+
+static bool
+reusing(const Sampler *sampler)
+{
+    return !sampler->options.leave_sleepers && !sampler->options.detach &&
+           sampler->options.reuse != SLEEPER_REUSE_OFF;
+}
+
+/* A snapshot of a thread blocked in a system call may be reused from the
+ * next tick on, once proven (reusable() below); the session keeps its
+ * result in the memo. A check stop keeps the memo of the previous snapshot
+ * for the session to compare with. */
+static void
+keep_for_reuse(Sampler *sampler, Slot *slot, Snapshot *snap)
+{
+    bool checking = slot->reuse == REUSE_PROVEN && slot->memo && slot->memo->valid;
+    slot->reuse = REUSE_NONE;
+    if (!reusing(sampler) || snap->status != SAMPLE_OK || !Arch_in_syscall(&snap->regs))
+        return;
+    if (!slot->memo)
+        slot->memo = xcalloc(1, sizeof(*slot->memo));
+    snap->reuse_check = checking;
+    if (!checking)
+        slot->memo->valid = false;
+    snap->memo = slot->memo;
+    slot->kept = *snap;
+    slot->kept_used = 0;
+    slot->reuse = REUSE_PENDING;
 }
 
 /* The stopped part of a sample: registers, one stack copy, restart. */
@@ -194,9 +244,11 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
             snap->python = slot->python;
         }
         stats->sampled++;
+        keep_for_reuse(sampler, slot, snap);
     } else {
         snap->status = SAMPLE_FAILED;
         stats->failed++;
+        slot->reuse = REUSE_NONE;
     }
     snap->copied_ns = Util_now_ns() - seen_ns;
     if (sampler->options.detach)
@@ -260,6 +312,104 @@ asleep_now(Sampler *sampler, Slot *slot)
     slot->asleep = stat.state != 'R' && have_run;
     slot->run_ns = run_ns;
     return stat.state != 'R';
+}
+
+static bool
+read_schedstat(Sampler *sampler, Slot *slot, uint64_t *run_ns, uint64_t *slices)
+{
+    char text[128];
+    return read_task_file(sampler, slot, &slot->schedstat_fd, "schedstat", text, sizeof(text)) >
+               0 &&
+           Proc_parse_schedstat(text, run_ns, slices) == 0;
+}
+
+/* Step 4 of the proof: the bytes of the kept copy that its unwind read, and
+ * the Python frames read from them, are as they were at the stop. */
+static bool
+same_stack_now(Sampler *sampler, Slot *slot)
+{
+    const Snapshot *kept = &slot->kept;
+    size_t len =
+        slot->kept_used && slot->kept_used < kept->stack_len ? slot->kept_used : kept->stack_len;
+    if (!sampler->scratch)
+        sampler->scratch = xmalloc(sampler->options.stack_max);
+    struct iovec local = {sampler->scratch, len};
+    struct iovec remote = {(void *)(uintptr_t)kept->stack_addr, len};
+    if (len > sampler->options.stack_max ||
+        process_vm_readv(sampler->pid, &local, 1, &remote, 1, 0) != (ssize_t)len ||
+        memcmp(sampler->scratch, kept->stack, len) != 0)
+        return false;
+    if (!kept->python)
+        return true;
+    if (!sampler->python)
+        return false;
+    if (!sampler->py_scratch)
+        sampler->py_scratch = xmalloc(sizeof(PyRawStack));
+    PyRawStack *now = sampler->py_scratch;
+    const PyRawStack *then = kept->python;
+    PyFrames_read(sampler->python, kept->tid, &kept->regs, kept->stack, kept->stack_addr,
+                  kept->stack_len, now);
+    if (now->present != then->present || now->holds_gil != then->holds_gil ||
+        now->truncated != then->truncated || now->count != then->count)
+        return false;
+    for (size_t i = 0; i < now->count; i++) {
+        const PyRawFrame *a = &now->frames[i], *b = &then->frames[i];
+        if (a->code != b->code || a->lasti != b->lasti || a->group_end != b->group_end)
+            return false;
+    }
+    return true;
+}
+
+/* Whether the thread's kept snapshot may stand for it in this tick: the
+ * rule and its proof are in sampler.h (Sampler_tick). */
+static bool
+reusable(Sampler *sampler, Slot *slot)
+{
+    Reuse was = slot->reuse;
+    slot->reuse = REUSE_NONE;
+    uint64_t run_ns, slices;
+    if (!read_schedstat(sampler, slot, &run_ns, &slices))
+        return false;
+    if (was == REUSE_PROVEN) {
+        if (run_ns != slot->base_run_ns || slices != slot->base_slices)
+            return false;
+        slot->reuse = REUSE_PROVEN;
+        return true;
+    }
+    char text[512];
+    ProcStat stat;
+    if (read_task_file(sampler, slot, &slot->stat_fd, "stat", text, sizeof(text)) < 0 ||
+        Proc_parse_stat(text, &stat) < 0 || stat.state == 'R')
+        return false;
+    char path[80];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)sampler->pid, (int)slot->tid);
+    long nr;
+    uint64_t sp, pc, run_again, slices_again;
+    if (Util_read_small_file(path, text, sizeof(text)) <= 0 ||
+        Proc_parse_syscall(text, &nr, &sp, &pc) < 0 ||
+        !Arch_blocked_again(&slot->kept.regs, nr, sp, pc) || !same_stack_now(sampler, slot) ||
+        !read_schedstat(sampler, slot, &run_again, &slices_again) || run_again != run_ns ||
+        slices_again != slices)
+        return false;
+    slot->state = stat.state;
+    slot->base_run_ns = run_ns;
+    slot->base_slices = slices;
+    slot->reuse = REUSE_PROVEN;
+    return true;
+}
+
+/* The kept snapshot again, for this tick. */
+static void
+reuse_snapshot(Sampler *sampler, Slot *slot, uint64_t now, SamplerTickStats *stats)
+{
+    Snapshot *snap = new_snapshot(sampler);
+    *snap = slot->kept;
+    snap->t_ns = now;
+    snap->stopped_ns = snap->copied_ns = snap->latency_ns = 0;
+    snap->reused = true;
+    snap->reuse_check = false;
+    snap->memo = slot->memo;
+    stats->reused++;
 }
 
 void
@@ -327,6 +477,10 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
                 stats->asleep++;
                 continue;
             }
+        } else if (slot->reuse != REUSE_NONE && reusing(sampler) && reusable(sampler, slot) &&
+                   sampler->options.reuse != SLEEPER_REUSE_CHECK) {
+            reuse_snapshot(sampler, slot, now, stats);
+            continue;
         }
         slot->asked = true; /* tentatively: confirmed by the interrupt below */
         candidates++;
@@ -441,6 +595,8 @@ Sampler_stack_used(Sampler *sampler, pid_t tid, size_t used, bool ran_out)
     if (!slot)
         return;
     size_t want;
+    if (slot->reuse == REUSE_PENDING && !slot->kept_used)
+        slot->kept_used = used; /* the unwind of the snapshot kept */
     if (ran_out)
         want = slot->want * 4;
     else

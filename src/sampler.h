@@ -17,6 +17,15 @@
 #define SAMPLER_STACK_MIN (8u << 10)
 #define SAMPLER_STACK_DEFAULT_MAX (256u << 10)
 
+/* Whether a sleeping thread's last stack is reused while it provably has
+ * not run (see Sampler_tick); CHECK stops it anyway and marks the snapshot
+ * for comparison (SPYTOP_SLEEPER_REUSE=check). */
+typedef enum SleeperReuse {
+    SLEEPER_REUSE_ON,
+    SLEEPER_REUSE_OFF,
+    SLEEPER_REUSE_CHECK,
+} SleeperReuse;
+
 typedef struct SamplerOptions {
     size_t stack_max;       /* largest copy per thread, bytes */
     uint64_t deadline_ns;   /* how long a tick waits for threads to stop */
@@ -24,12 +33,14 @@ typedef struct SamplerOptions {
     const pid_t *only_tids; /* interrupt only these threads (NULL: all); borrowed */
     size_t only_tid_count;
     bool leave_sleepers; /* see Sampler_leave_sleepers */
+    SleeperReuse reuse;
 } SamplerOptions;
 
 typedef struct SamplerTickStats {
     size_t threads; /* threads asked to stop */
     size_t asleep;  /* threads left alone: not running (SAMPLE_ASLEEP) */
-    size_t sampled; /* snapshots with registers */
+    size_t sampled; /* snapshots with registers, taken this tick */
+    size_t reused;  /* sleepers not stopped: their last snapshot again */
     size_t late, gone, failed;
     uint64_t tick_ns; /* first interrupt -> last resume */
     uint64_t max_stopped_ns;
@@ -41,7 +52,31 @@ Sampler *Sampler_new(Tracer *tracer, pid_t pid, const SamplerOptions *options);
 void Sampler_delete(Sampler *sampler);
 
 /* Takes one sample of every thread. 0, or -errno when the target is gone
- * (-ESRCH) or the tracer failed. */
+ * (-ESRCH) or the tracer failed.
+ *
+ * Reusing a sleeper's stack (when sleepers are not left alone, the sampler
+ * does not detach, and reuse is not off). A thread stopped in a system call
+ * goes back into it when resumed (the kernel restarts the call, or, as for
+ * epoll_wait, the call fails with EINTR and the program calls it again).
+ * At the next tick it is proven asleep where it was, without stopping it:
+ *   1. its schedstat is read: (run time, times put on a CPU);
+ *   2. its stat says it is not running;
+ *   3. its /proc/TID/syscall shows the same call (or restart_syscall), sp
+ *      and pc as the stop's registers;
+ *   4. the stack bytes the unwind read, and its Python frames, are as
+ *      they were copied at the stop;
+ *   5. its schedstat is unchanged since 1.
+ * 5 means it was not put on a CPU between 1 and 5; 2, in that window, that
+ * it was off one; so from 5 on, running at all changes the number of times
+ * it was put on a CPU. Until schedstat changes, the thread has executed
+ * nothing: its registers, and its stack and frames, which only it writes,
+ * are those of the stop, and the snapshot is taken again (reused) instead of
+ * stopping it. A thread asleep for an hour is stopped once. Other threads
+ * may write into a sleeper's stack (a shared buffer); they cannot move its
+ * call chain, which the unwind follows; 4 compares all the bytes it read
+ * once. What the rule leaves open (registers /proc does not show, such as
+ * a frame pointer of the blocked frame) SPYTOP_SLEEPER_REUSE=check
+ * measures: every reusable thread is stopped and its stack compared. */
 int Sampler_tick(Sampler *sampler, SamplerTickStats *stats);
 
 /* Also read each thread's Python frames while it is stopped (py borrowed;

@@ -51,9 +51,10 @@ struct Session {
     PyFrames *python;
     char *python_version;
     char *python_problem;
-    unsigned python_changes; /* how often the two above changed */
-    Backoff python_retry;    /* while s->python is NULL */
-    PyMerge *merge;          /* made with the first reader, kept across an exec */
+    unsigned python_changes;                 /* how often the two above changed */
+    Backoff python_retry;                    /* while s->python is NULL */
+    PyMerge *merge;                          /* made with the first reader, kept across an exec */
+    uint64_t reuse_checks, reuse_mismatches; /* SPYTOP_SLEEPER_REUSE=check */
 };
 
 /* PF_KTHREAD in /proc/PID/stat's flags (field 9): a kernel thread. */
@@ -325,6 +326,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         .detach = s->options.detach_after_tick,
         .only_tids = s->options.only_tids,
         .only_tid_count = s->options.only_tid_count,
+        .reuse = s->options.sleeper_reuse,
     };
     s->sampler = Sampler_new(s->tracer, s->mem_pid, &so);
     if (s->python)
@@ -362,6 +364,9 @@ Session_delete(Session *s)
     if (!s)
         return;
     Session_detach(s, 0);
+    if (s->options.sleeper_reuse == SLEEPER_REUSE_CHECK)
+        fprintf(stderr, "spytop: sleeper reuse: %llu checks, %llu mismatches\n",
+                (unsigned long long)s->reuse_checks, (unsigned long long)s->reuse_mismatches);
     if (s->pidfd >= 0)
         close(s->pidfd);
     PyFrames_delete(s->python);
@@ -399,10 +404,54 @@ native_frames(Session *s, size_t count)
         FrameBuf_push_native(&s->stack, s->symbolizer, &s->pcs[i]);
 }
 
+/* A sleeper's sample kept for reuse (its trace copied). */
+static void
+memo_store(SnapshotMemo *memo, const Sample *sample, const SampleTrace *trace)
+{
+    if (memo->cap < trace->count) {
+        memo->cap = trace->count;
+        memo->trace = xreallocarray(memo->trace, memo->cap, sizeof(*memo->trace));
+    }
+    if (trace->count)
+        memcpy(memo->trace, trace->frames, trace->count * sizeof(*memo->trace));
+    memo->count = trace->count;
+    memo->sample = *sample;
+    memo->valid = true;
+}
+
+/* SPYTOP_SLEEPER_REUSE=check: what reuse would have handed out must be what
+ * the stop just taken gives. */
+static void
+check_reuse(Session *s, const SnapshotMemo *memo, const Sample *fresh)
+{
+    s->reuse_checks++;
+    if (memo->sample.stack == fresh->stack && memo->sample.end == fresh->end &&
+        memo->sample.python == fresh->python)
+        return;
+    s->reuse_mismatches++;
+    size_t reused_len, fresh_len;
+    Symtab_stack(s->symtab, memo->sample.stack, &reused_len);
+    Symtab_stack(s->symtab, fresh->stack, &fresh_len);
+    fprintf(stderr,
+            "spytop: sleeper reuse: tid %d: the reused stack (%zu frames) differs from a fresh "
+            "one (%zu frames)\n",
+            (int)fresh->tid, reused_len, fresh_len);
+}
+
 /* After the threads run again: unwind, symbolize, intern, hand out. */
 static void
 process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg)
 {
+    if (snap->reused && snap->memo && snap->memo->valid) {
+        /* Asleep since the stop the memo was made from: the same sample. */
+        Sample sample = snap->memo->sample;
+        sample.t_ns = snap->t_ns;
+        sample.stopped_ns = 0;
+        sample.reused = true;
+        SampleTrace trace = {snap->memo->trace, snap->memo->count};
+        fn(arg, &sample, &trace);
+        return;
+    }
     Sample sample = {
         .t_ns = snap->t_ns,
         .tid = snap->tid,
@@ -412,6 +461,7 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
         .stopped_ns = snap->stopped_ns,
         .blocked = thread_was_blocked(s, snap),
         .end = UNWIND_COMPLETE,
+        .reused = snap->reused,
     };
     /* The state as the registers tell it: waiting in a system call, or
      * running (or runnable); stopped when a group-stop held it. */
@@ -447,6 +497,11 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
     }
     sample.stack = Symtab_intern_stack(s->symtab, s->stack.frames, s->stack.count);
     SampleTrace trace = {s->stack.trace, s->stack.count};
+    if (snap->memo) {
+        if (snap->reuse_check && snap->memo->valid)
+            check_reuse(s, snap->memo, &sample);
+        memo_store(snap->memo, &sample, &trace);
+    }
     fn(arg, &sample, &trace);
 }
 

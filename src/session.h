@@ -29,6 +29,7 @@ typedef struct SessionOptions {
     bool no_python;  /* do not read Python frames even in CPython */
     bool native_all; /* keep every native frame, interpreter internals too */
     UnwindMemo unwind_memo;
+    SleeperReuse sleeper_reuse; /* see Sampler_tick */
     /* Fault injection for tests: wait this long between looking the process
      * up and attaching, where its PID could be reused (0: none). */
     unsigned attach_delay_ms;

@@ -14,6 +14,17 @@
 
 struct PyRawStack;
 
+/* What the session made of a sleeping thread's snapshot (the sample and
+ * its frames), kept by the sampler with the thread so that while the
+ * snapshot is reused the session hands out the same sample again instead
+ * of unwinding it again. Owned by the sampler; filled by the session. */
+typedef struct SnapshotMemo {
+    bool valid;
+    Sample sample;
+    TraceFrame *trace;
+    size_t count, cap;
+} SnapshotMemo;
+
 typedef struct Snapshot {
     pid_t tid;
     char state;         /* /proc state letter from just before the stop */
@@ -28,6 +39,15 @@ typedef struct Snapshot {
     size_t stack_len;          /* bytes copied */
     uint8_t *stack;            /* owned by the sampler, reused across ticks */
     struct PyRawStack *python; /* the thread's Python frames, raw; NULL without Python */
+    /* A sleeping thread's last snapshot taken again: the thread was not
+     * stopped this tick, as it provably has not run since (sampler.c,
+     * "Reusing a sleeper's stack"). Everything above is as it was then,
+     * but t_ns, and stopped_ns, copied_ns and latency_ns are 0. */
+    bool reused;
+    /* SPYTOP_SLEEPER_REUSE=check: the thread would have been reused, and
+     * was stopped to compare; memo holds what reuse would have given. */
+    bool reuse_check;
+    SnapshotMemo *memo; /* where the session keeps its result; NULL: nowhere */
 } Snapshot;
 
 #endif

@@ -87,15 +87,54 @@ assert_grep '^Threads: 52 \([0-9]+ running, [0-9]+ sleeping, 0 stopped, [0-9]+ l
 assert_grep 'busy_spin' "$WORK/default.out" "default view: the busy thread"
 assert_untouched "$pid"
 
-# --idle: the sleepers' stacks are wanted, so they are stopped (each tick,
-# for now: see issue 11's stack reuse) and shown where they block.
+# --idle: the sleepers' stacks are wanted. Each is stopped once, then its
+# stack is reused while it provably has not run (src/sampler.h): few
+# wake-ups, few threads stopped per tick, every blocking call shown.
 sample_sleepers idle 2 --idle --rows 60
 for fn in pause_wait nanosleep_wait condvar_wait piperead_wait epoll_wait_loop busy_spin; do
     assert_grep " $fn " "$WORK/idle.out" "--idle: no $fn"
 done
+for k in $KINDS; do
+    w=$(woken idle "$k")
+    note "--idle: $k sleepers woken $w times in 2 s"
+    # Each stop is two switches; 10 sleepers of a kind at 100 Hz were ~4,000.
+    [ "$w" -le 4 ] || fail "--idle: the $k sleepers were woken $w times in 2 s"
+done
 per_tick=$(awk '/^Threads: / { for (i = 1; i <= NF; i++) if ($(i + 1) == "stopped" && $(i + 2) == "per") v = $i } END { print v }' "$WORK/idle.out")
+awk -v v="$per_tick" 'BEGIN { exit !(v != "" && v + 0 <= 3) }' ||
+    fail "--idle: ${per_tick:-?} threads stopped per tick: $(grep '^Threads' "$WORK/idle.out")"
+note "--idle: $per_tick threads stopped per tick (median) of 52"
+# Waiting threads count as sleeping, epoll's (whose call fails with EINTR
+# when stopped) too.
+assert_grep '^Threads: 52 \([0-9] running, 5[0-9] sleeping' "$WORK/idle.out" "--idle: the thread states"
+assert_untouched "$pid"
+
+# record keeps idle samples: the same reuse, marked in the recording.
+"$SPYTOP" record -p "$pid" -d 2 -o "$WORK/sleepers.spytop" 2>"$WORK/rec.err" ||
+    fail "record exited $?: $(cat "$WORK/rec.err")"
+"$SPYTOP" report "$WORK/sleepers.spytop" --idle >"$WORK/rec.txt" || fail "report exited $?"
+assert_grep '^Reused: [0-9]+ samples of threads asleep since their last stop' "$WORK/rec.txt" \
+    "record: no reused samples"
+for fn in pause_wait nanosleep_wait condvar_wait piperead_wait epoll_wait_loop; do
+    assert_grep " $fn " "$WORK/rec.txt" "record: no $fn"
+done
+assert_untouched "$pid"
+
+# SPYTOP_SLEEPER_REUSE=check stops every reusable thread anyway and
+# compares: a reused stack never differs from a fresh one.
+SPYTOP_SLEEPER_REUSE=check "$SPYTOP" -p "$pid" --batch --idle --delay 2 --iterations 1 \
+    >"$WORK/check.out" 2>"$WORK/check.err" || fail "reuse check: exited $?: $(cat "$WORK/check.err")"
+assert_no_grep 'sleeper reuse: tid' "$WORK/check.err" "reuse check: a reused stack differs"
+set -- $(sed -n 's/^spytop: sleeper reuse: \([0-9]*\) checks, \([0-9]*\) mismatches$/\1 \2/p' "$WORK/check.err")
+[ $# = 2 ] || fail "reuse check: no summary: $(cat "$WORK/check.err")"
+note "reuse check: $1 checks, $2 mismatches"
+[ "$1" -ge 1000 ] && [ "$2" = 0 ] || fail "reuse check: $1 checks, $2 mismatches"
+# SPYTOP_SLEEPER_REUSE=0: stopped at every tick, as before.
+SPYTOP_SLEEPER_REUSE=0 "$SPYTOP" -p "$pid" --batch --idle --delay 1 --iterations 1 \
+    >"$WORK/noreuse.out" 2>&1 || fail "reuse off: exited $?"
+per_tick=$(awk '/^Threads: / { for (i = 1; i <= NF; i++) if ($(i + 1) == "stopped" && $(i + 2) == "per") v = $i } END { print v }' "$WORK/noreuse.out")
 awk -v v="$per_tick" 'BEGIN { exit !(v + 0 >= 40) }' ||
-    fail "--idle: only ${per_tick:-?} threads stopped per tick: $(grep '^Threads' "$WORK/idle.out")"
+    fail "reuse off: only ${per_tick:-?} threads stopped per tick"
 assert_untouched "$pid"
 
 # With few descriptors (ulimit -n 40: a budget of 20 kept stat files for 52
@@ -124,6 +163,48 @@ running=$(awk -v all="$1" -v idle="$2" 'BEGIN { printf "%.0f", (all - idle) * 10
 note "wave: running in $running % of its samples"
 assert_near "$running" 50 15 "wave: % of its samples running"
 assert_grep ' wave_spin ' "$WORK/wave.out" "wave: its spinning function"
+assert_untouched "$pid"
+# With --idle, it sleeps and runs in turn: each wake-up ends the reuse of
+# its stack (half of its samples in nanosleep, half spinning).
+"$SPYTOP" -p "$pid" --batch --idle --delay 4 --iterations 1 --rows 30 >"$WORK/wave-idle.out" \
+    2>"$WORK/wave-idle.err" || fail "wave --idle: spytop exited $?: $(cat "$WORK/wave-idle.err")"
+share() { awk -v f="$2" '$0 ~ " " f " " { print int($2 + 0.5); exit }' "$1"; }
+# Of all samples, the main thread's (asleep) half; wave_spin the rest's half.
+spin=$(share "$WORK/wave-idle.out" wave_spin)
+note "wave --idle: wave_spin in ${spin:-?} % of all samples (about 25 expected)"
+[ -n "$spin" ] && assert_near "$spin" 25 10 "wave --idle: wave_spin's share"
+assert_untouched "$pid"
+kill "$pid"
+
+# A thread that wakes, runs another function and sleeps elsewhere: its
+# reused stack must follow it. The mover alternates between two waits on
+# each SIGUSR1 to the process; under check, no reused stack may differ.
+start_target mover "$TARGETS/sleepers" -n 0 -b 0 -m
+pid=$TARGET_PID
+"$SPYTOP" -p "$pid" --batch --idle --delay 3 --iterations 1 --rows 40 \
+    >"$WORK/mover.out" 2>"$WORK/mover.err" &
+spy=$!
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    sleep 0.25
+    kill -USR1 "$pid"
+done
+wait "$spy" || fail "mover: spytop exited $?: $(cat "$WORK/mover.err")"
+first=$(share "$WORK/mover.out" mover_first_wait)
+second=$(share "$WORK/mover.out" mover_second_wait)
+note "mover: first wait ${first:-0} %, second wait ${second:-0} % of all samples"
+# Two threads (main asleep): the mover's half splits between its waits.
+[ "${first:-0}" -ge 10 ] && [ "${second:-0}" -ge 10 ] ||
+    fail "mover: its stack did not follow it: first ${first:-0} %, second ${second:-0} %"
+SPYTOP_SLEEPER_REUSE=check "$SPYTOP" -p "$pid" --batch --idle --delay 3 --iterations 1 \
+    >"$WORK/mover-check.out" 2>"$WORK/mover-check.err" &
+spy=$!
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    sleep 0.25
+    kill -USR1 "$pid"
+done
+wait "$spy" || fail "mover check: spytop exited $?: $(cat "$WORK/mover-check.err")"
+assert_no_grep 'sleeper reuse: tid' "$WORK/mover-check.err" "mover: a reused stack differs"
+assert_grep 'sleeper reuse: [0-9]+ checks, 0 mismatches' "$WORK/mover-check.err" "mover: the check summary"
 assert_untouched "$pid"
 kill "$pid"
 exit 0

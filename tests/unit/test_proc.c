@@ -747,6 +747,74 @@ maps_read_self(void **state)
     Proc_maps_done(&maps);
 }
 
+/* schedstat: run time, wait time, times put on a CPU. */
+static void
+parse_schedstat_lines(void **state)
+{
+    (void)state;
+    uint64_t run, slices;
+    assert_int_equal(Proc_parse_schedstat("123456789 42 17\n", &run, &slices), 0);
+    assert_int_equal(run, 123456789);
+    assert_int_equal(slices, 17);
+    assert_int_equal(Proc_parse_schedstat("1 2\n", &run, &slices), -EINVAL);
+    assert_int_equal(Proc_parse_schedstat("", &run, &slices), -EINVAL);
+    assert_int_equal(Proc_parse_schedstat("x y z", &run, &slices), -EINVAL);
+}
+
+/* /proc/TID/syscall as the kernel prints it, and what it prints when the
+ * thread is not in a system call. */
+static void
+parse_syscall_lines(void **state)
+{
+    (void)state;
+    long nr;
+    uint64_t sp, pc;
+    assert_int_equal(Proc_parse_syscall("232 0x7 0x7f7388636eb4 0x1 0xffffffff 0x0 0x7ffcdcb18a97 "
+                                        "0x7f7388636e80 0x7f73893b4f36\n",
+                                        &nr, &sp, &pc),
+                     0);
+    assert_int_equal(nr, 232);
+    assert_int_equal(sp, 0x7f7388636e80ull);
+    assert_int_equal(pc, 0x7f73893b4f36ull);
+    assert_int_equal(Proc_parse_syscall("running\n", &nr, &sp, &pc), -EAGAIN);
+    assert_int_equal(Proc_parse_syscall("-1 0x7ffd1 0x401000\n", &nr, &sp, &pc), -EAGAIN);
+    assert_int_equal(Proc_parse_syscall("232 0x7 0x1\n", &nr, &sp, &pc), -EINVAL);
+    assert_int_equal(Proc_parse_syscall("x 0x7\n", &nr, &sp, &pc), -EINVAL);
+    assert_int_equal(Proc_parse_syscall("", &nr, &sp, &pc), -EINVAL);
+    assert_int_equal(
+        Proc_parse_syscall("34 0x0 0x0 0x2 0x7f 0x0 0x7f 0x7f73892a7ea0 0xzz\n", &nr, &sp, &pc),
+        -EINVAL);
+}
+
+/* This thread's own files: reading its syscall file, it is in read(2). */
+static void
+syscall_and_schedstat_of_self(void **state)
+{
+    (void)state;
+    char path[64], text[512];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)syscall(SYS_gettid));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        skip();
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    long nr;
+    uint64_t sp, pc;
+    assert_int_equal(Proc_parse_syscall(text, &nr, &sp, &pc), 0);
+    assert_int_equal(nr, SYS_read);
+    assert_true(sp != 0 && pc != 0);
+    snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)syscall(SYS_gettid));
+    f = fopen(path, "r");
+    assert_non_null(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    uint64_t run, slices;
+    assert_int_equal(Proc_parse_schedstat(text, &run, &slices), 0);
+    assert_true(run > 0 && slices > 0);
+}
+
 int
 main(void)
 {
@@ -774,6 +842,9 @@ main(void)
         cmocka_unit_test(parse_tracer_pid),
         cmocka_unit_test(tracer_and_exe_of_self),
         cmocka_unit_test(maps_read_self),
+        cmocka_unit_test(parse_schedstat_lines),
+        cmocka_unit_test(parse_syscall_lines),
+        cmocka_unit_test(syscall_and_schedstat_of_self),
     };
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }
