@@ -11,12 +11,12 @@
 #include "demangle.h"
 #include "dump.h"
 #include "exit_codes.h"
+#include "export.h"
 #include "live.h"
 #include "options.h"
-#include "outfile.h"
 #include "record.h"
+#include "record_direct.h"
 #include "recformat.h"
-#include "recreader.h"
 #include "report.h"
 #include "symbolizer.h"
 #include "symtab.h"
@@ -123,9 +123,45 @@ print_version(FILE *f)
     fprintf(f, "demangling: %s\n", Demangle_library());
 }
 
+/* What report and record's direct formats share: the selection and the
+ * format's knobs. */
+static ReportOptions
+report_options_from(const Options *opts)
+{
+    ReportOptions ro;
+    ReportOptions_init(&ro);
+    ro.from_ns = (uint64_t)(opts->from_s * 1e9);
+    ro.to_ns = opts->to_s >= 0 ? (uint64_t)(opts->to_s * 1e9) : REPORT_TO_END;
+    ro.tid = opts->thread;
+    ro.include_idle = opts->idle;
+    ro.by_line = opts->by_line;
+    ro.full_paths = opts->full_filenames;
+    if (opts->rows)
+        ro.rows = opts->rows;
+    return ro;
+}
+
+/* record: a .spytop recording, or an export written directly (-f, or
+ * -o NAME.svg and the like: record_direct.h). */
 static int
 run_record(const Options *opts)
 {
+    ReportFormat format = REPORT_TEXT;
+    bool direct;
+    char *error;
+    if (RecordDirect_choose(opts->format, opts->output, &format, &direct, &error) < 0) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(error, stderr);
+        fputc('\n', stderr);
+        free(error);
+        return EXIT_USAGE;
+    }
+    if (!direct && opts->full_filenames) {
+        fputs("spytop: --full-filenames goes with an export (-f F, or -o NAME.svg and the like); "
+              "a .spytop recording keeps file names whole\n",
+              stderr);
+        return EXIT_USAGE;
+    }
     Symtab *symtab = Symtab_new();
     Aggregator *agg = Aggregator_new(symtab);
     RecordOptions ro = {
@@ -133,40 +169,33 @@ run_record(const Options *opts)
         .force = opts->force,
         .live = live_from(opts, false),
     };
-    int status = Record_run(&ro, agg, symtab);
+    int status;
+    if (direct) {
+        ExportOptions eo = {
+            .format = format,
+            .output = opts->output,
+            .force = opts->force,
+            .report = report_options_from(opts),
+        };
+        status = RecordDirect_run(&ro, &eo, agg, symtab);
+    } else {
+        status = Record_run(&ro, agg, symtab, NULL);
+    }
     Aggregator_delete(agg);
     Symtab_delete(symtab);
     return status;
 }
 
-/* report's output: stdout, or a new file (never truncating one that
- * exists, never through a symlink). */
-static FILE *
-open_report_output(const char *path, bool force)
-{
-    if (!path || strcmp(path, "-") == 0)
-        return stdout;
-    char *cause = NULL;
-    bool created;
-    int fd = Outfile_open(path, force, 0644, &created, &cause);
-    if (fd < 0) {
-        fputs("spytop: ", stderr);
-        Util_fputs_escaped(cause, stderr);
-        fputc('\n', stderr);
-        free(cause);
-        return NULL;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (!f)
-        close(fd);
-    return f;
-}
-
 static int
 run_report(const Options *opts)
 {
-    ReportFormat format = REPORT_TEXT;
-    if (opts->format && !Report_parse_format(opts->format, &format)) {
+    ExportOptions eo = {
+        .format = REPORT_TEXT,
+        .output = opts->output,
+        .force = opts->force,
+        .report = report_options_from(opts),
+    };
+    if (opts->format && !Report_parse_format(opts->format, &eo.format)) {
         fputs("spytop: unknown --format '", stderr);
         Util_fputs_escaped(opts->format, stderr);
         fputs("': expected text, collapsed (folded), speedscope, pprof, svg (flamegraph), "
@@ -174,58 +203,11 @@ run_report(const Options *opts)
               stderr);
         return EXIT_USAGE;
     }
-    if (format == REPORT_PPROF && !opts->output && isatty(STDOUT_FILENO)) {
+    if (eo.format == REPORT_PPROF && !opts->output && isatty(STDOUT_FILENO)) {
         fputs("spytop: pprof output is binary: give -o FILE (e.g. -o profile.pb.gz)\n", stderr);
         return EXIT_USAGE;
     }
-    Symtab *symtab = Symtab_new();
-    char *cause = NULL;
-    RecReader *reader = RecReader_open(opts->file, symtab, &cause);
-    if (!reader) {
-        fputs("spytop: ", stderr);
-        Util_fputs_escaped(cause ? cause : "cannot read the recording", stderr);
-        fputc('\n', stderr);
-        free(cause);
-        Symtab_delete(symtab);
-        return EXIT_FATAL;
-    }
-    const RecStatus *st = RecReader_status(reader);
-    int status = EXIT_OK;
-    FILE *out = open_report_output(opts->output, opts->force);
-    if (!out) {
-        status = EXIT_FATAL;
-    } else {
-        ReportOptions ro;
-        ReportOptions_init(&ro);
-        ro.from_ns = (uint64_t)(opts->from_s * 1e9);
-        ro.to_ns = opts->to_s >= 0 ? (uint64_t)(opts->to_s * 1e9) : REPORT_TO_END;
-        ro.tid = opts->thread;
-        ro.include_idle = opts->idle;
-        ro.by_line = opts->by_line;
-        ro.full_paths = opts->full_filenames;
-        if (opts->rows)
-            ro.rows = opts->rows;
-        int r = Report_write(format, reader, symtab, &ro, out);
-        if (out != stdout && fclose(out) != 0 && r == 0)
-            r = -errno;
-        if (r == -EPIPE) {
-            status = EXIT_PARTIAL; /* the reader went away (| head): say nothing */
-        } else if (r < 0) {
-            fprintf(stderr, "spytop: writing the %s report failed: %s\n",
-                    Report_format_name(format), strerror(-r));
-            status = EXIT_FATAL;
-        }
-    }
-    if (!st->complete) {
-        fputs("spytop: ", stderr);
-        Util_fputs_escaped(st->message, stderr);
-        fputc('\n', stderr);
-        if (status == EXIT_OK)
-            status = EXIT_PARTIAL;
-    }
-    RecReader_delete(reader);
-    Symtab_delete(symtab);
-    return status;
+    return Export_run(opts->file, &eo, NULL);
 }
 
 static int

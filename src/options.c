@@ -23,7 +23,7 @@ Options_print_help(FILE *f)
     fputs("Usage: spytop [top] -p PID [OPTION...]       live view of where threads spend time\n"
           "       spytop [top] [OPTION...] -- COMMAND [ARG...]\n"
           "       spytop dump -p PID [--json] [OPTION...]\n"
-          "       spytop record -p PID [-o FILE] [-d SECONDS] [OPTION...]   (or -- COMMAND)\n"
+          "       spytop record -p PID [-o FILE] [-f F] [-d S] [OPTION...]  (or -- COMMAND)\n"
           "       spytop view FILE\n"
           "       spytop report FILE [--format F] [-o OUT] [--from S] [--to S] [--thread TID]\n"
           "\n"
@@ -36,10 +36,12 @@ Options_print_help(FILE *f)
           "                       COMMAND, profile it, and exit with its exit status\n"
           "  dump                 print every thread's stack once, then detach\n"
           "  record               record samples to a .spytop file (default\n"
-          "                       spytop-PID-YYYYmmdd-HHMMSS.spytop) until Ctrl-C, -d, or exit\n"
+          "                       spytop-PID-YYYYmmdd-HHMMSS.spytop) until Ctrl-C, -d, or\n"
+          "                       exit; with -f F or -o NAME.svg (see -f), write that\n"
+          "                       export instead, as report would\n"
           "  view FILE            a recording in the live view, with a timeline\n"
           "  report FILE          export a recording: --format text (default), collapsed,\n"
-          "                       speedscope, pprof or svg\n"
+          "                       speedscope, pprof, svg, chrome or gecko\n"
           "\n"
           "Options:\n"
           "  -p, --pid PID        the process to attach to\n"
@@ -62,14 +64,22 @@ Options_print_help(FILE *f)
           "  -n, --native         keep every native frame, the Python interpreter's too\n"
           "      --no-python      do not read Python frames (native frames only)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
-          "  -o, --output FILE    record: the recording; report: the export (default stdout)\n"
+          "  -o, --output FILE    record: the recording or export; report: the export\n"
+          "                       (default stdout)\n"
           "      --force          record, report -o: overwrite an existing regular file\n"
-          "  -f, --format F       report: text, collapsed (also folded), speedscope, pprof,\n"
-          "                       svg (also flamegraph), chrome (also chrometrace: Chrome's\n"
-          "                       trace events) or gecko (also firefox: Firefox Profiler)\n"
+          "  -f, --format F       report, record: text, collapsed (also folded),\n"
+          "                       speedscope, pprof, svg (also flamegraph), chrome (also\n"
+          "                       chrometrace: Chrome's trace events) or gecko (also\n"
+          "                       firefox: Firefox Profiler); record: also spytop (the\n"
+          "                       recording, the default). record without -f: the format\n"
+          "                       -o's name ends in: .svg, .speedscope.json, .chrome.json,\n"
+          "                       .gecko.json, .pb.gz (.pb, .pprof), .folded (.collapsed),\n"
+          "                       .txt; any other name: a recording (.json alone is\n"
+          "                       refused: give -f)\n"
           "      --from S, --to S report: only samples from S to S seconds into the recording\n"
           "      --thread TID     report: only this thread\n"
-          "      --full-filenames report: file names whole, not their last two parts\n"
+          "      --full-filenames report, record -f: file names whole, not their last two\n"
+          "                       parts\n"
           "      --stack-size N   copy at most N bytes of each thread's stack\n"
           "                       (default 256K; suffixes K, M; 8K to 8M)\n"
           "      --max-depth N    keep at most N native frames per thread (default 512)\n"
@@ -546,9 +556,10 @@ check_recording_command(const Options *opts)
 static char *
 check_live_command(const Options *opts)
 {
-    if (opts->format || opts->thread || opts->from_s > 0 || opts->to_s >= 0 || opts->full_filenames)
-        return xstrdup(
-            "--format, --from, --to, --thread and --full-filenames go with 'spytop report'");
+    if (opts->thread || opts->from_s > 0 || opts->to_s >= 0)
+        return xstrdup("--from, --to and --thread go with 'spytop report'");
+    if ((opts->format || opts->full_filenames) && opts->command != CMD_RECORD)
+        return xstrdup("--format and --full-filenames go with 'spytop report' and 'spytop record'");
     if ((opts->output || opts->force) && opts->command != CMD_RECORD)
         return xstrdup("-o and --force go with 'spytop record' and 'spytop report'");
     if (opts->pid == 0 && !opts->command_argv)

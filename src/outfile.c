@@ -64,8 +64,21 @@ is_dev_null(const struct stat *st)
     return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 && minor(st->st_rdev) == 3;
 }
 
-static bool
-path_is_dev_null(const char *path)
+char *
+Outfile_dir(const char *path)
+{
+    char *copy = xstrdup(path);
+    char *slash = strrchr(copy, '/');
+    if (!slash) {
+        free(copy);
+        return xstrdup(".");
+    }
+    slash[slash == copy] = '\0'; /* "/x": "/" */
+    return copy;
+}
+
+bool
+Outfile_is_null(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && is_dev_null(&st);
@@ -75,7 +88,7 @@ bool
 Outfile_check_path(const char *path, char **cause)
 {
     struct stat st;
-    if (path_is_dev_null(path))
+    if (Outfile_is_null(path))
         return true;
     if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) {
         set_cause(cause, S_ISDIR(st.st_mode)
@@ -83,9 +96,7 @@ Outfile_check_path(const char *path, char **cause)
                              : xasprintf("'%s' is not a regular file", path));
         return false;
     }
-    char *copy = xstrdup(path);
-    char *slash = strrchr(copy, '/');
-    const char *dir = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+    char *dir = Outfile_dir(path);
     char *real = realpath(dir, NULL);
     bool ok = true;
     if (real) {
@@ -108,7 +119,7 @@ Outfile_check_path(const char *path, char **cause)
         }
     }
     free(real);
-    free(copy);
+    free(dir);
     return ok;
 }
 
@@ -147,13 +158,42 @@ open_failure(const char *path, int err)
     return xasprintf("cannot create '%s': %s", path, strerror(err));
 }
 
+bool
+Outfile_check_new(const char *path, bool force, char **cause)
+{
+    if (!Outfile_check_path(path, cause))
+        return false;
+    if (Outfile_is_null(path))
+        return true;
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+            set_cause(cause, open_failure(path, ELOOP));
+            return false;
+        }
+        if (!force) {
+            set_cause(cause, open_failure(path, EEXIST));
+            return false;
+        }
+        return true;
+    }
+    char *dir = Outfile_dir(path);
+    int err = access(dir, W_OK | X_OK) == 0 ? 0 : errno;
+    free(dir);
+    if (err) {
+        set_cause(cause, open_failure(path, err));
+        return false;
+    }
+    return true;
+}
+
 int
 Outfile_open(const char *path, bool force, mode_t mode, bool *created, char **cause)
 {
     *created = false;
     if (!Outfile_check_path(path, cause))
         return -1;
-    if (path_is_dev_null(path)) {
+    if (Outfile_is_null(path)) {
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
             set_cause(cause, open_failure(path, errno));

@@ -14,6 +14,19 @@
  * existing non-regular file, or in one of those places. */
 bool Outfile_check_path(const char *path, char **cause);
 
+/* Before anything is done that the output is for (attaching to a target):
+ * Outfile_check_path, and what Outfile_open would refuse too: an existing
+ * file without force, a symbolic link, a directory that does not exist or
+ * cannot be written. true, or false with *cause set. The place may still
+ * change before Outfile_open, which checks again. */
+bool Outfile_check_new(const char *path, bool force, char **cause);
+
+/* The directory a file at path is created in ("." for a bare name). New. */
+char *Outfile_dir(const char *path);
+
+/* path names the null device (output asked to vanish). */
+bool Outfile_is_null(const char *path);
+
 /* After opening (the place may have changed in between): false, with
  * *cause set and fd closed, when fd is not a regular file or lives on one
  * of those file systems. */

@@ -11,6 +11,7 @@
 
 #include "exit_codes.h"
 #include "launch.h"
+#include "outfile.h"
 #include "proc.h"
 #include "recwriter.h"
 #include "util.h"
@@ -24,21 +25,23 @@ typedef struct Recorder {
     bool progress; /* stderr is a terminal */
     bool failed;
     uint64_t started_ns;
+    time_t started;
+    pid_t pid;             /* the target, once attached */
     char target_ended[96]; /* "target exited (...)", once it has */
     RunStatus last;        /* at the last flush: the rate reached, ticks skipped */
+    int scratch_fd;        /* until the writer takes it */
     Consumer consumer;
     LiveSink sink;
 } Recorder;
 
-static char *
-default_name(pid_t pid)
+char *
+Record_default_name(pid_t pid, time_t when, const char *suffix)
 {
     char stamp[32];
-    time_t now = time(NULL);
     struct tm tm;
-    localtime_r(&now, &tm);
+    localtime_r(&when, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-    return xasprintf("spytop-%d-%s.spytop", (int)pid, stamp);
+    return xasprintf("spytop-%d-%s%s", (int)pid, stamp, suffix);
 }
 
 static uint64_t
@@ -54,7 +57,10 @@ static int
 recorder_start(void *self, const RunStatus *status)
 {
     Recorder *r = self;
-    r->path = r->options->output ? xstrdup(r->options->output) : default_name(status->pid);
+    r->started = time(NULL);
+    r->pid = status->pid;
+    r->path = r->options->output ? xstrdup(r->options->output)
+                                 : Record_default_name(status->pid, r->started, ".spytop");
     char host[256] = "";
     gethostname(host, sizeof(host) - 1);
     char *exe = Proc_exe(status->pid);
@@ -70,7 +76,12 @@ recorder_start(void *self, const RunStatus *status)
         .time_unit_ns = 1000,
     };
     char *cause = NULL;
-    r->writer = RecWriter_open(r->path, r->options->force, &header, &cause);
+    if (r->options->scratch) {
+        r->writer = RecWriter_open_fd(r->scratch_fd, r->path, &header, &cause);
+        r->scratch_fd = -1; /* the writer's now, even when it failed */
+    } else {
+        r->writer = RecWriter_open(r->path, r->options->force, &header, &cause);
+    }
     free(exe);
     if (!r->writer) {
         fputs("spytop: ", stderr);
@@ -152,10 +163,57 @@ recorder_thread_name(void *self, pid_t tid, const char *name, uint64_t t_ns)
         RecWriter_thread_name(r->writer, tid, name, t_ns);
 }
 
-int
-Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
+/* A bad -o found before the target is touched. */
+static bool
+output_ok(const RecordOptions *options)
 {
-    Recorder r = {.options = options, .progress = isatty(STDERR_FILENO)};
+    char *cause = NULL;
+    if (options->scratch || !options->output ||
+        Outfile_check_new(options->output, options->force, &cause))
+        return true;
+    fputs("spytop: ", stderr);
+    Util_fputs_escaped(cause, stderr);
+    fputc('\n', stderr);
+    free(cause);
+    return false;
+}
+
+/* The end's summary: what was written, or why the recording is short. */
+static void
+print_summary(const Recorder *r, uint64_t samples, uint64_t bytes, double seconds)
+{
+    if (r->target_ended[0]) {
+        /* Said with or without a terminal: why the recording is short. */
+        fprintf(stderr, "spytop: %s; recording ends there", r->target_ended);
+        if (!r->options->scratch) {
+            fputs(": ", stderr);
+            Util_fputs_escaped(r->path, stderr);
+        }
+        fprintf(stderr, " (%llu samples)\n", (unsigned long long)samples);
+    } else if (!r->options->scratch) {
+        /* With or without a terminal, as perf record does: a recording
+         * that silently reached a tenth of its rate misleads later. (A
+         * scratch recording's export says what was written.) */
+        fputs("spytop: wrote ", stderr);
+        Util_fputs_escaped(r->path, stderr);
+        fprintf(stderr, ": %.1f s, %llu samples, %llu bytes (%.1f bytes a sample)\n", seconds,
+                (unsigned long long)samples, (unsigned long long)bytes,
+                samples ? (double)bytes / (double)samples : 0.0);
+    }
+}
+
+int
+Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab, RecordResult *result)
+{
+    Recorder r = {
+        .options = options,
+        .progress = isatty(STDERR_FILENO),
+        .scratch_fd = options->scratch ? options->scratch_fd : -1,
+    };
+    RecordResult res = {.pid = options->live.pid};
+    int status = EXIT_FATAL;
+    if (!output_ok(options))
+        goto out;
     r.consumer = (Consumer){
         .self = &r,
         .input_fd = -1,
@@ -167,12 +225,17 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
     r.sink = (LiveSink){.self = &r, .sample = recorder_sample, .thread_name = recorder_thread_name};
     LiveOptions live = options->live;
     live.sink = &r.sink;
-    int status = Live_run(&live, &r.consumer, agg, symtab);
+    status = Live_run(&live, &r.consumer, agg, symtab);
     if (!r.writer) {
-        free(r.path);
-        return status == EXIT_OK ? EXIT_FATAL : status;
+        if (status == EXIT_OK)
+            status = EXIT_FATAL;
+        goto out;
     }
-    uint64_t samples = RecWriter_samples(r.writer);
+    res.opened = true;
+    res.pid = r.pid;
+    res.started = r.started;
+    res.seconds = (double)(Util_now_ns() - r.started_ns) / 1e9;
+    res.samples = RecWriter_samples(r.writer);
     uint64_t bytes = RecWriter_bytes(r.writer);
     if (r.progress)
         fputs("\r\033[K", stderr);
@@ -182,23 +245,18 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab)
         Util_fputs_escaped(cause ? cause : "writing the recording failed", stderr);
         fputs("; the file holds what was written before\n", stderr);
         free(cause);
+        res.failed = true;
         status = EXIT_FATAL;
-    } else if (r.target_ended[0]) {
-        /* Said with or without a terminal: why the recording is short. */
-        fprintf(stderr, "spytop: %s; recording ends there: ", r.target_ended);
-        Util_fputs_escaped(r.path, stderr);
-        fprintf(stderr, " (%llu samples)\n", (unsigned long long)samples);
     } else {
-        /* With or without a terminal, as perf record does: a recording
-         * that silently reached a tenth of its rate misleads later. */
-        fputs("spytop: wrote ", stderr);
-        Util_fputs_escaped(r.path, stderr);
-        fprintf(stderr, ": %.1f s, %llu samples, %llu bytes (%.1f bytes a sample)\n",
-                (double)(Util_now_ns() - r.started_ns) / 1e9, (unsigned long long)samples,
-                (unsigned long long)bytes, samples ? (double)bytes / (double)samples : 0.0);
+        print_summary(&r, res.samples, bytes, res.seconds);
     }
     if (status != EXIT_FATAL)
         print_rate(&r.last);
+out:
+    if (r.scratch_fd >= 0)
+        close(r.scratch_fd); /* never given to a writer */
     free(r.path);
+    if (result)
+        *result = res;
     return status;
 }

@@ -7,6 +7,9 @@
 #define SPYTOP_SRC_RECORD_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "aggregator.h"
 #include "live.h"
@@ -15,11 +18,33 @@
 typedef struct RecordOptions {
     const char *output; /* NULL: spytop-PID-YYYYmmdd-HHMMSS.spytop here */
     bool force;         /* overwrite an existing regular file */
-    LiveOptions live;   /* target, rate, duration, ... (sink is set by Record_run) */
+    /* A scratch recording for an export (record_direct.h): written to
+     * scratch_fd (Record_run closes it), named output in messages; the
+     * end's summary names no file. output and force were checked by the
+     * caller. */
+    bool scratch;
+    int scratch_fd;
+    LiveOptions live; /* target, rate, duration, ... (sink is set by Record_run) */
 } RecordOptions;
 
-/* Returns an exit status (exit_codes.h: EXIT_*; with a launched command, its
- * exit status unless the recording failed). */
-int Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab);
+/* What a recording came to, for a caller that goes on with it. */
+typedef struct RecordResult {
+    bool opened;      /* the file was started: it holds what was recorded */
+    bool failed;      /* writing it failed (the file ends at its last whole chunk) */
+    pid_t pid;        /* the target */
+    time_t started;   /* when the recording started (wall clock) */
+    double seconds;   /* how long it ran */
+    uint64_t samples; /* samples written */
+} RecordResult;
+
+/* The output was checked (Outfile_check_new) before the target is
+ * attached to or the command launched: a bad -o touches nothing. Returns an
+ * exit status (exit_codes.h: EXIT_*; with a launched command, its exit
+ * status unless the recording failed); fills *result if not NULL. */
+int Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab, RecordResult *result);
+
+/* spytop-PID-YYYYmmdd-HHMMSS followed by suffix (".spytop"), local time.
+ * New. */
+char *Record_default_name(pid_t pid, time_t when, const char *suffix);
 
 #endif

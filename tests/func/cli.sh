@@ -34,4 +34,12 @@ check_usage dump -p 1 --bogus
 check_usage frobnicate -p 1
 check_usage dump -p 1 extra
 check_usage -p 1 --json
+# record's direct formats: an unknown one, a name that does not say which,
+# report's options that a recording does not take.
+check_usage record -p 1 -f bogus
+assert_grep "unknown --format 'bogus': expected spytop" "$WORK/err"
+check_usage record -p 1 -o x.json
+check_usage record -p 1 --full-filenames
+check_usage record -p 1 -f svg --from 1
+check_usage -p 1 -f svg
 exit 0

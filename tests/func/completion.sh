@@ -48,7 +48,8 @@ expect_only "spytop " top dump record view report help
 expect_only "spytop re" record report
 expect "spytop -" --pid --rate --batch --version
 expect_only "spytop dump --j" --json
-expect "spytop record --" --output --force --duration
+expect "spytop record --" --output --force --duration --format --full-filenames --by-line
+expect_only "spytop record -p 1 -f s" spytop speedscope svg
 expect "spytop report --f" --format --force --from
 expect_only "spytop --sort own" own owntime
 expect_only "spytop report x.spytop -f s" speedscope svg

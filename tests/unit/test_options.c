@@ -326,6 +326,25 @@ json_needs_dump_and_no_extra_args(void **state)
     parse_error(ARGS("dump", "dump", "-p", "1"), NEEDLES("unexpected argument", "'dump'"));
 }
 
+/* record writes report's formats directly: -f and --full-filenames are
+ * record's too; the selection of a recording (--from, --to, --thread)
+ * stays report's, and the live view takes none of them. */
+static void
+record_takes_report_formats(void **state)
+{
+    (void)state;
+    Options o = parse_ok(ARGS("record", "-p", "1", "-f", "svg", "--full-filenames", "--by-line"));
+    assert_int_equal(o.command, CMD_RECORD);
+    assert_non_null(o.format); /* borrowed from the freed argv: not read */
+    assert_true(o.full_filenames);
+    assert_true(o.by_line);
+    parse_error(ARGS("-p", "1", "-f", "svg"), NEEDLES("--format", "'spytop report'", "record"));
+    parse_error(ARGS("dump", "-p", "1", "--full-filenames"),
+                NEEDLES("--full-filenames", "'spytop record'"));
+    parse_error(ARGS("record", "-p", "1", "--from", "1"), NEEDLES("--from", "'spytop report'"));
+    parse_error(ARGS("record", "-p", "1", "--thread", "1"), NEEDLES("--thread", "'spytop report'"));
+}
+
 static void
 help_and_version_anywhere(void **state)
 {
@@ -463,6 +482,7 @@ main(void)
         cmocka_unit_test(unknown_option_in_cluster),
         cmocka_unit_test(missing_pid),
         cmocka_unit_test(json_needs_dump_and_no_extra_args),
+        cmocka_unit_test(record_takes_report_formats),
         cmocka_unit_test(help_and_version_anywhere),
         cmocka_unit_test(parse_twice),
         cmocka_unit_test(environment_knobs),

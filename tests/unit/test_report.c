@@ -27,6 +27,7 @@
 #include "unit.h"
 
 #include "recbuf.h"
+#include "record_direct.h"
 #include "recreader.h"
 #include "recwriter.h"
 #include "report.h"
@@ -1137,6 +1138,77 @@ format_names(void **state)
     assert_false(Report_parse_format("", &f));
 }
 
+/* record's direct formats: -f first, else the output's name, else the
+ * recording; an unknown -f or a bare .json is a usage error. */
+static void
+record_direct_formats(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *format, *output;
+        bool direct;
+        ReportFormat want;
+    } cases[] = {
+        {NULL, NULL, false, 0},
+        {NULL, "run.spytop", false, 0},
+        {NULL, "/dev/null", false, 0},
+        {NULL, "profile", false, 0},
+        {NULL, "dir.svg/profile", false, 0},
+        {NULL, ".svg", false, 0},
+        {NULL, "out/.svg", false, 0},
+        {NULL, "profile.svg", true, REPORT_SVG},
+        {NULL, "PROFILE.SVG", true, REPORT_SVG},
+        {NULL, "p.speedscope.json", true, REPORT_SPEEDSCOPE},
+        {NULL, "p.chrome.json", true, REPORT_CHROME},
+        {NULL, "p.gecko.json", true, REPORT_GECKO},
+        {NULL, "p.pb.gz", true, REPORT_PPROF},
+        {NULL, "p.pb", true, REPORT_PPROF},
+        {NULL, "p.pprof", true, REPORT_PPROF},
+        {NULL, "p.folded", true, REPORT_COLLAPSED},
+        {NULL, "p.collapsed", true, REPORT_COLLAPSED},
+        {NULL, "p.txt", true, REPORT_TEXT},
+        {"svg", NULL, true, REPORT_SVG},
+        {"folded", "p.txt", true, REPORT_COLLAPSED},
+        {"chrometrace", "trace.json", true, REPORT_CHROME},
+        {"spytop", "p.svg", false, 0},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        ReportFormat f = REPORT_TEXT;
+        bool direct = !cases[i].direct;
+        char *error = NULL;
+        if (RecordDirect_choose(cases[i].format, cases[i].output, &f, &direct, &error) != 0)
+            FAIL("case #%zu (%s, %s): error %s", i, cases[i].format, cases[i].output, error);
+        if (direct != cases[i].direct || (direct && f != cases[i].want))
+            FAIL("case #%zu (%s, %s): direct %d format %d", i, cases[i].format, cases[i].output,
+                 (int)direct, (int)f);
+        if (direct) {
+            /* The default name's suffix says the format again. */
+            ReportFormat back;
+            bool again;
+            char *name = xasprintf("spytop-1-x%s", RecordDirect_suffix(f));
+            assert_int_equal(RecordDirect_choose(NULL, name, &back, &again, &error), 0);
+            assert_true(again);
+            assert_int_equal(back, f);
+            free(name);
+        }
+    }
+    char *error = NULL;
+    ReportFormat f;
+    bool direct;
+    assert_int_equal(RecordDirect_choose("bogus", "p.svg", &f, &direct, &error), -1);
+    assert_non_null(strstr(error, "unknown --format 'bogus'"));
+    const char *formats[] = {"spytop", "text", "collapsed", "speedscope",
+                             "pprof",  "svg",  "chrome",    "gecko"};
+    for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+        if (!strstr(error, formats[i]))
+            FAIL("the message for -f bogus does not name %s: %s", formats[i], error);
+    free(error);
+    error = NULL;
+    assert_int_equal(RecordDirect_choose(NULL, "profile.json", &f, &direct, &error), -1);
+    assert_non_null(strstr(error, "-f speedscope, chrome or gecko"));
+    free(error);
+}
+
 int
 main(void)
 {
@@ -1154,6 +1226,7 @@ main(void)
         cmocka_unit_test_setup_teardown(svg_ignores_numeric_locale, setup, teardown),
         cmocka_unit_test_setup_teardown(write_errors_reported, setup, teardown),
         cmocka_unit_test(format_names),
+        cmocka_unit_test(record_direct_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
