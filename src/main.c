@@ -162,6 +162,11 @@ run_record(const Options *opts)
               stderr);
         return EXIT_USAGE;
     }
+    if (direct && format == REPORT_PPROF && opts->output && strcmp(opts->output, "-") == 0 &&
+        isatty(STDOUT_FILENO)) {
+        fputs("spytop: pprof output is binary: give -o FILE (e.g. -o profile.pb.gz)\n", stderr);
+        return EXIT_USAGE;
+    }
     Symtab *symtab = Symtab_new();
     Aggregator *agg = Aggregator_new(symtab);
     RecordOptions ro = {

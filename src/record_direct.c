@@ -94,15 +94,22 @@ print_cause(char *cause)
     free(cause);
 }
 
+static bool
+is_stdout(const char *output)
+{
+    return output && strcmp(output, "-") == 0;
+}
+
 /* The scratch recording: OUTPUT.XXXXXX.spytop next to the output (so it is
- * found there if spytop is killed), in $TMPDIR for /dev/null. Mode 0600.
+ * found there if spytop is killed), in $TMPDIR for /dev/null and stdout.
+ * Mode 0600.
  * A descriptor and *path, or -1 (said). */
 static int
 scratch_open(const char *output, char **path)
 {
     if (!output) {
         *path = xstrdup("spytop-record.XXXXXX.spytop");
-    } else if (Outfile_is_null(output)) {
+    } else if (is_stdout(output) || Outfile_is_null(output)) {
         const char *tmp = getenv("TMPDIR");
         *path = xasprintf("%s/spytop-record.XXXXXX.spytop", tmp && *tmp ? tmp : "/tmp");
     } else {
@@ -136,7 +143,8 @@ RecordDirect_run(const RecordOptions *record, const ExportOptions *export, Aggre
                  Symtab *symtab)
 {
     char *cause = NULL;
-    if (export->output && !Outfile_check_new(export->output, export->force, &cause)) {
+    if (export->output && !is_stdout(export->output) &&
+        !Outfile_check_new(export->output, export->force, &cause)) {
         print_cause(cause);
         return EXIT_FATAL;
     }
@@ -169,9 +177,12 @@ RecordDirect_run(const RecordOptions *record, const ExportOptions *export, Aggre
         if (written == EXIT_OK) {
             unlink(scratch);
             fputs("spytop: wrote ", stderr);
-            Util_fputs_escaped(output, stderr);
+            Util_fputs_escaped(is_stdout(output) ? "standard output" : output, stderr);
             fprintf(stderr, " (%s): %.1f s, %zu samples\n", Report_format_name(export->format),
                     res.seconds, samples);
+        } else if (written == EXIT_PARTIAL && is_stdout(output)) {
+            unlink(scratch); /* stdout's reader went away (| head): say nothing */
+            status = EXIT_PARTIAL;
         } else {
             say_kept(scratch, export->format, output);
             status = EXIT_FATAL;

@@ -28,7 +28,7 @@ const char *RecordDirect_suffix(ReportFormat format);
 
 /* Records as Record_run does (record->output and ->force are the
  * export's: checked before the target is touched), then writes the export
- * (export->output: NULL for the default name) and removes the scratch
+ * (export->output: NULL for the default name, "-" for stdout) and removes the scratch
  * recording. The recording is kept, and named, when the export or the
  * recording fails. The end's summary ends with one line naming what was
  * written. Returns an exit status as Record_run does; EXIT_FATAL when

@@ -124,6 +124,20 @@ set -- def/spytop-"$pid"-*.chrome.json
 assert_grep "^spytop: wrote spytop-$pid-[0-9]{8}-[0-9]{6}\\.chrome\\.json \\(chrome\\)" err.txt
 "$SPYTOP" record -p "$pid" -d 1 -f gecko -o /dev/null 2>err.txt || fail "record -o /dev/null: $(cat err.txt)"
 [ -z "$(ls tmp)" ] || fail "a scratch recording was left in TMPDIR: $(ls tmp)"
+# -o - with a format: standard output, for a pipe.
+"$SPYTOP" record -p "$pid" -d 1 -f collapsed -o - >stdout.folded 2>err.txt ||
+    fail "record -o -: $(cat err.txt)"
+assert_grep ';main;ratio_hot [0-9]+$' stdout.folded
+assert_grep '^spytop: wrote standard output \(collapsed\)' err.txt
+[ -e ./- ] && fail "record -f collapsed -o - wrote a file named '-'"
+# A reader that goes away: said nothing, status 1, nothing left behind.
+{
+    "$SPYTOP" record -p "$pid" -d 1 -f svg -o - 2>err.txt
+    echo $? >status
+} | true
+[ "$(cat status)" = 1 ] || fail "record -o - | true: status $(cat status): $(cat err.txt)"
+assert_no_grep 'kept|failed|wrote' err.txt "record -o - | true: a message"
+[ -z "$(ls tmp)" ] || fail "a scratch recording was left in TMPDIR: $(ls tmp)"
 [ -c /dev/null ] || fail "/dev/null is no longer the null device"
 assert_untouched "$pid"
 
