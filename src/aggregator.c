@@ -613,16 +613,60 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
     return n;
 }
 
+/* Whether frame_id is in the row of `key`, a row key of either mode. */
+static bool
+key_holds(const Aggregator *agg, uint64_t key, FrameId frame_id)
+{
+    if (!(key & (1ull << 62)))
+        return key == ((1ull << 63) | frame_id);
+    return key == ((1ull << 62) | function_key(Symtab_frame(agg->symtab, frame_id)));
+}
+
+bool
+Aggregator_key_holds(const Aggregator *agg, uint64_t key, FrameId frame)
+{
+    return key_holds(agg, key, frame);
+}
+
+uint64_t
+Aggregator_frame_function_key(const Aggregator *agg, FrameId frame)
+{
+    return (1ull << 62) | function_key(Symtab_frame(agg->symtab, frame));
+}
+
+uint64_t
+Aggregator_function_key(const Aggregator *agg, uint64_t key)
+{
+    if (key & (1ull << 62))
+        return key;
+    FrameId frame = (FrameId)(key & 0xffffffffu);
+    if (!(key >> 63) || frame >= Symtab_frame_count(agg->symtab))
+        return 0;
+    return Aggregator_frame_function_key(agg, frame);
+}
+
+void
+Aggregator_each_stack(const Aggregator *agg, const AggQuery *q, AggStackFn fn, void *arg)
+{
+    WindowIter it;
+    window_begin(&it, agg, q);
+    for (const CountSlot *slot; (slot = window_next(&it));)
+        if (entry_passes(q, slot->key))
+            fn(arg, entry_stack(slot->key), slot->count);
+}
+
+/* Adds count to the link of `key` (0: a pseudo-function, found by name). */
 static void
-add_link(AggLink **links, size_t *n, size_t *cap, StrId function, StrId module, uint64_t count)
+add_link(AggLink **links, size_t *n, size_t *cap, uint64_t key, StrId function, StrId module,
+         uint64_t count)
 {
     for (size_t i = 0; i < *n; i++)
-        if ((*links)[i].function == function && (*links)[i].module == module) {
+        if ((*links)[i].key == key && (key || (*links)[i].function == function)) {
             (*links)[i].samples += count;
             return;
         }
     *links = xgrow(*links, cap, *n + 1, sizeof(AggLink));
-    (*links)[(*n)++] = (AggLink){function, module, count};
+    (*links)[(*n)++] = (AggLink){function, module, key, count};
 }
 
 static int
@@ -630,6 +674,16 @@ compare_links(const void *pa, const void *pb)
 {
     const AggLink *a = pa, *b = pb;
     return compare_u64_desc(a->samples, b->samples);
+}
+
+/* The link of the frame at frames[i]: its function's key and names. */
+static void
+add_frame_link(Aggregator *agg, AggLink **links, size_t *n, size_t *cap, FrameId frame,
+               uint64_t count)
+{
+    const SymtabFrame *f = Symtab_frame(agg->symtab, frame);
+    add_link(links, n, cap, Aggregator_frame_function_key(agg, frame), f->function, f->module,
+             count);
 }
 
 void
@@ -653,8 +707,7 @@ Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink
         size_t outer = depth;
         size_t inner = depth;
         for (size_t i = 0; i < depth; i++) {
-            const SymtabFrame *f = Symtab_frame(agg->symtab, frames[i]);
-            if (row_key(q, frames[i], f) == key) {
+            if (key_holds(agg, key, frames[i])) {
                 if (inner == depth)
                     inner = i;
                 outer = i;
@@ -662,18 +715,14 @@ Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink
         }
         if (outer == depth)
             continue;
-        if (outer + 1 < depth) {
-            const SymtabFrame *f = Symtab_frame(agg->symtab, frames[outer + 1]);
-            add_link(&up, &nup, &capup, f->function, f->module, slot->count);
-        } else {
-            add_link(&up, &nup, &capup, root, SYMTAB_EMPTY, slot->count);
-        }
-        if (inner > 0) {
-            const SymtabFrame *f = Symtab_frame(agg->symtab, frames[inner - 1]);
-            add_link(&down, &ndown, &capdown, f->function, f->module, slot->count);
-        } else {
-            add_link(&down, &ndown, &capdown, self, SYMTAB_EMPTY, slot->count);
-        }
+        if (outer + 1 < depth)
+            add_frame_link(agg, &up, &nup, &capup, frames[outer + 1], slot->count);
+        else
+            add_link(&up, &nup, &capup, 0, root, SYMTAB_EMPTY, slot->count);
+        if (inner > 0)
+            add_frame_link(agg, &down, &ndown, &capdown, frames[inner - 1], slot->count);
+        else
+            add_link(&down, &ndown, &capdown, 0, self, SYMTAB_EMPTY, slot->count);
     }
     if (nup > 1)
         qsort(up, nup, sizeof(AggLink), compare_links);

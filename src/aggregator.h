@@ -77,6 +77,8 @@ typedef struct AggThread {
 
 typedef struct AggLink {
     StrId function, module;
+    uint64_t key;     /* the function's row key (AGG_BY_FUNCTION); 0 for the
+                       * pseudo-functions "(thread start)" and "(self)" */
     uint64_t samples; /* in the window */
 } AggLink;
 
@@ -120,11 +122,28 @@ size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows,
  * call. Idle threads are included when q->include_idle. */
 size_t Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads);
 
-/* Callers and callees of the row with key `key` (from the last query in the
- * same mode), in the window: the frames just outside and just inside it on
- * every stack that holds it. Borrowed until the next call. */
+/* Callers and callees of the row with key `key` (a row key of either mode:
+ * a line's key stands for that line only), in the window: the functions
+ * just outside and just inside it on every stack that holds it. Borrowed
+ * until the next call. */
 void Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink **callers,
                       size_t *ncallers, const AggLink **callees, size_t *ncallees);
+
+/* The key of the function (AGG_BY_FUNCTION) of a row key of either mode:
+ * the key itself, or the function a line is in; 0 for a key of no row. */
+uint64_t Aggregator_function_key(const Aggregator *agg, uint64_t key);
+/* The function key of a frame. */
+uint64_t Aggregator_frame_function_key(const Aggregator *agg, FrameId frame);
+/* Whether frame is in the row of `key` (a row key of either mode). */
+bool Aggregator_key_holds(const Aggregator *agg, uint64_t key, FrameId frame);
+
+/* Calls fn once per stack entry of the query's window (all since the start
+ * when q->cumulative) that passes its thread, idle and GIL choices (not
+ * its text filter), with the entry's sample count; a stack may come more
+ * than once (one entry per thread and state). For views derived from the
+ * stacks: per-line counts, call trees. */
+typedef void (*AggStackFn)(void *arg, StackId stack, uint64_t count);
+void Aggregator_each_stack(const Aggregator *agg, const AggQuery *q, AggStackFn fn, void *arg);
 
 /* True when the sample's thread was not running: sleeping, waiting or
  * stopped by /proc's account, or stopped inside a blocking system call. */

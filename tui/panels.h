@@ -22,6 +22,17 @@ typedef enum ScreenPanel {
 
 #define FILTER_MAX 128
 
+/* One function the callers panel was about: the row key (of either mode),
+ * its name (owned) and where the cursor was, to come back to it. */
+typedef struct WalkStep {
+    uint64_t key;
+    char *name;
+    int cursor;
+} WalkStep;
+
+/* How many steps back the walk remembers. */
+#define WALK_MAX 32
+
 struct Screen {
     Consumer consumer;
     Symtab *symtab;
@@ -44,9 +55,14 @@ struct Screen {
     int thread_selected, thread_scroll;
     /* Help: the first line shown, and the lines the last draw had. */
     int help_top, help_height;
-    /* Callers panel: the row it is about. */
-    uint64_t link_key;
-    char *link_name;
+    /* Callers panel: the function it is about (walk[nwalk - 1]) and the
+     * ones walked through to it; the cursor over its caller and callee
+     * rows, and those rows as last drawn (callers, then callees). */
+    WalkStep walk[WALK_MAX];
+    int nwalk;
+    int link_cursor, link_scroll;
+    AggLink *link_rows;
+    size_t nlink_rows, link_rows_cap;
 };
 
 typedef struct Screen Screen;
@@ -59,6 +75,14 @@ void Threads_view_draw(Screen *s, int top, int height, int width);
 /* Returns true when a thread was chosen (the screen goes back to the hot list). */
 bool Threads_view_key(Screen *s, int key);
 void Callers_view_draw(Screen *s, int top, int height, int width);
+/* Starts a walk at the function of row key `key` named name. */
+void Callers_view_open(Screen *s, uint64_t key, const char *name);
+/* The callers panel's keys: move, walk (Enter, Right), back (Left,
+ * Backspace). True when the key was one; *leave set when the walk went
+ * back past its start. */
+bool Callers_view_key(Screen *s, int key, bool *leave);
+/* Forgets the walk. */
+void Callers_view_done(Screen *s);
 void Help_draw(Screen *s, int top, int height, int width);
 /* Scrolls the help by key; true when the key was a scrolling one. */
 bool Help_key(Screen *s, int key);

@@ -50,7 +50,7 @@ draw_footer(Screen *s, int y, int width)
         [PANEL_HOT] = (" q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
                        "g GIL  w window  / filter  Enter callers  r reset"),
         [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
-        [PANEL_CALLERS] = " Esc back  q quit",
+        [PANEL_CALLERS] = " Up Down move  Enter walk to it  Left back  Esc hot list  q quit",
         [PANEL_HELP] = " Up Down PgUp PgDn scroll  Esc back  q quit",
     };
     if (s->editing_filter) {
@@ -129,9 +129,9 @@ open_callers(Screen *s)
     if (s->nrows == 0 || s->selected < 0 || (size_t)s->selected >= s->nrows)
         return;
     const AggRow *r = &s->rows[s->selected];
-    free(s->link_name);
-    s->link_name = RowText_function(s->symtab, r->function, r->module);
-    s->link_key = r->key;
+    char *name = RowText_function(s->symtab, r->function, r->module);
+    Callers_view_open(s, r->key, name);
+    free(name);
     s->panel = PANEL_CALLERS;
 }
 
@@ -173,6 +173,14 @@ handle_key(Screen *s, int key)
     if (s->editing_filter) {
         filter_key(s, key);
         return CONSUMER_CONTINUE;
+    }
+    if (s->panel == PANEL_CALLERS) {
+        bool leave;
+        bool used = Callers_view_key(s, key, &leave);
+        if (leave)
+            s->panel = PANEL_HOT;
+        if (used)
+            return CONSUMER_CONTINUE;
     }
     switch (key) {
     case 'q':
@@ -371,7 +379,8 @@ Screen_delete(Screen *s)
     if (!s)
         return;
     free(s->rows);
-    free(s->link_name);
+    Callers_view_done(s);
+    free(s->link_rows);
     free(s);
 }
 

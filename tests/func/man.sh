@@ -65,12 +65,15 @@ src=$TESTS_SRCDIR/../tui
 sed -n '/^\.SS Keys/,/^\.SH /{/^\.BR* /p;}' "$page" |
     sed -e 's/^\.BR* //' -e 's/" and "/ /g' -e 's/", "/ /g' -e 's/\\-/-/g' |
     tr ' ' '\n' | sed '/^$/d' | sort -u >"$WORK/keys_man"
-grep -ho "case [^:]*:" "$src/screen.c" "$src/panel.c" "$src/timeline_view.c" | sed -e 's/^case //' -e 's/:$//' |
+grep -ho "case [^:]*:" "$src/screen.c" "$src/panel.c" "$src/timeline_view.c" "$src/callers_view.c" |
+    sed -e 's/^case //' -e 's/:$//' |
     sed -e "s/^' '\$/space/" -e "s/^'\(.\)'\$/\1/" -e 's/^KEY_F(\([0-9]*\))$/F\1/' \
         -e "s/^KEY_CTRL('\(.\)')\$/Ctrl-\1/" -e 's/^KEY_UP$/Up/' -e 's/^KEY_DOWN$/Down/' \
         -e 's/^KEY_PPAGE$/PgUp/' -e 's/^KEY_NPAGE$/PgDn/' -e 's/^KEY_HOME$/Home/' \
         -e 's/^KEY_END$/End/' -e 's/^KEY_LEFT$/Left/' -e 's/^KEY_ESC$/Esc/' \
-        -e '/^KEY_RESIZE$/d' -e '/^PANEL_/d' |
+        -e 's/^KEY_RIGHT$/Right/' -e "s/^KEY_ENTER\$\|^'\\\\[nr]'\$/Enter/" \
+        -e 's/^KEY_BACKSPACE$\|^127$/Backspace/' \
+        -e '/^KEY_RESIZE$/d' -e '/^PANEL_/d' -e '/^LINE_/d' |
     sed 's/^Ctrl-\(.\)$/Ctrl-\U\1/' | sort -u >"$WORK/keys_code"
 [ "$(wc -l <"$WORK/keys_code")" -ge 30 ] || fail "found too few keys in tui/: $(cat "$WORK/keys_code")"
 while read -r key; do

@@ -93,12 +93,68 @@ python_functions_by_file(void **state)
     Symtab_delete(st);
 }
 
+/* A walk's step: a caller's link carries its function's key, and that key
+ * asks for the caller's own callers; a line's key stands for that line. */
+static void
+links_walk_by_key(void **state)
+{
+    (void)state;
+    Symtab *st = Symtab_new();
+    Aggregator *agg = Aggregator_new(st);
+    FrameId leaf = unit_frame(st, "leaf", "w.c", "app", 3, FRAME_NATIVE);
+    FrameId mid_a = unit_frame(st, "mid", "w.c", "app", 10, FRAME_NATIVE);
+    FrameId mid_b = unit_frame(st, "mid", "w.c", "app", 11, FRAME_NATIVE);
+    FrameId top = unit_frame(st, "top", "w.c", "app", 20, FRAME_NATIVE);
+    FrameId other = unit_frame(st, "other", "w.c", "app", 30, FRAME_NATIVE);
+    FrameId a[3] = {leaf, mid_a, top}, b[3] = {leaf, mid_b, other};
+    StackId sa = Symtab_intern_stack(st, a, 3), sb = Symtab_intern_stack(st, b, 3);
+    for (size_t i = 0; i < 40; i++) {
+        /* 30 through line 10 from top, 10 through line 11 from other. */
+        Sample s = {.t_ns = 1000 * MS + i * MS, .tid = 7, .state = 'R', .stack = i % 4 ? sa : sb};
+        Aggregator_add(agg, &s, MS);
+    }
+    Aggregator_advance(agg, 1040 * MS);
+    AggQuery q = {.mode = AGG_BY_FUNCTION, .window_s = 5};
+    const AggRow *rows;
+    AggTotals totals;
+    size_t n = Aggregator_query(agg, &q, &rows, &totals);
+    if (n < 1 || strcmp(Symtab_string(st, rows[0].function), "leaf") != 0)
+        FAIL("leaf is not the first row");
+    const AggLink *up, *down;
+    size_t nup, ndown;
+    Aggregator_links(agg, &q, rows[0].key, &up, &nup, &down, &ndown);
+    if (nup != 1 || up[0].samples != 40 || up[0].key == 0)
+        FAIL("leaf's callers: %zu, expected mid with 40 samples and a key", nup);
+    uint64_t mid = up[0].key;
+    Aggregator_links(agg, &q, mid, &up, &nup, &down, &ndown);
+    if (nup != 2 || up[0].samples != 30 || strcmp(Symtab_string(st, up[0].function), "top") ||
+        up[1].samples != 10 || strcmp(Symtab_string(st, up[1].function), "other"))
+        FAIL("mid's callers: %zu, expected top 30 and other 10", nup);
+    if (ndown != 1 || down[0].samples != 40 || strcmp(Symtab_string(st, down[0].function), "leaf"))
+        FAIL("mid's callees: %zu, expected leaf 40", ndown);
+    /* The same walk from a line: mid at line 11 has only other above it. */
+    q.mode = AGG_BY_LINE;
+    n = Aggregator_query(agg, &q, &rows, &totals);
+    uint64_t line11 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].line == 11)
+            line11 = rows[i].key;
+    if (!line11 || Aggregator_function_key(agg, line11) != mid)
+        FAIL("line 11's function key is not mid's");
+    Aggregator_links(agg, &q, line11, &up, &nup, &down, &ndown);
+    if (nup != 1 || up[0].samples != 10 || strcmp(Symtab_string(st, up[0].function), "other"))
+        FAIL("mid:11's callers: %zu, expected other 10", nup);
+    Aggregator_delete(agg);
+    Symtab_delete(st);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(churn_is_bounded_and_totals_kept),
         cmocka_unit_test(python_functions_by_file),
+        cmocka_unit_test(links_walk_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
