@@ -70,6 +70,15 @@ Callers_view_open(Screen *s, uint64_t key, const char *name)
     push(s, key, xstrdup(name));
 }
 
+uint64_t
+Callers_view_focus(const Screen *s, const char **name)
+{
+    if (s->nwalk == 0)
+        return 0;
+    *name = s->walk[s->nwalk - 1].name;
+    return s->walk[s->nwalk - 1].key;
+}
+
 void
 Callers_view_done(Screen *s)
 {

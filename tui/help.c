@@ -28,6 +28,8 @@ static const char *const help_lines[] = {
     "  Enter, Right     callers and callees of the selected function; there",
     "                   Enter walks to the caller or callee under the cursor",
     "                   and Left or Backspace walks back",
+    "  s                source of the selected function (or of the one the",
+    "                   callers panel shows), with %Own and %Total per line",
     "  r                reset every count",
     "  Up Down j k PgUp PgDn Home End   move (here: scroll this help)",
     "  Esc, Left        back to the hot list",

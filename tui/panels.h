@@ -10,6 +10,8 @@
 
 #include "aggregator.h"
 #include "consumer.h"
+#include "linecounts.h"
+#include "sourcefile.h"
 #include "screen.h"
 #include "symtab.h"
 
@@ -18,6 +20,7 @@ typedef enum ScreenPanel {
     PANEL_THREADS,
     PANEL_CALLERS,
     PANEL_HELP,
+    PANEL_SOURCE,
 } ScreenPanel;
 
 #define FILTER_MAX 128
@@ -63,6 +66,17 @@ struct Screen {
     int link_cursor, link_scroll;
     AggLink *link_rows;
     size_t nlink_rows, link_rows_cap;
+    /* Source panel: the function (a row key) and its name, the panel to
+     * go back to, the first line shown (0: not placed yet), the counts
+     * and the file they are in as read (or why it could not be). */
+    uint64_t source_key;
+    char *source_name;
+    ScreenPanel source_back;
+    int source_top, source_height;
+    LineCounts source_counts;
+    StrId source_file_id;
+    SourceFile *source_file;
+    char *source_error;
 };
 
 typedef struct Screen Screen;
@@ -83,6 +97,17 @@ void Callers_view_open(Screen *s, uint64_t key, const char *name);
 bool Callers_view_key(Screen *s, int key, bool *leave);
 /* Forgets the walk. */
 void Callers_view_done(Screen *s);
+/* The focus of the walk (a row key); 0 when there is none. */
+uint64_t Callers_view_focus(const Screen *s, const char **name);
+
+/* The source of the function of row key `key`, with per-line shares;
+ * Left goes back to panel `back`. */
+void Source_view_open(Screen *s, uint64_t key, const char *name, ScreenPanel back);
+void Source_view_draw(Screen *s, int top, int height, int width);
+/* Scrolls (arrows, j k, pages, Home, End); Left, Backspace and s leave
+ * (*leave set). True when the key was one of those. */
+bool Source_view_key(Screen *s, int key, bool *leave);
+void Source_view_done(Screen *s);
 void Help_draw(Screen *s, int top, int height, int width);
 /* Scrolls the help by key; true when the key was a scrolling one. */
 bool Help_key(Screen *s, int key);

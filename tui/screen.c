@@ -48,10 +48,12 @@ draw_footer(Screen *s, int y, int width)
     static const char *const hints[] = {
         /* In parentheses: one string on two lines, not a missing comma (clang). */
         [PANEL_HOT] = (" q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
-                       "g GIL  w window  / filter  Enter callers  r reset"),
+                       "g GIL  w window  / filter  Enter callers  s source  r reset"),
         [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
-        [PANEL_CALLERS] = " Up Down move  Enter walk to it  Left back  Esc hot list  q quit",
+        [PANEL_CALLERS] =
+            " Up Down move  Enter walk to it  Left back  s source  Esc hot list  q quit",
         [PANEL_HELP] = " Up Down PgUp PgDn scroll  Esc back  q quit",
+        [PANEL_SOURCE] = " Up Down PgUp PgDn scroll  Left back  Esc hot list  q quit",
     };
     if (s->editing_filter) {
         /* The prompt where less and vim have theirs. */
@@ -107,6 +109,9 @@ draw(Screen *s)
     case PANEL_HELP:
         Help_draw(s, top, body, width);
         break;
+    case PANEL_SOURCE:
+        Source_view_draw(s, top, body, width);
+        break;
     }
     draw_footer(s, height - 1, width);
     refresh();
@@ -133,6 +138,25 @@ open_callers(Screen *s)
     Callers_view_open(s, r->key, name);
     free(name);
     s->panel = PANEL_CALLERS;
+}
+
+/* The source of the selected row's function, or of the walk's focus. */
+static void
+open_source(Screen *s)
+{
+    if (s->panel == PANEL_CALLERS) {
+        const char *name = NULL;
+        uint64_t key = Callers_view_focus(s, &name);
+        if (key)
+            Source_view_open(s, key, name, PANEL_CALLERS);
+        return;
+    }
+    if (s->nrows == 0 || s->selected < 0 || (size_t)s->selected >= s->nrows)
+        return;
+    const AggRow *r = &s->rows[s->selected];
+    char *name = RowText_function(s->symtab, r->function, r->module);
+    Source_view_open(s, r->key, name, PANEL_HOT);
+    free(name);
 }
 
 static void
@@ -180,6 +204,11 @@ handle_key(Screen *s, int key)
         if (leave)
             s->panel = PANEL_HOT;
         if (used)
+            return CONSUMER_CONTINUE;
+    }
+    if (s->panel == PANEL_SOURCE) {
+        bool leave;
+        if (Source_view_key(s, key, &leave))
             return CONSUMER_CONTINUE;
     }
     switch (key) {
@@ -260,6 +289,8 @@ handle_key(Screen *s, int key)
     case PANEL_HOT:
         if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_RIGHT)
             open_callers(s);
+        else if (key == 's')
+            open_source(s);
         else
             Panel_move(key, (int)s->nrows, LINES - 8, &s->selected);
         break;
@@ -271,6 +302,10 @@ handle_key(Screen *s, int key)
         Help_key(s, key);
         break;
     case PANEL_CALLERS:
+        if (key == 's')
+            open_source(s);
+        break;
+    case PANEL_SOURCE:
         break;
     }
     return CONSUMER_CONTINUE;
@@ -381,6 +416,7 @@ Screen_delete(Screen *s)
     free(s->rows);
     Callers_view_done(s);
     free(s->link_rows);
+    Source_view_done(s);
     free(s);
 }
 
