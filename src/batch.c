@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rowtext.h"
+#include "texttable.h"
 #include "launch.h"
 #include "proc.h"
 #include "util.h"
@@ -94,6 +95,40 @@ print_threads(Batch *b, Aggregator *agg)
     }
 }
 
+/* The hot list, its columns lined up: the figures, then the function
+ * ("??" when unknown: the module column names where it is), its location
+ * and its module. */
+static void
+print_rows(Batch *b, const AggRow *rows, size_t n, const AggTotals *totals)
+{
+    TextTable *table = TextTable_new(4);
+    char figures[64];
+    snprintf(figures, sizeof(figures), "%6s %6s %9s %9s", "%Own", "%Total", "OwnTime", "TotalTime");
+    TextTable_add(table, (const char *const[]){figures, "Function", "Location", "[Module]"});
+    for (size_t i = 0; i < n && i < b->options.rows; i++) {
+        const AggRow *r = &rows[i];
+        char own[16], total[16];
+        RowText_time(r->own_ns, own, sizeof(own));
+        RowText_time(r->total_ns, total, sizeof(total));
+        snprintf(figures, sizeof(figures), "%6.1f %6.1f %9s %9s",
+                 RowText_percent(r->own_window, totals->window_samples),
+                 RowText_percent(r->total_window, totals->window_samples), own, total);
+        char *fn = RowText_function(b->symtab, r->function, SYMTAB_EMPTY);
+        char *loc = RowText_location(b->symtab, r, b->options.query.mode);
+        char *module = NULL;
+        if (r->module != SYMTAB_EMPTY) {
+            const char *name = RowText_module(b->symtab, r->module);
+            module = name[0] == '[' ? xstrdup(name) : xasprintf("[%s]", name);
+        }
+        TextTable_add(table, (const char *const[]){figures, fn, loc, module});
+        free(fn);
+        free(loc);
+        free(module);
+    }
+    TextTable_print(table, b->out);
+    TextTable_delete(table);
+}
+
 static ConsumerAction
 batch_print(void *self, const RunStatus *status, Aggregator *agg)
 {
@@ -105,35 +140,7 @@ batch_print(void *self, const RunStatus *status, Aggregator *agg)
     AggTotals totals;
     size_t n = Aggregator_query(agg, &b->options.query, &rows, &totals);
     print_header(b, status, &totals);
-    fprintf(b->out, "%6s %6s %9s %9s  %s\n", "%Own", "%Total", "OwnTime", "TotalTime",
-            "Function  Location  [Module]");
-    for (size_t i = 0; i < n && i < b->options.rows; i++) {
-        const AggRow *r = &rows[i];
-        char own[16], total[16];
-        RowText_time(r->own_ns, own, sizeof(own));
-        RowText_time(r->total_ns, total, sizeof(total));
-        fprintf(b->out, "%6.1f %6.1f %9s %9s  ",
-                RowText_percent(r->own_window, totals.window_samples),
-                RowText_percent(r->total_window, totals.window_samples), own, total);
-        char *fn = RowText_function(b->symtab, r->function, r->module);
-        char *loc = RowText_location(b->symtab, r, b->options.query.mode);
-        Util_fputs_escaped(fn, b->out);
-        if (loc[0]) {
-            fputs("  ", b->out);
-            Util_fputs_escaped(loc, b->out);
-        }
-        if (r->module != SYMTAB_EMPTY) {
-            const char *module = RowText_module(b->symtab, r->module);
-            bool bracketed = module[0] == '[';
-            fputs(bracketed ? "  " : "  [", b->out);
-            Util_fputs_escaped(module, b->out);
-            if (!bracketed)
-                fputc(']', b->out);
-        }
-        fputc('\n', b->out);
-        free(fn);
-        free(loc);
-    }
+    print_rows(b, rows, n, &totals);
     if (n == 0)
         fputs("(no samples in the window)\n", b->out);
     print_threads(b, agg);

@@ -4,6 +4,31 @@
 . "$(dirname "$0")/lib.sh"
 require_ptrace
 
+# assert_aligned FILE: every table in FILE has its columns lined up: each
+# row's function, location and module start where the header's Function,
+# Location and [Module] do (after two spaces), a missing location is
+# blank, and a module is named once.
+assert_aligned() {
+    awk '
+    /^ +%Own +%Total +OwnTime +TotalTime  Function  / {
+        f = index($0, "Function"); l = index($0, "Location"); m = index($0, "[Module]")
+        if (!(f < l && l < m)) { print "header out of order: " $0; bad = 1 }
+        rows = 1; next
+    }
+    rows && /^$/ { rows = 0; next }
+    rows && /^\(/ { next } # (no samples in the window)
+    rows {
+        n++
+        if (substr($0, f - 2, 3) !~ /^  [^ ]$/) { print "function not at " f ": " $0; bad = 1 }
+        loc = substr($0, l - 2, m - l + 2)
+        if (loc !~ /^  [^ ].*  $/ && loc !~ /^ +$/) { print "location not at " l ": " $0; bad = 1 }
+        if (substr($0, m - 2) !~ /^  \[[^]]*\]$/) { print "module not at " m ": " $0; bad = 1 }
+        if (gsub(/\[[^]]*\]/, "&") > 1) { print "module named twice: " $0; bad = 1 }
+    }
+    END { if (!n) { print "no rows"; bad = 1 } exit bad }' "$1" >"$WORK/aligned" ||
+        fail "--batch columns not aligned in $1: $(cat "$WORK/aligned")"
+}
+
 # Two functions at 75 % / 25 % of the time.
 start_target ratio "$TARGETS/ratio"
 pid=$TARGET_PID
@@ -19,7 +44,8 @@ assert_near "$hot" 75 3 "ratio_hot %Own"
 assert_near "$warm" 25 3 "ratio_warm %Own"
 first=$(grep -Eo 'ratio_(hot|warm)' "$WORK/last" | head -1)
 [ "$first" = ratio_hot ] || fail "ratio_hot is not listed first: $(cat "$WORK/last")"
-assert_grep 'ratio_hot  .*targets/ratio\.c:[0-9]+  \[ratio\]' "$WORK/last"
+assert_grep 'ratio_hot  +targets/ratio\.c:[0-9]+  +\[ratio\]$' "$WORK/last"
+assert_aligned "$WORK/out"
 assert_grep '^Sampling: 400 Hz asked' "$WORK/last"
 assert_untouched "$pid"
 
@@ -27,7 +53,8 @@ assert_untouched "$pid"
 "$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1 --by-line --rows 5 >"$WORK/out" 2>&1 ||
     fail "--by-line exited $?"
 assert_grep 'by line' "$WORK/out"
-assert_grep 'ratio_(hot|warm)  targets/ratio\.c:[0-9]+' "$WORK/out"
+assert_grep 'ratio_(hot|warm)  +targets/ratio\.c:[0-9]+' "$WORK/out"
+assert_aligned "$WORK/out"
 assert_untouched "$pid"
 
 # --duration ends the run on time, with status 0.
@@ -76,6 +103,22 @@ status=0
 wait "$spy" || status=$?
 [ "$status" = 0 ] || fail "spytop exited $status when the target died: $(cat "$WORK/err")"
 tail -n 30 "$WORK/out" | grep -q 'target exited (killed by SIGKILL)' || fail "no final table saying the target exited: $(tail -n 20 "$WORK/out")"
+
+# Functions without a name (no symbols, no debug file): "??" in the
+# function column, the module once, in its column; the columns still line
+# up (by line too).
+cp "$TARGETS/inlined-stripped" "$WORK/lonely"
+start_target lonely "$WORK/lonely"
+"$SPYTOP" -p "$TARGET_PID" --batch --iterations 2 --delay 1 --rows 10 >"$WORK/out" 2>"$WORK/err" ||
+    fail "--batch on a target without symbols exited $?: $(cat "$WORK/err")"
+assert_grep '^ +[0-9.]+ +[0-9.]+ +[0-9.a-z]+ +[0-9.a-z]+  \?\? +\[lonely\]$' "$WORK/out"
+assert_no_grep '\[lonely\].*\[lonely\]' "$WORK/out" "the module named twice"
+assert_aligned "$WORK/out"
+"$SPYTOP" -p "$TARGET_PID" --batch --iterations 1 --delay 1 --by-line >"$WORK/out" 2>"$WORK/err" ||
+    fail "--batch --by-line on a target without symbols exited $?: $(cat "$WORK/err")"
+assert_aligned "$WORK/out"
+assert_untouched "$TARGET_PID"
+kill "$TARGET_PID"
 
 # SIGINT, SIGTERM, SIGHUP: spytop detaches and exits 0; the target runs on.
 for sig in INT TERM HUP; do

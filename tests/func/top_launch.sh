@@ -104,7 +104,7 @@ assert_grep '^spytop: stopped the command' "$WORK/err"
 awk '/^spytop /{n++} n == 2' "$WORK/out" >"$WORK/last"
 assert_grep 'start_thread .*\[libc\.so\.6\]' "$WORK/last"
 assert_grep 'worker_alpha' "$WORK/last"
-grep -v '  ?? \[ld-linux[^]]*\]  \[ld-linux[^]]*\]$' "$WORK/last" >"$WORK/named"
+grep -Ev '  \?\? +\[ld-linux[^]]*\]$' "$WORK/last" >"$WORK/named"
 assert_no_grep '  \?\?( |$)' "$WORK/named" "frames left unnamed"
 
 # A command that cannot run: one clear line, status 2.
