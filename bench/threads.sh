@@ -2,15 +2,18 @@
 # Threads at scale (issue 11): what sampling a target with many sleeping
 # threads costs it and spytop. The target (tests/targets/sleepers) has N
 # sleepers blocked five ways (pause, nanosleep, a condition variable, a
-# pipe read, epoll_wait) and 2 busy threads. Three windows of the same
-# target, one after the other:
+# pipe read, epoll_wait) and 2 busy threads. Windows of the same target,
+# one after the other:
 #   unsampled   no spytop: the sleepers' own context switches (the floor);
-#   --idle      every thread stopped every tick (what the default view did
-#               before sleepers were left alone; record and dump still do);
+#   noreuse     --idle with SPYTOP_SLEEPER_REUSE=0: every thread stopped
+#               every tick (the baseline: what --idle, record, and the
+#               default view before it, did);
+#   idle        --idle: a sleeper stopped once, its stack then reused;
+#   record      record -o /dev/null: the same reuse;
 #   default     the default view (idle excluded): sleepers left alone.
 # For each: wake-ups per sleeper per second (their voluntary+involuntary
 # context switches), spytop's CPU (% of one core), the rate reached and
-# the threads stopped per tick (--batch's median). Ratios default/--idle
+# the threads stopped per tick (--batch's median). Ratios against noreuse
 # come from this one run; absolute figures drift with the machine.
 #
 # usage: threads.sh BUILD_DIR [SLEEPERS...]   (default: 200 2000)
@@ -50,17 +53,30 @@ cpu_ticks() {
     sed 's/.*) //' /proc/"$1"/stat | awk '{ print $12 + $13 }'
 }
 
-# window NAME SLEEPERS [SPYTOP ARGS...]: one measured window; prints
-# "wakeups/sleeper/s cpu% hz stopped/tick" (the last three "-" unsampled).
+# window NAME SLEEPERS: one measured window; prints
+# "wakeups/sleeper/s cpu% hz stopped/tick" (the last three "-" when
+# unknown).
 window() {
     local name=$1 n=$2 spy="" out=$WORK/$1.out
-    shift 2
-    if [ "$name" != unsampled ]; then
-        "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 --rows 1 "$@" \
-            >"$out" 2>&1 &
+    case $name in
+    unsampled) ;;
+    noreuse)
+        SPYTOP_SLEEPER_REUSE=0 "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 \
+            --rows 1 --idle >"$out" 2>&1 &
         spy=$!
-        sleep 3 # attached, the first tables out: the steady state
-    fi
+        ;;
+    idle | default)
+        # shellcheck disable=SC2046
+        "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 --rows 1 \
+            $([ "$name" = idle ] && echo --idle) >"$out" 2>&1 &
+        spy=$!
+        ;;
+    record)
+        "$SPYTOP" record -p "$target" -r "$RATE" -o /dev/null >"$out" 2>&1 &
+        spy=$!
+        ;;
+    esac
+    [ -n "$spy" ] && sleep 3 # attached, the first tables out: the steady state
     local s0 c0 s1 c1
     s0=$(switches "$target")
     [ -n "$spy" ] && c0=$(cpu_ticks "$spy")
@@ -70,11 +86,14 @@ window() {
         c1=$(cpu_ticks "$spy")
         kill -INT "$spy"
         wait "$spy"
-        local last
+        local last reached stopped
         last=$(awk '/^spytop /{n++} n' "$out" | tail -n 40)
+        reached=$(echo "$last" | sed -n 's/.* \([0-9.]*\) Hz reached.*/\1/p' | tail -n 1)
+        stopped=$(echo "$last" | sed -n 's/.* \([0-9]*\) stopped per tick.*/\1/p' | tail -n 1)
+        [ "$name" = record ] &&
+            reached=$(sed -n 's/.* ticks at \([0-9.]*\) Hz of .*/\1/p' "$out" | tail -n 1)
         echo "$s0 $s1 $c0 $c1" | awk -v n="$n" -v w="$WINDOW" -v hz="$hz" \
-            -v reached="$(echo "$last" | sed -n 's/.* \([0-9.]*\) Hz reached.*/\1/p' | tail -n 1)" \
-            -v stopped="$(echo "$last" | sed -n 's/.* \([0-9]*\) stopped per tick.*/\1/p' | tail -n 1)" \
+            -v reached="${reached:--}" -v stopped="${stopped:--}" \
             '{ printf "%.2f %.1f %s %s\n", ($2 - $1) / n / w, ($4 - $3) * 100 / hz / w, reached, stopped }'
     else
         echo "$s0 $s1" | awk -v n="$n" -v w="$WINDOW" '{ printf "%.2f - - -\n", ($2 - $1) / n / w }'
@@ -92,20 +111,19 @@ for n in "$@"; do
         [ $i -gt 3000 ] && { echo "threads: the target did not start" >&2; exit 1; }
         sleep 0.01
     done
-    for w in unsampled idle default; do
-        case $w in
-        idle) set -- --idle ;;
-        *) set -- ;;
-        esac
+    for w in unsampled noreuse idle record default; do
         # shellcheck disable=SC2046
-        set -- $(window "$w" "$n" "$@")
+        set -- $(window "$w" "$n")
         printf '%-9s %-10s %14s %9s%% %8s %13s\n' "$n" "$w" "$1" "$2" "$3" "$4"
         eval "r_${w}_wake=$1 r_${w}_cpu=$2"
     done
-    awk -v a="$r_default_cpu" -v b="$r_idle_cpu" -v x="$r_default_wake" -v y="$r_idle_wake" \
-        -v u="$r_unsampled_wake" -v n="$n" 'BEGIN {
-        printf "%-9s ratio default/--idle: spytop CPU %.2f; wake-ups caused by spytop per sleeper per second: %.2f (default) vs %.2f (--idle)\n",
-            n, (b > 0 ? a / b : 0), x - u, y - u }'
+    for w in idle record default; do
+        eval "c=\$r_${w}_cpu x=\$r_${w}_wake"
+        awk -v a="$c" -v b="$r_noreuse_cpu" -v x="$x" -v y="$r_noreuse_wake" \
+            -v u="$r_unsampled_wake" -v n="$n" -v w="$w" 'BEGIN {
+            printf "%-9s ratio %s/noreuse: spytop CPU %.2f; wake-ups caused by spytop per sleeper per second: %.2f vs %.2f\n",
+                n, w, (b > 0 ? a / b : 0), x - u, y - u }'
+    done
     kill "$target"
     wait "$target" 2>/dev/null
     target=""

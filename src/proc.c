@@ -59,11 +59,23 @@ Proc_parse_stat(const char *text, ProcStat *out)
 int
 Proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *timeslices)
 {
-    unsigned long long run, wait, slices;
-    if (sscanf(text, "%llu %llu %llu", &run, &wait, &slices) != 3)
-        return -EINVAL;
-    *run_ns = run;
-    *timeslices = slices;
+    /* Read every tick for every thread: no sscanf. */
+    uint64_t v[3];
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        if (i && *p++ != ' ')
+            return -EINVAL;
+        if (*p < '0' || *p > '9')
+            return -EINVAL;
+        char *end;
+        errno = 0;
+        v[i] = strtoull(p, &end, 10);
+        if (errno)
+            return -EINVAL;
+        p = end;
+    }
+    *run_ns = v[0];
+    *timeslices = v[2];
     return 0;
 }
 

@@ -23,6 +23,11 @@
  * 200 us poll measured at 28 % of spytop's CPU at 100 Hz). */
 #define SPIN_NS (60u * 1000)
 #define SYNC_INTERVAL_NS (100u * 1000 * 1000)
+/* Up to this many threads interrupted in a tick, their stops are waited
+ * for one thread at a time: a wait for any tracee walks all of them in
+ * the kernel, which with thousands of sleeping threads left alone costs
+ * more than the few threads actually stopped. */
+#define POLL_EACH_MAX 16
 
 /* Where a thread stands for reuse of its stack (see Sampler_tick). */
 typedef enum Reuse {
@@ -65,8 +70,10 @@ struct Sampler {
     uint64_t synced_ns;
     PyFrames *python;
     size_t kept_fds, fd_budget; /* task files kept open, and how many may be */
-    uint8_t *scratch;           /* a stack read again, to compare (stack_max bytes) */
-    PyRawStack *py_scratch;     /* Python frames read again, likewise */
+    pid_t *asked_tids;          /* interrupted in this tick */
+    size_t asked_cap;
+    uint8_t *scratch;       /* a stack read again, to compare (stack_max bytes) */
+    PyRawStack *py_scratch; /* Python frames read again, likewise */
 };
 
 Sampler *
@@ -116,6 +123,7 @@ Sampler_delete(Sampler *sampler)
     for (size_t i = 0; i < sampler->slot_count; i++)
         slot_done(sampler, &sampler->slots[i]);
     free(sampler->slots);
+    free(sampler->asked_tids);
     free(sampler->scratch);
     free(sampler->py_scratch);
     HashIndex_done(&sampler->slot_index);
@@ -429,6 +437,24 @@ wanted(const Sampler *sampler, pid_t tid)
     return false;
 }
 
+/* The next stop among the threads this tick interrupted (asked of them):
+ * Tracer_poll, or with few of them among many threads, a poll of each. */
+static int
+poll_asked(Sampler *sampler, size_t asked, TraceThread **thread)
+{
+    if (asked > POLL_EACH_MAX || Tracer_thread_count(sampler->tracer) <= 2 * POLL_EACH_MAX)
+        return Tracer_poll(sampler->tracer, thread);
+    for (size_t i = 0; i < asked; i++) {
+        Slot *slot = find_slot(sampler, sampler->asked_tids[i]);
+        if (!slot || !slot->asked)
+            continue;
+        int r = Tracer_poll_thread(sampler->tracer, slot->tid, thread);
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
 int
 Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
 {
@@ -493,7 +519,12 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
             continue;
         int err = Tracer_interrupt(tracer, thread);
         if (err == 0) {
-            asked++;
+            if (asked == sampler->asked_cap) {
+                sampler->asked_cap = sampler->asked_cap ? sampler->asked_cap * 2 : 64;
+                sampler->asked_tids =
+                    xreallocarray(sampler->asked_tids, sampler->asked_cap, sizeof(pid_t));
+            }
+            sampler->asked_tids[asked++] = thread->tid;
         } else {
             slot->asked = false;
             if (err == -ESRCH)
@@ -514,7 +545,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     size_t done = 0;
     while (done < asked) {
         TraceThread *thread;
-        r = Tracer_poll(tracer, &thread);
+        r = poll_asked(sampler, asked, &thread);
         if (r < 0) {
             sigprocmask(SIG_SETMASK, &old_mask, NULL);
             return r;
@@ -532,10 +563,10 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
             continue;
         }
         /* Threads that exited were reaped by the poll. */
-        for (size_t i = 0; i < sampler->slot_count; i++) {
-            Slot *slot = &sampler->slots[i];
-            TraceThread *t = slot->asked ? Tracer_find(tracer, slot->tid) : NULL;
-            if (slot->asked && (!t || t->state == TRACE_GONE)) {
+        for (size_t i = 0; i < asked; i++) {
+            Slot *slot = find_slot(sampler, sampler->asked_tids[i]);
+            TraceThread *t = slot && slot->asked ? Tracer_find(tracer, slot->tid) : NULL;
+            if (slot && slot->asked && (!t || t->state == TRACE_GONE)) {
                 slot->asked = false;
                 stats->gone++;
                 done++;
@@ -545,14 +576,15 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
             break;
         now = Util_now_ns();
         if (now >= deadline) {
-            for (size_t i = 0; i < sampler->slot_count; i++) {
-                if (!sampler->slots[i].asked)
+            for (size_t i = 0; i < asked; i++) {
+                Slot *slot = find_slot(sampler, sampler->asked_tids[i]);
+                if (!slot || !slot->asked)
                     continue;
                 Snapshot *snap = new_snapshot(sampler);
-                snap->tid = sampler->slots[i].tid;
-                snap->state = sampler->slots[i].state;
+                snap->tid = slot->tid;
+                snap->state = slot->state;
                 snap->status = SAMPLE_LATE;
-                sampler->slots[i].asked = false;
+                slot->asked = false;
                 stats->late++;
             }
             break;

@@ -239,13 +239,16 @@ note_exec(Tracer *tracer, pid_t leader)
     tracer->execs++;
 }
 
-int
-Tracer_poll(Tracer *tracer, TraceThread **stopped)
+/* Tracer_poll for the tracees idtype and id name: all of them (P_ALL), or
+ * one (P_PID). A waitid for all walks the list of every tracee in the
+ * kernel; one for one tid does not. */
+static int
+poll_reports(Tracer *tracer, idtype_t idtype, id_t id, TraceThread **stopped)
 {
     for (;;) {
         siginfo_t si;
         memset(&si, 0, sizeof(si));
-        if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
+        if (waitid(idtype, id, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
             if (errno == EINTR)
                 continue;
             return errno == ECHILD ? 0 : -errno;
@@ -299,6 +302,18 @@ Tracer_poll(Tracer *tracer, TraceThread **stopped)
                 mark_gone(tracer, tid);
         }
     }
+}
+
+int
+Tracer_poll(Tracer *tracer, TraceThread **stopped)
+{
+    return poll_reports(tracer, P_ALL, 0, stopped);
+}
+
+int
+Tracer_poll_thread(Tracer *tracer, pid_t tid, TraceThread **stopped)
+{
+    return poll_reports(tracer, P_PID, (id_t)tid, stopped);
 }
 
 int

@@ -63,6 +63,11 @@ int Tracer_interrupt(Tracer *tracer, TraceThread *thread);
  * polling again), 0 when nothing is pending, -errno on failure. */
 int Tracer_poll(Tracer *tracer, TraceThread **stopped);
 
+/* The same for the events of one thread only (those of the others stay
+ * pending for the next Tracer_poll): cheaper when few threads were
+ * interrupted among many, as waitid for all tracees walks them all. */
+int Tracer_poll_thread(Tracer *tracer, pid_t tid, TraceThread **stopped);
+
 /* Registers and memory of a stopped thread. 0 or -errno. */
 int Tracer_get_regs(Tracer *tracer, TraceThread *thread, ArchRegs *regs);
 

@@ -169,10 +169,13 @@ assert_untouched "$pid"
 "$SPYTOP" -p "$pid" --batch --idle --delay 4 --iterations 1 --rows 30 >"$WORK/wave-idle.out" \
     2>"$WORK/wave-idle.err" || fail "wave --idle: spytop exited $?: $(cat "$WORK/wave-idle.err")"
 share() { awk -v f="$2" '$0 ~ " " f " " { print int($2 + 0.5); exit }' "$1"; }
-# Of all samples, the main thread's (asleep) half; wave_spin the rest's half.
+# Of all samples, the main thread's (asleep) half; wave_spin in as many of
+# the wave's as it was seen running above (a loaded machine lowers both).
 spin=$(share "$WORK/wave-idle.out" wave_spin)
-note "wave --idle: wave_spin in ${spin:-?} % of all samples (about 25 expected)"
-[ -n "$spin" ] && assert_near "$spin" 25 10 "wave --idle: wave_spin's share"
+expect=$((running / 2))
+note "wave --idle: wave_spin in ${spin:-?} % of all samples ($expect expected)"
+[ -n "$spin" ] || fail "wave --idle: no wave_spin: $(cat "$WORK/wave-idle.out")"
+assert_near "$spin" "$expect" 10 "wave --idle: wave_spin's share"
 assert_untouched "$pid"
 kill "$pid"
 
