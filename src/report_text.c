@@ -7,9 +7,10 @@
 #include <time.h>
 
 #include "aggregator.h"
-#include "rowtext.h"
 #include "recreader.h"
 #include "report_common.h"
+#include "rowtext.h"
+#include "texttable.h"
 #include "util.h"
 
 static AggSort
@@ -98,41 +99,38 @@ print_text_header(const RecReader *reader, const ReportOptions *o, size_t select
     fputc('\n', out);
 }
 
+/* One row of the hot list into the table: the figures, the function ("??"
+ * when unknown: the module column names where it is), its location and
+ * its module. */
 static void
-print_row(const Symtab *symtab, const AggRow *r, const AggTotals *totals, AggMode mode,
-          bool full_paths, FILE *out)
+add_row(TextTable *table, const Symtab *symtab, const AggRow *r, const AggTotals *totals,
+        AggMode mode, bool full_paths)
 {
-    char own[16], total[16];
+    char own[16], total[16], figures[64];
     RowText_time(r->own_ns, own, sizeof(own));
     RowText_time(r->total_ns, total, sizeof(total));
     /* %Own and %Total are shares of samples, as in the live view, view and
      * the collapsed output; OwnTime and TotalTime are the time they stand
      * for (each sample weighs the interval to its thread's next one). */
-    fprintf(out, "%6.1f %6.1f %9s %9s  ", RowText_percent(r->own_window, totals->window_samples),
-            RowText_percent(r->total_window, totals->window_samples), own, total);
-    char *fn = RowText_function(symtab, r->function, r->module);
+    snprintf(figures, sizeof(figures), "%6.1f %6.1f %9s %9s",
+             RowText_percent(r->own_window, totals->window_samples),
+             RowText_percent(r->total_window, totals->window_samples), own, total);
+    char *fn = RowText_function(symtab, r->function, SYMTAB_EMPTY);
     char *loc = RowText_location(symtab, r, mode);
     const char *file = Symtab_string(symtab, r->file);
     if (full_paths && file[0]) { /* the same, the path whole */
         free(loc);
         loc = mode == AGG_BY_LINE || r->line ? xasprintf("%s:%u", file, r->line) : xstrdup(file);
     }
-    Util_fputs_escaped(fn, out);
-    if (loc[0]) {
-        fputs("  ", out);
-        Util_fputs_escaped(loc, out);
-    }
+    char *module = NULL;
     if (r->module != SYMTAB_EMPTY) {
-        const char *module = RowText_module(symtab, r->module);
-        bool bracketed = module[0] == '[';
-        fputs(bracketed ? "  " : "  [", out);
-        Util_fputs_escaped(module, out);
-        if (!bracketed)
-            fputc(']', out);
+        const char *name = RowText_module(symtab, r->module);
+        module = name[0] == '[' ? xstrdup(name) : xasprintf("[%s]", name);
     }
-    fputc('\n', out);
+    TextTable_add(table, (const char *const[]){figures, fn, loc, module});
     free(fn);
     free(loc);
+    free(module);
 }
 
 /* Per thread in the time range: samples, how many running, its name. */
@@ -197,10 +195,14 @@ Report_text(const RecReader *reader, Symtab *symtab, const ReportOptions *option
     size_t nrows = Aggregator_query(agg, &q, &rows, &totals);
 
     print_text_header(reader, options, npicks, (uint64_t)(nall - npicks), out);
-    fprintf(out, "%6s %6s %9s %9s  %s\n", "%Own", "%Total", "OwnTime", "TotalTime",
-            "Function  Location  [Module]");
+    TextTable *table = TextTable_new(4);
+    char figures[64];
+    snprintf(figures, sizeof(figures), "%6s %6s %9s %9s", "%Own", "%Total", "OwnTime", "TotalTime");
+    TextTable_add(table, (const char *const[]){figures, "Function", "Location", "[Module]"});
     for (size_t i = 0; i < nrows && (!options->rows || i < options->rows); i++)
-        print_row(symtab, &rows[i], &totals, mode, options->full_paths, out);
+        add_row(table, symtab, &rows[i], &totals, mode, options->full_paths);
+    TextTable_print(table, out);
+    TextTable_delete(table);
     if (nrows == 0)
         fputs("(no samples in the selection)\n", out);
     else if (options->rows && nrows > options->rows)

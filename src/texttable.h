@@ -1,8 +1,9 @@
 /* A plain-text table whose columns line up: every cell is escaped as
  * Util_fputs_escaped writes it, each column is as wide as its widest cell
  * (in characters), columns are two spaces apart, and a row's empty cells
- * at its end print nothing, not even spaces. For --batch's hot list (its
- * figures in the first cell, then function, location and module). */
+ * at its end print nothing, not even spaces. For the hot lists of --batch
+ * and of the text report (their figures in the first cell, then function,
+ * location and module). */
 #ifndef SPYTOP_SRC_TEXTTABLE_H
 #define SPYTOP_SRC_TEXTTABLE_H
 

@@ -170,7 +170,7 @@ else
 fi
 
 # --- the text report, as a person reads it.
-assert_grep '^ +47\.4 +47\.4 +0\.90s +0\.90s  spin  app/worker\.c:12  \[app\]$' "$out/report.txt"
+assert_grep '^ +47\.4 +47\.4 +0\.90s +0\.90s  spin  +app/worker\.c:12  \[app\]$' "$out/report.txt"
 assert_no_grep "$(printf '\033')" "$out/report.txt"
 
 # --- the npm readers, pinned, in a cache outside the tree.
