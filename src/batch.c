@@ -54,6 +54,11 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
         Util_fputs_escaped(s->message, out);
         fputc('\n', out);
     }
+    if (s->not_sampled_text) {
+        fputs("Not sampled: ", out);
+        Util_fputs_escaped(s->not_sampled_text, out);
+        fputc('\n', out);
+    }
     fprintf(out,
             "Sampling: %u Hz asked, %.1f Hz reached, %llu samples, %llu late, %llu errors, "
             "%llu ticks skipped, stopped %.1f us per sample (median), %.1f us (p99), %.1f us "

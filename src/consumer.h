@@ -67,12 +67,14 @@ typedef struct RunStatus {
     size_t late_threads;                  /* in the last tick: did not stop in time */
     uint64_t elapsed_ns;
     uint64_t now_ns;
-    const char *message;        /* a one-line notice, or NULL */
-    const char *python;         /* "CPython 3.11.7" when Python frames are read */
-    const char *replay;         /* viewing a recording: its timeline, one line */
-    const Timeline *timeline;   /* viewing a recording; NULL live */
-    double gil_pct;             /* ticks in which a thread held the GIL, recent */
-    uint64_t python_mismatches; /* samples whose Python and native frames did not line up */
+    const char *message;          /* a one-line notice, or NULL */
+    size_t not_sampled;           /* threads that could not be attached (another tracer) */
+    const char *not_sampled_text; /* one line naming them and why, or NULL */
+    const char *python;           /* "CPython 3.11.7" when Python frames are read */
+    const char *replay;           /* viewing a recording: its timeline, one line */
+    const Timeline *timeline;     /* viewing a recording; NULL live */
+    double gil_pct;               /* ticks in which a thread held the GIL, recent */
+    uint64_t python_mismatches;   /* samples whose Python and native frames did not line up */
 } RunStatus;
 
 typedef enum ConsumerAction {

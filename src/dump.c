@@ -32,6 +32,7 @@ typedef struct DumpThread {
     long syscall;
     char wchan[64];
     bool sampled;
+    char *not_sampled; /* why it could not be attached, or NULL */
     Sample sample;
     DumpFrame *frames;
     size_t frame_count;
@@ -79,6 +80,17 @@ describe_threads(Dump *d, pid_t pid)
             t->syscall = Proc_blocked_syscall(pid, tid);
             Proc_wchan(pid, tid, t->wchan, sizeof(t->wchan));
         }
+    }
+    /* Threads that could not be attached are named, with why. */
+    const TraceRefusal *refused;
+    size_t n = Session_not_sampled(d->session, &refused);
+    for (size_t i = 0; i < n; i++) {
+        add_thread(d, refused[i].tid);
+        DumpThread *t = &d->threads[d->count - 1];
+        Proc_thread_name(pid, t->tid, t->name, sizeof(t->name));
+        ProcStat st;
+        t->state = Proc_read_stat(pid, t->tid, &st) == 0 ? st.state : '?';
+        t->not_sampled = Session_refusal_reason(&refused[i]);
     }
 }
 
@@ -237,7 +249,11 @@ print_text(Dump *d, pid_t pid, FILE *out)
         fputc('\n', out);
         for (size_t k = 0; k < t->frame_count; k++)
             print_text_frame(symtab, &t->frames[k], k, out);
-        if (!t->sampled || t->sample.status != SAMPLE_OK)
+        if (t->not_sampled) {
+            fputs("  (not sampled: ", out);
+            Util_fputs_escaped(t->not_sampled, out);
+            fputs(")\n", out);
+        } else if (!t->sampled || t->sample.status != SAMPLE_OK)
             fprintf(out, "  (%s)\n", status_text(t));
         else if (t->sample.end != UNWIND_COMPLETE)
             fprintf(out, "  ... (%s)\n", Unwinder_end_name(t->sample.end));
@@ -280,6 +296,8 @@ print_json(Dump *d, pid_t pid, FILE *out)
         json_string_or_null(t->syscall >= 0 ? Proc_syscall_name(t->syscall) : NULL, out);
         fputs(",\"wchan\":", out);
         json_string_or_null(t->wchan, out);
+        fputs(",\"not_sampled_because\":", out);
+        json_string_or_null(t->not_sampled, out);
         fprintf(out,
                 ",\"stopped_by_signal\":%s,\"holds_gil\":%s,\"status\":\"%s\",\"unwind\":\"%s\","
                 "\"frames\":[",
@@ -375,6 +393,7 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
     for (size_t i = 0; i < d.count; i++) {
         free(d.threads[i].frames);
         free(d.threads[i].python_name);
+        free(d.threads[i].not_sampled);
     }
     free(d.threads);
     return status;

@@ -48,6 +48,7 @@ typedef struct Live {
     Launch launch;       /* its start, until it exec'd */
     char *command;
     char *python, *python_problem;
+    char *not_sampled_text;  /* the session's, when its count last changed */
     unsigned python_changes; /* the session's, when last taken */
     RunStatus status;
 
@@ -228,6 +229,14 @@ tick(void *self)
         return;
     }
     live->status.python_mismatches = Session_python_mismatches(live->session);
+    const TraceRefusal *refused;
+    size_t not_sampled = Session_not_sampled(live->session, &refused);
+    if (not_sampled != live->status.not_sampled) {
+        free(live->not_sampled_text);
+        live->not_sampled_text = Session_not_sampled_text(live->session);
+        live->status.not_sampled = not_sampled;
+        live->status.not_sampled_text = live->not_sampled_text;
+    }
     if (Session_python_changes(live->session) != live->python_changes)
         take_python_status(live);
     live->status.running = ctx.running;
@@ -674,6 +683,7 @@ out:
     free(live->command);
     free(live->python);
     free(live->python_problem);
+    free(live->not_sampled_text);
     free(live->thread_cpu);
     return status;
 }

@@ -270,10 +270,10 @@ Proc_parse_tracer_pid(const char *status)
 }
 
 int
-Proc_tracer_pid(pid_t pid)
+Proc_tracer_pid(pid_t pid, pid_t tid)
 {
     char path[64], buf[4096];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    task_path(path, sizeof(path), pid, tid, "status");
     ssize_t n = Util_read_small_file(path, buf, sizeof(buf));
     if (n < 0)
         return (int)n;

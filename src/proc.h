@@ -66,7 +66,7 @@ int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
 /* "TracerPid:" of /proc/PID/status: >= 0, or -errno. The parser takes
  * the file's NUL-terminated text: >= 0, or -EINVAL. */
 int Proc_parse_tracer_pid(const char *status);
-int Proc_tracer_pid(pid_t pid);
+int Proc_tracer_pid(pid_t pid, pid_t tid); /* tid 0: the process */
 
 /* A thread of the process that still runs: pid itself when its leader is
  * not a zombie, else (a leader that called pthread_exit) another thread

@@ -29,6 +29,7 @@ typedef struct Recorder {
     pid_t pid;             /* the target, once attached */
     char target_ended[96]; /* "target exited (...)", once it has */
     RunStatus last;        /* at the last flush: the rate reached, ticks skipped */
+    char *not_sampled;     /* the last threads that could not be attached, named */
     int scratch_fd;        /* until the writer takes it */
     Consumer consumer;
     LiveSink sink;
@@ -138,6 +139,13 @@ recorder_flush(void *self, const RunStatus *status, Aggregator *agg)
                  how[0] ? " (" : "", how, how[0] ? ")" : "");
     }
     r->last = *status;
+    if (status->not_sampled_text &&
+        (!r->not_sampled || strcmp(r->not_sampled, status->not_sampled_text) != 0)) {
+        free(r->not_sampled);
+        r->not_sampled = xstrdup(status->not_sampled_text);
+    }
+    r->last.not_sampled_text = NULL; /* borrowed from the run; r->not_sampled outlives it */
+    r->last.message = NULL;
     if (RecWriter_flush(r->writer) < 0) {
         r->failed = true;
         return CONSUMER_QUIT; /* the file stays valid up to its last chunk */
@@ -252,7 +260,13 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab, Record
     }
     if (status != EXIT_FATAL)
         print_rate(&r.last);
+    if (r.not_sampled) {
+        fputs("spytop: warning: ", stderr);
+        Util_fputs_escaped(r.not_sampled, stderr);
+        fputc('\n', stderr);
+    }
 out:
+    free(r.not_sampled);
     if (r.scratch_fd >= 0)
         close(r.scratch_fd); /* never given to a writer */
     free(r.path);

@@ -132,7 +132,7 @@ permission_hint(pid_t pid)
 static char *
 busy_hint(pid_t pid)
 {
-    int tracer = Proc_tracer_pid(pid);
+    int tracer = Proc_tracer_pid(pid, 0);
     char name[64] = "?";
     if (tracer > 0)
         Proc_thread_name(tracer, 0, name, sizeof(name));
@@ -643,6 +643,62 @@ uint64_t
 Session_python_mismatches(const Session *s)
 {
     return s->merge ? PyMerge_misaligned(s->merge) : 0;
+}
+
+size_t
+Session_not_sampled(const Session *s, const TraceRefusal **refused)
+{
+    static const TraceRefusal none;
+    *refused = &none;
+    return s->tracer ? Tracer_refused(s->tracer, refused) : 0;
+}
+
+char *
+Session_refusal_reason(const TraceRefusal *r)
+{
+    char holder[64] = "?";
+    if (r->err == -EBUSY && r->tracer_pid > 0) {
+        Proc_thread_name(r->tracer_pid, 0, holder, sizeof(holder));
+        return xasprintf("traced by PID %d (%s)", (int)r->tracer_pid, holder);
+    }
+    if (r->err == -EBUSY)
+        return xstrdup("traced by another process");
+    return xstrdup(r->err == -EPERM ? "not allowed to attach" : strerror(-r->err));
+}
+
+/* "thread 1234 (worker): traced by PID 999 (strace)" */
+static char *
+describe_refusal(const Session *s, const TraceRefusal *r)
+{
+    char name[64] = "?";
+    Proc_thread_name(s->pid, r->tid, name, sizeof(name));
+    char *reason = Session_refusal_reason(r);
+    char *text = xasprintf("thread %d (%s): %s", (int)r->tid, name, reason);
+    free(reason);
+    return text;
+}
+
+char *
+Session_not_sampled_text(const Session *s)
+{
+    const TraceRefusal *refused;
+    size_t n = s->tracer ? Tracer_refused(s->tracer, &refused) : 0;
+    if (n == 0)
+        return NULL;
+    char *text = xasprintf("%zu thread%s not sampled: ", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && i < 3; i++) {
+        char *one = describe_refusal(s, &refused[i]);
+        char *longer = xasprintf("%s%s%s", text, i ? "; " : "", one);
+        free(one);
+        free(text);
+        text = longer;
+    }
+    if (n > 3) {
+        char *longer = xasprintf("%s; and %zu more", text, n - 3);
+        free(text);
+        text = longer;
+    }
+    return text;
 }
 
 pid_t

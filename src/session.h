@@ -72,6 +72,15 @@ int Session_wait_exec(Session *session, uint64_t timeout_ns);
 /* Handles pending stops and signals between ticks. */
 void Session_service(Session *session);
 
+/* Threads of the process that could not be attached (another tracer holds
+ * them, or no permission), tried again every 100 ms: how many and which
+ * (borrowed until the next tick); why, for one (the caller frees it:
+ * "traced by PID 999 (strace)"); and one line naming them all with their
+ * reasons (NULL when none; the caller frees it). */
+size_t Session_not_sampled(const Session *session, const TraceRefusal **refused);
+char *Session_refusal_reason(const TraceRefusal *refusal);
+char *Session_not_sampled_text(const Session *session);
+
 pid_t Session_pid(const Session *session);
 
 /* "CPython 3.11.7" when Python frames are read; NULL otherwise. */

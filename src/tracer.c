@@ -20,6 +20,8 @@ struct Tracer {
     pid_t pid;
     TraceThread *threads; /* sorted by tid */
     size_t count, cap;
+    TraceRefusal *refused; /* threads the last sync could not seize */
+    size_t refused_count, refused_cap;
     bool exited;
     int exit_status;
     unsigned execs; /* execve calls seen */
@@ -39,6 +41,7 @@ Tracer_delete(Tracer *tracer)
     if (!tracer)
         return;
     free(tracer->threads);
+    free(tracer->refused);
     free(tracer);
 }
 
@@ -115,7 +118,9 @@ Tracer_seize(Tracer *tracer, pid_t tid)
         ProcStat st;
         if (Proc_read_stat(tracer->pid, tid, &st) == 0 && (st.state == 'Z' || st.state == 'X'))
             return -ESRCH;
-        int tracer_pid = Proc_tracer_pid(tracer->pid);
+        /* Held by another tracer: this thread (a debugger may hold one
+         * thread and not the leader). */
+        int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
         if (tracer_pid > 0 && tracer_pid != getpid())
             return -EBUSY;
         return -EPERM;
@@ -133,6 +138,28 @@ drop_gone_threads(Tracer *tracer)
     tracer->count = out;
 }
 
+/* A thread that could not be seized: kept, with why, for the caller to
+ * name (it is tried again at the next sync). */
+static void
+note_refusal(Tracer *tracer, pid_t tid, int err)
+{
+    if (tracer->refused_count == tracer->refused_cap) {
+        tracer->refused_cap = tracer->refused_cap ? tracer->refused_cap * 2 : 8;
+        tracer->refused =
+            xreallocarray(tracer->refused, tracer->refused_cap, sizeof(*tracer->refused));
+    }
+    int holder = err == -EBUSY ? Proc_tracer_pid(tracer->pid, tid) : 0;
+    tracer->refused[tracer->refused_count++] =
+        (TraceRefusal){.tid = tid, .err = err, .tracer_pid = holder > 0 ? holder : 0};
+}
+
+size_t
+Tracer_refused(const Tracer *tracer, const TraceRefusal **refused)
+{
+    *refused = tracer->refused;
+    return tracer->refused_count;
+}
+
 int
 Tracer_sync_threads(Tracer *tracer)
 {
@@ -143,13 +170,16 @@ Tracer_sync_threads(Tracer *tracer)
         return err;
     drop_gone_threads(tracer);
     int added = 0, first_error = 0;
+    tracer->refused_count = 0;
     for (size_t i = 0; i < n; i++) {
         if (Tracer_find(tracer, tids[i]))
             continue;
         int r = Tracer_seize(tracer, tids[i]);
         if (r == 0)
             added++;
-        else if (r != -ESRCH && !first_error)
+        else if (r != -ESRCH)
+            note_refusal(tracer, tids[i], r);
+        if (r < 0 && r != -ESRCH && !first_error)
             first_error = r;
     }
     free(tids);

@@ -47,6 +47,18 @@ int Tracer_seize(Tracer *tracer, pid_t tid);
  * when the process itself is gone or not even one thread could be seized. */
 int Tracer_sync_threads(Tracer *tracer);
 
+/* A thread of the process that the last Tracer_sync_threads could not
+ * seize, and why: -EBUSY (another tracer, tracer_pid, holds it) or
+ * -EPERM. It is tried again at each sync. */
+typedef struct TraceRefusal {
+    pid_t tid;
+    int err;
+    pid_t tracer_pid; /* 0 when unknown */
+} TraceRefusal;
+
+/* The refusals of the last sync; borrowed until the next one. */
+size_t Tracer_refused(const Tracer *tracer, const TraceRefusal **refused);
+
 size_t Tracer_thread_count(const Tracer *tracer);
 /* Borrowed; valid until the next Tracer_sync_threads. */
 TraceThread *Tracer_thread(Tracer *tracer, size_t index);

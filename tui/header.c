@@ -2,6 +2,7 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rowtext.h"
@@ -9,6 +10,7 @@
 #include "panels.h"
 #include "terminal.h"
 #include "text.h"
+#include "util.h"
 
 static void
 format_duration(uint64_t ns, char *buf, size_t size)
@@ -131,6 +133,12 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
         Text_draw(4, 0, "The target has exited: the figures are its last. Press q to quit.", width,
                   1);
         attroff(Terminal_attr(COLOR_PAIR_WARN));
+    } else if (st->not_sampled_text) {
+        char *notice = xasprintf("Not sampled: %s", st->not_sampled_text);
+        attron(Terminal_attr(COLOR_PAIR_WARN));
+        Text_draw(4, 0, notice, width, 1);
+        attroff(Terminal_attr(COLOR_PAIR_WARN));
+        free(notice);
     }
     return 5;
 }

@@ -693,7 +693,8 @@ static void
 tracer_and_exe_of_self(void **state)
 {
     (void)state;
-    assert_int_equal(Proc_tracer_pid(getpid()), 0);
+    assert_int_equal(Proc_tracer_pid(getpid(), 0), 0);
+    assert_int_equal(Proc_tracer_pid(getpid(), (pid_t)syscall(SYS_gettid)), 0);
     char want[4096];
     ssize_t n = readlink("/proc/self/exe", want, sizeof(want) - 1);
     assert_true(n > 0);
