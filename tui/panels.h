@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "aggregator.h"
+#include "calltree.h"
 #include "consumer.h"
 #include "linecounts.h"
 #include "sourcefile.h"
@@ -21,6 +22,7 @@ typedef enum ScreenPanel {
     PANEL_CALLERS,
     PANEL_HELP,
     PANEL_SOURCE,
+    PANEL_TREE,
 } ScreenPanel;
 
 #define FILTER_MAX 128
@@ -77,6 +79,18 @@ struct Screen {
     StrId source_file_id;
     SourceFile *source_file;
     char *source_error;
+    /* Tree panel: the tree as last built, the open nodes (their paths,
+     * which stay from build to build), the cursor's node (its path; its
+     * row when the node went away), the rows shown and the first on
+     * screen; placed once along the hottest path. */
+    CallTree tree;
+    uint64_t *tree_open;
+    size_t ntree_open, tree_open_cap;
+    uint64_t tree_cursor;
+    int tree_cursor_row, tree_scroll, tree_height;
+    uint32_t *tree_rows;
+    size_t ntree_rows, tree_rows_cap;
+    bool tree_placed;
 };
 
 typedef struct Screen Screen;
@@ -108,6 +122,14 @@ void Source_view_draw(Screen *s, int top, int height, int width);
  * (*leave set). True when the key was one of those. */
 bool Source_view_key(Screen *s, int key, bool *leave);
 void Source_view_done(Screen *s);
+
+/* The top-down call tree. */
+void Tree_view_draw(Screen *s, int top, int height, int width);
+/* Moves (arrows, j k, pages), opens (Enter, Right, +), closes (Enter,
+ * Left, -: on a closed node, to its parent), s the source of the node's
+ * function. True when the key was one. */
+bool Tree_view_key(Screen *s, int key);
+void Tree_view_done(Screen *s);
 void Help_draw(Screen *s, int top, int height, int width);
 /* Scrolls the help by key; true when the key was a scrolling one. */
 bool Help_key(Screen *s, int key);

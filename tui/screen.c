@@ -48,12 +48,14 @@ draw_footer(Screen *s, int y, int width)
     static const char *const hints[] = {
         /* In parentheses: one string on two lines, not a missing comma (clang). */
         [PANEL_HOT] = (" q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
-                       "g GIL  w window  / filter  Enter callers  s source  r reset"),
+                       "g GIL  w window  / filter  Enter callers  s source  c tree  r reset"),
         [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
         [PANEL_CALLERS] =
             " Up Down move  Enter walk to it  Left back  s source  Esc hot list  q quit",
         [PANEL_HELP] = " Up Down PgUp PgDn scroll  Esc back  q quit",
         [PANEL_SOURCE] = " Up Down PgUp PgDn scroll  Left back  Esc hot list  q quit",
+        [PANEL_TREE] =
+            " Enter open/close  Right + open  Left - close  s source  c Esc back  q quit",
     };
     if (s->editing_filter) {
         /* The prompt where less and vim have theirs. */
@@ -111,6 +113,9 @@ draw(Screen *s)
         break;
     case PANEL_SOURCE:
         Source_view_draw(s, top, body, width);
+        break;
+    case PANEL_TREE:
+        Tree_view_draw(s, top, body, width);
         break;
     }
     draw_footer(s, height - 1, width);
@@ -211,6 +216,8 @@ handle_key(Screen *s, int key)
         if (Source_view_key(s, key, &leave))
             return CONSUMER_CONTINUE;
     }
+    if (s->panel == PANEL_TREE && Tree_view_key(s, key))
+        return CONSUMER_CONTINUE;
     switch (key) {
     case 'q':
     case 'Q':
@@ -233,6 +240,9 @@ handle_key(Screen *s, int key)
         return CONSUMER_CONTINUE;
     case 't':
         s->panel = s->panel == PANEL_THREADS ? PANEL_HOT : PANEL_THREADS;
+        return CONSUMER_CONTINUE;
+    case 'c':
+        s->panel = s->panel == PANEL_TREE ? PANEL_HOT : PANEL_TREE;
         return CONSUMER_CONTINUE;
     case ' ':
         s->paused = !s->paused;
@@ -306,6 +316,7 @@ handle_key(Screen *s, int key)
             open_source(s);
         break;
     case PANEL_SOURCE:
+    case PANEL_TREE:
         break;
     }
     return CONSUMER_CONTINUE;
@@ -417,6 +428,7 @@ Screen_delete(Screen *s)
     Callers_view_done(s);
     free(s->link_rows);
     Source_view_done(s);
+    Tree_view_done(s);
     free(s);
 }
 

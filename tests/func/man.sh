@@ -66,7 +66,7 @@ sed -n '/^\.SS Keys/,/^\.SH /{/^\.BR* /p;}' "$page" |
     sed -e 's/^\.BR* //' -e 's/" and "/ /g' -e 's/", "/ /g' -e 's/\\-/-/g' |
     tr ' ' '\n' | sed '/^$/d' | sort -u >"$WORK/keys_man"
 grep -ho "case [^:]*:" "$src/screen.c" "$src/panel.c" "$src/timeline_view.c" "$src/callers_view.c" \
-    "$src/source_view.c" |
+    "$src/source_view.c" "$src/tree_view.c" |
     sed -e 's/^case //' -e 's/:$//' |
     sed -e "s/^' '\$/space/" -e "s/^'\(.\)'\$/\1/" -e 's/^KEY_F(\([0-9]*\))$/F\1/' \
         -e "s/^KEY_CTRL('\(.\)')\$/Ctrl-\1/" -e 's/^KEY_UP$/Up/' -e 's/^KEY_DOWN$/Down/' \
