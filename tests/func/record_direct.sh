@@ -125,9 +125,9 @@ assert_grep "^spytop: wrote spytop-$pid-[0-9]{8}-[0-9]{6}\\.chrome\\.json \\(chr
 "$SPYTOP" record -p "$pid" -d 1 -f gecko -o /dev/null 2>err.txt || fail "record -o /dev/null: $(cat err.txt)"
 [ -z "$(ls tmp)" ] || fail "a scratch recording was left in TMPDIR: $(ls tmp)"
 # -o - with a format: standard output, for a pipe.
-"$SPYTOP" record -p "$pid" -d 1 -f collapsed -o - >stdout.folded 2>err.txt ||
+"$SPYTOP" record -p "$pid" -r 200 -d 2 -f collapsed -o - >stdout.folded 2>err.txt ||
     fail "record -o -: $(cat err.txt)"
-assert_grep ';main;ratio_hot [0-9]+$' stdout.folded
+assert_grep ';main;ratio_hot [0-9]+$' stdout.folded "record -o -: no ratio_hot ($(cat err.txt))"
 assert_grep '^spytop: wrote standard output \(collapsed\)' err.txt
 [ -e ./- ] && fail "record -f collapsed -o - wrote a file named '-'"
 # A reader that goes away: said nothing, status 1, nothing left behind.
