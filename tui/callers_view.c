@@ -45,6 +45,8 @@ load_links(Screen *s)
     if (ncallees)
         memcpy(s->link_rows + ncallers, callees, ncallees * sizeof(AggLink));
     s->nlink_rows = n;
+    s->nlink_callers = ncallers;
+    s->links_of = focus(s)->key;
     return ncallers;
 }
 
@@ -105,7 +107,8 @@ Callers_view_key(Screen *s, int key, bool *leave)
     case KEY_RIGHT: {
         if (!s->agg)
             return true;
-        load_links(s);
+        if (s->links_of != focus(s)->key)
+            load_links(s);
         if (s->link_cursor < 0 || (size_t)s->link_cursor >= s->nlink_rows)
             return true;
         const AggLink *l = &s->link_rows[s->link_cursor];
@@ -199,7 +202,10 @@ Callers_view_draw(Screen *s, int top, int height, int width)
     }
     if (s->nwalk == 0 || height < 2)
         return;
-    size_t ncallers = load_links(s);
+    /* Paused, the figures stay as they were (a new focus is read once). */
+    if (!s->paused || s->links_of != focus(s)->key || !s->link_rows)
+        load_links(s);
+    size_t ncallers = s->nlink_callers;
     size_t ncallees = s->nlink_rows - ncallers;
     uint64_t whole = 0;
     for (size_t i = 0; i < ncallers; i++)

@@ -68,6 +68,8 @@ struct Screen {
     int link_cursor, link_scroll;
     AggLink *link_rows;
     size_t nlink_rows, link_rows_cap;
+    size_t nlink_callers;
+    uint64_t links_of; /* the focus link_rows are of (kept while paused) */
     /* Source panel: the function (a row key) and its name, the panel to
      * go back to, the first line shown (0: not placed yet), the counts
      * and the file they are in as read (or why it could not be). */
@@ -76,6 +78,7 @@ struct Screen {
     ScreenPanel source_back;
     int source_top, source_height;
     LineCounts source_counts;
+    bool source_counted; /* the counts are the function's (kept while paused) */
     StrId source_file_id;
     SourceFile *source_file;
     char *source_error;

@@ -42,6 +42,7 @@ Source_view_open(Screen *s, uint64_t key, const char *name, ScreenPanel back)
     s->source_name = xstrdup(name);
     s->source_back = back;
     s->source_top = 0;
+    s->source_counted = false;
     s->panel = PANEL_SOURCE;
 }
 
@@ -150,7 +151,11 @@ Source_view_draw(Screen *s, int top, int height, int width)
     }
     if (height < 4 || !s->source_name)
         return;
-    LineCounts_build(&s->source_counts, s->agg, s->symtab, &s->query, s->source_key);
+    /* Paused, the figures stay as they were. */
+    if (!s->paused || !s->source_counted) {
+        LineCounts_build(&s->source_counts, s->agg, s->symtab, &s->query, s->source_key);
+        s->source_counted = true;
+    }
     load_file(s);
     const LineCounts *lc = &s->source_counts;
     char *text = xasprintf("Source of %s (on the stack in %.1f%% of the window's samples)",

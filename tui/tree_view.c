@@ -135,7 +135,9 @@ Tree_view_draw(Screen *s, int top, int height, int width)
     }
     if (height < 3)
         return;
-    CallTree_build(&s->tree, s->agg, s->symtab, &s->query);
+    /* Paused, the figures stay as they were. */
+    if (!s->paused || s->tree.count == 0)
+        CallTree_build(&s->tree, s->agg, s->symtab, &s->query);
     if (!s->tree_placed && s->tree.count > 1)
         place(s);
     collect(s);

@@ -68,6 +68,22 @@ tree() {
     tmux_keys Enter
     tmux_wait_for ' ratio_hot  \['
 
+    # Paused, the tree stays as it was (running, its figures move).
+    tmux_keys Space
+    tmux_wait_for 'PAUSED'
+    grep -E '^ *[0-9]+\.[0-9] ' "$WORK/screen" >"$WORK/paused1"
+    sleep 2.5
+    tmux_capture
+    grep -E '^ *[0-9]+\.[0-9] ' "$WORK/screen" >"$WORK/paused2"
+    cmp -s "$WORK/paused1" "$WORK/paused2" || fail "the tree changed while paused"
+    tmux_keys Space
+    i=0
+    while tmux_capture && grep -q PAUSED "$WORK/screen"; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && fail "still paused after a second space"
+        sleep 0.1
+    done
+
     # s: the source of the node's function (main); Left back to the tree.
     tmux_keys s
     tmux_wait_for 'Source of main'
