@@ -175,9 +175,39 @@ get_thread(Aggregator *agg, pid_t tid)
 }
 
 size_t
+Aggregator_entries(const Aggregator *agg)
+{
+    size_t n = agg->cumulative.used;
+    for (size_t i = 0; i < NBUCKETS; i++)
+        n += agg->buckets[i].map.used;
+    return n;
+}
+
+size_t
 Aggregator_thread_count(const Aggregator *agg)
 {
     return agg->thread_count;
+}
+
+/* The entries of m whose thread is no longer listed, merged under tid 0. */
+static void
+fold_retired(Aggregator *agg, CountMap *m)
+{
+    bool any = false;
+    for (size_t i = 0; i < m->used && !any; i++)
+        any = entry_tid(m->slots[i].key) != 0 && !find_thread(agg, entry_tid(m->slots[i].key));
+    if (!any)
+        return;
+    CountMap folded = {0};
+    for (size_t i = 0; i < m->used; i++) {
+        const CountSlot *slot = &m->slots[i];
+        uint64_t key = slot->key;
+        if (!find_thread(agg, entry_tid(key)))
+            key &= ~(uint64_t)0x3fffff;
+        countmap_add(&folded, key, slot->count, slot->time_ns);
+    }
+    countmap_clear(m);
+    *m = folded;
 }
 
 void
@@ -197,17 +227,12 @@ Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns)
         return;
     agg->thread_count = kept;
     index_threads(agg);
-    /* Their cumulative counts, under tid 0. */
-    CountMap folded = {0};
-    for (size_t i = 0; i < agg->cumulative.used; i++) {
-        const CountSlot *slot = &agg->cumulative.slots[i];
-        uint64_t key = slot->key;
-        if (!find_thread(agg, entry_tid(key)))
-            key &= ~(uint64_t)0x3fffff;
-        countmap_add(&folded, key, slot->count, slot->time_ns);
-    }
-    countmap_clear(&agg->cumulative);
-    agg->cumulative = folded;
+    /* Their counts, cumulative and in the window, under tid 0: what is kept
+     * grows with the threads of the last AGG_RETIRE_NS, not with every
+     * thread ever seen (thread churn). */
+    fold_retired(agg, &agg->cumulative);
+    for (size_t i = 0; i < NBUCKETS; i++)
+        fold_retired(agg, &agg->buckets[i].map);
     AggThread *exited = get_thread(agg, 0);
     if (agg->exited_name == SYMTAB_EMPTY)
         agg->exited_name = Symtab_intern_cstr(agg->symtab, "(exited threads)");

@@ -114,6 +114,11 @@ void Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns);
 /* Threads the aggregator keeps (the thread panel shows a subset). */
 size_t Aggregator_thread_count(const Aggregator *agg);
 
+/* How many counts (a stack in a thread, idle or not) are kept, in the
+ * window's buckets and since the start: a measure of memory, bounded by the
+ * threads of the last AGG_RETIRE_NS whatever the churn. */
+size_t Aggregator_entries(const Aggregator *agg);
+
 /* Rows matching q, sorted; *rows is owned by the aggregator and valid until
  * the next call. Returns the row count. */
 size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTotals *totals);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -96,11 +97,26 @@ Sampler_new(Tracer *tracer, pid_t pid, const SamplerOptions *options)
     return sampler;
 }
 
+/* A thread's stack copy lives in its own mapping: pages the copies never
+ * reach are never touched, and a thread's end gives it all back to the
+ * kernel. From the heap, thousands of short-lived threads' 256 KiB copies
+ * fragmented it: RSS grew with every thread ever seen. */
+static uint8_t *
+stack_buffer_new(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        fprintf(stderr, "spytop: out of memory (mapping %zu bytes)\n", size);
+        abort();
+    }
+    return p;
+}
+
 /* Frees what a slot holds and closes its files. */
 static void
 slot_done(Sampler *sampler, Slot *slot)
 {
-    free(slot->stack);
+    munmap(slot->stack, slot->cap);
     free(slot->python);
     if (slot->memo)
         free(slot->memo->trace);
@@ -158,18 +174,20 @@ get_slot(Sampler *sampler, pid_t tid)
                    .stat_fd = -1,
                    .schedstat_fd = -1};
     slot->cap = slot->want;
-    slot->stack = xmalloc(slot->cap);
+    slot->stack = stack_buffer_new(slot->cap);
     return slot;
 }
 
-/* Slots of threads not seen for a while are dropped (thread churn). */
+/* Slots of threads that exited, or that were not seen for a while, are
+ * dropped: memory follows the live threads whatever the churn. */
 static void
 prune_slots(Sampler *sampler)
 {
     size_t out = 0;
     for (size_t i = 0; i < sampler->slot_count; i++) {
         Slot *slot = &sampler->slots[i];
-        if (sampler->tick - slot->last_tick > 100)
+        const TraceThread *t = Tracer_find(sampler->tracer, slot->tid);
+        if (!t || t->state == TRACE_GONE || sampler->tick - slot->last_tick > 100)
             slot_done(sampler, slot);
         else
             sampler->slots[out++] = *slot;
@@ -459,8 +477,10 @@ int
 Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
 {
     memset(stats, 0, sizeof(*stats));
-    sampler->snapshot_count = 0;
+    sampler->snapshot_count = 0; /* the last tick's were handed out: slots may go */
     sampler->tick++;
+    if (sampler->tick % 16 == 0)
+        prune_slots(sampler);
     Tracer *tracer = sampler->tracer;
 
     /* Anything that stopped since the last tick (a late interrupt, a
@@ -597,8 +617,6 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     }
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     stats->tick_ns = Util_now_ns() - start;
-    if (sampler->tick % 64 == 0)
-        prune_slots(sampler);
     return 0;
 }
 

@@ -29,7 +29,7 @@ churn_is_bounded_and_totals_kept(void **state)
     };
     StackId stack = Symtab_intern_stack(st, frames, 2);
     const size_t total = 60000;
-    size_t most = 0;
+    size_t most = 0, most_entries = 0;
     for (size_t i = 0; i < total; i++) {
         uint64_t t = 1000 * MS + i * MS;
         Sample s = {.t_ns = t, .tid = (pid_t)(100000 + i / 10), .state = 'R', .stack = stack};
@@ -40,12 +40,20 @@ churn_is_bounded_and_totals_kept(void **state)
         }
         if (Aggregator_thread_count(agg) > most)
             most = Aggregator_thread_count(agg);
+        if (Aggregator_entries(agg) > most_entries)
+            most_entries = Aggregator_entries(agg);
     }
     /* At most the last 10 s of threads (1000, and the one on the edge),
      * 2 s between passes (200) and the row of exited threads: 1202. */
     diag("most threads kept: %zu of 6000", most);
     if (most > 1000 + 1 + 200 + 1)
         FAIL("%zu threads kept: retiring does not bound the table", most);
+    /* The same for the counts: one per thread in the cumulative map and
+     * one per thread in its bucket (a 60 s window of buckets would hold
+     * all 6000 threads' otherwise). */
+    diag("most counts kept: %zu", most_entries);
+    if (most_entries > 2 * (1000 + 1 + 200 + 1) + 250)
+        FAIL("%zu counts kept: retiring does not bound the window's buckets", most_entries);
     AggQuery q = {.mode = AGG_BY_FUNCTION, .window_s = 5, .cumulative = true};
     const AggRow *rows;
     AggTotals totals;
