@@ -51,6 +51,7 @@ typedef struct RunStatus {
     bool launched;       /* spytop started it */
     bool attached;
     bool exited;     /* the target exited */
+    bool ended;      /* -d ran out: the target let go, the last figures kept */
     int exit_status; /* its wait status, when known */
     bool exit_known;
     size_t threads, running, sleeping, stopped;

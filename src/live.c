@@ -357,6 +357,8 @@ update_status(void *self)
     Live *live = self;
     uint64_t now = Util_now_ns();
     RunStatus *s = &live->status;
+    if (s->ended)
+        return; /* -d ran out: the last figures stay as they were */
     s->now_ns = now;
     s->elapsed_ns = now - live->start_ns;
     double period_s = (double)(now - live->period_start_ns) / 1e9;

@@ -155,6 +155,20 @@ timeout_ms(const Run *r, uint64_t now, uint64_t end_ns)
     return t;
 }
 
+/* -d ran out. A consumer that lingers (the live screen) keeps the last
+ * figures on the screen until it quits, the target let go meanwhile: true.
+ * Any other ends the run: false. */
+static bool
+keep_last_figures(Run *r, RunStatus *status)
+{
+    if (!r->consumer->linger_after_exit || status->exited || !r->source->suspend)
+        return false;
+    r->source->suspend(r->source->self);
+    status->ended = true;
+    update(r);
+    return true;
+}
+
 void
 Loop_run(Loop *loop, LoopSource *source, Consumer *consumer, Aggregator *agg, uint64_t end_ns)
 {
@@ -163,6 +177,7 @@ Loop_run(Loop *loop, LoopSource *source, Consumer *consumer, Aggregator *agg, ui
     const RunStatus *status = source->status;
     update(r);
     bool ended_by_time = false;
+    RunStatus *writable = source->status;
     while (!r->quit) {
         struct pollfd fds[3] = {
             {r->signal_fd, POLLIN, 0},
@@ -172,14 +187,15 @@ Loop_run(Loop *loop, LoopSource *source, Consumer *consumer, Aggregator *agg, ui
         uint64_t now = Util_now_ns();
         if (end_ns && now >= end_ns) {
             ended_by_time = true;
-            break;
+            if (!keep_last_figures(r, writable))
+                break;
+            end_ns = 0;
+            continue;
         }
         /* poll() leaves out the descriptors that are -1. */
         int n = poll(fds, ARRAY_SIZE(fds), timeout_ms(r, now, end_ns));
-        if (n == 0 && end_ns && Util_now_ns() >= end_ns) {
-            ended_by_time = true;
-            break;
-        }
+        if (n == 0 && end_ns && Util_now_ns() >= end_ns)
+            continue; /* time is up: seen at the top */
         if (n < 0 && errno != EINTR)
             break;
         if (fds[0].revents & POLLIN) {

@@ -128,6 +128,13 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
         attron(Terminal_attr(COLOR_PAIR_WARN));
         Text_draw(4, 0, st->message, width, 1);
         attroff(Terminal_attr(COLOR_PAIR_WARN));
+    } else if (st->ended) {
+        attron(Terminal_attr(COLOR_PAIR_WARN));
+        Text_draw(
+            4, 0,
+            "Sampling ended (-d): the figures are the last; the target runs on. Press q to quit.",
+            width, 1);
+        attroff(Terminal_attr(COLOR_PAIR_WARN));
     } else if (st->exited) {
         attron(Terminal_attr(COLOR_PAIR_WARN));
         Text_draw(4, 0, "The target has exited: the figures are its last. Press q to quit.", width,

@@ -46,9 +46,9 @@ static const char *const help_lines[] = {
     "          rows.",
     "  %Total  share of the thread samples in the window with the function",
     "          anywhere on the stack (once per stack, also under recursion).",
-    "  OwnTime, TotalTime   thread time the same samples stand for, summed",
-    "          since the start or the last reset (r): with 4 busy threads, 4 s",
-    "          per second.",
+    "  OwnTime, TotalTime   thread time the same samples stand for (running or",
+    "          runnable: waiting for a core counts), summed since the start or",
+    "          the last reset (r): with 4 busy threads, 4 s per second.",
     "  stop    how long spytop held a thread stopped to copy its registers and",
     "          stack.",
 };

@@ -130,6 +130,19 @@ tmux_wait_exit
 tmux -L "$TMUX_SOCKET" kill-server
 TMUX_STARTED=
 
+# -d runs out: the target is let go, the last figures stay until q.
+rm -f "$WORK/tmux.status"
+tmux_start 100 30 "$SPYTOP" -p "$pid" -d 1.5
+tmux_wait_for 'ratio_hot'
+tmux_wait_for 'Sampling ended \(-d\)' 5
+assert_grep 'ratio_hot' "$WORK/screen" "-d: the figures did not stay"
+sleep 0.5
+[ -s "$WORK/tmux.status" ] && fail "-d: spytop did not wait for q"
+tracer=$(sed -n 's/^TracerPid:[[:space:]]*//p' /proc/"$pid"/status)
+[ "$tracer" = 0 ] || fail "-d: the target is still traced (by $tracer) while the figures stay"
+assert_untouched "$pid"
+tmux_quit "-d then q"
+
 # Ctrl-Z: the target is detached while spytop is stopped, and attached
 # again when it continues.
 rm -f "$WORK/tmux.status"
