@@ -16,7 +16,9 @@
 # the threads stopped per tick (--batch's median). Ratios against noreuse
 # come from this one run; absolute figures drift with the machine.
 #
-# usage: threads.sh BUILD_DIR [SLEEPERS...]   (default: 200 2000)
+# usage: threads.sh BUILD_DIR [SLEEPERS...]   (default: 200 2000 py100)
+# pyN: a Python pool instead (bench/pypool.py): N threads waiting on a
+# queue.Queue, 2 busy in Python code.
 # env:   THREADS_WINDOW (5: seconds measured per window), THREADS_RATE (100)
 set -u
 export LC_ALL=C
@@ -24,7 +26,7 @@ unset DEBUGINFOD_URLS
 
 BUILD=${1:?usage: threads.sh BUILD_DIR [SLEEPERS...]}
 shift
-[ $# -gt 0 ] || set -- 200 2000
+[ $# -gt 0 ] || set -- 200 2000 py100
 WINDOW=${THREADS_WINDOW:-5}
 RATE=${THREADS_RATE:-100}
 SPYTOP=$BUILD/spytop
@@ -67,8 +69,8 @@ window() {
         ;;
     idle | default)
         # shellcheck disable=SC2046
-        "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 --rows 1 \
-            $([ "$name" = idle ] && echo --idle) >"$out" 2>&1 &
+        "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 \
+            $([ "$name" = idle ] && echo --idle --rows 40 || echo --rows 1) >"$out" 2>&1 &
         spy=$!
         ;;
     record)
@@ -87,7 +89,7 @@ window() {
         kill -INT "$spy"
         wait "$spy"
         local last reached stopped
-        last=$(awk '/^spytop /{n++} n' "$out" | tail -n 40)
+        last=$(awk '/^spytop /{n++} n' "$out" | tail -n 100)
         reached=$(echo "$last" | sed -n 's/.* \([0-9.]*\) Hz reached.*/\1/p' | tail -n 1)
         stopped=$(echo "$last" | sed -n 's/.* \([0-9]*\) stopped per tick.*/\1/p' | tail -n 1)
         [ "$name" = record ] &&
@@ -103,20 +105,31 @@ window() {
 echo "threads: $(nproc) CPUs, $RATE Hz, ${WINDOW} s windows, commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null)"
 printf '%-9s %-10s %14s %10s %8s %13s\n' sleepers window "wakeups/s/thr" "spytop CPU" "Hz" "stopped/tick"
 for n in "$@"; do
-    "$SLEEPERS" -n "$n" -b 2 >"$WORK/target.out" 2>&1 &
-    target=$!
+    case $n in
+    py*) # a Python pool: pyN, N threads on a queue.Queue, 2 busy in Python
+        python3 "$(dirname "$0")/pypool.py" "${n#py}" >"$WORK/target.out" 2>&1 &
+        target=$! ;;
+    *)
+        "$SLEEPERS" -n "$n" -b 2 >"$WORK/target.out" 2>&1 &
+        target=$! ;;
+    esac
     i=0
-    while ! grep -q '^ready' "$WORK/target.out"; do
+    while ! grep -q '^ready' "$WORK/target.out" 2>/dev/null; do
         i=$((i + 1))
         [ $i -gt 3000 ] && { echo "threads: the target did not start" >&2; exit 1; }
         sleep 0.01
     done
     for w in unsampled noreuse idle record default; do
         # shellcheck disable=SC2046
-        set -- $(window "$w" "$n")
+        set -- $(window "$w" "${n#py}")
         printf '%-9s %-10s %14s %9s%% %8s %13s\n' "$n" "$w" "$1" "$2" "$3" "$4"
         eval "r_${w}_wake=$1 r_${w}_cpu=$2"
     done
+    case $n in
+    py*) # the sleepers' Python frames under --idle
+        grep -q 'pool_worker' "$WORK/idle.out" && shown=yes || shown=no
+        echo "$n: the pool's Python frames (pool_worker) shown under --idle: $shown" ;;
+    esac
     for w in idle record default; do
         eval "c=\$r_${w}_cpu x=\$r_${w}_wake"
         awk -v a="$c" -v b="$r_noreuse_cpu" -v x="$x" -v y="$r_noreuse_wake" \
