@@ -52,6 +52,7 @@ typedef struct Slot {
     uint64_t run_ns;  /* time on a CPU, from schedstat */
     unsigned last_tick;
     Reuse reuse;
+    unsigned reused_tick;              /* the tick that last took kept again */
     Snapshot kept;                     /* the stop reused (stack and python: the buffers above) */
     size_t kept_used;                  /* bytes of kept's copy its unwind read; 0: unknown */
     uint64_t base_run_ns, base_slices; /* schedstat when proven asleep */
@@ -435,6 +436,7 @@ reuse_snapshot(Sampler *sampler, Slot *slot, uint64_t now, SamplerTickStats *sta
     snap->reused = true;
     snap->reuse_check = false;
     snap->memo = slot->memo;
+    slot->reused_tick = sampler->tick;
     stats->reused++;
 }
 
@@ -578,6 +580,12 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
                 done++;
             } else if (!slot) {
                 slot = get_slot(sampler, thread->tid);
+            } else if (slot->reuse != REUSE_NONE && slot->reused_tick == sampler->tick) {
+                /* An unasked stop (a group-stop) of a thread whose kept
+                 * snapshot this tick already handed out: a copy now would
+                 * overwrite the stack that snapshot points to. */
+                Tracer_resume(tracer, thread);
+                continue;
             }
             take_snapshot(sampler, thread, slot, seen, stats);
             continue;

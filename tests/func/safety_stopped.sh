@@ -28,4 +28,31 @@ sleep 0.3
 t3=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 [ "$t3" -gt "$t2" ] || fail "the target did not run again after SIGCONT"
 assert_untouched "$pid"
+kill "$pid"
+
+# Under --idle, sleepers' stacks are reused while they have not run: a
+# SIGSTOP wakes every thread into its group-stop, which ends the reuse.
+# The process stays stopped while spytop samples it, its threads show as
+# stopped, and it runs again on SIGCONT.
+start_target sleepers "$TARGETS/sleepers" -n 10 -b 1
+pid=$TARGET_PID
+"$SPYTOP" -p "$pid" --batch --idle --delay 0.5 --window 1 >"$WORK/idle.out" 2>"$WORK/idle.err" &
+spy=$!
+sleep 1.2
+kill -STOP "$pid"
+sleep 1.2
+states=$(thread_states "$pid")
+# Traced, a group-stopped thread shows as t (tracing stop).
+case $states in *[!Tt]*) fail "--idle: states '$states' while stopped under spytop" ;; esac
+t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+sleep 0.6
+t2=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+[ "$t1" = "$t2" ] || fail "--idle: the stopped target used CPU under spytop ($t1 -> $t2 ticks)"
+kill -CONT "$pid"
+sleep 1
+kill -INT "$spy"
+wait "$spy" || fail "--idle: spytop exited $?: $(cat "$WORK/idle.err")"
+assert_grep '^Threads: 12 \(0 running, 0 sleeping, 12 stopped' "$WORK/idle.out" \
+    "--idle: no report with every thread stopped"
+assert_untouched "$pid"
 exit 0
