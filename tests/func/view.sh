@@ -36,6 +36,19 @@ echo "$range" | awk '{ exit !($2 < $3 && $3 <= $1 + 0.05) }' ||
 tmux_keys 0
 tmux_wait_for 'showing 0\.0 s'
 
+# The call tree and the source panel read the recording as they read a
+# live target: the whole range's figures.
+tmux_keys c
+tmux_wait_for 'Call tree, top-down'
+tmux_wait_for ' ratio_warm  \['
+assert_near "$(awk '/ ratio_hot  \[/ { print $1; exit }' "$WORK/screen")" 75 3 "ratio_hot %Total in view's tree"
+tmux_keys s
+tmux_wait_for 'Source of ratio_hot'
+tmux_wait_for 'SPIN\(iterations, 0\);'
+assert_near "$(awk '/  +SPIN\(iterations, 0\);$/ { print $1; exit }' "$WORK/screen")" 75 3 \
+    "ratio_hot's hot line %Own in view"
+tmux_keys Escape
+
 # Play: the window before the cursor.
 tmux_keys p
 tmux_wait_for 'playing at'
