@@ -79,6 +79,8 @@ SHAPES = {
               rb'\(no samples in the window\)', rb' +TID +Samples +Active +Thread',
               rb' +\d+ +\d+ +\d+\.\d%  .*', rb''],
     "report": [rb'spytop \S+ report: PID \d+ .* on \S+', rb'Recorded .*', rb'Selection: .*',
+               rb'Reused: \d+ samples of threads asleep since their last stop, which were not '
+               rb'stopped again',
                rb'  %Own %Total .*', rb' +\d+\.\d +\d+\.\d +\S+ +\S+  .*',
                rb' +TID +Samples +Active +Thread', rb' +\d+ +\d+ +\d+\.\d%  .*', rb'\(.*\)', rb''],
     "collapsed": [rb'[^;].* \d+'],
