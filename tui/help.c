@@ -27,7 +27,7 @@ static const char *const help_lines[] = {
     "                   old filter, an empty filter shows every row",
     "  Enter, Right     callers and callees; Enter on one walks there, Left back",
     "  s                source of the function, with %Own and %Total per line",
-    "  c                call tree (top-down): Enter, + and - open and close",
+    "  c                call tree (top-down): Enter, + - open and close, E C all",
     "  r                reset every count",
     "  Up Down j k PgUp PgDn Home End   move (here: scroll this help)",
     "  Esc, Left        back to the hot list",

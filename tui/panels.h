@@ -129,8 +129,8 @@ void Source_view_done(Screen *s);
 /* The top-down call tree. */
 void Tree_view_draw(Screen *s, int top, int height, int width);
 /* Moves (arrows, j k, pages), opens (Enter, Right, +), closes (Enter,
- * Left, -: on a closed node, to its parent), s the source of the node's
- * function. True when the key was one. */
+ * Left, -: on a closed node, to its parent), opens all (E) or closes all
+ * (C), s the source of the node's function. True when the key was one. */
 bool Tree_view_key(Screen *s, int key);
 void Tree_view_done(Screen *s);
 void Help_draw(Screen *s, int top, int height, int width);

@@ -55,7 +55,7 @@ draw_footer(Screen *s, int y, int width)
         [PANEL_HELP] = " Up Down PgUp PgDn scroll  Esc back  q quit",
         [PANEL_SOURCE] = " Up Down PgUp PgDn scroll  Left back  Esc hot list  q quit",
         [PANEL_TREE] =
-            " Enter open/close  Right + open  Left - close  s source  c Esc back  q quit",
+            " Enter open/close  Right + open  Left - close  E C all  s source  c Esc back  q quit",
     };
     if (s->editing_filter) {
         /* The prompt where less and vim have theirs. */

@@ -191,6 +191,18 @@ Tree_view_key(Screen *s, int key)
         else if (n->parent != 0 && n->parent != CALLTREE_NONE)
             s->tree_cursor = s->tree.nodes[n->parent].path;
         break;
+    case 'E':
+        /* Every node open, as perf report's E. */
+        for (size_t i = 1; i < s->tree.count; i++)
+            set_open(s, &s->tree.nodes[i], true);
+        break;
+    case 'C':
+        /* Every node closed: the cursor goes to its top-level node. */
+        while (n->parent != 0 && n->parent != CALLTREE_NONE)
+            n = &s->tree.nodes[n->parent];
+        s->tree_cursor = n->path;
+        s->ntree_open = 0;
+        break;
     case 's': {
         char *name = RowText_function(s->symtab, n->function, n->module);
         Source_view_open(s, n->key, name, PANEL_TREE);

@@ -22,6 +22,16 @@ row() {
     }' "$WORK/screen"
 }
 
+# wait_gone_from_screen PATTERN: until the screen no longer shows PATTERN.
+wait_gone_from_screen() {
+    i=0
+    while tmux_capture && grep -Eq -- "$1" "$WORK/screen"; do
+        i=$((i + 1))
+        [ $i -gt 100 ] && fail "the screen still shows /$1/: $(cat "$WORK/screen")"
+        sleep 0.1
+    done
+}
+
 field() {
     echo "$1" | cut -d' ' -f"$2"
 }
@@ -77,18 +87,22 @@ tree() {
     grep -E '^ *[0-9]+\.[0-9] ' "$WORK/screen" >"$WORK/paused2"
     cmp -s "$WORK/paused1" "$WORK/paused2" || fail "the tree changed while paused"
     tmux_keys Space
-    i=0
-    while tmux_capture && grep -q PAUSED "$WORK/screen"; do
-        i=$((i + 1))
-        [ $i -gt 100 ] && fail "still paused after a second space"
-        sleep 0.1
-    done
+    wait_gone_from_screen PAUSED
 
     # s: the source of the node's function (main); Left back to the tree.
     tmux_keys s
     tmux_wait_for 'Source of main'
     tmux_keys Left
     tmux_wait_for 'Call tree, top-down'
+
+    # C closes every node (the cursor to the top), E opens every one.
+    tmux_keys C
+    wait_gone_from_screen ' main  \['
+    assert_grep '^ +[0-9.]+ +[0-9.]+  \+ ' "$WORK/screen"
+    assert_no_grep '^ +[0-9.]+ +[0-9.]+   ' "$WORK/screen" "a node below the top level after C"
+    tmux_keys E
+    tmux_wait_for ' ratio_warm  \['
+    assert_grep '\- main  \[' "$WORK/screen"
     # c and Esc: the hot list.
     tmux_keys c
     tmux_wait_for '%Own\* +%Total'
