@@ -50,6 +50,7 @@ typedef struct Slot {
     int schedstat_fd; /* /proc/PID/task/TID/schedstat, likewise */
     bool asleep;      /* asleep at the last look, with run_ns as it was then */
     uint64_t run_ns;  /* time on a CPU, from schedstat */
+    uint64_t slices;  /* times put on a CPU, likewise */
     unsigned last_tick;
     Reuse reuse;
     unsigned reused_tick;              /* the tick that last took kept again */
@@ -313,34 +314,6 @@ read_task_file(Sampler *sampler, const Slot *slot, int *fd, const char *name, ch
     return n;
 }
 
-/* Whether the thread is asleep now: not running by its state, and so not
- * to be interrupted. Cheap for a thread that stays asleep: its schedstat
- * (three numbers, the first its time on a CPU) is read each tick, and its
- * stat (some fifty fields) only when that time moved, i.e. when it ran
- * since the last look, or the first time. A thread woken but not yet run
- * (runnable, waiting for a CPU) still counts as asleep until it runs:
- * then its time moves, its state is read again, and it is sampled. */
-static bool
-asleep_now(Sampler *sampler, Slot *slot)
-{
-    char text[512];
-    unsigned long long run_ns = 0;
-    bool have_run =
-        read_task_file(sampler, slot, &slot->schedstat_fd, "schedstat", text, sizeof(text)) > 0 &&
-        sscanf(text, "%llu", &run_ns) == 1;
-    if (have_run && slot->asleep && run_ns == slot->run_ns)
-        return true; /* has not run since it was seen asleep */
-    slot->asleep = false;
-    ProcStat stat;
-    if (read_task_file(sampler, slot, &slot->stat_fd, "stat", text, sizeof(text)) < 0 ||
-        Proc_parse_stat(text, &stat) < 0)
-        return false; /* unknown: interrupted as before */
-    slot->state = stat.state;
-    slot->asleep = stat.state != 'R' && have_run;
-    slot->run_ns = run_ns;
-    return stat.state != 'R';
-}
-
 static bool
 read_schedstat(Sampler *sampler, Slot *slot, uint64_t *run_ns, uint64_t *slices)
 {
@@ -348,6 +321,35 @@ read_schedstat(Sampler *sampler, Slot *slot, uint64_t *run_ns, uint64_t *slices)
     return read_task_file(sampler, slot, &slot->schedstat_fd, "schedstat", text, sizeof(text)) >
                0 &&
            Proc_parse_schedstat(text, run_ns, slices) == 0;
+}
+
+/* Whether the thread is asleep now: not running by its state, and so not
+ * to be interrupted. Cheap for a thread that stays asleep: its schedstat
+ * (its time on a CPU and how many times it was put on one) is read each
+ * tick, and its stat (some fifty fields) only when either moved, i.e. when
+ * it was on a CPU since the last look, or the first time. The count moves
+ * the moment it is put on a CPU (the time only at the next scheduler tick
+ * or switch). A thread woken but not yet run (runnable, waiting for a
+ * CPU) still counts as asleep until it runs: then its state is read again,
+ * and it is sampled. */
+static bool
+asleep_now(Sampler *sampler, Slot *slot)
+{
+    uint64_t run_ns = 0, slices = 0;
+    bool have_run = read_schedstat(sampler, slot, &run_ns, &slices);
+    if (have_run && slot->asleep && run_ns == slot->run_ns && slices == slot->slices)
+        return true; /* has not been on a CPU since it was seen asleep */
+    slot->asleep = false;
+    char text[512];
+    ProcStat stat;
+    if (read_task_file(sampler, slot, &slot->stat_fd, "stat", text, sizeof(text)) < 0 ||
+        Proc_parse_stat(text, &stat) < 0)
+        return false; /* unknown: interrupted as before */
+    slot->state = stat.state;
+    slot->asleep = stat.state != 'R' && have_run;
+    slot->run_ns = run_ns;
+    slot->slices = slices;
+    return stat.state != 'R';
 }
 
 /* Step 4 of the proof: the bytes of the kept copy that its unwind read, and
