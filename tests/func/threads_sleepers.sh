@@ -184,28 +184,26 @@ kill "$pid"
 # each SIGUSR1 to the process; under check, no reused stack may differ.
 start_target mover "$TARGETS/sleepers" -n 0 -b 0 -m
 pid=$TARGET_PID
-"$SPYTOP" -p "$pid" --batch --idle --delay 3 --iterations 1 --rows 40 \
-    >"$WORK/mover.out" 2>"$WORK/mover.err" &
-spy=$!
-for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-    sleep 0.25
-    kill -USR1 "$pid"
-done
-wait "$spy" || fail "mover: spytop exited $?: $(cat "$WORK/mover.err")"
+# sample_mover NAME REUSE: 3 s of --idle (SPYTOP_SLEEPER_REUSE=REUSE) while
+# the mover moves every 250 ms; output in $WORK/NAME.out and .err.
+sample_mover() {
+    SPYTOP_SLEEPER_REUSE=$2 "$SPYTOP" -p "$pid" --batch --idle --delay 3 --iterations 1 --rows 40 \
+        >"$WORK/$1.out" 2>"$WORK/$1.err" &
+    spy=$!
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        sleep 0.25
+        kill -USR1 "$pid"
+    done
+    wait "$spy" || fail "$1: spytop exited $?: $(cat "$WORK/$1.err")"
+}
+sample_mover mover ""
 first=$(share "$WORK/mover.out" mover_first_wait)
 second=$(share "$WORK/mover.out" mover_second_wait)
 note "mover: first wait ${first:-0} %, second wait ${second:-0} % of all samples"
 # Two threads (main asleep): the mover's half splits between its waits.
 [ "${first:-0}" -ge 10 ] && [ "${second:-0}" -ge 10 ] ||
     fail "mover: its stack did not follow it: first ${first:-0} %, second ${second:-0} %"
-SPYTOP_SLEEPER_REUSE=check "$SPYTOP" -p "$pid" --batch --idle --delay 3 --iterations 1 \
-    >"$WORK/mover-check.out" 2>"$WORK/mover-check.err" &
-spy=$!
-for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-    sleep 0.25
-    kill -USR1 "$pid"
-done
-wait "$spy" || fail "mover check: spytop exited $?: $(cat "$WORK/mover-check.err")"
+sample_mover mover-check check
 assert_no_grep 'sleeper reuse: tid' "$WORK/mover-check.err" "mover: a reused stack differs"
 assert_grep 'sleeper reuse: [0-9]+ checks, 0 mismatches' "$WORK/mover-check.err" "mover: the check summary"
 assert_untouched "$pid"
