@@ -44,6 +44,16 @@ py_script() {
     esac
 }
 
+# py_wanted VERSION: whether this run tests that CPython version; all,
+# unless SPYTOP_TEST_PYTHONS lists some ("3.8 3.11 3.14": the sanitizer
+# build, scripts/check.sh, tries one of each frame layout; the normal
+# build every one).
+py_wanted() {
+    [ -z "${SPYTOP_TEST_PYTHONS:-}" ] && return 0
+    case " $SPYTOP_TEST_PYTHONS " in *" $1 "*) return 0 ;; esac
+    return 1
+}
+
 # py_host_specs: this machine's CPython 3.8 and later (/usr/bin/python3
 # and pyenv's), one spec a line.
 py_host_specs() {
@@ -53,7 +63,7 @@ py_host_specs() {
         v=$(py_version "$p")
         case $v in
         3.[0-7] | "") note "skipping $p: CPython ${v:-?} is older than 3.8" >&2 ;;
-        *) echo "$p" ;;
+        *) py_wanted "$v" && echo "$p" ;;
         esac
     done
 }
@@ -65,6 +75,7 @@ py_distro_specs() {
     [ -f "$PY_ROOT/.spytop-pythons" ] || return 0
     [ "$(id -u)" = 0 ] || return 0
     for v in 3.13 3.14 3.15; do
+        py_wanted "$v" || continue
         [ "$(py_version "chroot:python$v")" = "$v" ] && echo "chroot:python$v"
     done
 }

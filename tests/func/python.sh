@@ -19,8 +19,9 @@ l_compress=$(line_of "compress call")
 pythons=""
 for p in /usr/bin/python3 ${PYENV_ROOT:-/root/.pyenv}/versions/3.*/bin/python3; do
     [ -x "$p" ] || continue
-    case "$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" in
-    3.8 | 3.9 | 3.10 | 3.11 | 3.12 | 3.13) pythons="$pythons $p" ;;
+    v=$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+    case "$v" in
+    3.8 | 3.9 | 3.10 | 3.11 | 3.12 | 3.13) py_wanted "$v" && pythons="$pythons $p" ;;
     *) note "skipping $p: not a supported version" ;;
     esac
 done

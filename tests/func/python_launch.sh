@@ -6,6 +6,7 @@
 # pyenv shim (bash, then pyenv, then python) and from a venv with -m. The
 # command ends with spytop.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pylib.sh"
 require_ptrace
 
 script=$TESTS_SRCDIR/targets/pyratio.py
@@ -13,8 +14,9 @@ script=$TESTS_SRCDIR/targets/pyratio.py
 pythons=""
 for p in /usr/bin/python3 ${PYENV_ROOT:-/root/.pyenv}/versions/3.*/bin/python3; do
     [ -x "$p" ] || continue
-    case "$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" in
-    3.8 | 3.9 | 3.10 | 3.11 | 3.12 | 3.13) pythons="$pythons $p" ;;
+    v=$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+    case "$v" in
+    3.8 | 3.9 | 3.10 | 3.11 | 3.12 | 3.13) py_wanted "$v" && pythons="$pythons $p" ;;
     esac
 done
 [ -n "$pythons" ] || skip "no CPython 3.8 - 3.13 installed"
