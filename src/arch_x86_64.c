@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 /* The kernel's internal restart codes, left in rax while a thread whose
  * system call was interrupted sits in a ptrace stop. */
@@ -27,7 +28,7 @@ Arch_in_interrupted_syscall(const ArchRegs *r)
 bool
 Arch_syscall_restart_pending(const ArchRegs *r, const uint8_t *code, size_t code_len)
 {
-    static const long long restart_syscall_nr = 219, max_syscall_nr = 1023;
+    static const long long restart_syscall_nr = SYS_restart_syscall, max_syscall_nr = 1023;
     if (code_len < 2 || code[0] != 0x0f || code[1] != 0x05)
         return false;
     /* A second stop before the restarted call was issued finds orig_rax
@@ -40,7 +41,7 @@ Arch_syscall_restart_pending(const ArchRegs *r, const uint8_t *code, size_t code
 bool
 Arch_blocked_again(const ArchRegs *r, long nr, uint64_t sp, uint64_t pc)
 {
-    static const long restart_syscall_nr = 219;
+    static const long restart_syscall_nr = SYS_restart_syscall;
     if ((long long)r->orig_rax < 0 || sp != r->rsp || pc != r->rip)
         return false;
     return nr == (long)r->orig_rax ||

@@ -49,6 +49,7 @@ typedef struct Live {
     char *command;
     char *python, *python_problem;
     char *not_sampled_text;  /* the session's, when its count last changed */
+    pid_t not_sampled_first; /* the first of them then */
     unsigned python_changes; /* the session's, when last taken */
     RunStatus status;
 
@@ -231,7 +232,10 @@ tick(void *self)
     live->status.python_mismatches = Session_python_mismatches(live->session);
     const TraceRefusal *refused;
     size_t not_sampled = Session_not_sampled(live->session, &refused);
-    if (not_sampled != live->status.not_sampled) {
+    /* Named again when the count changes or another thread heads the list. */
+    pid_t first = not_sampled ? refused[0].tid : 0;
+    if (not_sampled != live->status.not_sampled || first != live->not_sampled_first) {
+        live->not_sampled_first = first;
         free(live->not_sampled_text);
         live->not_sampled_text = Session_not_sampled_text(live->session);
         live->status.not_sampled = not_sampled;

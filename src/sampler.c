@@ -53,7 +53,7 @@ typedef struct Slot {
     uint64_t slices;  /* times put on a CPU, likewise */
     unsigned last_tick;
     Reuse reuse;
-    unsigned reused_tick;              /* the tick that last took kept again */
+    unsigned snap_tick;                /* the tick of its last snapshot, taken or reused */
     Snapshot kept;                     /* the stop reused (stack and python: the buffers above) */
     size_t kept_used;                  /* bytes of kept's copy its unwind read; 0: unknown */
     uint64_t base_run_ns, base_slices; /* schedstat when proven asleep */
@@ -220,16 +220,18 @@ reusing(const Sampler *sampler)
            sampler->options.reuse != SLEEPER_REUSE_OFF;
 }
 
-/* A snapshot of a thread blocked in a system call may be reused from the
- * next tick on, once proven (reusable() below); the session keeps its
- * result in the memo. A check stop keeps the memo of the previous snapshot
- * for the session to compare with. */
+/* A snapshot of a thread that the stop caught blocked in a system call
+ * (the call interrupted: to be restarted, or failed with EINTR) may be
+ * reused from the next tick on, once proven (reusable() below); the session
+ * keeps its result in the memo. Not one caught as a call returned with its
+ * result: that thread was running, and so must its sample say. A check stop
+ * keeps the memo of the previous snapshot for the session to compare with. */
 static void
 keep_for_reuse(Sampler *sampler, Slot *slot, Snapshot *snap)
 {
     bool checking = slot->reuse == REUSE_PROVEN && slot->memo && slot->memo->valid;
     slot->reuse = REUSE_NONE;
-    if (!reusing(sampler) || snap->status != SAMPLE_OK || !Arch_in_syscall(&snap->regs))
+    if (!reusing(sampler) || snap->status != SAMPLE_OK || !Arch_in_interrupted_syscall(&snap->regs))
         return;
     if (!slot->memo)
         slot->memo = xcalloc(1, sizeof(*slot->memo));
@@ -248,6 +250,7 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
               SamplerTickStats *stats)
 {
     Snapshot *snap = new_snapshot(sampler);
+    slot->snap_tick = sampler->tick;
     snap->tid = thread->tid;
     snap->state = slot->state;
     snap->group_stopped = thread->state == TRACE_GROUP_STOPPED;
@@ -314,13 +317,16 @@ read_task_file(Sampler *sampler, const Slot *slot, int *fd, const char *name, ch
     return n;
 }
 
+/* The thread's schedstat. False also when it reads "0 0 0", as kernels
+ * without scheduler statistics print it: a thread that exists was put on a
+ * CPU at least once, so zeros prove nothing. */
 static bool
 read_schedstat(Sampler *sampler, Slot *slot, uint64_t *run_ns, uint64_t *slices)
 {
     char text[128];
     return read_task_file(sampler, slot, &slot->schedstat_fd, "schedstat", text, sizeof(text)) >
                0 &&
-           Proc_parse_schedstat(text, run_ns, slices) == 0;
+           Proc_parse_schedstat(text, run_ns, slices) == 0 && *slices > 0;
 }
 
 /* Whether the thread is asleep now: not running by its state, and so not
@@ -358,8 +364,11 @@ static bool
 same_stack_now(Sampler *sampler, Slot *slot)
 {
     const Snapshot *kept = &slot->kept;
-    size_t len =
-        slot->kept_used && slot->kept_used < kept->stack_len ? slot->kept_used : kept->stack_len;
+    /* The bytes the unwind read; with Python frames all of them (3.11 and
+     * 3.12 find the current frame in the C stack, anywhere in the copy). */
+    size_t len = slot->kept_used && slot->kept_used < kept->stack_len && !kept->python
+                     ? slot->kept_used
+                     : kept->stack_len;
     if (!sampler->scratch)
         sampler->scratch = xmalloc(sampler->options.stack_max);
     struct iovec local = {sampler->scratch, len};
@@ -376,8 +385,8 @@ same_stack_now(Sampler *sampler, Slot *slot)
         sampler->py_scratch = xmalloc(sizeof(PyRawStack));
     PyRawStack *now = sampler->py_scratch;
     const PyRawStack *then = kept->python;
-    PyFrames_read(sampler->python, kept->tid, &kept->regs, kept->stack, kept->stack_addr,
-                  kept->stack_len, now);
+    PyFrames_read(sampler->python, kept->tid, &kept->regs, sampler->scratch, kept->stack_addr, len,
+                  now);
     if (now->present != then->present || now->holds_gil != then->holds_gil ||
         now->truncated != then->truncated || now->count != then->count)
         return false;
@@ -438,7 +447,7 @@ reuse_snapshot(Sampler *sampler, Slot *slot, uint64_t now, SamplerTickStats *sta
     snap->reused = true;
     snap->reuse_check = false;
     snap->memo = slot->memo;
-    slot->reused_tick = sampler->tick;
+    slot->snap_tick = sampler->tick;
     stats->reused++;
 }
 
@@ -567,6 +576,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old_mask);
     size_t done = 0;
+    bool took_chld = false;
     while (done < asked) {
         TraceThread *thread;
         r = poll_asked(sampler, asked, &thread);
@@ -582,10 +592,11 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
                 done++;
             } else if (!slot) {
                 slot = get_slot(sampler, thread->tid);
-            } else if (slot->reuse != REUSE_NONE && slot->reused_tick == sampler->tick) {
-                /* An unasked stop (a group-stop) of a thread whose kept
-                 * snapshot this tick already handed out: a copy now would
-                 * overwrite the stack that snapshot points to. */
+            } else if (slot->snap_tick == sampler->tick) {
+                /* An unasked stop (SIGSTOP, a group-stop ended) of a thread
+                 * this tick already has a snapshot of: a copy now would
+                 * overwrite the stack that snapshot points to, and count
+                 * the thread twice. */
                 Tracer_resume(tracer, thread);
                 continue;
             }
@@ -622,9 +633,15 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         if (now - start >= SPIN_NS) {
             uint64_t left = deadline - now;
             struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
-            sigtimedwait(&chld, NULL, &ts);
+            if (sigtimedwait(&chld, NULL, &ts) == SIGCHLD)
+                took_chld = true;
         }
     }
+    /* A SIGCHLD taken here may have been for a thread this tick did not
+     * wait for (a signal to deliver, an exit): the caller must see it and
+     * restart or reap that thread now, not at the next tick. */
+    if (took_chld)
+        raise(SIGCHLD);
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     stats->tick_ns = Util_now_ns() - start;
     return 0;

@@ -406,7 +406,7 @@ native_frames(Session *s, size_t count)
 
 /* A sleeper's sample kept for reuse (its trace copied). */
 static void
-memo_store(SnapshotMemo *memo, const Sample *sample, const SampleTrace *trace)
+memo_store(SnapshotMemo *memo, const Sample *sample, const SampleTrace *trace, unsigned generation)
 {
     if (memo->cap < trace->count) {
         memo->cap = trace->count;
@@ -416,6 +416,7 @@ memo_store(SnapshotMemo *memo, const Sample *sample, const SampleTrace *trace)
         memcpy(memo->trace, trace->frames, trace->count * sizeof(*memo->trace));
     memo->count = trace->count;
     memo->sample = *sample;
+    memo->generation = generation;
     memo->valid = true;
 }
 
@@ -426,7 +427,8 @@ check_reuse(Session *s, const SnapshotMemo *memo, const Sample *fresh)
 {
     s->reuse_checks++;
     if (memo->sample.stack == fresh->stack && memo->sample.end == fresh->end &&
-        memo->sample.python == fresh->python)
+        memo->sample.python == fresh->python && memo->sample.blocked == fresh->blocked &&
+        memo->sample.state == fresh->state && memo->sample.holds_gil == fresh->holds_gil)
         return;
     s->reuse_mismatches++;
     size_t reused_len, fresh_len;
@@ -442,7 +444,8 @@ check_reuse(Session *s, const SnapshotMemo *memo, const Sample *fresh)
 static void
 process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg)
 {
-    if (snap->reused && snap->memo && snap->memo->valid) {
+    if (snap->reused && snap->memo && snap->memo->valid &&
+        snap->memo->generation == s->maps_generation) {
         /* Asleep since the stop the memo was made from: the same sample. */
         Sample sample = snap->memo->sample;
         sample.t_ns = snap->t_ns;
@@ -500,7 +503,7 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
     if (snap->memo) {
         if (snap->reuse_check && snap->memo->valid)
             check_reuse(s, snap->memo, &sample);
-        memo_store(snap->memo, &sample, &trace);
+        memo_store(snap->memo, &sample, &trace, s->maps_generation);
     }
     fn(arg, &sample, &trace);
 }

@@ -17,9 +17,13 @@ struct PyRawStack;
 /* What the session made of a sleeping thread's snapshot (the sample and
  * its frames), kept by the sampler with the thread so that while the
  * snapshot is reused the session hands out the same sample again instead
- * of unwinding it again. Owned by the sampler; filled by the session. */
+ * of unwinding it again. Owned by the sampler (freed when the thread's slot
+ * goes, at the start of a later tick), written by the session through the
+ * snapshot's pointer. Made under one generation of the target's mappings:
+ * when they change, the snapshot is symbolized again. */
 typedef struct SnapshotMemo {
     bool valid;
+    unsigned generation;
     Sample sample;
     TraceFrame *trace;
     size_t count, cap;

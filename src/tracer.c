@@ -116,8 +116,9 @@ Tracer_seize(Tracer *tracer, pid_t tid)
         if (!thread_exists(tracer->pid, tid))
             return -ESRCH;
         ProcStat st;
-        if (Proc_read_stat(tracer->pid, tid, &st) == 0 && (st.state == 'Z' || st.state == 'X'))
-            return -ESRCH;
+        if (Proc_read_stat(tracer->pid, tid, &st) < 0 || st.state == 'Z' || st.state == 'X' ||
+            !thread_exists(tracer->pid, tid))
+            return -ESRCH; /* exited meanwhile */
         /* Held by another tracer: this thread (a debugger may hold one
          * thread and not the leader). */
         int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
@@ -281,6 +282,8 @@ poll_reports(Tracer *tracer, idtype_t idtype, id_t id, TraceThread **stopped)
         if (waitid(idtype, id, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == ECHILD && idtype == P_PID)
+                mark_gone(tracer, (pid_t)id); /* not ours any more: it exec'd away */
             return errno == ECHILD ? 0 : -errno;
         }
         pid_t tid = si.si_pid;

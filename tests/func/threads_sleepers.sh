@@ -154,7 +154,7 @@ kill "$pid"
 # is sampled at the next one where it runs.
 start_target wave "$TARGETS/sleepers" -n 0 -b 0 -w
 pid=$TARGET_PID
-"$SPYTOP" -p "$pid" --batch --delay 4 --iterations 1 --rows 10 >"$WORK/wave.out" 2>"$WORK/wave.err" ||
+"$SPYTOP" -p "$pid" --batch --delay 4 --iterations 1 --rows 40 >"$WORK/wave.out" 2>"$WORK/wave.err" ||
     fail "wave: spytop exited $?: $(cat "$WORK/wave.err")"
 # Two threads (main asleep, wave): all samples and the idle ones.
 set -- $(sed -n 's/^Window: [0-9]* s, \([0-9]*\) thread samples (\([0-9]*\) idle.*/\1 \2/p' "$WORK/wave.out")
