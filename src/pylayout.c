@@ -12,29 +12,35 @@ static const PyLayout table[] = {
     {.minor = 8, .lines = PY_LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 1368,
      .is_modules = 56, .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
      .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
-     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
+     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72,
+     .fr_localsplus = 360, .co_localsnames = 72, .co_nlocals = 28,
+     .co_cellvars = 88},
     {.minor = 9, .lines = PY_LINES_LNOTAB, .rt_interpreters_head = 32, .rt_gil_holder = 568,
      .is_modules = 856, .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
      .fr_previous = 24, .fr_code = 32, .fr_lasti = 104, .co_filename = 104, .co_name = 112,
-     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
+     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72,
+     .fr_localsplus = 360, .co_localsnames = 72, .co_nlocals = 28,
+     .co_cellvars = 88},
     {.minor = 10, .lines = PY_LINES_LINETABLE, .rt_interpreters_head = 32, .rt_gil_holder = 568,
      .is_modules = 856, .is_next = 0, .is_threads_head = 8, .ts_next = 8, .ts_frame = 24, .ts_thread_id = 176,
      .fr_previous = 24, .fr_code = 32, .fr_lasti = 96, .co_filename = 104, .co_name = 112,
-     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72},
+     .co_firstlineno = 40, .co_linetable = 120, .ascii_size = 48, .compact_size = 72,
+     .fr_localsplus = 352, .co_localsnames = 72, .co_nlocals = 28,
+     .co_cellvars = 88},
     {.minor = 11, .lines = PY_LINES_LOCATIONS, .rt_interpreters_head = 40, .rt_gil_holder = 576,
      .is_modules = 888, .is_next = 0, .is_threads_head = 16, .ts_next = 8, .ts_cframe = 56, .cframe_frame = 8,
      .ts_thread_id = 152, .ts_native_thread_id = 160, .ts_datastack_chunk = 296,
      .ts_datastack_top = 304, .fr_previous = 48, .fr_code = 32, .fr_instr = 56, .fr_owner = 69,
      .fr_is_entry = 68, .co_filename = 112, .co_name = 120, .co_qualname = 128,
      .co_firstlineno = 72, .co_linetable = 136, .co_code_adaptive = 184, .ascii_size = 48,
-     .compact_size = 72},
+     .compact_size = 72, .fr_localsplus = 72, .co_localsnames = 96, .co_localskinds = 104},
     {.minor = 12, .lines = PY_LINES_LOCATIONS, .rt_interpreters_head = 40, .is_next = 0,
      .is_modules = 944, .is_threads_head = 72, .is_gil = 384, .gil_locked = 16, .gil_holder = 8, .ts_next = 8,
      .ts_cframe = 56, .cframe_frame = 0, .ts_thread_id = 136, .ts_native_thread_id = 144,
      .ts_datastack_chunk = 232, .ts_datastack_top = 240, .fr_previous = 8, .fr_code = 0,
      .fr_instr = 56, .fr_owner = 70, .co_filename = 112, .co_name = 120, .co_qualname = 128,
      .co_firstlineno = 68, .co_linetable = 136, .co_code_adaptive = 192, .ascii_size = 40,
-     .compact_size = 56},
+     .compact_size = 56, .fr_localsplus = 72, .co_localsnames = 96, .co_localskinds = 104},
 };
 /* clang-format on */
 
@@ -54,6 +60,7 @@ PyLayout_for_minor(int minor, PyLayout *out)
         out->str_state = 32;
         out->bytes_size = 16;
         out->bytes_data = 32;
+        out->tuple_items = 24;
         bool frames_on_stack = out->lines == PY_LINES_LOCATIONS;
         out->ts_read = frames_on_stack ? 320 : 184;
         out->fr_read = frames_on_stack ? 80 : 112;
@@ -81,12 +88,13 @@ typedef struct OffsetsLayout {
     uint8_t ts_size, ts_next, ts_current_frame, ts_thread_id, ts_native_thread_id;
     uint8_t ts_datastack_chunk;
     /* _PyInterpreterFrame */
-    uint8_t fr_size, fr_previous, fr_executable, fr_instr_ptr, fr_owner;
+    uint8_t fr_size, fr_previous, fr_executable, fr_instr_ptr, fr_localsplus, fr_owner;
     /* PyCodeObject */
     uint8_t co_size, co_filename, co_name, co_qualname, co_linetable, co_firstlineno;
-    uint8_t co_code_adaptive;
+    uint8_t co_localsplusnames, co_localspluskinds, co_code_adaptive;
     /* PyObject, PyBytesObject, PyUnicodeObject */
     uint8_t ob_size, ob_type;
+    uint8_t tuple_items, tuple_ob_size, float_value, long_tag, long_digits;
     uint8_t bytes_size, bytes_ob_size, bytes_sval;
     uint8_t str_size, str_state, str_length, str_ascii_size, str_compact_size; /* 0: none */
 } OffsetsLayout;
@@ -97,10 +105,13 @@ static const OffsetsLayout offsets_layouts[] = {
      .is_size = 6, .is_next = 8, .is_threads_head = 9, .is_modules = 11, .gil_locked = 17, .gil_holder = 18,
      .ts_size = 19, .ts_next = 21, .ts_current_frame = 23, .ts_thread_id = 24,
      .ts_native_thread_id = 25, .ts_datastack_chunk = 26,
-     .fr_size = 28, .fr_previous = 29, .fr_executable = 30, .fr_instr_ptr = 31, .fr_owner = 33,
+     .fr_size = 28, .fr_previous = 29, .fr_executable = 30, .fr_instr_ptr = 31,
+     .fr_localsplus = 32, .fr_owner = 33,
      .co_size = 34, .co_filename = 35, .co_name = 36, .co_qualname = 37, .co_linetable = 38,
-     .co_firstlineno = 39, .co_code_adaptive = 43,
-     .ob_size = 44, .ob_type = 45, .bytes_size = 64, .bytes_ob_size = 65, .bytes_sval = 66,
+     .co_firstlineno = 39, .co_localsplusnames = 41, .co_localspluskinds = 42,
+     .co_code_adaptive = 43,
+     .ob_size = 44, .ob_type = 45, .tuple_items = 51, .tuple_ob_size = 52, .float_value = 60,
+     .long_tag = 62, .long_digits = 63, .bytes_size = 64, .bytes_ob_size = 65, .bytes_sval = 66,
      .str_size = 67, .str_state = 68, .str_length = 69, .str_ascii_size = 70},
     /* 3.14: the interpreter gains threads_main, code_object_generation and
      * tlbc_generation; the frame stackpointer and tlbc_index; the code
@@ -109,10 +120,13 @@ static const OffsetsLayout offsets_layouts[] = {
      .is_size = 6, .is_next = 8, .is_threads_head = 9, .is_modules = 12, .gil_locked = 18, .gil_holder = 19,
      .ts_size = 22, .ts_next = 24, .ts_current_frame = 26, .ts_thread_id = 27,
      .ts_native_thread_id = 28, .ts_datastack_chunk = 29,
-     .fr_size = 31, .fr_previous = 32, .fr_executable = 33, .fr_instr_ptr = 34, .fr_owner = 36,
+     .fr_size = 31, .fr_previous = 32, .fr_executable = 33, .fr_instr_ptr = 34,
+     .fr_localsplus = 35, .fr_owner = 36,
      .co_size = 39, .co_filename = 40, .co_name = 41, .co_qualname = 42, .co_linetable = 43,
-     .co_firstlineno = 44, .co_code_adaptive = 48,
-     .ob_size = 50, .ob_type = 51, .bytes_size = 74, .bytes_ob_size = 75, .bytes_sval = 76,
+     .co_firstlineno = 44, .co_localsplusnames = 46, .co_localspluskinds = 47,
+     .co_code_adaptive = 48,
+     .ob_size = 50, .ob_type = 51, .tuple_items = 57, .tuple_ob_size = 58, .float_value = 70,
+     .long_tag = 72, .long_digits = 73, .bytes_size = 74, .bytes_ob_size = 75, .bytes_sval = 76,
      .str_size = 77, .str_state = 78, .str_length = 79, .str_ascii_size = 80},
     /* 3.15: the thread state gains base_frame and the last profiled frame
      * before thread_id, and GIL and exception fields after status; an
@@ -122,10 +136,13 @@ static const OffsetsLayout offsets_layouts[] = {
      .is_size = 6, .is_next = 8, .is_threads_head = 9, .is_modules = 12, .gil_locked = 18, .gil_holder = 19,
      .ts_size = 22, .ts_next = 24, .ts_current_frame = 26, .ts_thread_id = 30,
      .ts_native_thread_id = 31, .ts_datastack_chunk = 32,
-     .fr_size = 39, .fr_previous = 40, .fr_executable = 41, .fr_instr_ptr = 42, .fr_owner = 44,
+     .fr_size = 39, .fr_previous = 40, .fr_executable = 41, .fr_instr_ptr = 42,
+     .fr_localsplus = 43, .fr_owner = 44,
      .co_size = 47, .co_filename = 48, .co_name = 49, .co_qualname = 50, .co_linetable = 51,
-     .co_firstlineno = 52, .co_code_adaptive = 56,
-     .ob_size = 58, .ob_type = 59, .bytes_size = 86, .bytes_ob_size = 87, .bytes_sval = 88,
+     .co_firstlineno = 52, .co_localsplusnames = 54, .co_localspluskinds = 55,
+     .co_code_adaptive = 56,
+     .ob_size = 58, .ob_type = 59, .tuple_items = 69, .tuple_ob_size = 70, .float_value = 82,
+     .long_tag = 84, .long_digits = 85, .bytes_size = 86, .bytes_ob_size = 87, .bytes_sval = 88,
      .str_size = 89, .str_state = 90, .str_length = 91, .str_ascii_size = 92,
      .str_compact_size = 93},
 };
@@ -218,6 +235,22 @@ read_checked(const OffsetsLayout *o, const uint8_t *b, uint64_t runtime_size, Py
     l.fr_read = (size_t)(max3(l.fr_previous, l.fr_code, l.fr_instr) + 8);
     if (l.fr_owner + 1 > l.fr_read)
         l.fr_read = (size_t)l.fr_owner + 1;
+    /* Locals: the slots are the frame's last member (a flexible array), the
+     * names and kinds pointers inside the code object, and the values'
+     * layouts pylocals.c assumes (a tuple's size, a float's value, an
+     * int's tag and digits) the ones declared; else none. */
+    uint64_t localsplus = word(b, o->fr_localsplus);
+    uint64_t names = word(b, o->co_localsplusnames), kinds = word(b, o->co_localspluskinds);
+    uint64_t items = word(b, o->tuple_items);
+    if (localsplus + 8 == fr_size && localsplus > l.fr_owner && inside(names, 8, co_size) &&
+        inside(kinds, 8, co_size) && (items == 24 || items == 32) &&
+        word(b, o->tuple_ob_size) == 16 && word(b, o->float_value) == 16 &&
+        word(b, o->long_tag) == 16 && word(b, o->long_digits) == 24) {
+        l.fr_localsplus = localsplus;
+        l.co_localsnames = names;
+        l.co_localskinds = kinds;
+        l.tuple_items = items;
+    }
     bool ok = inside(l.rt_interpreters_head, 8, rt_size) && inside(l.is_next, 8, is_size) &&
               inside(l.is_threads_head, 8, is_size) && inside(l.is_modules, 8, is_size) &&
               inside(l.gil_locked, 4, is_size) && inside(l.gil_holder, 8, is_size) &&

@@ -38,6 +38,12 @@ typedef struct PyLayout {
     uint64_t ob_type;
     uint64_t str_length, str_state, ascii_size, compact_size;
     uint64_t bytes_size, bytes_data;
+    /* Locals (dump --locals), 0 when unknown: where a frame's local slots
+     * start, the code object's tuple of their names and (3.11+) the bytes
+     * of their kinds, and (before 3.11) its count of plain locals. */
+    uint64_t fr_localsplus, co_localsnames, co_localskinds, co_nlocals;
+    uint64_t co_cellvars; /* before 3.11: captured locals, in the slots after co_nlocals */
+    uint64_t tuple_items; /* PyTupleObject.ob_item: 24, 32 from 3.14 (ob_hash) */
     /* 3.14+: a frame's code is a tagged _PyStackRef; these low bits are the tag. */
     uint64_t code_tag_bits;
     /* Bytes to read of a thread state and of a frame: every field above

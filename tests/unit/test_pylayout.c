@@ -95,6 +95,15 @@ assert_common(const PyLayout *l)
     assert_int_equal(l->bytes_data, 32);
     assert_true(l->ts_read <= PY_TS_READ_MAX && l->fr_read <= PY_FRAME_READ_MAX);
     assert_true(l->ts_read >= l->ts_datastack_top + 8 && l->fr_read > l->fr_owner);
+    /* Locals (dump --locals): the code object's names and kinds, as in
+     * pyenv 3.13.0's DWARF; a tuple's items after 3.14's ob_hash. */
+    assert_int_equal(l->co_localsnames, 96);
+    assert_int_equal(l->co_localskinds, 104);
+    assert_int_equal(l->co_nlocals, 0);
+    assert_int_equal(l->co_cellvars, 0);
+    assert_int_equal(l->tuple_items, l->minor == 13 ? 24 : 32);
+    /* The slots follow the frame's head: 72 bytes in 3.13, 80 from 3.14. */
+    assert_int_equal(l->fr_localsplus, l->minor == 13 ? 72 : 80);
 }
 
 static void
@@ -223,6 +232,32 @@ wrong_layout_refused(void **state)
     assert_int_equal(decode(b, 0, &l), PY_OFFSETS_INVALID);
 }
 
+/* The value layouts pylocals.c assumes are checked against the declared
+ * ones: a mismatch leaves locals out (fr_localsplus 0), frames still read. */
+static void
+locals_layout_checked(void **state)
+{
+    (void)state;
+    uint8_t b[PY_DEBUG_OFFSETS_MAX_BYTES];
+    PyLayout l;
+    uint64_t w[95];
+    memcpy(w, debian_314, sizeof(w));
+    w[70] = 24; /* float_object.ob_fval moved */
+    blob(b, w, 95);
+    assert_int_equal(decode(b, 0, &l), PY_OFFSETS_OK);
+    assert_int_equal(l.fr_localsplus, 0);
+    assert_int_equal(l.fr_owner, 74);
+    memcpy(w, debian_314, sizeof(w));
+    w[35] = 72; /* localsplus not the frame's last member */
+    blob(b, w, 95);
+    assert_int_equal(decode(b, 0, &l), PY_OFFSETS_OK);
+    assert_int_equal(l.fr_localsplus, 0);
+    memcpy(w, debian_314, sizeof(w));
+    blob(b, w, 95);
+    assert_int_equal(decode(b, 0, &l), PY_OFFSETS_OK);
+    assert_int_equal(l.fr_localsplus, 80);
+}
+
 /* A version after the newest known: taken when its struct is the newest
  * known one (fields added at its end), refused with UNKNOWN otherwise. */
 static void
@@ -277,6 +312,15 @@ table_versions(void **state)
         assert_int_equal(l.ob_type, 8);
         assert_true(l.ts_read <= PY_TS_READ_MAX && l.fr_read <= PY_FRAME_READ_MAX);
         assert_true(l.co_code_adaptive <= PY_CODE_READ_MAX);
+        /* Locals, from the DWARF of pyenv's builds: f_localsplus of a
+         * frame object before 3.11, localsplus of an interpreter frame
+         * after. */
+        assert_int_equal(l.fr_localsplus, minor <= 9 ? 360 : minor == 10 ? 352 : 72);
+        assert_int_equal(l.co_localsnames, minor <= 10 ? 72 : 96);
+        assert_int_equal(l.co_localskinds, minor <= 10 ? 0 : 104);
+        assert_int_equal(l.co_nlocals, minor <= 10 ? 28 : 0);
+        assert_int_equal(l.co_cellvars, minor <= 10 ? 88 : 0);
+        assert_int_equal(l.tuple_items, 24);
     }
     assert_false(PyLayout_for_minor(7, &l));
     assert_false(PyLayout_for_minor(13, &l)); /* from its debug offsets instead */
@@ -287,11 +331,12 @@ main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(debian_313_offsets),   cmocka_unit_test(debian_314_offsets),
-        cmocka_unit_test(debian_315_offsets),   cmocka_unit_test(runtime_size_checked),
-        cmocka_unit_test(not_debug_offsets),    cmocka_unit_test(free_threaded_refused),
-        cmocka_unit_test(wrong_layout_refused), cmocka_unit_test(newer_version),
-        cmocka_unit_test(short_input),          cmocka_unit_test(table_versions),
+        cmocka_unit_test(debian_313_offsets),    cmocka_unit_test(debian_314_offsets),
+        cmocka_unit_test(debian_315_offsets),    cmocka_unit_test(runtime_size_checked),
+        cmocka_unit_test(not_debug_offsets),     cmocka_unit_test(free_threaded_refused),
+        cmocka_unit_test(wrong_layout_refused),  cmocka_unit_test(newer_version),
+        cmocka_unit_test(short_input),           cmocka_unit_test(table_versions),
+        cmocka_unit_test(locals_layout_checked),
     };
     return cmocka_run_group_tests_name("pylayout", tests, NULL, NULL);
 }
