@@ -39,6 +39,7 @@ typedef struct DumpThread {
 } DumpThread;
 
 typedef struct Dump {
+    bool locals;
     Session *session;
     Symtab *symtab;
     DumpThread *threads;
@@ -201,6 +202,103 @@ print_text_frame(const Symtab *symtab, const DumpFrame *f, size_t index, FILE *o
     fputc('\n', out);
 }
 
+/* The locals of thread t's Python frames, innermost first, when they line
+ * up with the Python frames of its stack (*count of them); else NULL. */
+static const PyFrameLocals *
+thread_locals(const Dump *d, const DumpThread *t, size_t *count)
+{
+    const char *problem;
+    *count = 0;
+    if (!d->locals || !t->sampled)
+        return NULL;
+    size_t n;
+    const PyFrameLocals *l = Session_python_locals(d->session, t->tid, &n, &problem);
+    size_t python = 0;
+    for (size_t k = 0; k < t->frame_count; k++)
+        if (Symtab_frame(d->symtab, t->frames[k].frame)->kind == FRAME_PYTHON)
+            python++;
+    if (!l || n != python)
+        return NULL;
+    *count = n;
+    return l;
+}
+
+static bool
+has_python_frame(const Dump *d, const DumpThread *t)
+{
+    for (size_t k = 0; k < t->frame_count; k++)
+        if (Symtab_frame(d->symtab, t->frames[k].frame)->kind == FRAME_PYTHON)
+            return true;
+    return false;
+}
+
+/* A value as the text dump shows it. */
+static void
+print_text_value(const PyLocal *v, FILE *out)
+{
+    switch (v->kind) {
+    case PY_LOCAL_UNBOUND:
+        fputs("<unbound>", out);
+        return;
+    case PY_LOCAL_NONE:
+    case PY_LOCAL_BOOL:
+    case PY_LOCAL_INT:
+    case PY_LOCAL_FLOAT:
+        fputs(v->value, out);
+        return;
+    case PY_LOCAL_BIG_INT:
+        fprintf(out, "<int of %" PRIu64 " bits>", v->bits);
+        return;
+    case PY_LOCAL_STR:
+    case PY_LOCAL_BYTES:
+        fputs(v->kind == PY_LOCAL_BYTES ? "b'" : "'", out);
+        if (v->kind == PY_LOCAL_STR)
+            Util_fputs_escaped(v->value, out);
+        else
+            fputs(v->value, out); /* printable ASCII already */
+        fputs(v->cut ? "'... (" : "'", out);
+        if (v->cut)
+            fprintf(out, "%s of %" PRId64 " %s)", v->kind == PY_LOCAL_STR ? "str" : "bytes",
+                    v->length, v->kind == PY_LOCAL_STR ? "characters" : "bytes");
+        return;
+    case PY_LOCAL_CONTAINER:
+        fputc('<', out);
+        Util_fputs_escaped(v->type, out);
+        fprintf(out, " of %" PRId64 " item%s>", v->length, v->length == 1 ? "" : "s");
+        return;
+    case PY_LOCAL_OTHER:
+        fputc('<', out);
+        Util_fputs_escaped(v->type, out);
+        fputs(" object>", out);
+        return;
+    case PY_LOCAL_UNREADABLE:
+        break;
+    }
+    fputs("<unreadable>", out);
+}
+
+static void
+print_text_locals(const PyFrameLocals *f, FILE *out)
+{
+    if (f->skipped) {
+        fprintf(out, "         (locals not read: deeper than %d frames)\n", PY_LOCALS_MAX_FRAMES);
+        return;
+    }
+    if (f->unreadable) {
+        fputs("         (locals unreadable)\n", out);
+        return;
+    }
+    for (size_t i = 0; i < f->count; i++) {
+        fputs("         ", out);
+        Util_fputs_escaped(f->locals[i].name, out);
+        fputs(" = ", out);
+        print_text_value(&f->locals[i], out);
+        fputc('\n', out);
+    }
+    if (f->more)
+        fprintf(out, "         ... (more than %d locals)\n", PY_LOCALS_MAX);
+}
+
 static void
 print_text(Dump *d, pid_t pid, FILE *out)
 {
@@ -220,6 +318,15 @@ print_text(Dump *d, pid_t pid, FILE *out)
         fputc('\n', out);
     }
     free(cmdline);
+    const char *locals_problem = NULL;
+    size_t unused;
+    if (d->locals && python)
+        Session_python_locals(d->session, 0, &unused, &locals_problem);
+    if (locals_problem) {
+        fputs("Locals not shown: ", out);
+        Util_fputs_escaped(locals_problem, out);
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < d->count; i++) {
         const DumpThread *t = &d->threads[i];
         fprintf(out, "\nThread %d \"", (int)t->tid);
@@ -247,8 +354,15 @@ print_text(Dump *d, pid_t pid, FILE *out)
         if (t->sampled && t->sample.holds_gil)
             fputs(" [holds the GIL]", out);
         fputc('\n', out);
-        for (size_t k = 0; k < t->frame_count; k++)
+        size_t locals_count, py_index = 0;
+        const PyFrameLocals *locals = thread_locals(d, t, &locals_count);
+        for (size_t k = 0; k < t->frame_count; k++) {
             print_text_frame(symtab, &t->frames[k], k, out);
+            if (locals && Symtab_frame(symtab, t->frames[k].frame)->kind == FRAME_PYTHON)
+                print_text_locals(&locals[py_index++], out);
+        }
+        if (d->locals && !locals && !locals_problem && has_python_frame(d, t))
+            fputs("  (locals not shown: the Python frames did not line up with this stack)\n", out);
         if (t->not_sampled) {
             fputs("  (not sampled: ", out);
             Util_fputs_escaped(t->not_sampled, out);
@@ -270,6 +384,49 @@ json_string_or_null(const char *s, FILE *out)
 }
 
 static void
+print_json_locals(const PyFrameLocals *f, FILE *out)
+{
+    if (f->unreadable || f->skipped) {
+        fprintf(out, ",\"locals\":null,\"locals_skipped\":%s", f->skipped ? "true" : "false");
+        return;
+    }
+    static const char *const kinds[] = {
+        [PY_LOCAL_UNBOUND] = "unbound",
+        [PY_LOCAL_NONE] = "none",
+        [PY_LOCAL_BOOL] = "bool",
+        [PY_LOCAL_INT] = "int",
+        [PY_LOCAL_BIG_INT] = "big_int",
+        [PY_LOCAL_FLOAT] = "float",
+        [PY_LOCAL_STR] = "str",
+        [PY_LOCAL_BYTES] = "bytes",
+        [PY_LOCAL_CONTAINER] = "container",
+        [PY_LOCAL_OTHER] = "other",
+        [PY_LOCAL_UNREADABLE] = "unreadable",
+    };
+    fputs(",\"locals\":[", out);
+    for (size_t i = 0; i < f->count; i++) {
+        const PyLocal *v = &f->locals[i];
+        fputs(i ? ",{\"name\":" : "{\"name\":", out);
+        Util_fputs_json_string(v->name, out);
+        fprintf(out, ",\"kind\":\"%s\",\"type\":", kinds[v->kind]);
+        json_string_or_null(v->type, out);
+        fputs(",\"value\":", out);
+        if (v->value)
+            Util_fputs_json_string(v->value, out);
+        else
+            fputs("null", out);
+        if (v->length >= 0)
+            fprintf(out, ",\"length\":%" PRId64, v->length);
+        else
+            fputs(",\"length\":null", out);
+        if (v->kind == PY_LOCAL_BIG_INT)
+            fprintf(out, ",\"bits\":%" PRIu64, v->bits);
+        fprintf(out, ",\"cut\":%s}", v->cut ? "true" : "false");
+    }
+    fprintf(out, "],\"more_locals\":%s", f->more ? "true" : "false");
+}
+
+static void
 print_json(Dump *d, pid_t pid, FILE *out)
 {
     const Symtab *symtab = d->symtab;
@@ -283,6 +440,14 @@ print_json(Dump *d, pid_t pid, FILE *out)
     free(exe);
     fputs(",\"python\":", out);
     json_string_or_null(Session_python_version(d->session), out);
+    if (d->locals) {
+        const char *locals_problem = NULL;
+        size_t unused;
+        if (Session_python_version(d->session))
+            Session_python_locals(d->session, 0, &unused, &locals_problem);
+        fputs(",\"locals_problem\":", out);
+        json_string_or_null(locals_problem, out);
+    }
     fputs(",\"threads\":[", out);
     for (size_t i = 0; i < d->count; i++) {
         const DumpThread *t = &d->threads[i];
@@ -304,6 +469,8 @@ print_json(Dump *d, pid_t pid, FILE *out)
                 t->sampled && t->sample.group_stopped ? "true" : "false",
                 t->sampled && t->sample.holds_gil ? "true" : "false", status_text(t),
                 t->sampled ? Unwinder_end_name(t->sample.end) : "none");
+        size_t locals_count, py_index = 0;
+        const PyFrameLocals *locals = thread_locals(d, t, &locals_count);
         for (size_t k = 0; k < t->frame_count; k++) {
             const DumpFrame *f = &t->frames[k];
             const SymtabFrame *sf = Symtab_frame(symtab, f->frame);
@@ -325,11 +492,14 @@ print_json(Dump *d, pid_t pid, FILE *out)
                 fputs(",\"line\":null", out);
             fputs(",\"module\":", out);
             json_string_or_null(Symtab_string(symtab, sf->module), out);
-            fprintf(out, ",\"inlined\":%s,\"kind\":\"%s\"}",
+            fprintf(out, ",\"inlined\":%s,\"kind\":\"%s\"",
                     sf->kind == FRAME_INLINED ? "true" : "false",
                     sf->kind == FRAME_PYTHON    ? "python"
                     : sf->kind == FRAME_INLINED ? "inlined"
                                                 : "native");
+            if (locals && sf->kind == FRAME_PYTHON)
+                print_json_locals(&locals[py_index++], out);
+            fputc('}', out);
         }
         fputs("]}", out);
     }
@@ -342,9 +512,10 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
     SessionOptions so = options->session;
     so.deadline_ns = DUMP_DEADLINE_NS;
     so.detach_after_tick = true;
+    so.python_locals = options->locals;
     int error;
     char *cause;
-    Dump d = {0};
+    Dump d = {.locals = options->locals};
     d.symtab = Symtab_new();
     d.session = Session_open(options->pid, d.symtab, &so, &error, &cause);
     if (!d.session) {

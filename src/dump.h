@@ -11,6 +11,7 @@
 typedef struct DumpOptions {
     pid_t pid;
     bool json;
+    bool locals;            /* each Python frame's local variables */
     SessionOptions session; /* its deadline and detach_after_tick are Dump_run's */
 } DumpOptions;
 

@@ -314,7 +314,10 @@ main(int argc, char **argv)
         print_version(stdout);
         return EXIT_OK;
     case CMD_DUMP: {
-        DumpOptions dump = {.pid = opts.pid, .json = opts.json, .session = session_from(&opts)};
+        DumpOptions dump = {.pid = opts.pid,
+                            .json = opts.json,
+                            .locals = opts.locals,
+                            .session = session_from(&opts)};
         /* dump shows every thread: --threads is top's and record's. */
         dump.session.only_tids = NULL;
         dump.session.only_tid_count = 0;

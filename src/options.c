@@ -22,7 +22,7 @@ Options_print_help(FILE *f)
 {
     fputs("Usage: spytop [top] -p PID [OPTION...]       live view of where threads spend time\n"
           "       spytop [top] [OPTION...] -- COMMAND [ARG...]\n"
-          "       spytop dump -p PID [--json] [OPTION...]\n"
+          "       spytop dump -p PID [--json] [--locals] [OPTION...]\n"
           "       spytop record -p PID [-o FILE] [-f F] [-d S] [OPTION...]  (or -- COMMAND)\n"
           "       spytop view FILE\n"
           "       spytop report FILE [--format F] [-o OUT] [--from S] [--to S] [--thread TID]\n"
@@ -64,6 +64,9 @@ Options_print_help(FILE *f)
           "  -n, --native         keep every native frame, the Python interpreter's too\n"
           "      --no-python      do not read Python frames (native frames only)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
+          "      --locals         dump: each Python frame's local variables (simple values\n"
+          "                       cut at 80 characters, containers by type and length),\n"
+          "                       read while the thread is stopped\n"
           "  -o, --output FILE    record: the recording or export (-: an export to stdout);\n"
           "                       report: the export (default stdout)\n"
           "      --force          record, report -o: overwrite an existing regular file\n"
@@ -225,6 +228,7 @@ enum {
     OPT_COMMAND_OUTPUT,
     OPT_ITERATIONS,
     OPT_NO_PYTHON,
+    OPT_LOCALS,
     OPT_NICE,
     OPT_FORCE,
     OPT_FROM,
@@ -253,6 +257,7 @@ static const struct option long_options[] = {
     {"gil", no_argument, NULL, 'g'},
     {"native", no_argument, NULL, 'n'},
     {"no-python", no_argument, NULL, OPT_NO_PYTHON},
+    {"locals", no_argument, NULL, OPT_LOCALS},
     {"nice", required_argument, NULL, OPT_NICE},
     {"output", required_argument, NULL, 'o'},
     {"force", no_argument, NULL, OPT_FORCE},
@@ -330,6 +335,8 @@ flag_of(Options *opts, int c)
         return &opts->native;
     case OPT_NO_PYTHON:
         return &opts->no_python;
+    case OPT_LOCALS:
+        return &opts->locals;
     case OPT_FORCE:
         return &opts->force;
     default:
@@ -520,6 +527,10 @@ check_common(const Options *opts)
 {
     if (opts->json && opts->command != CMD_DUMP)
         return xstrdup("--json goes with 'spytop dump'");
+    if (opts->locals && opts->command != CMD_DUMP)
+        return xstrdup("--locals goes with 'spytop dump'");
+    if (opts->locals && opts->no_python)
+        return xstrdup("--locals and --no-python do not go together (locals are Python's)");
     if (opts->batch && opts->command != CMD_TOP)
         return xasprintf("--batch goes with the live view ('spytop -p PID --batch'); 'spytop %s' "
                          "prints no screen already",

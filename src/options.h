@@ -24,6 +24,7 @@ typedef struct Options {
     pid_t pid;           /* -p; 0 when not given */
     char **command_argv; /* after --: the command to launch (borrowed from argv) */
     bool json;           /* dump --json */
+    bool locals;         /* dump --locals */
     size_t stack_bytes;  /* --stack-size: the most stack copied per thread */
     size_t max_depth;    /* --max-depth */
     int nice;            /* --nice: spytop's own nice value while sampling */

@@ -27,6 +27,13 @@ typedef struct ThreadEntry {
     uint64_t key; /* native thread id (3.11+) or pthread_t */
 } ThreadEntry;
 
+/* The locals of one thread's frames, innermost first. */
+typedef struct ThreadLocals {
+    pid_t tid;
+    PyFrameLocals *frames;
+    size_t count, cap;
+} ThreadLocals;
+
 struct PyFrames {
     pid_t pid;
     PyLayout layout;
@@ -47,6 +54,13 @@ struct PyFrames {
     PyCodeCache *codes;   /* after it resumed */
     PyThreadNames *names; /* threading's names, with the target running */
     uint64_t names_read_ns;
+    /* dump --locals: the builtin objects and types values are known by,
+     * and what each thread's last read found. */
+    PyLocalsTypes types;
+    bool want_locals;
+    char *locals_problem;
+    ThreadLocals *locals;
+    size_t locals_count;
 };
 
 /* ---- finding the interpreter ------------------------------------------- */
@@ -162,6 +176,20 @@ PyFrames_open(pid_t pid, Symbolizer *symbolizer, Images *images, char **cause)
         {.name = "PyCode_Type"},
         {.name = "_PyEval_EvalFrameDefault"},
         {.name = "Py_Version"},
+        /* What locals' values are recognised by (dump --locals). */
+        {.name = "_Py_NoneStruct"},
+        {.name = "_Py_TrueStruct"},
+        {.name = "_Py_FalseStruct"},
+        {.name = "PyLong_Type"},
+        {.name = "PyFloat_Type"},
+        {.name = "PyUnicode_Type"},
+        {.name = "PyBytes_Type"},
+        {.name = "PyList_Type"},
+        {.name = "PyTuple_Type"},
+        {.name = "PyDict_Type"},
+        {.name = "PySet_Type"},
+        {.name = "PyFrozenSet_Type"},
+        {.name = "PyCell_Type"},
     };
     uint64_t start = 0, end = 0;
     const char *path = NULL;
@@ -180,6 +208,13 @@ PyFrames_open(pid_t pid, Symbolizer *symbolizer, Images *images, char **cause)
     }
     py->module_start = start;
     py->module_end = end;
+    uint64_t *type_addrs[] = {&py->types.none,  &py->types.true_,  &py->types.false_,
+                              &py->types.int_,  &py->types.float_, &py->types.str,
+                              &py->types.bytes, &py->types.list,   &py->types.tuple,
+                              &py->types.dict,  &py->types.set,    &py->types.frozenset,
+                              &py->types.cell};
+    for (size_t i = 0; i < ARRAY_SIZE(type_addrs); i++)
+        *type_addrs[i] = q[4 + i].found ? q[4 + i].addr : 0;
 
     /* The version: Py_Version (3.11+), else the one 3.13+'s debug offsets
      * declare, else the module's name (python3.9, libpython3.8.so). */
@@ -232,6 +267,13 @@ PyFrames_delete(PyFrames *py)
     PyWalker_delete(py->walker);
     PyCodeCache_delete(py->codes);
     PyThreadNames_delete(py->names);
+    for (size_t i = 0; i < py->locals_count; i++) {
+        for (size_t k = 0; k < py->locals[i].cap; k++)
+            PyLocals_clear(&py->locals[i].frames[k]);
+        free(py->locals[i].frames);
+    }
+    free(py->locals);
+    free(py->locals_problem);
     free(py->threads);
     free(py);
 }
@@ -293,6 +335,59 @@ PyFrames_begin_tick(PyFrames *py)
 
 /* ---- while the thread is stopped --------------------------------------- */
 
+const char *
+PyFrames_want_locals(PyFrames *py)
+{
+    py->want_locals = true;
+    if (!PyLocals_supported(&py->layout) && !py->locals_problem)
+        py->locals_problem = xasprintf("locals not supported for CPython %s", py->version);
+    return py->locals_problem;
+}
+
+static ThreadLocals *
+thread_locals(PyFrames *py, pid_t tid)
+{
+    for (size_t i = 0; i < py->locals_count; i++)
+        if (py->locals[i].tid == tid)
+            return &py->locals[i];
+    py->locals = xreallocarray(py->locals, py->locals_count + 1, sizeof(*py->locals));
+    ThreadLocals *t = &py->locals[py->locals_count++];
+    *t = (ThreadLocals){.tid = tid};
+    return t;
+}
+
+static void
+read_locals(PyFrames *py, pid_t tid, const PyRawStack *raw)
+{
+    ThreadLocals *t = thread_locals(py, tid);
+    if (raw->count > t->cap) {
+        t->frames = xreallocarray(t->frames, raw->count, sizeof(*t->frames));
+        memset(t->frames + t->cap, 0, (raw->count - t->cap) * sizeof(*t->frames));
+        t->cap = raw->count;
+    }
+    t->count = raw->count;
+    for (size_t i = 0; i < raw->count; i++) {
+        if (i < PY_LOCALS_MAX_FRAMES) {
+            PyLocals_read(py->pid, &py->layout, &py->types, &raw->frames[i], &t->frames[i]);
+        } else {
+            PyLocals_clear(&t->frames[i]);
+            t->frames[i].skipped = true;
+        }
+    }
+}
+
+const PyFrameLocals *
+PyFrames_locals(const PyFrames *py, pid_t tid, size_t *count)
+{
+    *count = 0;
+    for (size_t i = 0; i < py->locals_count; i++)
+        if (py->locals[i].tid == tid) {
+            *count = py->locals[i].count;
+            return py->locals[i].frames;
+        }
+    return NULL;
+}
+
 void
 PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stack,
               uint64_t stack_addr, size_t stack_len, PyRawStack *out)
@@ -300,6 +395,8 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     const PyLayout *l = &py->layout;
     out->present = out->holds_gil = out->truncated = false;
     out->count = 0;
+    if (py->want_locals)
+        thread_locals(py, tid)->count = 0;
     uint64_t key = l->ts_native_thread_id ? (uint64_t)tid : Arch_thread_pointer(regs);
     uint64_t tstate = find_tstate(py, key);
     if (!tstate)
@@ -310,6 +407,8 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     }
     out->present = true;
     out->holds_gil = tstate == py->gil_holder;
+    if (py->want_locals && !py->locals_problem)
+        read_locals(py, tid, out);
 }
 
 /* ---- after the thread resumed ------------------------------------------ */

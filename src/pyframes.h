@@ -22,6 +22,7 @@
 
 #include "arch.h"
 #include "images.h"
+#include "pylocals.h"
 #include "pywalk.h"
 #include "symbolizer.h"
 #include "symtab.h"
@@ -53,6 +54,16 @@ void PyFrames_begin_tick(PyFrames *py);
  * current frame pointer there). */
 void PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stack,
                    uint64_t stack_addr, size_t stack_len, PyRawStack *out);
+
+/* dump --locals: from now on PyFrames_read also reads each frame's locals
+ * while the thread is stopped. NULL when they can be, else why not (this
+ * CPython's layout of them is not known). */
+const char *PyFrames_want_locals(PyFrames *py);
+
+/* The locals PyFrames_read last read of thread tid: one entry per frame of
+ * its raw stack, innermost first; *count of them (0: none read). Borrowed
+ * until the next PyFrames_read of tid. */
+const PyFrameLocals *PyFrames_locals(const PyFrames *py, pid_t tid, size_t *count);
 
 /* After the thread resumed: frame i of raw as a symtab frame. */
 FrameId PyFrames_resolve(PyFrames *py, const PyRawFrame *frame, Symtab *symtab);

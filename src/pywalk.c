@@ -315,7 +315,7 @@ walk_frames(PyWalker *walker, uint64_t frame, PyRawStack *out, PrevWalk *walk)
             int32_t lasti;
             memcpy(&lasti, f + l->fr_lasti, sizeof(lasti));
             /* One evaluation loop call per frame before 3.11. */
-            out->frames[out->count++] = (PyRawFrame){code, lasti, true};
+            out->frames[out->count++] = (PyRawFrame){code, frame, lasti, true};
         } else {
             uint8_t owner = f[l->fr_owner];
             if (l->minor >= 12 && owner >= FRAME_OWNED_BY_ENTRY) {
@@ -330,7 +330,7 @@ walk_frames(PyWalker *walker, uint64_t frame, PyRawStack *out, PrevWalk *walk)
                                     ? (int32_t)((instr - first) / 2)
                                     : -1;
                 bool entry = l->minor == 11 && f[l->fr_is_entry];
-                out->frames[out->count++] = (PyRawFrame){code, lasti, entry};
+                out->frames[out->count++] = (PyRawFrame){code, frame, lasti, entry};
             }
         }
         frame = previous;

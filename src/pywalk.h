@@ -18,6 +18,7 @@
 
 typedef struct PyRawFrame {
     uint64_t code;  /* the code object's address */
+    uint64_t addr;  /* the frame's own address (its locals follow its head) */
     int32_t lasti;  /* instruction offset in code units (bytes before 3.10), -1 unknown */
     bool group_end; /* outermost frame of one evaluation loop call */
 } PyRawFrame;

@@ -51,6 +51,7 @@ struct Session {
     PyFrames *python;
     char *python_version;
     char *python_problem;
+    const char *locals_problem;              /* borrowed from python */
     unsigned python_changes;                 /* how often the two above changed */
     Backoff python_retry;                    /* while s->python is NULL */
     PyMerge *merge;                          /* made with the first reader, kept across an exec */
@@ -200,6 +201,7 @@ open_python(Session *s)
     free(s->python_problem);
     s->python_problem = NULL;
     s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
+    s->locals_problem = s->options.python_locals ? PyFrames_want_locals(s->python) : NULL;
     s->python_changes++;
     if (!s->merge)
         s->merge = PyMerge_new(s->symbolizer, s->symtab);
@@ -640,6 +642,14 @@ const char *
 Session_python_thread_name(Session *s, pid_t tid)
 {
     return s->python ? PyFrames_thread_name(s->python, tid) : NULL;
+}
+
+const PyFrameLocals *
+Session_python_locals(const Session *s, pid_t tid, size_t *count, const char **problem)
+{
+    *count = 0;
+    *problem = s->python ? s->locals_problem : NULL;
+    return s->python ? PyFrames_locals(s->python, tid, count) : NULL;
 }
 
 uint64_t

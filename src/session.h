@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pylocals.h"
 #include "sample.h"
 #include "sampler.h"
 #include "symbolizer.h"
@@ -26,8 +27,9 @@ typedef struct SessionOptions {
     bool detach_after_tick; /* one-shot: detach each thread after its copy */
     const pid_t *only_tids; /* sample only these threads (NULL: all) */
     size_t only_tid_count;
-    bool no_python;  /* do not read Python frames even in CPython */
-    bool native_all; /* keep every native frame, interpreter internals too */
+    bool no_python;     /* do not read Python frames even in CPython */
+    bool native_all;    /* keep every native frame, interpreter internals too */
+    bool python_locals; /* dump --locals: read Python frames' locals while stopped */
     UnwindMemo unwind_memo;
     SleeperReuse sleeper_reuse; /* see Sampler_tick */
     /* Fault injection for tests: wait this long between looking the process
@@ -94,6 +96,11 @@ unsigned Session_python_changes(const Session *session);
 /* With the target running: thread tid's Python thread name
  * (threading.Thread(name=...)), or NULL (borrowed until the next call). */
 const char *Session_python_thread_name(Session *session, pid_t tid);
+/* With python_locals: the locals of thread tid's Python frames as its
+ * last tick read them, innermost first, *count of them (borrowed until the
+ * next tick); *problem says why none are read (borrowed), else NULL. */
+const PyFrameLocals *Session_python_locals(const Session *session, pid_t tid, size_t *count,
+                                           const char **problem);
 /* Samples whose Python and native frames did not line up (kept anyway). */
 uint64_t Session_python_mismatches(const Session *session);
 Tracer *Session_tracer(Session *session);
