@@ -25,7 +25,11 @@
 
 #define REC_MAGIC "SPYTOP\0\x1a"
 #define REC_MAGIC_LEN 8
-#define REC_VERSION 1
+/* 2: a sample's flags may have bit 9 (its stack reused: the thread had not
+ * run since its last stop). A version 1 reader would take such samples for
+ * damage; told the version, it refuses the file by name. Version 1 files
+ * read as before (bit 9 is never set in them). */
+#define REC_VERSION 2
 
 /* One byte before each chunk. A reader skips types it does not know. */
 typedef enum RecChunkType {
