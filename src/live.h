@@ -24,6 +24,11 @@ typedef struct LiveSink {
     void (*sample)(void *self, const Sample *sample, const Symtab *symtab);
     /* A thread's name, when first seen and when it changes. */
     void (*thread_name)(void *self, pid_t tid, const char *name, uint64_t t_ns);
+    /* A process, when first followed (its command line, maybe ""), before
+     * any sample of it; and when it is let go (exited, or not followed any
+     * more). With one target, called once for it. NULL: not wanted. */
+    void (*process)(void *self, pid_t pid, const char *command, uint64_t t_ns);
+    void (*process_gone)(void *self, pid_t pid, uint64_t t_ns);
 } LiveSink;
 
 typedef struct LiveOptions {

@@ -37,6 +37,7 @@ typedef enum UnwindEnd {
 
 typedef struct Sample {
     uint64_t t_ns; /* CLOCK_MONOTONIC */
+    pid_t pid; /* the thread's process; 0: not known (a recording before version 3) */
     pid_t tid;
     char state; /* /proc state letter before the stop */
     bool group_stopped;

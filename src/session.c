@@ -459,6 +459,7 @@ process_snapshot(Session *s, const Snapshot *snap, SessionSampleFn fn, void *arg
     }
     Sample sample = {
         .t_ns = snap->t_ns,
+        .pid = s->pid,
         .tid = snap->tid,
         .state = snap->state ? snap->state : '?',
         .group_stopped = snap->group_stopped,
