@@ -14,6 +14,8 @@ RecDecoder_init(RecDecoder *d, Symtab *symtab, const RecHeader *header)
 {
     memset(d, 0, sizeof(*d));
     d->symtab = symtab;
+    d->version = header->version ? header->version : REC_VERSION;
+    d->pid = header->pid;
     d->start_mono_ns = header->start_mono_ns;
     d->time_unit_ns = header->time_unit_ns ? header->time_unit_ns : 1;
 }
@@ -24,6 +26,7 @@ RecDecoder_done(RecDecoder *d)
     free(d->samples);
     free(d->names);
     free(d->modules);
+    free(d->marks);
     free(d->strings.ids);
     free(d->frames.ids);
     free(d->stacks.ids);
@@ -154,6 +157,35 @@ parse_modules(RecDecoder *d, RecCursor *c)
 }
 
 static bool
+parse_processes(RecDecoder *d, RecCursor *c)
+{
+    uint64_t n = RecCursor_varint(c);
+    if (c->bad || n > RecCursor_left(c) / 4)
+        return false;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t pid = RecCursor_varint(c);
+        uint8_t event = RecCursor_u8(c);
+        int64_t rel = RecCursor_svarint(c);
+        size_t len;
+        const uint8_t *command = RecCursor_bytes(c, &len);
+        uint64_t t;
+        if (c->bad || pid == 0 || pid > INT32_MAX || event > REC_PROCESS_GONE ||
+            !Rec_abs_time(d->start_mono_ns, rel, &t))
+            return false;
+        d->marks = xgrow(d->marks, &d->marks_cap, d->n_marks + 1, sizeof(RecProcessMark));
+        d->marks[d->n_marks++] = (RecProcessMark){
+            .pid = (pid_t)pid,
+            .event = (RecProcessEvent)event,
+            .t_ns = t,
+            .command = event == REC_PROCESS_FOLLOWED
+                           ? Symtab_intern_string(d->symtab, (const char *)command, len)
+                           : SYMTAB_EMPTY,
+        };
+    }
+    return true;
+}
+
+static bool
 parse_end(RecDecoder *d, RecCursor *c, char **why)
 {
     uint64_t samples = RecCursor_varint(c);
@@ -173,6 +205,14 @@ parse_end(RecDecoder *d, RecCursor *c, char **why)
     return true;
 }
 
+bool
+RecDecoder_knows(const RecDecoder *d, unsigned type)
+{
+    if (type == REC_CHUNK_PROCESSES)
+        return d->version >= 3;
+    return type >= REC_CHUNK_STRINGS && type <= REC_CHUNK_END;
+}
+
 /* Definitions interned into the symtab stay there when the chunk turns
  * out bad, but every table the samples use is rolled back, so a chunk
  * counts whole or not at all. */
@@ -181,6 +221,9 @@ RecDecoder_chunk(RecDecoder *d, unsigned type, const uint8_t *raw, size_t len, c
 {
     size_t strings = d->strings.len, frames = d->frames.len, stacks = d->stacks.len;
     size_t samples = d->n_samples, names = d->n_names, modules = d->n_modules;
+    size_t marks = d->n_marks;
+    if (!RecDecoder_knows(d, type))
+        return true;
     RecCursor c = {raw, raw + len, false};
     bool ok = false;
     switch (type) {
@@ -194,8 +237,17 @@ RecDecoder_chunk(RecDecoder *d, unsigned type, const uint8_t *raw, size_t len, c
         ok = parse_stacks(d, &c);
         break;
     case REC_CHUNK_SAMPLES: {
-        RecSamplesOut out = {d->start_mono_ns, d->time_unit_ns, d->stacks.ids,  d->stacks.len,
-                             &d->samples,      &d->n_samples,   &d->samples_cap};
+        RecSamplesOut out = {
+            .start_mono_ns = d->start_mono_ns,
+            .time_unit_ns = d->time_unit_ns,
+            .with_pids = d->version >= 3,
+            .pid = d->pid,
+            .stack_ids = d->stacks.ids,
+            .n_stack_ids = d->stacks.len,
+            .samples = &d->samples,
+            .count = &d->n_samples,
+            .cap = &d->samples_cap,
+        };
         ok = RecSamples_decode(&c, &out, why);
         break;
     }
@@ -207,6 +259,9 @@ RecDecoder_chunk(RecDecoder *d, unsigned type, const uint8_t *raw, size_t len, c
         break;
     case REC_CHUNK_END:
         ok = parse_end(d, &c, why);
+        break;
+    case REC_CHUNK_PROCESSES:
+        ok = parse_processes(d, &c);
         break;
     default:
         return true;
@@ -220,6 +275,7 @@ RecDecoder_chunk(RecDecoder *d, unsigned type, const uint8_t *raw, size_t len, c
     d->n_samples = samples;
     d->n_names = names;
     d->n_modules = modules;
+    d->n_marks = marks;
     if (!*why)
         *why = xasprintf("malformed %s chunk", Rec_chunk_name(type));
     return false;

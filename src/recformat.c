@@ -120,6 +120,8 @@ Rec_chunk_name(unsigned type)
         return "modules";
     case REC_CHUNK_END:
         return "end";
+    case REC_CHUNK_PROCESSES:
+        return "processes";
     }
     return "unknown";
 }

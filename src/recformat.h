@@ -28,8 +28,12 @@
 /* 2: a sample's flags may have bit 9 (its stack reused: the thread had not
  * run since its last stop). A version 1 reader would take such samples for
  * damage; told the version, it refuses the file by name. Version 1 files
- * read as before (bit 9 is never set in them). */
-#define REC_VERSION 2
+ * read as before (bit 9 is never set in them).
+ * 3: several processes. A SAMPLES chunk's thread table pairs each tid with
+ * its process's pid, and PROCESSES chunks say when each process was
+ * followed (with its command line) and let go. Samples of versions 1 and 2
+ * belong to the header's pid. */
+#define REC_VERSION 3
 
 /* One byte before each chunk. A reader skips types it does not know. */
 typedef enum RecChunkType {
@@ -40,7 +44,14 @@ typedef enum RecChunkType {
     REC_CHUNK_THREADS = 5,
     REC_CHUNK_MODULES = 6,
     REC_CHUNK_END = 7,
+    REC_CHUNK_PROCESSES = 8, /* version 3 */
 } RecChunkType;
+
+/* A PROCESSES chunk's entry: a process followed from then on, or let go. */
+typedef enum RecProcessEvent {
+    REC_PROCESS_FOLLOWED = 0,
+    REC_PROCESS_GONE = 1,
+} RecProcessEvent;
 
 #define REC_CHUNK_HEAD_LEN 13           /* type, compressed len, raw len, crc32 */
 #define REC_CHUNK_RAW_MAX (64u << 20)   /* a chunk's uncompressed size */
@@ -52,7 +63,8 @@ typedef enum RecChunkType {
 /* What the recording is of. The strings are borrowed by RecWriter_open;
  * from RecReader_header they are owned by the reader. */
 typedef struct RecHeader {
-    pid_t pid;
+    uint32_t version; /* the file's format version (the reader's); the writer writes REC_VERSION */
+    pid_t pid;        /* the target; with several processes, the first one */
     const char *command;    /* the command line, arguments joined by spaces */
     const char *exe;        /* the target's executable */
     const char *host;       /* the host name */

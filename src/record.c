@@ -18,6 +18,13 @@
 
 #define RECORD_FLUSH_NS (1000u * 1000 * 1000)
 
+typedef struct PendingProcess {
+    pid_t pid;
+    bool gone;
+    char *command;
+    uint64_t t_ns;
+} PendingProcess;
+
 typedef struct Recorder {
     const RecordOptions *options;
     RecWriter *writer;
@@ -31,6 +38,10 @@ typedef struct Recorder {
     RunStatus last;        /* at the last flush: the rate reached, ticks skipped */
     char *not_sampled;     /* the last threads that could not be attached, named */
     int scratch_fd;        /* until the writer takes it */
+    /* Processes followed or let go before the writer was opened, written
+     * as soon as it is. */
+    struct PendingProcess *pending;
+    size_t n_pending, pending_cap;
     Consumer consumer;
     LiveSink sink;
 } Recorder;
@@ -92,6 +103,13 @@ recorder_start(void *self, const RunStatus *status)
         return -1;
     }
     r->started_ns = Util_now_ns();
+    for (size_t i = 0; i < r->n_pending; i++) {
+        const PendingProcess *p = &r->pending[i];
+        if (p->gone)
+            RecWriter_process_gone(r->writer, p->pid, p->t_ns);
+        else
+            RecWriter_process(r->writer, p->pid, p->command, p->t_ns);
+    }
     return 0;
 }
 
@@ -171,6 +189,35 @@ recorder_thread_name(void *self, pid_t tid, const char *name, uint64_t t_ns)
         RecWriter_thread_name(r->writer, tid, name, t_ns);
 }
 
+static void
+recorder_process_mark(Recorder *r, pid_t pid, bool gone, const char *command, uint64_t t_ns)
+{
+    if (r->failed)
+        return;
+    if (r->writer) {
+        if (gone)
+            RecWriter_process_gone(r->writer, pid, t_ns);
+        else
+            RecWriter_process(r->writer, pid, command, t_ns);
+        return;
+    }
+    r->pending = xgrow(r->pending, &r->pending_cap, r->n_pending + 1, sizeof(PendingProcess));
+    r->pending[r->n_pending++] =
+        (PendingProcess){pid, gone, gone ? NULL : xstrdup(command ? command : ""), t_ns};
+}
+
+static void
+recorder_process(void *self, pid_t pid, const char *command, uint64_t t_ns)
+{
+    recorder_process_mark(self, pid, false, command, t_ns);
+}
+
+static void
+recorder_process_gone(void *self, pid_t pid, uint64_t t_ns)
+{
+    recorder_process_mark(self, pid, true, NULL, t_ns);
+}
+
 /* A bad -o found before the target is touched. */
 static bool
 output_ok(const RecordOptions *options)
@@ -230,7 +277,13 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab, Record
         .start = recorder_start,
         .linger_after_exit = false,
     };
-    r.sink = (LiveSink){.self = &r, .sample = recorder_sample, .thread_name = recorder_thread_name};
+    r.sink = (LiveSink){
+        .self = &r,
+        .sample = recorder_sample,
+        .thread_name = recorder_thread_name,
+        .process = recorder_process,
+        .process_gone = recorder_process_gone,
+    };
     LiveOptions live = options->live;
     live.sink = &r.sink;
     status = Live_run(&live, &r.consumer, agg, symtab);
@@ -266,6 +319,9 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab, Record
         fputc('\n', stderr);
     }
 out:
+    for (size_t i = 0; i < r.n_pending; i++)
+        free(r.pending[i].command);
+    free(r.pending);
     free(r.not_sampled);
     if (r.scratch_fd >= 0)
         close(r.scratch_fd); /* never given to a writer */

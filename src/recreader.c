@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hashindex.h"
 #include "recbuf.h"
 #include "recdecoder.h"
 #include "util.h"
@@ -27,6 +28,10 @@ struct RecReader {
     size_t n_threads;
     RecModule *modules;
     size_t n_modules;
+    RecProcessMark *marks;
+    size_t n_marks;
+    RecProcess *processes;
+    size_t n_processes;
 };
 
 /* Where the bytes come from: a file descriptor or memory. */
@@ -122,11 +127,13 @@ build_threads(RecReader *r)
     r->n_threads = unique;
     for (size_t i = 0; i < unique; i++) {
         r->threads[i].tid = tids[i];
+        r->threads[i].pid = r->header.pid;
         r->threads[i].first_ns = UINT64_MAX;
     }
     free(tids);
     for (size_t i = 0; i < r->n_samples; i++) {
         RecThread *t = find_thread(r, r->samples[i].tid);
+        t->pid = r->samples[i].pid;
         t->samples++;
         if (r->samples[i].t_ns == 0)
             continue; /* never stopped: no time */
@@ -140,6 +147,92 @@ build_threads(RecReader *r)
     for (size_t i = 0; i < unique; i++)
         if (r->threads[i].first_ns == UINT64_MAX)
             r->threads[i].first_ns = 0;
+}
+
+static RecProcess *
+find_process(const RecReader *r, pid_t pid)
+{
+    size_t lo = 0, hi = r->n_processes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->processes[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->n_processes && r->processes[lo].pid == pid ? &r->processes[lo] : NULL;
+}
+
+static void
+seen_at(RecProcess *p, uint64_t t_ns)
+{
+    if (t_ns == 0)
+        return;
+    if (!p->first_ns || t_ns < p->first_ns)
+        p->first_ns = t_ns;
+    if (t_ns > p->last_ns)
+        p->last_ns = t_ns;
+}
+
+/* The process list from the header, the marks and the samples. */
+static void
+build_processes(RecReader *r, Symtab *symtab)
+{
+    size_t n = r->n_marks + 1;
+    pid_t *pids = xreallocarray(NULL, n, sizeof(pid_t));
+    size_t k = 0;
+    if (r->header.pid > 0)
+        pids[k++] = r->header.pid;
+    for (size_t i = 0; i < r->n_marks; i++)
+        pids[k++] = r->marks[i].pid;
+    /* The samples' pids, found once each. */
+    HashIndex seen = {0};
+    for (size_t i = 0; i < r->n_samples; i++) {
+        pid_t pid = r->samples[i].pid;
+        size_t before = seen.count;
+        HashIndex_intern(&seen, (uint32_t)pid, (uint32_t)before, NULL, NULL);
+        if (seen.count > before) {
+            pids = xreallocarray(pids, k + 1, sizeof(pid_t));
+            pids[k++] = pid;
+        }
+    }
+    HashIndex_done(&seen);
+    if (k > 1)
+        qsort(pids, k, sizeof(pid_t), compare_pids);
+    size_t unique = 0;
+    for (size_t i = 0; i < k; i++)
+        if (unique == 0 || pids[unique - 1] != pids[i])
+            pids[unique++] = pids[i];
+    r->processes = xcalloc(unique ? unique : 1, sizeof(RecProcess));
+    r->n_processes = unique;
+    for (size_t i = 0; i < unique; i++)
+        r->processes[i] = (RecProcess){.pid = pids[i], .command = SYMTAB_EMPTY};
+    free(pids);
+    for (size_t i = 0; i < r->n_marks; i++) {
+        const RecProcessMark *m = &r->marks[i];
+        RecProcess *p = find_process(r, m->pid);
+        seen_at(p, m->t_ns);
+        p->gone = m->event == REC_PROCESS_GONE;
+        if (m->event == REC_PROCESS_FOLLOWED && p->command == SYMTAB_EMPTY)
+            p->command = m->command;
+    }
+    RecProcess *target = find_process(r, r->header.pid);
+    if (target && target->command == SYMTAB_EMPTY && r->header.command[0])
+        target->command = Symtab_intern_cstr(symtab, r->header.command);
+    /* Samples and threads: a thread is a (pid, tid) pair. */
+    HashIndex threads = {0};
+    for (size_t i = 0; i < r->n_samples; i++) {
+        const Sample *s = &r->samples[i];
+        RecProcess *p = find_process(r, s->pid);
+        p->samples++;
+        seen_at(p, s->t_ns);
+        uint64_t key = (uint64_t)(uint32_t)s->pid << 32 | (uint32_t)s->tid;
+        size_t before = threads.count;
+        HashIndex_intern(&threads, key, (uint32_t)before, NULL, NULL);
+        if (threads.count > before)
+            p->threads++;
+    }
+    HashIndex_done(&threads);
 }
 
 /* The header: magic, version, then the CRC-checked header record. */
@@ -199,6 +292,7 @@ read_header(const Source *src, const char *name, uint64_t *offset, char **cause)
     r->exe = cstr_from(exe, elen);
     r->host = cstr_from(host, hlen);
     r->header = (RecHeader){
+        .version = version,
         .pid = (pid_t)pid,
         .command = r->command,
         .exe = r->exe,
@@ -260,7 +354,7 @@ read_recording(const Source *src, const char *name, Symtab *symtab, char **cause
             why = xstrdup("bad checksum");
             break;
         }
-        if (type < REC_CHUNK_STRINGS || type > REC_CHUNK_END) {
+        if (!RecDecoder_knows(&d, type)) {
             off += sizeof(head) + zlen; /* a later version's chunk: skip it */
             good = off;
             continue;
@@ -288,13 +382,17 @@ read_recording(const Source *src, const char *name, Symtab *symtab, char **cause
     r->n_names = d.n_names;
     r->modules = d.modules;
     r->n_modules = d.n_modules;
+    r->marks = d.marks;
+    r->n_marks = d.n_marks;
     bool end_seen = d.end_seen;
     d.samples = NULL;
     d.names = NULL;
     d.modules = NULL;
+    d.marks = NULL;
     RecDecoder_done(&d);
 
     build_threads(r);
+    build_processes(r, symtab);
     uint64_t last = 0;
     for (size_t i = 0; i < r->n_samples; i++)
         if (r->samples[i].t_ns > last)
@@ -363,6 +461,8 @@ RecReader_delete(RecReader *r)
     free(r->names);
     free(r->threads);
     free(r->modules);
+    free(r->marks);
+    free(r->processes);
     free(r);
 }
 
@@ -423,4 +523,17 @@ RecReader_modules(const RecReader *r, size_t *count)
 {
     *count = r->n_modules;
     return r->modules;
+}
+
+const RecProcess *
+RecReader_processes(const RecReader *r, size_t *count)
+{
+    *count = r->n_processes;
+    return r->processes;
+}
+
+const RecProcess *
+RecReader_process(const RecReader *r, pid_t pid)
+{
+    return find_process(r, pid);
 }

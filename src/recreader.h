@@ -24,10 +24,25 @@ typedef struct RecStatus {
 /* One thread: its latest name and what the recording holds of it. */
 typedef struct RecThread {
     pid_t tid;
+    pid_t pid;  /* its process (of its last sample; the header's if it has none) */
     StrId name; /* in the caller's symtab; SYMTAB_EMPTY if never named */
     uint64_t samples;
     uint64_t first_ns, last_ns; /* CLOCK_MONOTONIC of its first and last timed sample */
 } RecThread;
+
+/* One process: what the recording holds of it. A recording of versions 1
+ * and 2 holds one, the header's. */
+typedef struct RecProcess {
+    pid_t pid;
+    StrId command;    /* in the caller's symtab; SYMTAB_EMPTY if not known */
+    uint64_t samples; /* of its threads */
+    size_t threads;   /* that have samples */
+    /* CLOCK_MONOTONIC of when it was first seen (followed, or its first
+     * timed sample) and last seen (let go, or its last timed sample); 0
+     * when the recording has neither. */
+    uint64_t first_ns, last_ns;
+    bool gone; /* let go (exited, or no longer followed) before the end */
+} RecProcess;
 
 typedef struct RecReader RecReader;
 
@@ -61,5 +76,10 @@ const RecThread *RecReader_thread(const RecReader *r, pid_t tid);
 StrId RecReader_thread_name_at(const RecReader *r, pid_t tid, uint64_t t_ns);
 
 const RecModule *RecReader_modules(const RecReader *r, size_t *count);
+
+/* Every process that has samples or was followed, and the header's,
+ * sorted by pid. Borrowed. */
+const RecProcess *RecReader_processes(const RecReader *r, size_t *count);
+const RecProcess *RecReader_process(const RecReader *r, pid_t pid);
 
 #endif

@@ -12,7 +12,7 @@
 
 /* A thread of the chunk, and how many entries it used. */
 typedef struct RecChunkThread {
-    pid_t tid;
+    pid_t pid, tid;
     uint32_t n_entries;
 } RecChunkThread;
 
@@ -24,15 +24,16 @@ typedef struct RecEntry {
     uint32_t number; /* the entry's number in its thread's list */
 } RecEntry;
 
-/* The chunk-local index of tid, adding it to the chunk's table. */
+/* The chunk-local index of (pid, tid), adding it to the chunk's table. A
+ * tid reused by another process within the chunk is another thread. */
 static uint32_t
-tid_index(RecSamples *s, pid_t tid)
+tid_index(RecSamples *s, pid_t pid, pid_t tid)
 {
-    uint32_t index =
-        HashIndex_intern(&s->tid_index, (uint32_t)tid, (uint32_t)s->n_tids, NULL, NULL);
+    uint64_t key = (uint64_t)(uint32_t)pid << 32 | (uint32_t)tid;
+    uint32_t index = HashIndex_intern(&s->tid_index, key, (uint32_t)s->n_tids, NULL, NULL);
     if (index == s->n_tids) {
         s->tids = xgrow(s->tids, &s->tids_cap, s->n_tids + 1, sizeof(RecChunkThread));
-        s->tids[s->n_tids++] = (RecChunkThread){tid, 0};
+        s->tids[s->n_tids++] = (RecChunkThread){pid, tid, 0};
     }
     return index;
 }
@@ -106,7 +107,7 @@ put_time(RecSamples *s, int64_t d)
 }
 
 void
-RecSamples_add(RecSamples *s, bool timed, int64_t units, pid_t tid, uint32_t state_flags,
+RecSamples_add(RecSamples *s, bool timed, int64_t units, pid_t pid, pid_t tid, uint32_t state_flags,
                uint32_t stack)
 {
     /* Times are differences (wrapping arithmetic: no overflow in C, and
@@ -117,7 +118,7 @@ RecSamples_add(RecSamples *s, bool timed, int64_t units, pid_t tid, uint32_t sta
         put_time(s, (int64_t)((uint64_t)units - (uint64_t)s->last_units));
         s->last_units = units;
     }
-    uint32_t tix = tid_index(s, tid);
+    uint32_t tix = tid_index(s, pid, tid);
     RecBuf_put_varint(&s->c_tid, tix);
     bool added;
     RecBuf_put_varint(&s->c_ref, entry_number(s, tix, state_flags, stack, &added));
@@ -138,8 +139,10 @@ RecSamples_finish(RecSamples *s, RecBuf *raw)
         s->bit_count = 0;
     }
     RecBuf_put_varint(raw, s->n_tids);
-    for (size_t i = 0; i < s->n_tids; i++)
+    for (size_t i = 0; i < s->n_tids; i++) {
         RecBuf_put_varint(raw, (uint64_t)s->tids[i].tid);
+        RecBuf_put_varint(raw, (uint64_t)s->tids[i].pid);
+    }
     RecBuf_put_varint(raw, s->count);
     RecBuf_put(raw, s->c_tcode.data, s->c_tcode.len);
     RecBuf_put_bytes(raw, s->c_tbits.data, s->c_tbits.len);
@@ -237,21 +240,28 @@ RecSamples_decode(RecCursor *c, const RecSamplesOut *o, char **why)
     if (c->bad || ntids == 0 || ntids > RecCursor_left(c))
         return false;
     pid_t *tids = xreallocarray(NULL, (size_t)ntids, sizeof(pid_t));
+    pid_t *pids = xreallocarray(NULL, (size_t)ntids, sizeof(pid_t));
     for (uint64_t i = 0; i < ntids && !c->bad; i++) {
         uint64_t tid = RecCursor_varint(c);
-        if (tid == 0 || tid > INT32_MAX)
+        uint64_t pid = o->with_pids ? RecCursor_varint(c) : 0;
+        if (pid == 0)
+            pid = (uint64_t)o->pid; /* not known when it was written: the header's */
+        if (tid == 0 || tid > INT32_MAX || pid > INT32_MAX)
             c->bad = true;
         tids[i] = (pid_t)tid;
+        pids[i] = (pid_t)pid;
     }
     uint64_t n = RecCursor_varint(c);
     /* Each sample takes at least 3 bytes: time code, tid, reference. */
     if (c->bad || n == 0 || n > RecCursor_left(c) / 3) {
         free(tids);
+        free(pids);
         return false;
     }
     if (*o->count + n > REC_READ_SAMPLES_MAX) {
         *why = xasprintf("more than %u samples: the rest is not read", REC_READ_SAMPLES_MAX);
         free(tids);
+        free(pids);
         return false;
     }
     *o->samples = xgrow(*o->samples, o->cap, *o->count + n, sizeof(Sample));
@@ -269,6 +279,7 @@ RecSamples_decode(RecCursor *c, const RecSamplesOut *o, char **why)
         ok = !c->bad && x < ntids;
         tix[i] = (uint32_t)x;
         out[i].tid = ok ? tids[x] : 0;
+        out[i].pid = ok ? pids[x] : 0;
     }
     /* References: check them and size each thread's list first; then read
      * the entries they add into those lists. */
@@ -311,6 +322,7 @@ RecSamples_decode(RecCursor *c, const RecSamplesOut *o, char **why)
         out[i].stack = entry_stack[k];
     }
     free(tids);
+    free(pids);
     free(tix);
     free(refs);
     free(list_len);

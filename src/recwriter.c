@@ -29,6 +29,7 @@ struct RecWriter {
     char *path;
     uint64_t start_mono_ns;
     uint32_t time_unit_ns;
+    pid_t pid;       /* the header's: samples of an unknown process */
     uint64_t offset; /* the file's whole part: header and complete chunks */
     int err;
     char *error;
@@ -37,8 +38,8 @@ struct RecWriter {
 
     IdMap strings, frames, stacks;
     /* Definitions and names waiting for the next flush, with their counts. */
-    RecBuf q_strings, q_frames, q_stacks, q_threads, q_modules;
-    uint32_t n_strings, n_frames, n_stacks, n_threads, n_modules;
+    RecBuf q_strings, q_frames, q_stacks, q_threads, q_modules, q_processes;
+    uint32_t n_strings, n_frames, n_stacks, n_threads, n_modules, n_processes;
 
     RecSamples chunk; /* samples waiting */
 
@@ -268,8 +269,8 @@ writer_free(RecWriter *w)
     idmap_done(&w->strings);
     idmap_done(&w->frames);
     idmap_done(&w->stacks);
-    RecBuf *bufs[] = {&w->q_strings, &w->q_frames,  &w->q_stacks,
-                      &w->q_threads, &w->q_modules, &w->raw};
+    RecBuf *bufs[] = {&w->q_strings, &w->q_frames,    &w->q_stacks, &w->q_threads,
+                      &w->q_modules, &w->q_processes, &w->raw};
     for (size_t i = 0; i < ARRAY_SIZE(bufs); i++)
         RecBuf_done(bufs[i]);
     RecSamples_done(&w->chunk);
@@ -294,6 +295,7 @@ RecWriter_open_fd(int fd, const char *name, const RecHeader *header, char **caus
     w->path = xstrdup(name);
     w->start_mono_ns = header->start_mono_ns;
     w->time_unit_ns = header->time_unit_ns ? header->time_unit_ns : 1;
+    w->pid = header->pid > 0 ? header->pid : 0;
 
     RecBuf body = {0};
     RecBuf_put_varint(&body, header->pid > 0 ? (uint64_t)header->pid : 0);
@@ -360,7 +362,8 @@ RecWriter_add_sample(RecWriter *w, const Symtab *symtab, const Sample *sample)
     }
     uint32_t state_flags =
         (uint32_t)(uint8_t)sample->state << REC_FLAG_BITS | Rec_sample_flags(sample);
-    RecSamples_add(&w->chunk, sample->t_ns != 0, units, sample->tid, state_flags, stack);
+    pid_t pid = sample->pid > 0 ? sample->pid : w->pid;
+    RecSamples_add(&w->chunk, sample->t_ns != 0, units, pid, sample->tid, state_flags, stack);
     w->samples++;
     if (RecSamples_count(&w->chunk) >= WRITER_SAMPLES_PER_CHUNK)
         return RecWriter_flush(w);
@@ -381,6 +384,35 @@ RecWriter_thread_name(RecWriter *w, pid_t tid, const char *name, uint64_t t_ns)
     if (w->q_threads.len >= WRITER_DEFS_FLUSH_BYTES)
         return write_list(w, REC_CHUNK_THREADS, &w->q_threads, &w->n_threads);
     return 0;
+}
+
+static int
+process_mark(RecWriter *w, pid_t pid, RecProcessEvent event, const char *command, uint64_t t_ns)
+{
+    if (w->err)
+        return w->err;
+    if (pid <= 0)
+        return -EINVAL;
+    RecBuf_put_varint(&w->q_processes, (uint64_t)pid);
+    RecBuf_put_u8(&w->q_processes, (uint8_t)event);
+    RecBuf_put_svarint(&w->q_processes, (int64_t)(t_ns - w->start_mono_ns));
+    put_cstr(&w->q_processes, command);
+    w->n_processes++;
+    if (w->q_processes.len >= WRITER_DEFS_FLUSH_BYTES)
+        return write_list(w, REC_CHUNK_PROCESSES, &w->q_processes, &w->n_processes);
+    return 0;
+}
+
+int
+RecWriter_process(RecWriter *w, pid_t pid, const char *command, uint64_t t_ns)
+{
+    return process_mark(w, pid, REC_PROCESS_FOLLOWED, command, t_ns);
+}
+
+int
+RecWriter_process_gone(RecWriter *w, pid_t pid, uint64_t t_ns)
+{
+    return process_mark(w, pid, REC_PROCESS_GONE, "", t_ns);
 }
 
 int
@@ -406,6 +438,8 @@ RecWriter_flush(RecWriter *w)
         err = write_list(w, REC_CHUNK_THREADS, &w->q_threads, &w->n_threads);
     if (!err)
         err = write_list(w, REC_CHUNK_MODULES, &w->q_modules, &w->n_modules);
+    if (!err)
+        err = write_list(w, REC_CHUNK_PROCESSES, &w->q_processes, &w->n_processes);
     if (!err)
         err = write_samples(w);
     return err;

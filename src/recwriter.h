@@ -26,15 +26,23 @@ RecWriter *RecWriter_open(const char *path, bool force, const RecHeader *header,
  * RecWriter_close, also on failure here). name is used in messages. */
 RecWriter *RecWriter_open_fd(int fd, const char *name, const RecHeader *header, char **cause);
 
-/* Queues one sample; the strings, frames and stack it refers to are queued
- * too the first time the file sees them (the writer remembers symtab ids,
- * so pass the same symtab on every call). Buffered: nothing reaches the
- * file before RecWriter_flush, except when a buffer grows large. 0 or
- * -errno (-EINVAL: a tid <= 0, or a stack id the symtab does not have). */
+/* Queues one sample (of its pid's process; pid 0: the header's); the strings, frames and stack it
+ * refers to are queued too the first time the file sees them (the writer remembers symtab ids, so
+ * pass the same symtab on every call). Buffered: nothing reaches the file before RecWriter_flush,
+ * except when a buffer grows large. 0 or -errno (-EINVAL: a tid <= 0, or a stack id the symtab does
+ * not have). */
 int RecWriter_add_sample(RecWriter *w, const Symtab *symtab, const Sample *sample);
 
 /* Records that thread tid was named name (comm) at t_ns (CLOCK_MONOTONIC). */
 int RecWriter_thread_name(RecWriter *w, pid_t tid, const char *name, uint64_t t_ns);
+
+/* Records that process pid is followed from t_ns (CLOCK_MONOTONIC) on,
+ * with its command line (may be NULL or ""): before its first sample. */
+int RecWriter_process(RecWriter *w, pid_t pid, const char *command, uint64_t t_ns);
+
+/* Records that process pid was let go at t_ns (it exited, or is no longer
+ * followed). */
+int RecWriter_process_gone(RecWriter *w, pid_t pid, uint64_t t_ns);
 
 /* Records a module the target had mapped; build_id_hex may be NULL. */
 int RecWriter_module(RecWriter *w, const char *path, const char *build_id_hex);

@@ -48,6 +48,7 @@ check_reader(const RecReader *r, const Symtab *symtab, size_t size)
         FUZZ_CHECK(s->tid > 0);
         FUZZ_CHECK(s->stack < Symtab_stack_count(symtab));
         FUZZ_CHECK(RecReader_thread(r, s->tid) != NULL);
+        FUZZ_CHECK(RecReader_process(r, s->pid) != NULL);
         FUZZ_CHECK(RecReader_thread_name_at(r, s->tid, s->t_ns) < Symtab_string_count(symtab));
     }
     uint64_t counted = 0;
@@ -58,6 +59,18 @@ check_reader(const RecReader *r, const Symtab *symtab, size_t size)
         counted += threads[i].samples;
     }
     FUZZ_CHECK(counted == n_samples);
+    size_t n_processes;
+    const RecProcess *processes = RecReader_processes(r, &n_processes);
+    counted = 0;
+    for (size_t i = 0; i < n_processes; i++) {
+        FUZZ_CHECK(i == 0 || processes[i - 1].pid < processes[i].pid);
+        FUZZ_CHECK(processes[i].command < Symtab_string_count(symtab));
+        FUZZ_CHECK(processes[i].first_ns <= processes[i].last_ns);
+        FUZZ_CHECK(processes[i].threads <= processes[i].samples);
+        counted += processes[i].samples;
+    }
+    FUZZ_CHECK(counted == n_samples);
+    FUZZ_CHECK(h->pid == 0 || RecReader_process(r, h->pid) != NULL);
     for (size_t i = 0; i < n_modules; i++)
         FUZZ_CHECK(modules[i].path < Symtab_string_count(symtab) &&
                    modules[i].build_id < Symtab_string_count(symtab));

@@ -226,13 +226,20 @@ same_stack(const Symtab *a, StackId sa, const Symtab *b, StackId sb)
     return true;
 }
 
+/* A sample written without a pid is read as the header's. */
+static pid_t
+pid_of(const Sample *s)
+{
+    return s->pid ? s->pid : test_header.pid;
+}
+
 static bool
 same_sample(const Symtab *a, const Sample *x, const Symtab *b, const Sample *y)
 {
-    return x->t_ns == y->t_ns && x->tid == y->tid && x->state == y->state &&
-           x->group_stopped == y->group_stopped && x->blocked == y->blocked &&
-           x->python == y->python && x->holds_gil == y->holds_gil && x->status == y->status &&
-           x->end == y->end && same_stack(a, x->stack, b, y->stack);
+    return x->t_ns == y->t_ns && pid_of(x) == pid_of(y) && x->tid == y->tid &&
+           x->state == y->state && x->group_stopped == y->group_stopped &&
+           x->blocked == y->blocked && x->python == y->python && x->holds_gil == y->holds_gil &&
+           x->status == y->status && x->end == y->end && same_stack(a, x->stack, b, y->stack);
 }
 
 /* The samples read are the first ones of want. Stack ids are compared by
@@ -940,7 +947,7 @@ forged_chunks(void **state)
                     raw[len++] = (uint8_t)next_random(&rng);
             }
             uint8_t type =
-                next_random(&rng) % 8 == 0 ? (uint8_t)(1 + next_random(&rng) % 7) : chunks[i].type;
+                next_random(&rng) % 8 == 0 ? (uint8_t)(1 + next_random(&rng) % 8) : chunks[i].type;
             put_chunk(&file, type, raw, len);
             free(raw);
         }
@@ -1058,11 +1065,12 @@ killed_recorder_keeps_flushed(void **state)
     Symtab_delete(st);
 }
 
-/* A recording written by format version 1's first writer, committed in
- * tests/data: whatever the writer becomes, the reader must go on reading
- * it. SPYTOP_UPDATE_FIXTURE=1 rewrites it (only for a new version). */
+/* A recording written by an earlier format version's writer, committed
+ * in tests/data: whatever the writer becomes, the reader must go on
+ * reading it, its samples all the header's process's.
+ * SPYTOP_UPDATE_FIXTURE=1 rewrites it (with the writer of that version). */
 static void
-reads_committed_v1_file(void **state)
+reads_committed_file(void **state, unsigned version)
 {
     Scratch *s = *state;
     const char *srcdir = getenv("TESTS_SRCDIR");
@@ -1071,10 +1079,10 @@ reads_committed_v1_file(void **state)
         skip();
     }
     char path[1024];
-    snprintf(path, sizeof(path), "%s/data/recording-v1.spytop", srcdir);
+    snprintf(path, sizeof(path), "%s/data/recording-v%u.spytop", srcdir, version);
     Recording rec;
     make_recording(s->path, 3, 12, 60, 10, &rec);
-    if (getenv("SPYTOP_UPDATE_FIXTURE")) {
+    if (getenv("SPYTOP_UPDATE_FIXTURE") && version == REC_VERSION) {
         FILE *f = fopen(path, "wb");
         assert_non_null(f);
         assert_int_equal(fwrite(rec.bytes, 1, rec.size, f), rec.size);
@@ -1090,18 +1098,177 @@ reads_committed_v1_file(void **state)
         FAIL("%s", RecReader_status(r)->message);
     assert_true(RecReader_status(r)->complete);
     const RecHeader *h = RecReader_header(r);
+    assert_int_equal(h->version, version);
     assert_string_equal(h->command, test_header.command);
     assert_true(h->start_unix_ns == test_header.start_unix_ns);
     size_t n;
     const Sample *got = RecReader_samples(r, &n);
     assert_int_equal(n, rec.count);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         assert_true(same_sample(rec.symtab, &rec.samples[i], st, &got[i]));
+        assert_int_equal(got[i].pid, test_header.pid);
+    }
     assert_string_equal(Symtab_string(st, RecReader_thread(r, 1000)->name), "renamed");
     assert_string_equal(Symtab_string(st, RecReader_thread(r, 1002)->name), "worker-2");
+    assert_int_equal(RecReader_thread(r, 1002)->pid, test_header.pid);
+    /* One process: the header's, with its command line. */
+    size_t np;
+    const RecProcess *p = RecReader_processes(r, &np);
+    assert_int_equal(np, 1);
+    assert_int_equal(p[0].pid, test_header.pid);
+    assert_string_equal(Symtab_string(st, p[0].command), test_header.command);
+    assert_int_equal(p[0].samples, n);
+    assert_int_equal(p[0].threads, 3);
+    assert_false(p[0].gone);
+    assert_ptr_equal(RecReader_process(r, test_header.pid), &p[0]);
+    assert_null(RecReader_process(r, test_header.pid + 1));
     RecReader_delete(r);
     Symtab_delete(st);
     recording_done(&rec);
+}
+
+static void
+reads_committed_v1_file(void **state)
+{
+    reads_committed_file(state, 1);
+}
+
+static void
+reads_committed_v2_file(void **state)
+{
+    reads_committed_file(state, 2);
+}
+
+/* ---- several processes ----------------------------------------------------- */
+
+/* Three processes: the header's, a child followed later whose command
+ * line is hostile (a ';', a newline, bytes that are not UTF-8) and that
+ * is let go before the end, and one never announced that reuses a tid of
+ * the first within a chunk. Samples, threads and processes come back
+ * apart, across chunks and in every chunk. */
+static void
+processes_round_trip(void **state)
+{
+    Scratch *s = *state;
+    Symtab *st = Symtab_new();
+    FrameId fa = unit_frame(st, "serve", "a.c", "/usr/bin/server", 1, FRAME_NATIVE);
+    FrameId fb = unit_frame(st, "work", "b.py", "", 2, FRAME_PYTHON);
+    StackId sa = Symtab_intern_stack(st, &fa, 1);
+    StackId sb = Symtab_intern_stack(st, &fb, 1);
+    static const char child_cmd[] = "python3 -c 'x; y'\nworker \xff\xfe end";
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(s->path, false, &test_header, &cause);
+    assert_non_null(w);
+    assert_int_equal(RecWriter_process(w, test_header.pid, test_header.command, START_MONO), 0);
+    assert_int_equal(RecWriter_process(w, 0, "x", START_MONO), -EINVAL);
+    enum { TICKS = 300 };
+    Sample *want = calloc(TICKS * 5, sizeof(Sample));
+    size_t count = 0;
+    uint64_t t = START_MONO + 1000;
+    uint64_t child_from = 0, child_gone = 0;
+    for (unsigned tick = 0; tick < TICKS; tick++) {
+        t += 10000000;
+        if (tick == 20) {
+            child_from = t;
+            assert_int_equal(RecWriter_process(w, 5000, child_cmd, t), 0);
+        }
+        bool child = tick >= 20 && tick < 250;
+        bool stray = tick % 3 == 0;
+        Sample row[5] = {
+            {.t_ns = t + 1, .pid = test_header.pid, .tid = 4242, .state = 'R', .stack = sa},
+            {.t_ns = t + 2, .pid = 0, .tid = 4243, .state = 'S', .stack = sa}, /* the header's */
+            {.t_ns = t + 3, .pid = 5000, .tid = 5000, .state = 'R', .stack = sb},
+            {.t_ns = t + 4, .pid = 5000, .tid = 5001, .state = 'R', .stack = sa},
+            {.t_ns = t + 5, .pid = 6000, .tid = 4243, .state = 'R', .stack = sb}, /* tid reused */
+        };
+        for (unsigned k = 0; k < 5; k++) {
+            if ((k == 2 || k == 3) && !child)
+                continue;
+            if (k == 4 && !stray)
+                continue;
+            row[k].status = SAMPLE_OK;
+            want[count++] = row[k];
+            assert_int_equal(RecWriter_add_sample(w, st, &row[k]), 0);
+        }
+        if (tick == 249) {
+            child_gone = t + 100;
+            assert_int_equal(RecWriter_process_gone(w, 5000, child_gone), 0);
+        }
+        if (tick % 70 == 69)
+            assert_int_equal(RecWriter_flush(w), 0);
+    }
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+
+    Symtab *rst = Symtab_new();
+    RecReader *r = RecReader_open(s->path, rst, &cause);
+    if (!r)
+        FAIL("%s", cause);
+    assert_non_null(r);
+    if (!RecReader_status(r)->complete)
+        FAIL("%s", RecReader_status(r)->message);
+    assert_int_equal(RecReader_header(r)->version, REC_VERSION);
+    size_t n;
+    const Sample *got = RecReader_samples(r, &n);
+    assert_int_equal(n, count);
+    for (size_t i = 0; i < n; i++) {
+        if (!same_sample(st, &want[i], rst, &got[i]))
+            FAIL("sample %zu: pid %d/%d tid %d/%d", i, (int)pid_of(&want[i]), (int)got[i].pid,
+                 (int)want[i].tid, (int)got[i].tid);
+        assert_int_equal(got[i].pid, pid_of(&want[i]));
+    }
+    size_t np;
+    const RecProcess *p = RecReader_processes(r, &np);
+    assert_int_equal(np, 3);
+    assert_int_equal(p[0].pid, 4242);
+    assert_int_equal(p[1].pid, 5000);
+    assert_int_equal(p[2].pid, 6000);
+    assert_string_equal(Symtab_string(rst, p[0].command), test_header.command);
+    assert_string_equal(Symtab_string(rst, p[1].command), child_cmd);
+    assert_int_equal(p[2].command, SYMTAB_EMPTY); /* never announced */
+    assert_int_equal(p[0].samples, 2 * TICKS);
+    assert_int_equal(p[1].samples, 2 * 230);
+    assert_int_equal(p[2].samples, TICKS / 3);
+    assert_int_equal(p[0].threads, 2);
+    assert_int_equal(p[1].threads, 2);
+    assert_int_equal(p[2].threads, 1);
+    assert_false(p[0].gone);
+    assert_true(p[1].gone);
+    assert_false(p[2].gone);
+    assert_true(p[0].first_ns == START_MONO);
+    assert_true(p[1].first_ns == child_from);
+    assert_true(p[1].last_ns == child_gone);
+    assert_true(p[2].first_ns == START_MONO + 1000 + 10000000 + 5);
+    /* tid 4243 is two threads; the thread list keeps one entry per tid. */
+    assert_int_equal(RecReader_thread(r, 5001)->pid, 5000);
+    assert_non_null(RecReader_thread(r, 4243));
+    assert_ptr_equal(RecReader_process(r, 5000), &p[1]);
+    assert_null(RecReader_process(r, 4243));
+    RecReader_delete(r);
+
+    /* Cut anywhere: what is read still holds together. */
+    size_t size;
+    uint8_t *bytes = slurp(s->path, &size);
+    for (size_t cut = 0; cut < size; cut += 7) {
+        RecReader *c = RecReader_open_buffer(bytes, cut, "cut", rst, &cause);
+        if (!c) {
+            free(cause);
+            cause = NULL;
+            continue;
+        }
+        const Sample *cs = RecReader_samples(c, &n);
+        size_t ncp;
+        RecReader_processes(c, &ncp);
+        assert_true(ncp >= 1 && ncp <= 3);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(cs[i].pid, pid_of(&want[i]));
+            assert_non_null(RecReader_process(c, cs[i].pid));
+        }
+        RecReader_delete(c);
+    }
+    free(bytes);
+    free(want);
+    Symtab_delete(rst);
+    Symtab_delete(st);
 }
 
 /* ---- the output file's rules --------------------------------------------- */
@@ -1317,6 +1484,8 @@ main(void)
         cmocka_unit_test_setup_teardown(killed_recorder_keeps_flushed, setup_scratch,
                                         teardown_scratch),
         cmocka_unit_test_setup_teardown(reads_committed_v1_file, setup_scratch, teardown_scratch),
+        cmocka_unit_test_setup_teardown(reads_committed_v2_file, setup_scratch, teardown_scratch),
+        cmocka_unit_test_setup_teardown(processes_round_trip, setup_scratch, teardown_scratch),
         cmocka_unit_test_setup_teardown(open_refuses_existing_file, setup_scratch,
                                         teardown_scratch),
         cmocka_unit_test_setup_teardown(open_refuses_symlink, setup_scratch, teardown_scratch),
