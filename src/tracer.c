@@ -24,14 +24,25 @@ struct Tracer {
     size_t refused_count, refused_cap;
     bool exited;
     int exit_status;
-    unsigned execs; /* execve calls seen */
+    unsigned execs;      /* execve calls seen */
+    size_t handed_count; /* threads with handed set (at most) */
 };
+
+/* Every Tracer of spytop. The kernel queues the reports of every tracee of
+ * one tracer thread together: a waitid(P_ALL) of one Tracer also returns the
+ * threads of another (several processes followed). Such a report is
+ * handled for the Tracer that owns the thread, never dropped: a stop the
+ * owner is waiting for, a signal to deliver, an exit. */
+static Tracer **all_tracers;
+static size_t all_tracer_count, all_tracer_cap;
 
 Tracer *
 Tracer_new(pid_t pid)
 {
     Tracer *tracer = xcalloc(1, sizeof(*tracer));
     tracer->pid = pid;
+    all_tracers = xgrow(all_tracers, &all_tracer_cap, all_tracer_count + 1, sizeof(*all_tracers));
+    all_tracers[all_tracer_count++] = tracer;
     return tracer;
 }
 
@@ -40,6 +51,17 @@ Tracer_delete(Tracer *tracer)
 {
     if (!tracer)
         return;
+    for (size_t i = 0; i < all_tracer_count; i++) {
+        if (all_tracers[i] == tracer) {
+            all_tracers[i] = all_tracers[--all_tracer_count];
+            break;
+        }
+    }
+    if (!all_tracer_count) {
+        free(all_tracers);
+        all_tracers = NULL;
+        all_tracer_cap = 0;
+    }
     free(tracer->threads);
     free(tracer->refused);
     free(tracer);
@@ -270,12 +292,67 @@ note_exec(Tracer *tracer, pid_t leader)
     tracer->execs++;
 }
 
+/* The Tracer that holds tid, and its entry; NULL when none does. */
+static Tracer *
+owner_of(pid_t tid, TraceThread **thread)
+{
+    for (size_t i = 0; i < all_tracer_count; i++) {
+        *thread = Tracer_find(all_tracers[i], tid);
+        if (*thread)
+            return all_tracers[i];
+    }
+    return NULL;
+}
+
+/* A stop of a thread of owner, seen by another Tracer's poll: taken off the
+ * queue (or every poll would see it first again) and kept for the owner. */
+static void
+hand_stop(Tracer *owner, TraceThread *thread)
+{
+    int status;
+    while (waitpid(thread->tid, &status, __WALL | WNOHANG) < 0 && errno == EINTR)
+        ;
+    if (!thread->handed)
+        owner->handed_count++;
+    thread->handed = true;
+}
+
+/* A stop handed to this Tracer that the poll asks for, if any. */
+static TraceThread *
+take_handed(Tracer *tracer, idtype_t idtype, id_t id)
+{
+    if (!tracer->handed_count)
+        return NULL;
+    TraceThread *found = NULL;
+    if (idtype == P_PID) {
+        found = Tracer_find(tracer, (pid_t)id);
+    } else {
+        for (size_t i = 0; i < tracer->count && !found; i++)
+            if (tracer->threads[i].handed)
+                found = &tracer->threads[i];
+        if (!found)
+            tracer->handed_count = 0;
+    }
+    if (!found || !found->handed)
+        return NULL;
+    found->handed = false;
+    tracer->handed_count--;
+    if (found->state != TRACE_STOPPED && found->state != TRACE_GROUP_STOPPED)
+        return NULL; /* resumed or gone since */
+    return found;
+}
+
 /* Tracer_poll for the tracees idtype and id name: all of them (P_ALL), or
  * one (P_PID). A waitid for all walks the list of every tracee in the
  * kernel; one for one tid does not. */
 static int
-poll_reports(Tracer *tracer, idtype_t idtype, id_t id, TraceThread **stopped)
+poll_reports(Tracer *self, idtype_t idtype, id_t id, TraceThread **stopped)
 {
+    TraceThread *handed = take_handed(self, idtype, id);
+    if (handed) {
+        *stopped = handed;
+        return 1;
+    }
     for (;;) {
         siginfo_t si;
         memset(&si, 0, sizeof(si));
@@ -283,13 +360,20 @@ poll_reports(Tracer *tracer, idtype_t idtype, id_t id, TraceThread **stopped)
             if (errno == EINTR)
                 continue;
             if (errno == ECHILD && idtype == P_PID)
-                mark_gone(tracer, (pid_t)id); /* not ours any more: it exec'd away */
+                mark_gone(self, (pid_t)id); /* not ours any more: it exec'd away */
             return errno == ECHILD ? 0 : -errno;
         }
         pid_t tid = si.si_pid;
         if (tid == 0)
             return 0;
+        Tracer *tracer = self;
         TraceThread *thread = Tracer_find(tracer, tid);
+        if (!thread) {
+            /* Another Tracer's thread: handled for it. */
+            Tracer *owner = owner_of(tid, &thread);
+            if (owner)
+                tracer = owner;
+        }
         if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
             reap_exit(tracer, tid);
             continue;
@@ -312,6 +396,10 @@ poll_reports(Tracer *tracer, idtype_t idtype, id_t id, TraceThread **stopped)
             } else {
                 thread->state = TRACE_STOPPED;
                 thread->group_stopped = false; /* SIGCONT ends a group-stop */
+            }
+            if (tracer != self) {
+                hand_stop(tracer, thread);
+                continue;
             }
             *stopped = thread;
             return 1;

@@ -27,6 +27,8 @@ typedef struct TraceThread {
     TraceState state;
     bool interrupt_pending; /* an interrupt was sent and its stop not seen yet */
     bool group_stopped;     /* the thread sits in a group-stop (SIGSTOP & co) */
+    bool handed;            /* its stop was taken by another Tracer's poll and
+                             * handed here: the next poll returns it */
     uint64_t interrupted_ns;
 } TraceThread;
 
