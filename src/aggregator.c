@@ -52,6 +52,13 @@ typedef struct Aggregator {
     uint64_t stamp;
     AggThread *thread_view;
     size_t thread_view_cap;
+    AggProcess *process_view;
+    size_t process_view_cap;
+    struct {
+        pid_t pid;
+        StrId command;
+    } * process_names;
+    size_t process_name_count, process_name_cap;
     AggLink *links;
     size_t links_cap;
 } Aggregator;
@@ -133,6 +140,8 @@ Aggregator_delete(Aggregator *agg)
     HashIndex_done(&agg->index);
     free(agg->rows);
     free(agg->thread_view);
+    free(agg->process_view);
+    free(agg->process_names);
     free(agg->links);
     free(agg);
 }
@@ -154,6 +163,13 @@ index_threads(Aggregator *agg)
 
 static AggThread *
 find_thread(Aggregator *agg, pid_t tid)
+{
+    uint32_t i = HashIndex_find(&agg->thread_index, (uint32_t)tid, NULL, NULL);
+    return i != HASHINDEX_NONE ? &agg->threads[i] : NULL;
+}
+
+static const AggThread *
+find_thread_const(const Aggregator *agg, pid_t tid)
 {
     uint32_t i = HashIndex_find(&agg->thread_index, (uint32_t)tid, NULL, NULL);
     return i != HASHINDEX_NONE ? &agg->threads[i] : NULL;
@@ -277,6 +293,8 @@ Aggregator_add(Aggregator *agg, const Sample *sample, uint64_t weight_ns)
     size_t depth;
     Symtab_stack(agg->symtab, sample->stack, &depth);
     AggThread *t = get_thread(agg, sample->tid);
+    if (sample->pid)
+        t->pid = sample->pid;
     t->state = sample->group_stopped ? 'T' : sample->state;
     t->last_seen_ns = sample->t_ns;
     t->gone = false;
@@ -375,10 +393,23 @@ window_next(WindowIter *it)
     }
 }
 
+/* Whether the entry's thread is the query's thread and in its process. */
 static bool
-entry_passes(const AggQuery *q, uint64_t key)
+thread_passes(const Aggregator *agg, const AggQuery *q, uint64_t key)
 {
     if (q->tid && entry_tid(key) != q->tid)
+        return false;
+    if (q->pid) {
+        const AggThread *t = find_thread_const(agg, entry_tid(key));
+        return t && t->pid == q->pid;
+    }
+    return true;
+}
+
+static bool
+entry_passes(const Aggregator *agg, const AggQuery *q, uint64_t key)
+{
+    if (!thread_passes(agg, q, key))
         return false;
     if (!q->include_idle && entry_idle(key))
         return false;
@@ -533,7 +564,7 @@ Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTot
     reset_rows(agg);
     for (size_t i = 0; i < agg->cumulative.used; i++) {
         const CountSlot *slot = &agg->cumulative.slots[i];
-        if (!entry_passes(q, slot->key))
+        if (!entry_passes(agg, q, slot->key))
             continue;
         totals->samples += slot->count;
         totals->time_ns += slot->time_ns;
@@ -542,12 +573,12 @@ Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTot
     WindowIter it;
     window_begin(&it, agg, q);
     for (const CountSlot *slot; (slot = window_next(&it));) {
-        if (!q->tid || entry_tid(slot->key) == q->tid) {
+        if (thread_passes(agg, q, slot->key)) {
             totals->window_all += slot->count;
             if (entry_idle(slot->key))
                 totals->window_idle += slot->count;
         }
-        if (!entry_passes(q, slot->key))
+        if (!entry_passes(agg, q, slot->key))
             continue;
         totals->window_samples += slot->count;
         account(agg, q, slot->key, slot->count, 0, true);
@@ -562,6 +593,30 @@ Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows, AggTot
         qsort_r(agg->rows, n, sizeof(AggRow), compare_rows, &ctx);
     *rows = agg->rows;
     return n;
+}
+
+void
+Aggregator_name_process(Aggregator *agg, pid_t pid, StrId command)
+{
+    for (size_t i = 0; i < agg->process_name_count; i++) {
+        if (agg->process_names[i].pid == pid) {
+            agg->process_names[i].command = command;
+            return;
+        }
+    }
+    agg->process_names = xgrow(agg->process_names, &agg->process_name_cap,
+                               agg->process_name_count + 1, sizeof(*agg->process_names));
+    agg->process_names[agg->process_name_count].pid = pid;
+    agg->process_names[agg->process_name_count++].command = command;
+}
+
+static StrId
+process_command(const Aggregator *agg, pid_t pid)
+{
+    for (size_t i = 0; i < agg->process_name_count; i++)
+        if (agg->process_names[i].pid == pid)
+            return agg->process_names[i].command;
+    return SYMTAB_EMPTY;
 }
 
 static int
@@ -639,6 +694,93 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
 }
 
 /* Whether frame_id is in the row of `key`, a row key of either mode. */
+static int
+compare_processes(const void *pa, const void *pb)
+{
+    const AggProcess *a = pa, *b = pb;
+    int c = compare_u64_desc(a->window_active, b->window_active);
+    if (!c)
+        c = compare_u64_desc(a->window_samples, b->window_samples);
+    if (!c)
+        c = (a->pid > b->pid) - (a->pid < b->pid);
+    return c;
+}
+
+static size_t
+process_slot(const Aggregator *agg, size_t n, pid_t pid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (agg->process_view[i].pid == pid)
+            return i;
+    return n;
+}
+
+size_t
+Aggregator_processes(Aggregator *agg, const AggQuery *q, const AggProcess **processes)
+{
+    AggQuery all = *q;
+    all.pid = 0;
+    all.tid = 0;
+    const AggThread *threads;
+    size_t nthreads = Aggregator_threads(agg, &all, &threads);
+    agg->process_view = xgrow(agg->process_view, &agg->process_view_cap, nthreads ? nthreads : 1,
+                              sizeof(AggProcess));
+    size_t n = 0;
+    for (size_t i = 0; i < nthreads; i++) {
+        const AggThread *t = &threads[i];
+        if (!t->pid)
+            continue; /* retired threads, or a recording without processes */
+        size_t k = process_slot(agg, n, t->pid);
+        if (k == n)
+            agg->process_view[n++] = (AggProcess){.pid = t->pid,
+                                                  .command = process_command(agg, t->pid),
+                                                  .hot_function = SYMTAB_EMPTY,
+                                                  .hot_module = SYMTAB_EMPTY,
+                                                  .cpu_pct = -1,
+                                                  .gone = true};
+        AggProcess *p = &agg->process_view[k];
+        p->threads++;
+        p->window_samples += t->window_samples;
+        p->window_active += t->window_active;
+        p->samples += t->samples;
+        if (t->cpu_pct >= 0)
+            p->cpu_pct = (p->cpu_pct < 0 ? 0 : p->cpu_pct) + t->cpu_pct;
+        p->gone &= t->gone;
+    }
+    /* The hottest function of each: leaf counts per process. */
+    CountMap *leafs = xcalloc(n ? n : 1, sizeof(CountMap));
+    WindowIter it;
+    window_begin(&it, agg, &all);
+    for (const CountSlot *slot; (slot = window_next(&it));) {
+        if (entry_idle(slot->key) && !q->include_idle)
+            continue;
+        const AggThread *t = find_thread(agg, entry_tid(slot->key));
+        size_t k = t && t->pid ? process_slot(agg, n, t->pid) : n;
+        size_t depth;
+        const FrameId *frames = Symtab_stack(agg->symtab, entry_stack(slot->key), &depth);
+        if (k == n || depth == 0)
+            continue;
+        countmap_add(&leafs[k], function_key(Symtab_frame(agg->symtab, frames[0])), slot->count, 0);
+    }
+    for (size_t k = 0; k < n; k++) {
+        uint64_t best = 0;
+        for (size_t i = 0; i < leafs[k].used; i++) {
+            const CountSlot *c = &leafs[k].slots[i];
+            if (c->count <= best)
+                continue;
+            best = c->count;
+            agg->process_view[k].hot_function = (StrId)((c->key >> 31) & 0xffffffffu);
+            agg->process_view[k].hot_module = (StrId)(c->key & 0x7fffffffu);
+        }
+        countmap_clear(&leafs[k]);
+    }
+    free(leafs);
+    if (n > 1)
+        qsort(agg->process_view, n, sizeof(AggProcess), compare_processes);
+    *processes = agg->process_view;
+    return n;
+}
+
 static bool
 key_holds(const Aggregator *agg, uint64_t key, FrameId frame_id)
 {
@@ -676,7 +818,7 @@ Aggregator_each_stack(const Aggregator *agg, const AggQuery *q, AggStackFn fn, v
     WindowIter it;
     window_begin(&it, agg, q);
     for (const CountSlot *slot; (slot = window_next(&it));)
-        if (entry_passes(q, slot->key))
+        if (entry_passes(agg, q, slot->key))
             fn(arg, entry_stack(slot->key), slot->count);
 }
 
@@ -723,7 +865,7 @@ Aggregator_links(Aggregator *agg, const AggQuery *q, uint64_t key, const AggLink
     WindowIter it;
     window_begin(&it, agg, q);
     for (const CountSlot *slot; (slot = window_next(&it));) {
-        if (!entry_passes(q, slot->key))
+        if (!entry_passes(agg, q, slot->key))
             continue;
         size_t depth;
         const FrameId *frames = Symtab_stack(agg->symtab, entry_stack(slot->key), &depth);

@@ -38,6 +38,7 @@ typedef struct AggQuery {
     AggMode mode;
     AggSort sort;
     pid_t tid;          /* 0: all threads */
+    pid_t pid;          /* 0: all processes */
     bool include_idle;  /* count threads that were not running */
     bool gil_only;      /* count only samples of the thread holding the GIL */
     const char *filter; /* substring of function, file or module; NULL for all */
@@ -63,6 +64,7 @@ typedef struct AggTotals {
 } AggTotals;
 
 typedef struct AggThread {
+    pid_t pid; /* its process, 0 when not known */
     pid_t tid;
     StrId name;
     char state; /* last seen */
@@ -74,6 +76,18 @@ typedef struct AggThread {
     double cpu_pct; /* from /proc, set by the caller; -1 when unknown */
     bool gone;
 } AggThread;
+
+/* The threads of one process, summed (the process panel). */
+typedef struct AggProcess {
+    pid_t pid;
+    StrId command; /* SYMTAB_EMPTY when not known */
+    size_t threads;
+    uint64_t window_samples, window_active;
+    uint64_t samples;
+    StrId hot_function, hot_module; /* most own samples in the window */
+    double cpu_pct;                 /* its threads' sum; -1 when unknown */
+    bool gone;                      /* every thread of it gone */
+} AggProcess;
 
 typedef struct AggLink {
     StrId function, module;
@@ -95,6 +109,8 @@ void Aggregator_add(Aggregator *agg, const Sample *sample, uint64_t weight_ns);
 /* Names a thread (from /proc comm). */
 void Aggregator_name_thread(Aggregator *agg, pid_t tid, StrId name);
 void Aggregator_thread_gone(Aggregator *agg, pid_t tid);
+/* Names a process (its command line). */
+void Aggregator_name_process(Aggregator *agg, pid_t pid, StrId command);
 void Aggregator_set_thread_cpu(Aggregator *agg, pid_t tid, double cpu_pct);
 
 /* Moves the window's end to now_ns (samples older than the window stop
@@ -126,6 +142,10 @@ size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows,
 /* Threads, sorted by window samples (most first); borrowed until the next
  * call. Idle threads are included when q->include_idle. */
 size_t Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads);
+
+/* Processes (of the threads q passes but q->pid), sorted as threads are;
+ * borrowed until the next call. */
+size_t Aggregator_processes(Aggregator *agg, const AggQuery *q, const AggProcess **processes);
 
 /* Callers and callees of the row with key `key` (a row key of either mode:
  * a line's key stands for that line only), in the window: the functions

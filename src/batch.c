@@ -19,6 +19,7 @@ struct Batch {
     FILE *out;
     unsigned printed;
     int write_error; /* errno of a failed write of the tables, or 0 */
+    bool processes;  /* several processes were followed: name them */
     Consumer consumer;
 };
 
@@ -38,6 +39,12 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
         }
     }
     fputc('\n', out);
+    if (b->processes) {
+        fprintf(out, "Processes: %zu followed", s->processes);
+        if (s->processes_skipped)
+            fprintf(out, ", %zu not followed", s->processes_skipped);
+        fputc('\n', out);
+    }
     fprintf(out,
             "Threads: %zu (%zu running, %zu sleeping, %zu stopped, %zu late), %zu stopped per "
             "tick, target CPU %.0f%%, spytop CPU %.1f%%",
@@ -52,6 +59,10 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
     fputc('\n', out);
     if (s->message) {
         Util_fputs_escaped(s->message, out);
+        fputc('\n', out);
+    }
+    if (s->processes_skipped_text) {
+        Util_fputs_escaped(s->processes_skipped_text, out);
         fputc('\n', out);
     }
     if (s->not_sampled_text) {
@@ -89,14 +100,50 @@ print_threads(Batch *b, Aggregator *agg)
         const AggThread *t = &threads[i];
         if (!t->window_samples)
             continue;
-        if (!head)
+        if (!head && b->processes)
+            fprintf(b->out, "\n%8s %8s %8s %7s  %s\n", "PID", "TID", "Samples", "Active", "Thread");
+        else if (!head)
             fprintf(b->out, "\n%8s %8s %7s  %s\n", "TID", "Samples", "Active", "Thread");
         head = true;
+        if (b->processes)
+            fprintf(b->out, "%8d ", (int)t->pid);
         fprintf(b->out, "%8d %8llu %6.1f%%  ", (int)t->tid, (unsigned long long)t->window_samples,
                 RowText_percent(t->window_active, t->window_samples));
         Util_fputs_escaped(Symtab_string(b->symtab, t->name), b->out);
         fputc('\n', b->out);
         shown++;
+    }
+}
+
+/* With several processes: each, busiest first, with its hottest function
+ * and its command line. */
+static void
+print_processes(Batch *b, Aggregator *agg)
+{
+    AggQuery q = b->options.query;
+    q.include_idle = true;
+    const AggProcess *procs;
+    size_t n = Aggregator_processes(agg, &q, &procs);
+    fprintf(b->out, "\n%8s %7s %8s %7s %6s  %-24s  %s\n", "PID", "Threads", "Samples", "Active",
+            "CPU", "Hottest", "Command");
+    for (size_t i = 0; i < n; i++) {
+        const AggProcess *p = &procs[i];
+        if (!p->window_samples)
+            continue;
+        char cpu[16] = "-";
+        if (p->cpu_pct >= 0)
+            snprintf(cpu, sizeof(cpu), "%.0f%%", p->cpu_pct);
+        fprintf(b->out, "%8d %7zu %8llu %6.1f%% %6s  ", (int)p->pid, p->threads,
+                (unsigned long long)p->window_samples,
+                RowText_percent(p->window_active, p->window_samples), cpu);
+        char *fn = p->hot_function != SYMTAB_EMPTY
+                       ? RowText_function(b->symtab, p->hot_function, SYMTAB_EMPTY)
+                       : xstrdup("-");
+        fprintf(b->out, "%-24.24s  ", fn);
+        free(fn);
+        Util_fputs_escaped(p->command != SYMTAB_EMPTY ? Symtab_string(b->symtab, p->command) : "?",
+                           b->out);
+        fputc('\n', b->out);
     }
 }
 
@@ -144,10 +191,13 @@ batch_print(void *self, const RunStatus *status, Aggregator *agg)
     const AggRow *rows;
     AggTotals totals;
     size_t n = Aggregator_query(agg, &b->options.query, &rows, &totals);
+    b->processes |= status->processes > 1 || status->processes_skipped;
     print_header(b, status, &totals);
     print_rows(b, rows, n, &totals);
     if (n == 0)
         fputs("(no samples in the window)\n", b->out);
+    if (b->processes)
+        print_processes(b, agg);
     print_threads(b, agg);
     fputc('\n', b->out);
     if (fflush(b->out) != 0 || ferror(b->out)) {

@@ -55,7 +55,11 @@ typedef struct RunStatus {
     int exit_status; /* its wait status, when known */
     bool exit_known;
     size_t threads, running, sleeping, stopped;
-    double target_cpu_pct; /* over the last second, may exceed 100 */
+    /* Processes followed now (several with -p PID,PID or --subprocesses;
+     * 0 viewing a recording), and those that could not be. */
+    size_t processes, processes_skipped;
+    const char *processes_skipped_text; /* one line naming them, or NULL */
+    double target_cpu_pct;              /* over the last second, may exceed 100 */
     double spytop_cpu_pct;
     unsigned rate_hz;       /* asked */
     double rate_reached_hz; /* over the last second */

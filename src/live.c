@@ -18,6 +18,7 @@
 #include "launch.h"
 #include "loop.h"
 #include "proc.h"
+#include "processset.h"
 #include "session.h"
 #include "util.h"
 
@@ -37,20 +38,31 @@ typedef struct ThreadCpu {
     StrId name;
 } ThreadCpu;
 
+/* The same per process, for the target's CPU share. */
+typedef struct ProcessCpu {
+    pid_t pid;
+    uint64_t ticks;
+} ProcessCpu;
+
 typedef struct Live {
     const LiveOptions *options;
     Aggregator *agg;
     Symtab *symtab;
-    Session *session;
-    pid_t pid;
+    ProcessSet *set;     /* the processes sampled (one unless -p PID,PID or -s) */
+    pid_t pid;           /* the primary one: -p's first PID, or the command */
+    bool sink_open;      /* the consumer started: the sink hears of processes */
     uint64_t retired_ns; /* when threads were last retired */
     pid_t child;         /* launched command, or 0 */
     Launch launch;       /* its start, until it exec'd */
     char *command;
     char *python, *python_problem;
-    char *not_sampled_text;  /* the session's, when its count last changed */
-    pid_t not_sampled_first; /* the first of them then */
-    unsigned python_changes; /* the session's, when last taken */
+    char *not_sampled_text;   /* the sessions', when their count last changed */
+    char *skipped_text;       /* the set's, when its count last changed */
+    char *skipped_given;      /* PIDs given that could not be attached */
+    pid_t not_sampled_first;  /* the first of them then */
+    unsigned python_changes;  /* the session's, when last taken */
+    pid_t python_pid;         /* whose session that was */
+    uint64_t mismatches_gone; /* Python mismatches of processes that left */
     RunStatus status;
 
     int timer_fd;
@@ -67,7 +79,8 @@ typedef struct Live {
 
     /* Rates over the last redraw period. */
     uint64_t period_start_ns, period_ticks, period_gil_ticks;
-    uint64_t target_ticks_prev;
+    ProcessCpu *process_cpu;
+    size_t process_cpu_count;
     struct timeval spytop_cpu_prev;
     ThreadCpu *thread_cpu;
     size_t thread_cpu_count;
@@ -155,7 +168,8 @@ note_exit(Live *live)
         return;
     live->status.exited = true;
     int ws;
-    if (live->session && Session_target_exited(live->session, &ws)) {
+    bool known;
+    if (ProcessSet_primary_exited(live->set, &ws, &known) && known) {
         live->status.exit_status = ws;
         live->status.exit_known = true;
     } else if (live->child && Launch_wait(live->child, 0, &ws)) {
@@ -164,40 +178,146 @@ note_exit(Live *live)
     }
     if (live->status.exit_known && live->child)
         live->child = 0; /* reaped */
-    if (live->session) {
-        Session_delete(live->session);
-        live->session = NULL;
-    }
+    /* All gone, or the launched command exited: let go of the rest. */
+    ProcessSet_detach(live->set, 2 * NS_PER_S);
+    live->status.processes = 0;
     live->status.attached = false;
     struct itimerspec off = {0};
     timerfd_settime(live->timer_fd, 0, &off, NULL);
 }
 
-static bool
-target_alive(const Live *live)
-{
-    return Proc_alive(live->pid);
-}
-
 /* The session's strings live as long as it does: keep copies. Taken again
  * when they change (the interpreter found later, or replaced by an exec). */
 static void
-take_python_status(Live *live)
+take_python_status(Live *live, Session *session)
 {
-    live->python_changes = Session_python_changes(live->session);
+    live->python_changes = Session_python_changes(session);
     bool shown = live->status.message && live->status.message == live->python_problem;
     free(live->python);
-    live->python = Session_python_version(live->session)
-                       ? xstrdup(Session_python_version(live->session))
-                       : NULL;
+    live->python =
+        Session_python_version(session) ? xstrdup(Session_python_version(session)) : NULL;
     free(live->python_problem);
     live->python_problem =
-        Session_python_problem(live->session)
-            ? xasprintf("Python frames not shown: %s", Session_python_problem(live->session))
+        Session_python_problem(session)
+            ? xasprintf("Python frames not shown: %s", Session_python_problem(session))
             : NULL;
     live->status.python = live->python;
     if (live->python_problem || shown)
         live->status.message = live->python_problem;
+}
+
+/* A process followed or let go: named for the views, told to the sink. */
+static void
+on_process_event(void *arg, pid_t pid, Session *session, bool gone)
+{
+    Live *live = arg;
+    const LiveSink *sink = live->options->sink;
+    if (gone) {
+        live->mismatches_gone += Session_python_mismatches(session);
+        if (live->sink_open && sink && sink->process_gone)
+            sink->process_gone(sink->self, pid, Util_now_ns());
+        return;
+    }
+    char *command = Proc_cmdline(pid);
+    if (command)
+        Aggregator_name_process(live->agg, pid, Symtab_intern_cstr(live->symtab, command));
+    if (live->sink_open && sink && sink->process)
+        sink->process(sink->self, pid, command ? command : "", Util_now_ns());
+    free(command);
+}
+
+/* The processes followed before the consumer started (the sink, a
+ * recording, opens there). */
+static void
+announce_processes(Live *live)
+{
+    const LiveSink *sink = live->options->sink;
+    if (!sink || !sink->process)
+        return;
+    for (size_t i = 0; i < ProcessSet_count(live->set); i++) {
+        pid_t pid = ProcessSet_pid(live->set, i);
+        char *command = pid == live->pid ? NULL : Proc_cmdline(pid);
+        const char *line = pid == live->pid ? live->command : command;
+        sink->process(sink->self, pid, line ? line : "", Util_now_ns());
+        free(command);
+    }
+}
+
+/* A launched command's exit ends the run, whatever else is followed. */
+static bool
+live_ends_with_primary(const Live *live)
+{
+    return live->status.launched && ProcessSet_primary_exited(live->set, NULL, NULL);
+}
+
+/* Whose Python status the header shows: the primary process's while it is
+ * followed, else the first one's; NULL when none is. */
+static Session *
+python_session(const Live *live)
+{
+    Session *s = ProcessSet_primary(live->set);
+    if (!s && ProcessSet_count(live->set))
+        s = ProcessSet_session(live->set, 0);
+    return s;
+}
+
+static void
+update_python_status(Live *live)
+{
+    Session *s = python_session(live);
+    if (!s)
+        return;
+    if (Session_pid(s) != live->python_pid || Session_python_changes(s) != live->python_changes) {
+        live->python_pid = Session_pid(s);
+        take_python_status(live, s);
+    }
+}
+
+/* Threads not sampled (another tracer holds them) in every process, and
+ * processes not followed, named again when their count changes or another
+ * thread heads the list. */
+static void
+update_not_sampled(Live *live)
+{
+    size_t total = 0;
+    pid_t first = 0;
+    uint64_t mismatches = 0;
+    for (size_t i = 0; i < ProcessSet_count(live->set); i++) {
+        Session *s = ProcessSet_session(live->set, i);
+        const TraceRefusal *refused;
+        size_t n = Session_not_sampled(s, &refused);
+        if (n && !first)
+            first = refused[0].tid;
+        total += n;
+        mismatches += Session_python_mismatches(s);
+    }
+    live->status.python_mismatches = live->mismatches_gone + mismatches;
+    if (total != live->status.not_sampled || first != live->not_sampled_first) {
+        live->not_sampled_first = first;
+        free(live->not_sampled_text);
+        live->not_sampled_text = NULL;
+        for (size_t i = 0; i < ProcessSet_count(live->set); i++) {
+            char *text = Session_not_sampled_text(ProcessSet_session(live->set, i));
+            if (!text)
+                continue;
+            char *joined = live->not_sampled_text
+                               ? xasprintf("%s; %s", live->not_sampled_text, text)
+                               : xstrdup(text);
+            free(text);
+            free(live->not_sampled_text);
+            live->not_sampled_text = joined;
+        }
+        live->status.not_sampled = total;
+        live->status.not_sampled_text = live->not_sampled_text;
+    }
+    size_t skipped = ProcessSet_skipped(live->set);
+    if (skipped != live->status.processes_skipped) {
+        free(live->skipped_text);
+        live->skipped_text = ProcessSet_skipped_text(live->set);
+        live->status.processes_skipped = skipped;
+        live->status.processes_skipped_text = live->skipped_text;
+    }
+    live->status.processes = ProcessSet_count(live->set);
 }
 
 /* The timer fired: one sample of every thread. */
@@ -208,9 +328,10 @@ tick(void *self)
     uint64_t expirations;
     if (read(live->timer_fd, &expirations, sizeof(expirations)) < 0)
         return;
-    if (!live->session)
+    if (!ProcessSet_count(live->set))
         return;
     uint64_t now = Util_now_ns();
+    ProcessSet_discover(live->set, now);
     TickContext ctx = {.live = live};
     ctx.weight_ns = live->last_tick_ns ? now - live->last_tick_ns : live->interval_ns;
     if (ctx.weight_ns > 2 * live->interval_ns)
@@ -218,31 +339,18 @@ tick(void *self)
     live->last_tick_ns = now;
     SamplerTickStats stats;
     Consumer *consumer = live->consumer;
-    Session_leave_sleepers(live->session, consumer && consumer->wants_idle &&
-                                              !consumer->wants_idle(consumer->self));
-    int r = Session_tick(live->session, on_sample, &ctx, &stats);
+    bool leave = consumer && consumer->wants_idle && !consumer->wants_idle(consumer->self);
+    size_t left = ProcessSet_tick(live->set, leave, on_sample, &ctx, &stats);
     live->stopped_ring[live->stopped_count++ % STOP_RING] = stats.threads;
     live->status.ticks++;
     live->period_ticks++;
     live->period_gil_ticks += ctx.gil;
-    if (r < 0 || Session_target_exited(live->session, NULL) || !target_alive(live)) {
+    if (!left || live_ends_with_primary(live)) {
         note_exit(live);
         return;
     }
-    live->status.python_mismatches = Session_python_mismatches(live->session);
-    const TraceRefusal *refused;
-    size_t not_sampled = Session_not_sampled(live->session, &refused);
-    /* Named again when the count changes or another thread heads the list. */
-    pid_t first = not_sampled ? refused[0].tid : 0;
-    if (not_sampled != live->status.not_sampled || first != live->not_sampled_first) {
-        live->not_sampled_first = first;
-        free(live->not_sampled_text);
-        live->not_sampled_text = Session_not_sampled_text(live->session);
-        live->status.not_sampled = not_sampled;
-        live->status.not_sampled_text = live->not_sampled_text;
-    }
-    if (Session_python_changes(live->session) != live->python_changes)
-        take_python_status(live);
+    update_not_sampled(live);
+    update_python_status(live);
     live->status.running = ctx.running;
     live->status.sleeping = ctx.sleeping;
     live->status.stopped = ctx.stopped;
@@ -285,58 +393,115 @@ thread_cpu_ticks(pid_t pid, pid_t tid)
     return st.utime_ticks + st.stime_ticks;
 }
 
+typedef struct ThreadOf {
+    pid_t pid, tid;
+} ThreadOf;
+
+/* Every thread of every process followed, into a new array: n. */
+static size_t
+list_threads(Live *live, ThreadOf **out)
+{
+    size_t n = 0, cap = 16;
+    ThreadOf *all = xmalloc(cap * sizeof(*all));
+    for (size_t p = 0; p < ProcessSet_count(live->set); p++) {
+        pid_t pid = ProcessSet_pid(live->set, p), *tids;
+        size_t k;
+        if (Proc_list_threads(pid, &tids, &k) < 0)
+            continue;
+        all = xgrow(all, &cap, n + k, sizeof(*all));
+        for (size_t i = 0; i < k; i++)
+            all[n++] = (ThreadOf){pid, tids[i]};
+        free(tids);
+    }
+    *out = all;
+    return n;
+}
+
+static Session *
+session_of(const Live *live, pid_t pid)
+{
+    for (size_t p = 0; p < ProcessSet_count(live->set); p++)
+        if (ProcessSet_pid(live->set, p) == pid)
+            return ProcessSet_session(live->set, p);
+    return NULL;
+}
+
 /* Thread names and CPU shares, refreshed once per redraw. */
 static void
 refresh_threads(Live *live, double period_s)
 {
-    pid_t *tids;
-    size_t n;
-    if (Proc_list_threads(live->pid, &tids, &n) < 0)
-        return;
+    ThreadOf *threads;
+    size_t n = list_threads(live, &threads);
     long hz = sysconf(_SC_CLK_TCK);
     ThreadCpu *fresh = xcalloc(n ? n : 1, sizeof(*fresh));
     const LiveSink *sink = live->options->sink;
     for (size_t i = 0; i < n; i++) {
         char name[320];
         StrId name_id = SYMTAB_EMPTY;
-        if (Proc_thread_name(live->pid, tids[i], name, 32) == 0) {
+        Session *session = session_of(live, threads[i].pid);
+        if (Proc_thread_name(threads[i].pid, threads[i].tid, name, 32) == 0) {
             /* A Python thread's name in threading, beside the OS one. */
-            const char *py =
-                live->session ? Session_python_thread_name(live->session, tids[i]) : NULL;
+            const char *py = session ? Session_python_thread_name(session, threads[i].tid) : NULL;
             if (py && strcmp(py, name) != 0) {
                 size_t len = strlen(name);
                 snprintf(name + len, sizeof(name) - len, " [%s]", py);
             }
             name_id = Symtab_intern_cstr(live->symtab, name);
-            Aggregator_name_thread(live->agg, tids[i], name_id);
+            Aggregator_name_thread(live->agg, threads[i].tid, name_id);
         }
-        fresh[i] = (ThreadCpu){tids[i], thread_cpu_ticks(live->pid, tids[i]), name_id};
+        fresh[i] =
+            (ThreadCpu){threads[i].tid, thread_cpu_ticks(threads[i].pid, threads[i].tid), name_id};
         bool known = false;
         for (size_t k = 0; k < live->thread_cpu_count; k++) {
-            if (live->thread_cpu[k].tid != tids[i])
+            if (live->thread_cpu[k].tid != threads[i].tid)
                 continue;
             known = live->thread_cpu[k].name == name_id;
             if (period_s <= 0)
                 continue;
             double pct = (double)(fresh[i].ticks - live->thread_cpu[k].ticks) * 100.0 /
                          ((double)hz * period_s);
-            Aggregator_set_thread_cpu(live->agg, tids[i], pct);
+            Aggregator_set_thread_cpu(live->agg, threads[i].tid, pct);
         }
         if (!known && name_id != SYMTAB_EMPTY && sink && sink->thread_name)
-            sink->thread_name(sink->self, tids[i], Symtab_string(live->symtab, name_id),
+            sink->thread_name(sink->self, threads[i].tid, Symtab_string(live->symtab, name_id),
                               Util_now_ns());
     }
     for (size_t k = 0; k < live->thread_cpu_count; k++) {
         bool found = false;
         for (size_t i = 0; i < n && !found; i++)
-            found = tids[i] == live->thread_cpu[k].tid;
+            found = threads[i].tid == live->thread_cpu[k].tid;
         if (!found)
             Aggregator_thread_gone(live->agg, live->thread_cpu[k].tid);
     }
     free(live->thread_cpu);
     live->thread_cpu = fresh;
     live->thread_cpu_count = n;
-    free(tids);
+    free(threads);
+}
+
+/* The CPU share of all processes followed over the period (those that
+ * came or went meanwhile count from or until then). */
+static double
+refresh_target_cpu(Live *live, double period_s)
+{
+    size_t n = ProcessSet_count(live->set);
+    ProcessCpu *fresh = xcalloc(n ? n : 1, sizeof(*fresh));
+    uint64_t used = 0;
+    for (size_t p = 0; p < n; p++) {
+        ProcStat st;
+        fresh[p].pid = ProcessSet_pid(live->set, p);
+        if (Proc_read_stat(fresh[p].pid, 0, &st) < 0)
+            continue;
+        fresh[p].ticks = st.utime_ticks + st.stime_ticks;
+        for (size_t k = 0; k < live->process_cpu_count; k++)
+            if (live->process_cpu[k].pid == fresh[p].pid &&
+                live->process_cpu[k].ticks <= fresh[p].ticks)
+                used += fresh[p].ticks - live->process_cpu[k].ticks;
+    }
+    free(live->process_cpu);
+    live->process_cpu = fresh;
+    live->process_cpu_count = n;
+    return period_s > 0 ? (double)used * 100.0 / ((double)sysconf(_SC_CLK_TCK) * period_s) : 0;
 }
 
 /* The names read before the consumer started: the sink (a recording)
@@ -380,13 +545,7 @@ update_status(void *self)
         s->spytop_cpu_pct = ((double)delta.tv_sec + (double)delta.tv_usec / 1e6) * 100.0 / period_s;
         live->spytop_cpu_prev = used;
         if (!s->exited) {
-            ProcStat st;
-            if (Proc_read_stat(live->pid, 0, &st) == 0) {
-                uint64_t ticks = st.utime_ticks + st.stime_ticks;
-                s->target_cpu_pct = (double)(ticks - live->target_ticks_prev) * 100.0 /
-                                    ((double)sysconf(_SC_CLK_TCK) * period_s);
-                live->target_ticks_prev = ticks;
-            }
+            s->target_cpu_pct = refresh_target_cpu(live, period_s);
             refresh_threads(live, period_s);
         }
         live->period_start_ns = now;
@@ -403,14 +562,51 @@ update_status(void *self)
         s->stopped_per_tick = (size_t)sorted[n / 2];
 }
 
+/* Seizes the PIDs given (or the launched command): one that cannot be
+ * attached is named on stderr and in the status, and skipped, unless none
+ * can be; the first one seized is the primary process. 0, or the first
+ * one's error with *cause. */
 static int
-open_session(Live *live, char **cause)
+open_sessions(Live *live, char **cause)
 {
-    int err;
-    live->session = Session_open(live->pid, live->symtab, &live->options->session, &err, cause);
-    if (!live->session)
-        return err;
-    take_python_status(live);
+    int first_err = 0;
+    size_t n = live->options->pid_count ? live->options->pid_count : 1;
+    for (size_t i = 0; i < n; i++) {
+        pid_t pid = live->options->pid_count ? live->options->pids[i] : live->pid;
+        int err;
+        char *why = NULL;
+        if (ProcessSet_add(live->set, pid, &err, &why) == 0)
+            continue;
+        if (!first_err) {
+            first_err = err;
+            *cause = why;
+            why = NULL;
+        }
+        if (n > 1) {
+            char *said = live->skipped_given;
+            live->skipped_given = xasprintf("%s%sPID %d not sampled: %s", said ? said : "",
+                                            said ? "; " : "", (int)pid,
+                                            why      ? why
+                                            : *cause ? *cause
+                                                     : strerror(-err));
+            free(said);
+        }
+        free(why);
+    }
+    if (!ProcessSet_count(live->set))
+        return first_err;
+    free(*cause);
+    *cause = NULL;
+    if (live->skipped_given) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(live->skipped_given, stderr);
+        fputc('\n', stderr);
+        live->status.message = live->skipped_given;
+    }
+    live->pid = ProcessSet_pid(live->set, 0);
+    ProcessSet_discover(live->set, Util_now_ns());
+    live->status.processes = ProcessSet_count(live->set);
+    update_python_status(live);
     live->status.attached = true;
     live->last_tick_ns = 0;
     live->next_tick_ns = Util_now_ns();
@@ -423,11 +619,7 @@ static void
 detach_for_suspend(void *self)
 {
     Live *live = self;
-    if (live->session) {
-        Session_detach(live->session, 2 * NS_PER_S);
-        Session_delete(live->session);
-        live->session = NULL;
-    }
+    ProcessSet_detach(live->set, 2 * NS_PER_S);
     live->status.attached = false;
 }
 
@@ -437,12 +629,15 @@ attach_again(void *self)
 {
     Live *live = self;
     if (!live->status.exited) {
-        char *cause = NULL;
-        if (!target_alive(live) || open_session(live, &cause) < 0) {
+        if (!ProcessSet_attach_again(live->set) || live_ends_with_primary(live)) {
             live->status.message = "the target could not be attached again after the suspend";
             note_exit(live);
+            return;
         }
-        free(cause);
+        live->status.attached = true;
+        live->last_tick_ns = 0;
+        live->next_tick_ns = Util_now_ns();
+        schedule_tick(live, live->next_tick_ns);
     }
 }
 
@@ -451,9 +646,8 @@ static void
 on_child(void *self)
 {
     Live *live = self;
-    if (live->session) {
-        Session_service(live->session);
-        if (Session_target_exited(live->session, NULL))
+    if (ProcessSet_count(live->set)) {
+        if (!ProcessSet_service(live->set) || live_ends_with_primary(live))
             note_exit(live);
     } else if (live->child && !live->status.exited) {
         int ws;
@@ -512,7 +706,7 @@ static int
 run_command(Live *live)
 {
     Launch_release(&live->launch);
-    int r = Session_wait_exec(live->session, LAUNCHED_EXEC_WAIT_NS);
+    int r = Session_wait_exec(ProcessSet_primary(live->set), LAUNCHED_EXEC_WAIT_NS);
     int exec_errno = r == -ESRCH ? Launch_exec_error(&live->launch) : 0;
     Launch_done(&live->launch);
     if (exec_errno) {
@@ -526,7 +720,8 @@ run_command(Live *live)
     }
     /* Killed before its exec, or exited already: the first tick reports
      * its exit as any other. */
-    take_python_status(live);
+    live->python_pid = 0;
+    update_python_status(live);
     return 0;
 }
 
@@ -615,7 +810,14 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     /* After the launch: the command keeps the nice value it was given. */
     Util_set_own_nice(options->nice, options->nice_given);
 
-    int err = open_session(live, &cause);
+    ProcessSetOptions so = {
+        .session = &options->session,
+        .follow_children = options->subprocesses,
+        .on_event = on_process_event,
+        .event_arg = live,
+    };
+    live->set = ProcessSet_new(symtab, &so);
+    int err = open_sessions(live, &cause);
     if (err < 0) {
         fputs("spytop: ", stderr);
         Util_fputs_escaped(cause ? cause : strerror(-err), stderr);
@@ -630,31 +832,29 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     }
     if (live->child && run_command(live) < 0) {
         /* Its exec failed: the child exited 127, reaped by the tracer. */
-        Session_delete(live->session);
-        live->session = NULL;
         goto out;
     }
     live->command = command_line(live);
+    if (live->command)
+        Aggregator_name_process(agg, live->pid, Symtab_intern_cstr(symtab, live->command));
     live->status.pid = live->pid;
     live->status.command = live->command ? live->command : "";
     live->start_ns = live->period_start_ns = Util_now_ns();
-    ProcStat first;
-    if (Proc_read_stat(live->pid, 0, &first) == 0)
-        live->target_ticks_prev = first.utime_ticks + first.stime_ticks;
+    refresh_target_cpu(live, 0);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     timeradd(&ru.ru_utime, &ru.ru_stime, &live->spytop_cpu_prev);
     refresh_threads(live, 0);
     update_status(live);
     if (consumer->start && consumer->start(consumer->self, &live->status) < 0) {
-        Session_detach(live->session, 2 * NS_PER_S);
-        Session_delete(live->session);
-        live->session = NULL;
+        ProcessSet_detach(live->set, 2 * NS_PER_S);
         status = final_status(live);
         if (status == EXIT_OK)
             status = EXIT_FATAL;
         goto out;
     }
+    live->sink_open = true;
+    announce_processes(live);
     announce_thread_names(live);
 
     LoopSource source = {
@@ -671,18 +871,14 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     uint64_t end_ns =
         options->duration_s > 0 ? live->start_ns + (uint64_t)(options->duration_s * 1e9) : 0;
     Loop_run(loop, &source, consumer, agg, end_ns);
-    if (live->session) {
-        size_t left = Session_detach(live->session, 2 * NS_PER_S);
-        Session_delete(live->session);
-        live->session = NULL;
-        if (left)
-            live->status.message = "some threads did not stop in time; the kernel detaches them";
-    }
+    if (ProcessSet_count(live->set) && ProcessSet_detach(live->set, 2 * NS_PER_S))
+        live->status.message = "some threads did not stop in time; the kernel detaches them";
     if (consumer->stop)
         consumer->stop(consumer->self);
     status = final_status(live);
 out:
     Launch_done(&live->launch);
+    ProcessSet_delete(live->set);
     if (live->timer_fd >= 0)
         close(live->timer_fd);
     Loop_delete(loop);
@@ -690,6 +886,9 @@ out:
     free(live->python);
     free(live->python_problem);
     free(live->not_sampled_text);
+    free(live->skipped_text);
+    free(live->skipped_given);
     free(live->thread_cpu);
+    free(live->process_cpu);
     return status;
 }

@@ -32,7 +32,10 @@ typedef struct LiveSink {
 } LiveSink;
 
 typedef struct LiveOptions {
-    pid_t pid;                  /* attach to this, or */
+    pid_t pid;         /* attach to this (or those below), or */
+    const pid_t *pids; /* -p PID,PID,...: attach to each (pid_count > 1) */
+    size_t pid_count;
+    bool subprocesses;          /* --subprocesses: and every descendant */
     char *const *command;       /* launch this (NULL-terminated) */
     const char *command_output; /* file for the command's output, or NULL */
     bool command_output_null;   /* discard its output (a full-screen view) */

@@ -84,6 +84,9 @@ live_from(const Options *opts, bool full_screen)
 {
     LiveOptions lo = {
         .pid = opts->pid,
+        .pids = opts->pids,
+        .pid_count = opts->pid_count,
+        .subprocesses = opts->subprocesses,
         .command = opts->command_argv,
         .command_output = opts->command_output,
         .command_output_null = full_screen && !opts->command_output,

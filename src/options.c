@@ -44,7 +44,8 @@ Options_print_help(FILE *f)
           "                       speedscope, pprof, svg, chrome or gecko\n"
           "\n"
           "Options:\n"
-          "  -p, --pid PID        the process to attach to\n"
+          "  -p, --pid PID[,PID]  the process to attach to; several: each of them\n"
+          "  -s, --subprocesses   and every descendant of it, followed as they fork\n"
           "  -r, --rate HZ        samples per second (default 100; 1 to 10000)\n"
           "  -d, --duration S     stop after S seconds (default: until quit or exit)\n"
           "  -i, --idle           count threads that are not running (sleeping, waiting)\n"
@@ -188,6 +189,34 @@ parse_tids(const char *s, Options *opts)
     return opts->tid_count ? r : -1;
 }
 
+/* -p 12 or -p 12,34 (or -p again): each PID once, in the order given. */
+static int
+parse_pids(const char *s, Options *opts)
+{
+    char *copy = xstrdup(s);
+    int r = 0;
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok && r == 0;
+         tok = strtok_r(NULL, ",", &save)) {
+        pid_t pid;
+        r = parse_pid(tok, &pid);
+        bool known = false;
+        for (size_t i = 0; i < opts->pid_count && r == 0; i++)
+            known |= opts->pids[i] == pid;
+        if (r < 0 || known)
+            continue;
+        if (opts->pid_count == OPTIONS_MAX_PIDS)
+            r = -2;
+        else
+            opts->pids[opts->pid_count++] = pid;
+    }
+    free(copy);
+    if (r == 0 && !opts->pid_count)
+        r = -1;
+    if (opts->pid_count)
+        opts->pid = opts->pids[0];
+    return r;
+}
+
 static int
 parse_sort(const char *s)
 {
@@ -255,6 +284,7 @@ static const struct option long_options[] = {
     {"sort", required_argument, NULL, OPT_SORT},
     {"command-output", required_argument, NULL, OPT_COMMAND_OUTPUT},
     {"gil", no_argument, NULL, 'g'},
+    {"subprocesses", no_argument, NULL, 's'},
     {"native", no_argument, NULL, 'n'},
     {"no-python", no_argument, NULL, OPT_NO_PYTHON},
     {"locals", no_argument, NULL, OPT_LOCALS},
@@ -273,7 +303,7 @@ static const struct option long_options[] = {
 /* "+": stop at the first non-option, so that "-- COMMAND ARGS" and a
  * command's own options are left alone. ":": a missing value is told
  * apart from an unknown option. */
-#define SHORT_OPTIONS "+:p:jhVr:d:ibngo:f:"
+#define SHORT_OPTIONS "+:p:jhVr:d:ibngso:f:"
 
 static void
 set_defaults(Options *opts)
@@ -327,6 +357,8 @@ flag_of(Options *opts, int c)
         return &opts->batch;
     case 'g':
         return &opts->gil;
+    case 's':
+        return &opts->subprocesses;
     case OPT_BY_LINE:
         return &opts->by_line;
     case OPT_FULL_FILENAMES:
@@ -400,11 +432,14 @@ parse_value(int c, const char *arg, Options *o, char **error)
     const char *expected = NULL;
     switch (c) {
     case 'p':
-        if (parse_pid(arg, &o->pid) < 0) {
-            *error = xasprintf("invalid PID '%s': expected a positive number", arg);
-            return -1;
-        }
-        return 0;
+        r = parse_pids(arg, o);
+        if (r == -2)
+            *error = xasprintf("too many PIDs in '%s': at most %d", arg, OPTIONS_MAX_PIDS);
+        else if (r < 0)
+            *error = xasprintf("invalid PID '%s': expected a positive number, or several "
+                               "separated by commas",
+                               arg);
+        return r < 0 ? -1 : 0;
     case OPT_STACK_SIZE:
         r = parse_stack_size(arg, &o->stack_bytes);
         expected = "8K to 8M";
@@ -543,6 +578,9 @@ check_common(const Options *opts)
                        "native frame already)");
     if (opts->command_argv && opts->pid)
         return xstrdup("give either -p PID or -- COMMAND, not both");
+    if (opts->tid_count && (opts->pid_count > 1 || opts->subprocesses))
+        return xstrdup("--threads picks threads of one process; it does not go with several "
+                       "PIDs or --subprocesses");
     return NULL;
 }
 
@@ -553,9 +591,11 @@ check_recording_command(const Options *opts)
     if (!opts->file)
         return xasprintf("no recording: give 'spytop %s FILE'",
                          opts->command == CMD_VIEW ? "view" : "report");
-    if (opts->pid || opts->nice_given)
-        return xasprintf("%s goes with a live target, not with a recording",
-                         opts->pid ? "-p" : "--nice");
+    if (opts->pid || opts->nice_given || opts->subprocesses)
+        return xasprintf("%s goes with a live target, not with a recording", opts->pid ? "-p"
+                                                                             : opts->subprocesses
+                                                                                 ? "--subprocesses"
+                                                                                 : "--nice");
     if (opts->command == CMD_VIEW && (opts->output || opts->format || opts->full_filenames))
         return xstrdup("-o, --format and --full-filenames go with 'spytop report'");
     if (opts->to_s >= 0 && opts->to_s <= opts->from_s)

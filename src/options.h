@@ -18,10 +18,14 @@ typedef enum Command {
 } Command;
 
 #define OPTIONS_MAX_TIDS 64
+#define OPTIONS_MAX_PIDS 256
 
 typedef struct Options {
     Command command;
-    pid_t pid;           /* -p; 0 when not given */
+    pid_t pid;                    /* -p; 0 when not given; the first of pids */
+    pid_t pids[OPTIONS_MAX_PIDS]; /* -p PID,PID,... (and -p again): each once */
+    size_t pid_count;
+    bool subprocesses;   /* -s, --subprocesses: and every descendant */
     char **command_argv; /* after --: the command to launch (borrowed from argv) */
     bool json;           /* dump --json */
     bool locals;         /* dump --locals */

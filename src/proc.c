@@ -41,7 +41,9 @@ Proc_parse_stat(const char *text, ProcStat *out)
             unsigned long long v = strtoull(p + 1, &end, 10);
             if (end == p + 1 || errno)
                 v = 0;
-            if (field == 14)
+            if (field == 4)
+                out->ppid = v <= INT_MAX ? (pid_t)v : 0;
+            else if (field == 14)
                 out->utime_ticks = v;
             else if (field == 15)
                 out->stime_ticks = v;
@@ -216,6 +218,90 @@ Proc_list_threads(pid_t pid, pid_t **tids, size_t *count)
     qsort(out, n, sizeof(*out), compare_tid);
     *tids = out;
     *count = n;
+    return 0;
+}
+
+static void
+add_pid(pid_t **out, size_t *n, size_t *cap, long v)
+{
+    if (v <= 0 || v > INT_MAX)
+        return;
+    *out = xgrow(*out, cap, *n + 1, sizeof(**out));
+    (*out)[(*n)++] = (pid_t)v;
+}
+
+/* The children of one thread: "PID PID ... " in its children file. */
+static int
+thread_children(pid_t pid, pid_t tid, pid_t **out, size_t *n, size_t *cap)
+{
+    char path[80];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    long v;
+    while (fscanf(f, "%ld", &v) == 1)
+        add_pid(out, n, cap, v);
+    fclose(f);
+    return 0;
+}
+
+/* Without the children files: every process whose stat names pid as its
+ * parent. */
+static int
+scan_children(pid_t pid, pid_t **out, size_t *n, size_t *cap)
+{
+    DIR *dir = opendir("/proc");
+    if (!dir)
+        return -errno;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        char *end;
+        long v = strtol(de->d_name, &end, 10);
+        ProcStat st;
+        if (*end || v <= 0 || v > INT_MAX || v == pid)
+            continue;
+        if (Proc_read_stat((pid_t)v, 0, &st) == 0 && st.ppid == pid)
+            add_pid(out, n, cap, v);
+    }
+    closedir(dir);
+    return 0;
+}
+
+int
+Proc_list_children(pid_t pid, pid_t **children, size_t *count)
+{
+    pid_t *tids;
+    size_t ntids;
+    int r = Proc_list_threads(pid, &tids, &ntids);
+    if (r < 0)
+        return r == -ENOENT ? -ESRCH : r;
+    size_t n = 0, cap = 8;
+    pid_t *out = xmalloc(cap * sizeof(*out));
+    for (size_t i = 0; i < ntids && r == 0; i++) {
+        r = thread_children(pid, tids[i], &out, &n, &cap);
+        if (r == -ENOENT && Proc_read_stat(pid, tids[i], &(ProcStat){0}) == 0) {
+            /* The thread is there, its children file is not. */
+            n = 0;
+            r = scan_children(pid, &out, &n, &cap);
+            break;
+        }
+        if (r == -ENOENT || r == -ESRCH)
+            r = 0; /* that thread exited meanwhile */
+    }
+    free(tids);
+    if (r < 0) {
+        free(out);
+        return r;
+    }
+    qsort(out, n, sizeof(*out), compare_tid);
+    /* Several threads may not name the same child, but stay safe. */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || out[k - 1] != out[i])
+            out[k++] = out[i];
+    *children = out;
+    *count = k;
     return 0;
 }
 

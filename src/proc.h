@@ -11,6 +11,7 @@
 
 typedef struct ProcStat {
     char state;           /* R, S, D, T, t, Z, X, I, ... */
+    pid_t ppid;           /* field 4 */
     uint64_t utime_ticks; /* field 14 */
     uint64_t stime_ticks; /* field 15 */
     uint64_t start_ticks; /* field 22: start time since boot, in clock ticks */
@@ -62,6 +63,12 @@ int Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size);
 
 /* Every tid of pid, sorted ascending, into a new array the caller frees. */
 int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
+
+/* The children of pid (processes whose parent is one of its threads),
+ * sorted ascending, into a new array the caller frees: from
+ * /proc/PID/task/TID/children, or where the kernel has no such file, from
+ * every process's stat. 0 or -errno (-ESRCH: pid is gone). */
+int Proc_list_children(pid_t pid, pid_t **children, size_t *count);
 
 /* "TracerPid:" of /proc/PID/status: >= 0, or -errno. The parser takes
  * the file's NUL-terminated text: >= 0, or -EINVAL. */
