@@ -9,6 +9,7 @@
 
 #include "exit_codes.h"
 #include "proc.h"
+#include "processset.h"
 #include "session.h"
 #include "util.h"
 
@@ -506,8 +507,9 @@ print_json(Dump *d, pid_t pid, FILE *out)
     fputs("\n]}\n", out);
 }
 
-int
-Dump_run(const DumpOptions *options, FILE *out, FILE *err)
+/* One process: attached, sampled once, let go, printed. */
+static int
+dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
 {
     SessionOptions so = options->session;
     so.deadline_ns = DUMP_DEADLINE_NS;
@@ -517,7 +519,7 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
     char *cause;
     Dump d = {.locals = options->locals};
     d.symtab = Symtab_new();
-    d.session = Session_open(options->pid, d.symtab, &so, &error, &cause);
+    d.session = Session_open(pid, d.symtab, &so, &error, &cause);
     if (!d.session) {
         Symtab_delete(d.symtab);
         fprintf(err, "spytop: ");
@@ -526,25 +528,25 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
         free(cause);
         return EXIT_FATAL;
     }
-    describe_threads(&d, options->pid);
+    describe_threads(&d, pid);
     SamplerTickStats stats;
     int r = Session_tick(d.session, on_sample, &d, &stats);
     size_t left = Session_detach(d.session, DUMP_DETACH_TIMEOUT_NS);
     name_python_threads(&d);
     int status = EXIT_OK;
     if (r < 0 && d.count == 0) {
-        fprintf(err, "spytop: PID %d exited before it could be dumped\n", (int)options->pid);
+        fprintf(err, "spytop: PID %d exited before it could be dumped\n", (int)pid);
         status = EXIT_FATAL;
     } else {
         if (options->json)
-            print_json(&d, options->pid, out);
+            print_json(&d, pid, out);
         else
-            print_text(&d, options->pid, out);
+            print_text(&d, pid, out);
         for (size_t i = 0; i < d.count; i++)
             if (!thread_complete(&d.threads[i]))
                 status = EXIT_PARTIAL;
         if (r < 0) {
-            fprintf(err, "spytop: PID %d exited while being dumped\n", (int)options->pid);
+            fprintf(err, "spytop: PID %d exited while being dumped\n", (int)pid);
             status = EXIT_PARTIAL;
         }
     }
@@ -567,5 +569,81 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
         free(d.threads[i].not_sampled);
     }
     free(d.threads);
+    return status;
+}
+
+/* The processes to dump: those given, and with subprocesses every
+ * descendant of them (parents before their children), at most
+ * PROCESS_SET_MAX; how many. */
+static size_t
+dump_targets(const DumpOptions *options, pid_t **out, FILE *err)
+{
+    size_t n = 0, cap = options->pid_count + 8;
+    pid_t *pids = xmalloc(cap * sizeof(*pids));
+    for (size_t i = 0; i < options->pid_count; i++)
+        pids[n++] = options->pids[i];
+    size_t over = 0;
+    for (size_t i = 0; options->subprocesses && i < n; i++) {
+        pid_t *children;
+        size_t k;
+        if (Proc_list_children(pids[i], &children, &k) < 0)
+            continue;
+        for (size_t c = 0; c < k; c++) {
+            bool known = false;
+            for (size_t j = 0; j < n && !known; j++)
+                known = pids[j] == children[c];
+            if (known)
+                continue;
+            if (n == PROCESS_SET_MAX) {
+                over++;
+                continue;
+            }
+            pids = xgrow(pids, &cap, n + 1, sizeof(*pids));
+            pids[n++] = children[c];
+        }
+        free(children);
+    }
+    if (over)
+        fprintf(err, "spytop: %zu more processes not dumped: at most %d are\n", over,
+                PROCESS_SET_MAX);
+    *out = pids;
+    return n;
+}
+
+int
+Dump_run(const DumpOptions *options, FILE *out, FILE *err)
+{
+    DumpOptions one = *options;
+    pid_t single = options->pid;
+    if (!one.pid_count) {
+        one.pids = &single;
+        one.pid_count = 1;
+    }
+    if (one.pid_count == 1 && !one.subprocesses)
+        return dump_process(&one, one.pids[0], out, err);
+    /* Several: each in turn, one stopped at a time; a process that cannot
+     * be dumped is said on stderr and the others still are. */
+    pid_t *pids;
+    size_t n = dump_targets(&one, &pids, err);
+    int status = EXIT_OK;
+    size_t dumped = 0;
+    if (one.json)
+        fputs("{\"processes\":[\n", out);
+    for (size_t i = 0; i < n; i++) {
+        if (one.json && dumped)
+            fputs(",\n", out);
+        else if (!one.json && dumped)
+            fputc('\n', out);
+        int r = dump_process(&one, pids[i], out, err);
+        if (r != EXIT_FATAL)
+            dumped++;
+        if (r != EXIT_OK)
+            status = EXIT_PARTIAL;
+    }
+    if (one.json)
+        fputs("]}\n", out);
+    free(pids);
+    if (!dumped)
+        return EXIT_FATAL;
     return status;
 }

@@ -318,6 +318,9 @@ main(int argc, char **argv)
         return EXIT_OK;
     case CMD_DUMP: {
         DumpOptions dump = {.pid = opts.pid,
+                            .pids = opts.pids,
+                            .pid_count = opts.pid_count,
+                            .subprocesses = opts.subprocesses,
                             .json = opts.json,
                             .locals = opts.locals,
                             .session = session_from(&opts)};
