@@ -60,6 +60,15 @@ Export_run(const char *path, const ExportOptions *options, size_t *samples)
     if (samples)
         RecReader_samples(reader, samples);
     const RecStatus *st = RecReader_status(reader);
+    char *no_process =
+        options->report.pid ? RecReader_no_process(reader, path, options->report.pid) : NULL;
+    if (no_process) {
+        print_cause(no_process);
+        free(no_process);
+        RecReader_delete(reader);
+        Symtab_delete(symtab);
+        return EXIT_FATAL;
+    }
     int status = EXIT_OK;
     FILE *out = open_output(options->output, options->force);
     if (!out) {

@@ -18,9 +18,9 @@ typedef struct ExportOptions {
 
 /* Reads the recording at path and writes the export. Returns EXIT_OK,
  * EXIT_PARTIAL (the recording is damaged, or stdout's reader went away:
- * said nothing) or EXIT_FATAL (the recording unreadable, the output
- * refused, writing it failed). *samples, if not NULL: the samples the
- * recording holds. */
+ * said nothing) or EXIT_FATAL (the recording unreadable, it holds no
+ * process options->report.pid, the output refused, writing it failed). *samples, if not NULL: the
+ * samples the recording holds. */
 int Export_run(const char *path, const ExportOptions *options, size_t *samples);
 
 #endif

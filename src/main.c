@@ -136,6 +136,8 @@ report_options_from(const Options *opts)
     ro.from_ns = (uint64_t)(opts->from_s * 1e9);
     ro.to_ns = opts->to_s >= 0 ? (uint64_t)(opts->to_s * 1e9) : REPORT_TO_END;
     ro.tid = opts->thread;
+    /* report's --pid selects a process; record's -p is the target. */
+    ro.pid = opts->command == CMD_REPORT ? opts->pid : 0;
     ro.include_idle = opts->idle;
     ro.by_line = opts->by_line;
     ro.full_paths = opts->full_filenames;
@@ -280,7 +282,7 @@ run_view(const Options *opts)
     Symtab *symtab = Symtab_new();
     AggQuery query = query_from(opts);
     Screen *screen = Screen_new(symtab, &query, !opts->no_color);
-    int status = View_run(opts->file, symtab, Screen_consumer(screen));
+    int status = View_run(opts->file, opts->pid, symtab, Screen_consumer(screen));
     Screen_delete(screen);
     Symtab_delete(symtab);
     return status;

@@ -24,8 +24,9 @@ Options_print_help(FILE *f)
           "       spytop [top] [OPTION...] -- COMMAND [ARG...]\n"
           "       spytop dump -p PID [--json] [--locals] [OPTION...]\n"
           "       spytop record -p PID [-o FILE] [-f F] [-d S] [OPTION...]  (or -- COMMAND)\n"
-          "       spytop view FILE\n"
-          "       spytop report FILE [--format F] [-o OUT] [--from S] [--to S] [--thread TID]\n"
+          "       spytop view FILE [--pid PID]\n"
+          "       spytop report FILE [--format F] [-o OUT] [--from S] [--to S] [--pid PID]\n"
+          "                     [--thread TID]\n"
           "\n"
           "Attach to a running process and show where its threads spend their time,\n"
           "without restarting it. The target is stopped only to copy registers and\n"
@@ -82,6 +83,7 @@ Options_print_help(FILE *f)
           "                       refused: give -f)\n"
           "      --from S, --to S report: only samples from S to S seconds into the recording\n"
           "      --thread TID     report: only this thread\n"
+          "  -p, --pid PID        view, report: only this process of a recording\n"
           "      --full-filenames report, record -f: file names whole, not their last two\n"
           "                       parts\n"
           "      --stack-size N   copy at most N bytes of each thread's stack\n"
@@ -591,11 +593,11 @@ check_recording_command(const Options *opts)
     if (!opts->file)
         return xasprintf("no recording: give 'spytop %s FILE'",
                          opts->command == CMD_VIEW ? "view" : "report");
-    if (opts->pid || opts->nice_given || opts->subprocesses)
-        return xasprintf("%s goes with a live target, not with a recording", opts->pid ? "-p"
-                                                                             : opts->subprocesses
-                                                                                 ? "--subprocesses"
-                                                                                 : "--nice");
+    if (opts->nice_given || opts->subprocesses)
+        return xasprintf("%s goes with a live target, not with a recording",
+                         opts->subprocesses ? "--subprocesses" : "--nice");
+    if (opts->pid_count > 1)
+        return xstrdup("--pid selects one process of a recording: give one PID");
     if (opts->command == CMD_VIEW && (opts->output || opts->format || opts->full_filenames))
         return xstrdup("-o, --format and --full-filenames go with 'spytop report'");
     if (opts->to_s >= 0 && opts->to_s <= opts->from_s)

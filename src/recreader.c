@@ -537,3 +537,37 @@ RecReader_process(const RecReader *r, pid_t pid)
 {
     return find_process(r, pid);
 }
+
+#define NO_PROCESS_LISTED 20
+
+char *
+RecReader_no_process(const RecReader *r, const char *name, pid_t pid)
+{
+    if (find_process(r, pid))
+        return NULL;
+    RecBuf list = {0};
+    size_t shown = r->n_processes < NO_PROCESS_LISTED ? r->n_processes : NO_PROCESS_LISTED;
+    for (size_t i = 0; i < shown; i++) {
+        char one[32];
+        snprintf(one, sizeof(one), "%s%d",
+                 i == 0                                      ? ""
+                 : i + 1 == shown && shown == r->n_processes ? " and "
+                                                             : ", ",
+                 (int)r->processes[i].pid);
+        RecBuf_put(&list, one, strlen(one));
+    }
+    if (shown < r->n_processes) {
+        char more[48];
+        snprintf(more, sizeof(more), " and %zu more", r->n_processes - shown);
+        RecBuf_put(&list, more, strlen(more));
+    }
+    RecBuf_put_u8(&list, 0);
+    char *message = r->n_processes == 0
+                        ? xasprintf("%s holds no process %d: it holds no samples", name, (int)pid)
+                        : xasprintf("%s holds no process %d: it holds %s %s (--pid PID selects "
+                                    "one)",
+                                    name, (int)pid, r->n_processes == 1 ? "PID" : "PIDs",
+                                    (const char *)list.data);
+    RecBuf_done(&list);
+    return message;
+}

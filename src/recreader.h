@@ -82,4 +82,8 @@ const RecModule *RecReader_modules(const RecReader *r, size_t *count);
 const RecProcess *RecReader_processes(const RecReader *r, size_t *count);
 const RecProcess *RecReader_process(const RecReader *r, pid_t pid);
 
+/* NULL when the recording holds process pid; else a one-line message
+ * (new) that says so and names the PIDs it holds (name: the file). */
+char *RecReader_no_process(const RecReader *r, const char *name, pid_t pid);
+
 #endif

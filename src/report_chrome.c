@@ -4,9 +4,10 @@
  * samples in which a thread stayed in the same frame (with the same
  * callers) is one complete event ("ph": "X") spanning the time those
  * samples stand for (Report_spans); process and thread names are metadata
- * events ("ph": "M"). Times are microseconds after the recording's start,
- * with three decimals, so nesting is exact. Complete events rather than
- * begin/end pairs: readers need not pair them up across threads. */
+ * events ("ph": "M"). Each event carries its process's real pid, so a
+ * recording of several processes shows them apart. Times are microseconds after the recording's
+ * start, with three decimals, so nesting is exact. Complete events rather than begin/end pairs:
+ * readers need not pair them up across threads. */
 #include "config.h"
 
 #include "report_chrome.h"
@@ -21,7 +22,7 @@
 
 /* One complete event: frame `frame` at `depth` (0 outermost) of a thread. */
 typedef struct ChromeEvent {
-    pid_t tid;
+    pid_t pid, tid;
     uint32_t depth, frame;
     uint64_t start, end; /* ns after the recording's start */
 } ChromeEvent;
@@ -32,10 +33,11 @@ typedef struct ChromeEvents {
 } ChromeEvents;
 
 static void
-add_event(ChromeEvents *ev, pid_t tid, uint32_t depth, uint32_t frame, uint64_t start, uint64_t end)
+add_event(ChromeEvents *ev, const Sample *thread, uint32_t depth, uint32_t frame, uint64_t start,
+          uint64_t end)
 {
     ev->events = xgrow(ev->events, &ev->cap, ev->count + 1, sizeof(ChromeEvent));
-    ev->events[ev->count++] = (ChromeEvent){tid, depth, frame, start, end};
+    ev->events[ev->count++] = (ChromeEvent){thread->pid, thread->tid, depth, frame, start, end};
 }
 
 /* Outermost first, then deeper: a parent before its children. */
@@ -43,6 +45,8 @@ static int
 compare_events(const void *pa, const void *pb)
 {
     const ChromeEvent *a = pa, *b = pb;
+    if (a->pid != b->pid)
+        return a->pid < b->pid ? -1 : 1;
     if (a->tid != b->tid)
         return a->tid < b->tid ? -1 : 1;
     if (a->start != b->start)
@@ -65,11 +69,11 @@ typedef struct OpenFrames {
 } OpenFrames;
 
 static void
-close_from(OpenFrames *open, size_t keep, pid_t tid, uint64_t at, ChromeEvents *ev)
+close_from(OpenFrames *open, size_t keep, const Sample *thread, uint64_t at, ChromeEvents *ev)
 {
     while (open->count > keep) {
         open->count--;
-        add_event(ev, tid, (uint32_t)open->count, open->frames[open->count],
+        add_event(ev, thread, (uint32_t)open->count, open->frames[open->count],
                   open->since[open->count], at);
     }
 }
@@ -79,7 +83,7 @@ static void
 thread_events(const Symtab *symtab, const ReportFrames *rf, const ReportPick *picks,
               const ReportSpan *spans, size_t count, OpenFrames *open, ChromeEvents *ev)
 {
-    pid_t tid = picks[0].sample->tid;
+    const Sample *tid = picks[0].sample; /* the thread */
     open->count = 0;
     for (size_t k = 0; k < count; k++) {
         if (k > 0 && spans[k].start > spans[k - 1].end)
@@ -106,6 +110,25 @@ thread_events(const Symtab *symtab, const ReportFrames *rf, const ReportPick *pi
     close_from(open, 0, tid, spans[count - 1].end, ev);
 }
 
+/* A process's name, as a metadata event ("PID 12" when its command line
+ * is not known); first: the array's first event. */
+static void
+put_process_name(pid_t pid, const char *command, bool first, FILE *out)
+{
+    fputs(first ? "\n" : ",\n", out);
+    fprintf(out,
+            "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
+            (int)pid, (int)pid);
+    if (command[0]) {
+        Util_fputs_json_string(command, out);
+    } else {
+        char label[32];
+        snprintf(label, sizeof(label), "PID %d", (int)pid);
+        Util_fputs_json_string(label, out);
+    }
+    fputs("}}", out);
+}
+
 int
 Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
               FILE *out)
@@ -120,7 +143,7 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
     OpenFrames open = {0};
     for (size_t i = 0; i < npicks;) {
         size_t end = i;
-        while (end < npicks && picks[end].sample->tid == picks[i].sample->tid)
+        while (end < npicks && Report_same_thread(picks[end].sample, picks[i].sample))
             end++;
         Report_spans(reader, picks + i, end - i, spans + i);
         thread_events(symtab, &rf, picks + i, spans + i, end - i, &open, &ev);
@@ -130,21 +153,29 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
         qsort(ev.events, ev.count, sizeof(ChromeEvent), compare_events);
 
     const RecHeader *h = RecReader_header(reader);
-    const char *command = h->command[0] ? h->command : h->exe;
-    fputs("{\"traceEvents\":[\n", out);
-    fprintf(out,
-            "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
-            (int)h->pid, (int)h->pid);
-    Util_fputs_json_string(command, out);
-    fputs("}}", out);
+    const char *command;
+    pid_t target = Report_target(reader, symtab, options, &command);
+    fputs("{\"traceEvents\":[", out);
+    if (!Report_by_process(reader, options)) {
+        put_process_name(target, command, true, out);
+    } else {
+        /* Sorted by process: one name each. */
+        for (size_t k = 0; k < npicks; k++) {
+            pid_t pid = picks[k].sample->pid;
+            if (k > 0 && picks[k - 1].sample->pid == pid)
+                continue;
+            const RecProcess *p = RecReader_process(reader, pid);
+            put_process_name(pid, p ? Symtab_string(symtab, p->command) : "", k == 0, out);
+        }
+    }
     for (size_t k = 0; k < npicks; k++) {
         pid_t tid = picks[k].sample->tid;
-        if (k > 0 && picks[k - 1].sample->tid == tid)
+        if (k > 0 && Report_same_thread(picks[k - 1].sample, picks[k].sample))
             continue; /* sorted by thread: one name each */
         fprintf(
             out,
             ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"args\":{\"name\":",
-            (int)h->pid, (int)tid);
+            (int)picks[k].sample->pid, (int)tid);
         char *label = Report_thread_label(reader, symtab, tid);
         Util_fputs_json_string(label, out);
         free(label);
@@ -159,7 +190,7 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
         put_us(e->start, out);
         fputs(",\"dur\":", out);
         put_us(e->end - e->start, out);
-        fprintf(out, ",\"pid\":%d,\"tid\":%d", (int)h->pid, (int)e->tid);
+        fprintf(out, ",\"pid\":%d,\"tid\":%d", (int)e->pid, (int)e->tid);
         const char *file = ReportFrames_file(&rf, e->frame);
         if (file[0]) {
             fputs(",\"args\":{\"file\":", out);
@@ -174,7 +205,7 @@ Report_chrome(const RecReader *reader, const Symtab *symtab, const ReportOptions
           "\",\"command\":",
           out);
     Util_fputs_json_string(command, out);
-    fprintf(out, ",\"pid\":%d,\"rate_hz\":%u}}\n", (int)h->pid, h->rate_hz);
+    fprintf(out, ",\"pid\":%d,\"rate_hz\":%u}}\n", (int)target, h->rate_hz);
     free(open.frames);
     free(open.since);
     free(ev.events);

@@ -1,4 +1,6 @@
-/* Folded stacks, one line per distinct stack, for flamegraph.pl & co. */
+/* Folded stacks, one line per distinct stack, for flamegraph.pl & co.;
+ * with several processes, each under a root frame of its own ("PID 12
+ * command"), above its threads'. */
 #include "config.h"
 
 #include "report_collapsed.h"
@@ -39,12 +41,21 @@ Report_collapsed(const RecReader *reader, const Symtab *symtab, const ReportOpti
 {
     size_t npicks, nstacks;
     ReportPick *picks = Report_select(reader, symtab, options, &npicks);
-    ReportStackCount *counts = Report_count_stacks(picks, npicks, options->thread_roots, &nstacks);
+    bool by_process = Report_by_process(reader, options);
+    ReportStackCount *counts =
+        Report_count_stacks(picks, npicks, options->thread_roots, by_process, &nstacks);
     char **lines = xcalloc(nstacks ? nstacks : 1, sizeof(char *));
     RecBuf line = {0};
     for (size_t i = 0; i < nstacks; i++) {
         line.len = 0;
+        if (by_process) {
+            char *label = Report_process_label(reader, symtab, counts[i].pid);
+            put_folded(&line, label);
+            free(label);
+        }
         if (options->thread_roots) {
+            if (line.len)
+                RecBuf_put_u8(&line, ';');
             char *label = Report_thread_label(reader, symtab, counts[i].tid);
             put_folded(&line, label);
             free(label);

@@ -25,11 +25,13 @@ typedef struct LastSeen {
     HashIndex index; /* tid -> index in t */
 } LastSeen;
 
-/* Thread tid's last sample time, 0 the first time it is seen. */
+/* Thread tid's (of process pid) last sample time, 0 the first time it is
+ * seen. */
 static uint64_t *
-last_seen(LastSeen *m, pid_t tid)
+last_seen(LastSeen *m, pid_t pid, pid_t tid)
 {
-    uint32_t i = HashIndex_intern(&m->index, (uint32_t)tid, (uint32_t)m->count, NULL, NULL);
+    uint64_t key = (uint64_t)(uint32_t)pid << 32 | (uint32_t)tid;
+    uint32_t i = HashIndex_intern(&m->index, key, (uint32_t)m->count, NULL, NULL);
     if (i == m->count) {
         m->t = xgrow(m->t, &m->cap, m->count + 1, sizeof(uint64_t));
         m->t[m->count++] = 0;
@@ -69,7 +71,7 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
         const Sample *s = &samples[i];
         if (s->t_ns == 0)
             continue; /* never stopped: no time, no stack */
-        uint64_t *seen = last_seen(&last, s->tid);
+        uint64_t *seen = last_seen(&last, s->pid, s->tid);
         uint64_t weight = interval, span = tick;
         if (*seen && s->t_ns > *seen) {
             span = s->t_ns - *seen;
@@ -80,6 +82,8 @@ Report_select(const RecReader *reader, const Symtab *symtab, const ReportOptions
         *seen = s->t_ns;
         uint64_t rel = s->t_ns > start ? s->t_ns - start : 0;
         if (rel < options->from_ns || rel >= options->to_ns)
+            continue;
+        if (options->pid && s->pid != options->pid)
             continue;
         if (options->tid && s->tid != options->tid)
             continue;
@@ -123,20 +127,96 @@ Report_thread_label(const RecReader *reader, const Symtab *symtab, pid_t tid)
     return xasprintf("%s (%d)", name, (int)tid);
 }
 
+size_t
+Report_process_count(const RecReader *reader)
+{
+    size_t n;
+    RecReader_processes(reader, &n);
+    return n;
+}
+
+bool
+Report_by_process(const RecReader *reader, const ReportOptions *options)
+{
+    return !options->pid && Report_process_count(reader) > 1;
+}
+
+pid_t
+Report_target(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
+              const char **command)
+{
+    const RecHeader *h = RecReader_header(reader);
+    pid_t pid = options->pid ? options->pid : h->pid;
+    if (pid == h->pid) {
+        *command = h->command[0] ? h->command : h->exe;
+    } else {
+        const RecProcess *p = RecReader_process(reader, pid);
+        *command = p ? Symtab_string(symtab, p->command) : "";
+    }
+    return pid;
+}
+
+char *
+Report_title(const RecReader *reader, const Symtab *symtab, const ReportOptions *options)
+{
+    const char *command;
+    pid_t pid = Report_target(reader, symtab, options, &command);
+    if (!Report_by_process(reader, options))
+        return xasprintf("PID %d %s", (int)pid, command);
+    size_t others = Report_process_count(reader) - 1;
+    return xasprintf("PID %d %s and %zu other process%s", (int)pid, command, others,
+                     others == 1 ? "" : "es");
+}
+
+char *
+Report_process_label(const RecReader *reader, const Symtab *symtab, pid_t pid)
+{
+    const RecProcess *p = RecReader_process(reader, pid);
+    const char *command = p ? Symtab_string(symtab, p->command) : "";
+    size_t len = strlen(command);
+    if (!len)
+        return xasprintf("PID %d", (int)pid);
+    if (len <= REPORT_COMMAND_MAX)
+        return xasprintf("PID %d %s", (int)pid, command);
+    /* Cut before a UTF-8 sequence, not inside one. */
+    len = REPORT_COMMAND_MAX;
+    while (len > 0 && ((unsigned char)command[len] & 0xc0) == 0x80)
+        len--;
+    return xasprintf("PID %d %.*s...", (int)pid, (int)len, command);
+}
+
+/* A count's identity, for the index's equality check. */
+typedef struct CountKey {
+    const ReportStackCount *counts;
+    StackId stack;
+    pid_t pid, tid;
+} CountKey;
+
+static bool
+count_equal(const void *ctx, uint32_t id)
+{
+    const CountKey *k = ctx;
+    const ReportStackCount *c = &k->counts[id];
+    return c->stack == k->stack && c->pid == k->pid && c->tid == k->tid;
+}
+
 ReportStackCount *
-Report_count_stacks(const ReportPick *picks, size_t npicks, bool per_thread, size_t *count)
+Report_count_stacks(const ReportPick *picks, size_t npicks, bool per_thread, bool per_process,
+                    size_t *count)
 {
     ReportStackCount *out = NULL;
     size_t n = 0, cap = 0;
-    HashIndex index = {0}; /* (stack, tid) -> index in out */
+    HashIndex index = {0}; /* (stack, pid, tid) -> index in out */
     for (size_t i = 0; i < npicks; i++) {
         StackId stack = picks[i].sample->stack;
         pid_t tid = per_thread ? picks[i].sample->tid : 0;
-        uint64_t key = (uint64_t)stack << 32 | (uint32_t)tid;
-        uint32_t x = HashIndex_intern(&index, key, (uint32_t)n, NULL, NULL);
+        pid_t pid = per_process ? picks[i].sample->pid : 0;
+        uint64_t key = ((uint64_t)stack << 32 | (uint32_t)tid) ^ Util_mix64((uint32_t)pid);
+        CountKey ck = {out, stack, pid, tid};
+        uint32_t x = HashIndex_intern(&index, key, (uint32_t)n, count_equal, &ck);
         if (x == n) {
             out = xgrow(out, &cap, n + 1, sizeof(*out));
-            out[n++] = (ReportStackCount){stack, tid, 0, 0};
+            out[n++] = (ReportStackCount){stack, pid, tid, 0, 0};
         }
         out[x].count++;
         out[x].weight_ns += picks[i].weight_ns;
@@ -150,6 +230,8 @@ static int
 compare_picks_by_thread(const void *pa, const void *pb)
 {
     const ReportPick *a = pa, *b = pb;
+    if (a->sample->pid != b->sample->pid)
+        return a->sample->pid < b->sample->pid ? -1 : 1;
     if (a->sample->tid != b->sample->tid)
         return a->sample->tid < b->sample->tid ? -1 : 1;
     /* File order within a thread: the samples are one array. */

@@ -46,19 +46,53 @@ char *Report_frame_name(const Symtab *symtab, FrameId frame, bool by_line, bool 
 /* A thread's label: "name (tid)", or "tid N" without a name. New. */
 char *Report_thread_label(const RecReader *reader, const Symtab *symtab, pid_t tid);
 
+/* Processes the recording holds (1 for a recording of one target). */
+size_t Report_process_count(const RecReader *reader);
+
+/* Whether an export keeps processes apart (a root frame, a profile, a
+ * label per process): the recording holds several and options select
+ * none. Otherwise exports look as they do for one process. */
+bool Report_by_process(const RecReader *reader, const ReportOptions *options);
+
+/* The process a report is of: the one options select, else the header's;
+ * and its command line (for the header's, its executable when the
+ * command line is not known). Borrowed from the reader or the symtab. */
+pid_t Report_target(const RecReader *reader, const Symtab *symtab, const ReportOptions *options,
+                    const char **command);
+
+/* What a report is of, for titles: "PID 12 command", or with processes
+ * apart "PID 12 command and 3 other processes". Raw bytes; new. */
+char *Report_title(const RecReader *reader, const Symtab *symtab, const ReportOptions *options);
+
+/* A process's label, a root frame or a profile's name: "PID 12 command"
+ * (the command line cut past REPORT_COMMAND_MAX bytes, "PID 12" when not
+ * known). Raw bytes (the caller escapes them for its format); new. */
+#define REPORT_COMMAND_MAX 160
+char *Report_process_label(const RecReader *reader, const Symtab *symtab, pid_t pid);
+
 /* Samples and time per distinct stack, or per (stack, thread) when
- * per_thread; in order of first appearance. A new array. */
+ * per_thread, per (stack, process) when per_process, or both; in order of
+ * first appearance. A new array. */
 typedef struct ReportStackCount {
     StackId stack;
+    pid_t pid; /* 0 unless per_process */
     pid_t tid; /* 0 unless per_thread */
     uint64_t count;
     uint64_t weight_ns;
 } ReportStackCount;
 
 ReportStackCount *Report_count_stacks(const ReportPick *picks, size_t npicks, bool per_thread,
-                                      size_t *count);
+                                      bool per_process, size_t *count);
 
-/* Sorts picks by thread, each thread's in file (so time) order. */
+/* Whether two samples are of the same thread (of the same process). */
+static inline bool
+Report_same_thread(const Sample *a, const Sample *b)
+{
+    return a->tid == b->tid && a->pid == b->pid;
+}
+
+/* Sorts picks by process and thread, each thread's in file (so time)
+ * order. */
 void Report_sort_by_thread(ReportPick *picks, size_t count);
 
 /* The time one pick of a thread stands for in a time line, in ns after

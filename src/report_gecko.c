@@ -210,11 +210,11 @@ write_repeated(FILE *out, const char *name, const char *value, size_t count)
     fputc(']', out);
 }
 
+/* A thread of process pid, whose name is process_name. */
 static void
-write_thread(FILE *out, const RecReader *reader, const Symtab *symtab, GeckoThread *g, pid_t tid,
-             uint64_t first_ns)
+write_thread(FILE *out, const RecReader *reader, const Symtab *symtab, GeckoThread *g, pid_t pid,
+             const char *process_name, pid_t tid, uint64_t first_ns)
 {
-    const RecHeader *h = RecReader_header(reader);
     const RecThread *t = RecReader_thread(reader, tid);
     const char *name = t ? Symtab_string(symtab, t->name) : "";
     fputs("{\"name\":", out);
@@ -226,13 +226,12 @@ write_thread(FILE *out, const RecReader *reader, const Symtab *symtab, GeckoThre
         Util_fputs_json_string(label, out);
     }
     fprintf(out, ",\"isMainThread\":%s,\"processStartupTime\":0,\"processShutdownTime\":null,",
-            tid == h->pid ? "true" : "false");
+            tid == pid ? "true" : "false");
     fprintf(out, "\"registerTime\":%llu.%06llu,\"unregisterTime\":null,\"pausedRanges\":[],",
             (unsigned long long)(first_ns / 1000000), (unsigned long long)(first_ns % 1000000));
-    fprintf(out,
-            "\"pid\":\"%d\",\"tid\":%d,\"processType\":\"default\",\"processName\":", (int)h->pid,
+    fprintf(out, "\"pid\":\"%d\",\"tid\":%d,\"processType\":\"default\",\"processName\":", (int)pid,
             (int)tid);
-    Util_fputs_json_string(h->command[0] ? h->command : h->exe, out);
+    Util_fputs_json_string(process_name, out);
 
     fputs(",\n\"samples\":{", out);
     write_column(out, "stack", &g->sample_stack, true);
@@ -290,11 +289,12 @@ write_thread(FILE *out, const RecReader *reader, const Symtab *symtab, GeckoThre
           out);
 }
 
-/* The main thread first, then by tid. */
+/* The target's main thread first, then by process and tid. */
 static int
 compare_main_first(const ReportPick *a, const ReportPick *b, pid_t pid)
 {
-    bool am = a->sample->tid == pid, bm = b->sample->tid == pid;
+    bool am = a->sample->tid == pid && a->sample->pid == pid;
+    bool bm = b->sample->tid == pid && b->sample->pid == pid;
     if (am != bm)
         return am ? -1 : 1;
     return 0;
@@ -342,8 +342,9 @@ Report_gecko(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     fprintf(out, "\"version\":%d,\"preprocessedProfileVersion\":%d,", GECKO_VERSION,
             GECKO_PROCESSED_VERSION);
     fputs("\"importedFrom\":\"spytop " PACKAGE_VERSION "\",\"product\":", out);
-    char *product =
-        xasprintf("spytop: PID %d %s", (int)h->pid, h->command[0] ? h->command : h->exe);
+    char *title = Report_title(reader, symtab, options);
+    char *product = xasprintf("spytop: %s", title);
+    free(title);
     Util_fputs_json_string(product, out);
     free(product);
     fputs("},\n\"libs\":[],\"pages\":[],\n\"threads\":[", out);
@@ -351,19 +352,22 @@ Report_gecko(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     /* Threads: the main one first (the Profiler selects it), then by tid. */
     size_t order_count = 0;
     size_t *starts = xreallocarray(NULL, npicks ? npicks : 1, sizeof(size_t));
+    const char *target_name;
+    pid_t target = Report_target(reader, symtab, options, &target_name);
+    bool by_process = Report_by_process(reader, options);
     for (size_t k = 0; k < npicks; k++)
-        if (k == 0 || picks[k - 1].sample->tid != picks[k].sample->tid)
+        if (k == 0 || !Report_same_thread(picks[k - 1].sample, picks[k].sample))
             starts[order_count++] = k;
     for (size_t a = 1; a < order_count; a++)
-        if (compare_main_first(&picks[starts[a]], &picks[starts[0]], h->pid) < 0) {
+        if (compare_main_first(&picks[starts[a]], &picks[starts[0]], target) < 0) {
             size_t s = starts[a];
             memmove(starts + 1, starts, a * sizeof(size_t));
             starts[0] = s;
         }
     for (size_t o = 0; o < order_count; o++) {
         size_t i = starts[o], end = i;
-        pid_t tid = picks[i].sample->tid;
-        while (end < npicks && picks[end].sample->tid == tid)
+        pid_t tid = picks[i].sample->tid, pid = picks[i].sample->pid;
+        while (end < npicks && Report_same_thread(picks[end].sample, picks[i].sample))
             end++;
         Report_spans(reader, picks + i, end - i, spans + i);
         GeckoThread g = {
@@ -393,7 +397,16 @@ Report_gecko(const RecReader *reader, const Symtab *symtab, const ReportOptions 
         put_ms(&g.sample_time, spans[end - 1].end);
         if (o)
             fputs(",\n", out);
-        write_thread(out, reader, symtab, &g, tid, spans[i].start);
+        if (by_process) {
+            const RecProcess *p = RecReader_process(reader, pid);
+            const char *command = p ? Symtab_string(symtab, p->command) : "";
+            char label[32];
+            snprintf(label, sizeof(label), "PID %d", (int)pid);
+            write_thread(out, reader, symtab, &g, pid, command[0] ? command : label, tid,
+                         spans[i].start);
+        } else {
+            write_thread(out, reader, symtab, &g, target, target_name, tid, spans[i].start);
+        }
         gecko_thread_done(&g);
     }
     fputs("],\n\"shared\":{\"stringArray\":[", out);

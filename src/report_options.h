@@ -1,5 +1,5 @@
 /* What a report of a recording is asked for (report.h): the selection
- * (a time range, a thread, idle or not) and each format's own knobs. */
+ * (a time range, a process, a thread, idle or not) and each format's own knobs. */
 #ifndef SPYTOP_SRC_REPORT_OPTIONS_H
 #define SPYTOP_SRC_REPORT_OPTIONS_H
 
@@ -14,6 +14,7 @@
 typedef struct ReportOptions {
     uint64_t from_ns;  /* after the recording's start (its start_mono_ns) */
     uint64_t to_ns;    /* exclusive; REPORT_TO_END: to the end */
+    pid_t pid;         /* 0: every process (a recording of one holds one) */
     pid_t tid;         /* 0: every thread */
     bool include_idle; /* keep samples of threads that were not running */
     bool by_line;      /* a frame per source line: "function (dir/file.c:12)" */
@@ -24,7 +25,7 @@ typedef struct ReportOptions {
     const char *title; /* svg: NULL for one made from the header */
 } ReportOptions;
 
-/* Every sample of every thread, idle left out, thread roots on, by
+/* Every sample of every process and thread, idle left out, thread roots on, by
  * function, the text sorted by own time, 50 rows. */
 void ReportOptions_init(ReportOptions *options);
 

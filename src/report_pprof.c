@@ -21,6 +21,10 @@
  *   ::) by cutting what stands between < and > and between ( and ), which
  *   turns Python's <module> into "" (shown <unknown>) and Rust's
  *   <Vec<u32> as Spin>::spin into ::spin.
+ * - Several processes: each sample has a numeric label "pid" and a
+ *   string label "process" ("PID 12 command"), besides "tid" and the
+ *   thread's name as with one, so -tagfocus=pid=12 or -tagroot=process
+ *   keeps them apart.
  * - The sample type: "cpu" when idle samples are left out (each sample
  *   then stands for time its thread was running or runnable), "wall" when
  *   they are kept. */
@@ -230,7 +234,7 @@ location_id(Pprof *p, const FrameId *frames, size_t count)
 
 static void
 encode_sample(Pprof *p, RecBuf *out, const ReportStackCount *c, const RecReader *reader,
-              uint64_t *ids, size_t ids_cap)
+              bool by_process, uint64_t *ids, size_t ids_cap)
 {
     size_t depth;
     const FrameId *frames = Symtab_stack(p->symtab, c->stack, &depth);
@@ -260,6 +264,16 @@ encode_sample(Pprof *p, RecBuf *out, const ReportStackCount *c, const RecReader 
     pb_varint(sub, LABEL_KEY, (uint64_t)str(p, "tid"));
     pb_varint(sub, LABEL_NUM, (uint64_t)c->tid);
     pb_message(m, SAMPLE_LABEL, sub);
+    if (by_process) {
+        pb_varint(sub, LABEL_KEY, (uint64_t)str(p, "pid"));
+        pb_varint(sub, LABEL_NUM, (uint64_t)c->pid);
+        pb_message(m, SAMPLE_LABEL, sub);
+        char *process = Report_process_label(reader, p->symtab, c->pid);
+        pb_varint(sub, LABEL_KEY, (uint64_t)str(p, "process"));
+        pb_varint(sub, LABEL_STR, (uint64_t)str(p, process));
+        pb_message(m, SAMPLE_LABEL, sub);
+        free(process);
+    }
     pb_message(out, PROFILE_SAMPLE, m);
 }
 
@@ -304,7 +318,8 @@ Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions 
 {
     size_t npicks, ncounts;
     ReportPick *picks = Report_select(reader, symtab, options, &npicks);
-    ReportStackCount *counts = Report_count_stacks(picks, npicks, true, &ncounts);
+    bool by_process = Report_by_process(reader, options);
+    ReportStackCount *counts = Report_count_stacks(picks, npicks, true, by_process, &ncounts);
     const RecHeader *h = RecReader_header(reader);
     Pprof p = {
         .reader = reader,
@@ -333,7 +348,7 @@ Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     }
     uint64_t *ids = xcalloc(ids_cap ? ids_cap : 1, sizeof(uint64_t));
     for (size_t i = 0; i < ncounts; i++)
-        encode_sample(&p, &samples, &counts[i], reader, ids, ids_cap);
+        encode_sample(&p, &samples, &counts[i], reader, by_process, ids, ids_cap);
     free(ids);
     RecBuf_put(&profile, samples.data, samples.len);
     RecBuf_put(&profile, p.mappings.data, p.mappings.len);
@@ -378,8 +393,15 @@ Report_pprof(const RecReader *reader, const Symtab *symtab, const ReportOptions 
     pb_varint(&profile, PROFILE_DURATION_NANOS, end - from);
     value_type(&p, &profile, PROFILE_PERIOD_TYPE, time_type, "nanoseconds");
     pb_varint(&profile, PROFILE_PERIOD, Report_interval_ns(reader));
-    char *comment = xasprintf("spytop %s recording of PID %d: %s", PACKAGE_VERSION, (int)h->pid,
-                              h->command[0] ? h->command : h->exe);
+    const char *command;
+    pid_t target = Report_target(reader, symtab, options, &command);
+    char *comment;
+    if (by_process)
+        comment = xasprintf("spytop %s recording of %zu processes, the first PID %d: %s",
+                            PACKAGE_VERSION, Report_process_count(reader), (int)target, command);
+    else
+        comment =
+            xasprintf("spytop %s recording of PID %d: %s", PACKAGE_VERSION, (int)target, command);
     pb_varint(&profile, PROFILE_COMMENT, (uint64_t)str(&p, comment));
     free(comment);
     pb_varint(&profile, PROFILE_DEFAULT_SAMPLE_TYPE, (uint64_t)str(&p, time_type));

@@ -1,4 +1,5 @@
-/* speedscope's JSON: one sampled profile per thread, its time axis the
+/* speedscope's JSON: one sampled profile per thread (named after its
+ * process too when the recording holds several), its time axis the
  * recording's: each sample lasts its span (Report_spans), and the time
  * before a thread's first sample and between samples left out is an
  * empty sample. */
@@ -41,10 +42,10 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
     ReportFrames_init(&rf, symtab, picks, npicks, options);
     ReportSpan *spans = xreallocarray(NULL, npicks ? npicks : 1, sizeof(ReportSpan));
 
-    const RecHeader *h = RecReader_header(reader);
+    bool by_process = Report_by_process(reader, options);
     fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n", out);
     fputs("\"exporter\":\"spytop " PACKAGE_VERSION "\",\n\"name\":", out);
-    char *title = xasprintf("PID %d %s", (int)h->pid, h->command[0] ? h->command : h->exe);
+    char *title = Report_title(reader, symtab, options);
     Util_fputs_json_string(title, out);
     free(title);
     fputs(",\n\"activeProfileIndex\":0,\n\"shared\":{\"frames\":[", out);
@@ -65,7 +66,7 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
     for (size_t i = 0; i < npicks;) {
         pid_t tid = picks[i].sample->tid;
         size_t end = i;
-        while (end < npicks && picks[end].sample->tid == tid)
+        while (end < npicks && Report_same_thread(picks[end].sample, picks[i].sample))
             end++;
         /* The profile's time is its samples' spans, from the start of the
          * selection: the time before a thread's first sample (attaching,
@@ -76,6 +77,13 @@ Report_speedscope(const RecReader *reader, const Symtab *symtab, const ReportOpt
         uint64_t begin = options->from_ns < spans[i].start ? options->from_ns : spans[i].start;
         fputs(i ? ",\n{\"type\":\"sampled\",\"name\":" : "\n{\"type\":\"sampled\",\"name\":", out);
         char *label = Report_thread_label(reader, symtab, tid);
+        if (by_process) {
+            char *process = Report_process_label(reader, symtab, picks[i].sample->pid);
+            char *both = xasprintf("%s: %s", process, label);
+            free(process);
+            free(label);
+            label = both;
+        }
         Util_fputs_json_string(label, out);
         free(label);
         line.len = weights.len = 0;

@@ -28,7 +28,7 @@
 #define SVG_FONT_WIDTH 0.59 /* of the font size, per character, about */
 #define SVG_MIN_WIDTH 0.1   /* narrower boxes are left out */
 
-enum { KIND_ALL = 8, KIND_THREAD = 9 };
+enum { KIND_ALL = 8, KIND_THREAD = 9, KIND_PROCESS = 10 };
 
 typedef struct Node {
     uint32_t parent;
@@ -218,6 +218,9 @@ node_color(const Graph *g, const Node *node, char *buf, size_t size)
     case KIND_THREAD:
         snprintf(buf, size, "rgb(%u,%u,230)", 150 + a % 40, 170 + b % 40);
         break;
+    case KIND_PROCESS:
+        snprintf(buf, size, "rgb(230,%u,%u)", 170 + a % 40, 200 + b % 30);
+        break;
     case FRAME_PYTHON:
         snprintf(buf, size, "rgb(%u,%u,%u)", 50 + a % 60, 170 + b % 60, 50 + c % 60);
         break;
@@ -348,7 +351,9 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
 {
     size_t npicks, ncounts;
     ReportPick *picks = Report_select(reader, symtab, options, &npicks);
-    ReportStackCount *counts = Report_count_stacks(picks, npicks, options->thread_roots, &ncounts);
+    bool by_process = Report_by_process(reader, options);
+    ReportStackCount *counts =
+        Report_count_stacks(picks, npicks, options->thread_roots, by_process, &ncounts);
 
     Graph g = {.names = Symtab_new()};
     g.cap = 1024;
@@ -358,6 +363,12 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
     for (size_t i = 0; i < ncounts; i++) {
         uint32_t at = 0;
         g.nodes[0].count += counts[i].count;
+        if (by_process) {
+            char *label = Report_process_label(reader, symtab, counts[i].pid);
+            at = graph_child(&g, at, Symtab_intern_cstr(g.names, label), KIND_PROCESS);
+            free(label);
+            g.nodes[at].count += counts[i].count;
+        }
         if (options->thread_roots) {
             char *label = Report_thread_label(reader, symtab, counts[i].tid);
             at = graph_child(&g, at, Symtab_intern_cstr(g.names, label), KIND_THREAD);
@@ -415,13 +426,13 @@ Report_svg(const RecReader *reader, const Symtab *symtab, const ReportOptions *o
     fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n", svg_script);
     fputs("<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#f8f8f0\"/>\n", out);
 
-    const RecHeader *h = RecReader_header(reader);
     fprintf(out, "<text id=\"title\" x=\"%d\" y=\"24\" text-anchor=\"middle\">", SVG_WIDTH / 2);
     if (options->title) {
         xml_text(options->title, SIZE_MAX, out);
     } else {
-        char *title =
-            xasprintf("Flame graph: PID %d %s", (int)h->pid, h->command[0] ? h->command : h->exe);
+        char *target = Report_title(reader, symtab, options);
+        char *title = xasprintf("Flame graph: %s", target);
+        free(target);
         xml_text(title, 120, out);
         free(title);
     }

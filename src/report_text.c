@@ -38,13 +38,16 @@ format_range(uint64_t ns, char *buf, size_t size)
 }
 
 static void
-print_text_header(const RecReader *reader, const ReportOptions *o, size_t selected,
-                  uint64_t idle_left_out, FILE *out)
+print_text_header(const RecReader *reader, const Symtab *symtab, const ReportOptions *o,
+                  size_t selected, uint64_t idle_left_out, FILE *out)
 {
     const RecHeader *h = RecReader_header(reader);
     const RecStatus *st = RecReader_status(reader);
-    fprintf(out, "spytop %s report: PID %d ", PACKAGE_VERSION, (int)h->pid);
-    Util_fputs_escaped(h->command[0] ? h->command : h->exe, out);
+    size_t nprocesses = Report_process_count(reader);
+    fprintf(out, "spytop %s report: ", PACKAGE_VERSION);
+    char *title = Report_title(reader, symtab, o);
+    Util_fputs_escaped(title, out);
+    free(title);
     if (h->host[0]) {
         fputs(" on ", out);
         Util_fputs_escaped(h->host, out);
@@ -71,6 +74,10 @@ print_text_header(const RecReader *reader, const ReportOptions *o, size_t select
     else
         format_range(o->to_ns, to, sizeof(to));
     fprintf(out, "Selection: %s to %s, ", from, to);
+    if (o->pid)
+        fprintf(out, "process %d, ", (int)o->pid);
+    else if (nprocesses > 1)
+        fprintf(out, "all %zu processes, ", nprocesses);
     if (o->tid)
         fprintf(out, "thread %d, ", (int)o->tid);
     else
@@ -88,7 +95,7 @@ print_text_header(const RecReader *reader, const ReportOptions *o, size_t select
     for (size_t i = 0; i < n; i++) {
         uint64_t rel = samples[i].t_ns > h->start_mono_ns ? samples[i].t_ns - h->start_mono_ns : 0;
         if (samples[i].reused && rel >= o->from_ns && rel < o->to_ns &&
-            (!o->tid || samples[i].tid == o->tid))
+            (!o->pid || samples[i].pid == o->pid) && (!o->tid || samples[i].tid == o->tid))
             reused++;
     }
     if (reused)
@@ -133,7 +140,41 @@ add_row(TextTable *table, const Symtab *symtab, const AggRow *r, const AggTotals
     free(module);
 }
 
-/* Per thread in the time range: samples, how many running, its name. */
+/* Per process in the time range, when the recording holds several and
+ * none is selected: samples, how many running, threads, command line. */
+static void
+print_processes(const RecReader *reader, const Symtab *symtab, const ReportOptions *o, FILE *out)
+{
+    size_t nprocesses, n;
+    const RecProcess *processes = RecReader_processes(reader, &nprocesses);
+    const Sample *samples = RecReader_samples(reader, &n);
+    uint64_t start = RecReader_header(reader)->start_mono_ns;
+    uint64_t *all = xcalloc(nprocesses, sizeof(uint64_t));
+    uint64_t *active = xcalloc(nprocesses, sizeof(uint64_t));
+    for (size_t i = 0; i < n; i++) {
+        uint64_t rel = samples[i].t_ns > start ? samples[i].t_ns - start : 0;
+        if (rel < o->from_ns || rel >= o->to_ns || (o->tid && samples[i].tid != o->tid))
+            continue;
+        size_t k = (size_t)(RecReader_process(reader, samples[i].pid) - processes);
+        all[k]++;
+        if (!Aggregator_is_idle(&samples[i]))
+            active[k]++;
+    }
+    fprintf(out, "\n%8s %8s %7s %7s  %s\n", "PID", "Samples", "Active", "Threads", "Command");
+    for (size_t k = 0; k < nprocesses; k++) {
+        fprintf(out, "%8d %8llu %6.1f%% %7zu  ", (int)processes[k].pid, (unsigned long long)all[k],
+                RowText_percent(active[k], all[k]), processes[k].threads);
+        Util_fputs_escaped(Symtab_string(symtab, processes[k].command), out);
+        if (processes[k].gone)
+            fputs(" (ended)", out);
+        fputc('\n', out);
+    }
+    free(all);
+    free(active);
+}
+
+/* Per thread in the time range: samples, how many running, its name;
+ * its process too when the recording holds several. */
 static void
 print_threads(const RecReader *reader, const Symtab *symtab, const ReportOptions *o, FILE *out)
 {
@@ -141,11 +182,12 @@ print_threads(const RecReader *reader, const Symtab *symtab, const ReportOptions
     const RecThread *threads = RecReader_threads(reader, &nthreads);
     const Sample *samples = RecReader_samples(reader, &n);
     uint64_t start = RecReader_header(reader)->start_mono_ns;
+    bool with_pid = Report_by_process(reader, o);
     uint64_t *all = xcalloc(nthreads ? nthreads : 1, sizeof(uint64_t));
     uint64_t *active = xcalloc(nthreads ? nthreads : 1, sizeof(uint64_t));
     for (size_t i = 0; i < n; i++) {
         uint64_t rel = samples[i].t_ns > start ? samples[i].t_ns - start : 0;
-        if (rel < o->from_ns || rel >= o->to_ns)
+        if (rel < o->from_ns || rel >= o->to_ns || (o->pid && samples[i].pid != o->pid))
             continue;
         const RecThread *t = RecReader_thread(reader, samples[i].tid);
         size_t k = (size_t)(t - threads);
@@ -153,10 +195,15 @@ print_threads(const RecReader *reader, const Symtab *symtab, const ReportOptions
         if (!Aggregator_is_idle(&samples[i]))
             active[k]++;
     }
-    fprintf(out, "\n%8s %8s %7s  %s\n", "TID", "Samples", "Active", "Thread");
+    if (with_pid)
+        fprintf(out, "\n%8s %8s %8s %7s  %s\n", "PID", "TID", "Samples", "Active", "Thread");
+    else
+        fprintf(out, "\n%8s %8s %7s  %s\n", "TID", "Samples", "Active", "Thread");
     for (size_t k = 0; k < nthreads; k++) {
         if (!all[k] || (o->tid && threads[k].tid != o->tid))
             continue;
+        if (with_pid)
+            fprintf(out, "%8d ", (int)threads[k].pid);
         fprintf(out, "%8d %8llu %6.1f%%  ", (int)threads[k].tid, (unsigned long long)all[k],
                 RowText_percent(active[k], all[k]));
         Util_fputs_escaped(Symtab_string(symtab, threads[k].name), out);
@@ -194,7 +241,7 @@ Report_text(const RecReader *reader, Symtab *symtab, const ReportOptions *option
     AggTotals totals;
     size_t nrows = Aggregator_query(agg, &q, &rows, &totals);
 
-    print_text_header(reader, options, npicks, (uint64_t)(nall - npicks), out);
+    print_text_header(reader, symtab, options, npicks, (uint64_t)(nall - npicks), out);
     TextTable *table = TextTable_new(4);
     char figures[64];
     snprintf(figures, sizeof(figures), "%6s %6s %9s %9s", "%Own", "%Total", "OwnTime", "TotalTime");
@@ -207,6 +254,8 @@ Report_text(const RecReader *reader, Symtab *symtab, const ReportOptions *option
         fputs("(no samples in the selection)\n", out);
     else if (options->rows && nrows > options->rows)
         fprintf(out, "(%zu more rows)\n", nrows - options->rows);
+    if (Report_by_process(reader, options))
+        print_processes(reader, symtab, options, out);
     print_threads(reader, symtab, options, out);
     Aggregator_delete(agg);
     free(picks);

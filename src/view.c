@@ -34,6 +34,9 @@ typedef struct Replay {
     unsigned density_most;
     RunStatus status;
     char describe[256];
+    char processes[48]; /* "3 processes; " when there are several, else "" */
+    Sample *own;        /* with --pid: that process's samples (samples points here) */
+    pid_t pid;          /* the process shown; 0: all */
     char *command;
     Timeline timeline;
 } Replay;
@@ -90,13 +93,13 @@ describe(Replay *r)
     const RecStatus *st = RecReader_status(r->reader);
     if (r->playing || r->cursor_ns)
         snprintf(r->describe, sizeof(r->describe),
-                 "Recording of %.1f s: %s at %.1f s (window before it)%s", seconds(r, r->end_ns),
-                 r->playing ? "playing" : "paused", seconds(r, r->cursor_ns),
+                 "%sRecording of %.1f s: %s at %.1f s (window before it)%s", r->processes,
+                 seconds(r, r->end_ns), r->playing ? "playing" : "paused", seconds(r, r->cursor_ns),
                  st->complete ? "" : "  [recovered part of a damaged file]");
     else
         snprintf(r->describe, sizeof(r->describe),
-                 "Recording of %.1f s: showing %.1f s to %.1f s%s", seconds(r, r->end_ns),
-                 seconds(r, r->from_ns), seconds(r, r->to_ns),
+                 "%sRecording of %.1f s: showing %.1f s to %.1f s%s", r->processes,
+                 seconds(r, r->end_ns), seconds(r, r->from_ns), seconds(r, r->to_ns),
                  st->complete ? "" : "  [recovered part of a damaged file]");
     r->status.replay = r->describe;
 }
@@ -216,8 +219,10 @@ fill_status(Replay *r)
     const RecHeader *h = RecReader_header(r->reader);
     size_t nthreads;
     RecReader_threads(r->reader, &nthreads);
+    if (r->pid)
+        nthreads = RecReader_process(r->reader, r->pid)->threads;
     RunStatus *s = &r->status;
-    s->pid = h->pid;
+    s->pid = r->pid ? r->pid : h->pid;
     s->command = r->command;
     s->threads = nthreads;
     s->rate_hz = h->rate_hz;
@@ -237,7 +242,8 @@ name_threads(Replay *r)
     size_t n;
     const RecThread *threads = RecReader_threads(r->reader, &n);
     for (size_t i = 0; i < n; i++)
-        Aggregator_name_thread(r->agg, threads[i].tid, threads[i].name);
+        if (!r->pid || threads[i].pid == r->pid)
+            Aggregator_name_thread(r->agg, threads[i].tid, threads[i].name);
 }
 
 /* Playback moves the cursor with the clock, before each update. */
@@ -291,8 +297,29 @@ run(Replay *r, Consumer *consumer)
     return EXIT_OK;
 }
 
+/* The samples shown: all of them, or with a pid that process's. */
+static void
+choose_samples(Replay *r)
+{
+    r->samples = RecReader_samples(r->reader, &r->count);
+    size_t nprocesses;
+    RecReader_processes(r->reader, &nprocesses);
+    if (!r->pid) {
+        if (nprocesses > 1)
+            snprintf(r->processes, sizeof(r->processes), "%zu processes; ", nprocesses);
+        return;
+    }
+    r->own = xreallocarray(NULL, r->count ? r->count : 1, sizeof(Sample));
+    size_t k = 0;
+    for (size_t i = 0; i < r->count; i++)
+        if (r->samples[i].pid == r->pid)
+            r->own[k++] = r->samples[i];
+    r->samples = r->own;
+    r->count = k;
+}
+
 int
-View_run(const char *path, Symtab *symtab, Consumer *consumer)
+View_run(const char *path, pid_t pid, Symtab *symtab, Consumer *consumer)
 {
     Replay r;
     memset(&r, 0, sizeof(r));
@@ -306,15 +333,28 @@ View_run(const char *path, Symtab *symtab, Consumer *consumer)
         free(cause);
         return EXIT_FATAL;
     }
+    char *no_process = pid ? RecReader_no_process(r.reader, path, pid) : NULL;
+    if (no_process) {
+        fputs("spytop: ", stderr);
+        Util_fputs_escaped(no_process, stderr);
+        fputc('\n', stderr);
+        free(no_process);
+        RecReader_delete(r.reader);
+        return EXIT_FATAL;
+    }
     const RecHeader *h = RecReader_header(r.reader);
     const RecStatus *st = RecReader_status(r.reader);
-    r.samples = RecReader_samples(r.reader, &r.count);
+    r.pid = pid;
+    choose_samples(&r);
     r.start_ns = h->start_mono_ns;
     r.end_ns = h->start_mono_ns + st->duration_ns;
     r.from_ns = r.start_ns;
     r.to_ns = r.end_ns + 1;
     r.weight_ns = NS_PER_S / (h->rate_hz ? h->rate_hz : 100);
-    r.command = xstrdup(h->command ? h->command : "");
+    if (pid && pid != h->pid)
+        r.command = xstrdup(Symtab_string(symtab, RecReader_process(r.reader, pid)->command));
+    else
+        r.command = xstrdup(h->command ? h->command : "");
     r.agg = Aggregator_new(r.symtab);
     name_threads(&r);
     feed_range(&r);
@@ -332,6 +372,7 @@ View_run(const char *path, Symtab *symtab, Consumer *consumer)
     Aggregator_delete(r.agg);
     RecReader_delete(r.reader);
     free(r.command);
+    free(r.own);
     free(r.density);
     return status == EXIT_OK && !complete ? EXIT_PARTIAL : status;
 }

@@ -86,6 +86,10 @@ mkdir "$WORK/recs"
 : >"$WORK/recs/b.txt"
 expect_only "spytop view $WORK/recs/" "$WORK/recs/a.spytop"
 expect_only "spytop report $WORK/recs/a.spytop "
+# --pid of view and report is a process of the recording: no live ones.
+expect "spytop report $WORK/recs/a.spytop --p" --pid
+expect_only "spytop report $WORK/recs/a.spytop --pid "
+expect_only "spytop view $WORK/recs/a.spytop -p "
 
 # After "--": a command name.
 expect "spytop -- ech" echo

@@ -9,7 +9,9 @@
 # synthetic recording of known shape, with a hostile function name; then
 # a real recording of a CPython target (where ptrace is permitted): its
 # executable first in pprof with non-zero addresses and <module> kept, and
-# every time axis the recording's length.
+# every time axis the recording's length. The unit binary's recording of
+# three processes (procs.*): each export shows them apart to its reader,
+# and spytop report --pid selects one.
 # The npm readers are installed (pinned) into a cache outside the tree
 # ($SPYTOP_NPM_DIR, default /var/cache/spytop/npm); without npm they are
 # not run and the test ends as skipped (77) after the other checks. Other
@@ -24,7 +26,8 @@ SPYTOP_REPORT_OUT=$out CMOCKA_MESSAGE_OUTPUT=TAP "$bin" >"$WORK/unit.out" 2>&1 |
     fail "test_report failed: $(cat "$WORK/unit.out")"
 for f in report.txt report.folded report-idle-lines.folded report.speedscope.json \
     report-lines.speedscope.json report.pb.gz report-idle.pb.gz report.svg report-lines.svg \
-    report.chrome.json report.gecko.json; do
+    report.chrome.json report.gecko.json procs.spytop procs.txt procs.folded procs-pid200.folded \
+    procs.speedscope.json procs.pb.gz procs.svg procs.chrome.json procs.gecko.json; do
     [ -s "$out/$f" ] || fail "test_report did not write $f"
 done
 
@@ -32,7 +35,7 @@ done
 # at the last space, frames at ';'. Every line must parse, none may be
 # empty, and the counts add up to the selection (190 samples, 200 with
 # idle ones).
-for f in report.folded report-idle-lines.folded; do
+for f in report.folded report-idle-lines.folded procs.folded procs-pid200.folded; do
     awk '
         { n = split($0, parts, " "); count = parts[n]
           stack = substr($0, 1, length($0) - length(count) - 1) }
@@ -48,10 +51,20 @@ awk '{ n = split($0, p, " "); t += p[n] } END { exit t != 190 }' "$out/report.fo
 awk '{ n = split($0, p, " "); t += p[n] } END { exit t != 200 }' "$out/report-idle-lines.folded" ||
     fail "report-idle-lines.folded: counts do not add up to 200"
 note "collapsed: $(wc -l <"$out/report.folded") stacks, e.g. $(head -1 "$out/report.folded")"
+# Three processes: a root frame each, its command line kept on one line
+# without a ';' of its own; their counts 50, 40 and 20.
+awk '{ n = split($0, p, " "); split($0, f, ";"); t[f[1]] += p[n] }
+     END { for (r in t) print t[r] " " r }' "$out/procs.folded" | sort -n >"$WORK/roots"
+note "collapsed, three processes: $(tr '\n' '|' <"$WORK/roots")"
+[ "$(wc -l <"$WORK/roots")" = 3 ] || fail "procs.folded: not 3 roots: $(cat "$WORK/roots")"
+assert_grep '^20 PID 300$' "$WORK/roots"
+assert_grep '^40 PID 200 worker:1 "q"\\x0a<&> \\xff end$' "$WORK/roots"
+assert_grep '^50 PID 100 \./app --serve$' "$WORK/roots"
+assert_no_grep '^PID ' "$out/procs-pid200.folded" "--pid 200: a process root"
 
 if command -v python3 >/dev/null; then
     # --- speedscope: json.load, then the shape of the file format schema.
-    for f in report.speedscope.json report-lines.speedscope.json; do
+    for f in report.speedscope.json report-lines.speedscope.json procs.speedscope.json; do
         python3 - "$out/$f" >"$WORK/speedscope.check" 2>&1 <<'EOF' ||
 import json, sys
 with open(sys.argv[1], encoding="utf-8") as fp:
@@ -76,9 +89,15 @@ for p in d["profiles"]:
         assert all(isinstance(i, int) and 0 <= i < len(frames) for i in s)
     names.append(p["name"])
     # outermost first: every main-thread sample starts at main_fn
-    if p["name"].startswith("main "):
+    if p["name"].startswith("main ") or p["name"].endswith(": main (100)"):
         assert all(frames[s[0]]["name"].startswith("main_fn") for s in p["samples"] if s)
-assert names == ["main (100)", "worker (101)"], names
+if sys.argv[1].endswith("procs.speedscope.json"):
+    assert names == ["PID 100 ./app --serve: main (100)",
+                     "PID 200 worker;1 \"q\"\n<&> \ufffd end: w-main (200)",
+                     "PID 300: tid 301"], names
+    assert d["name"] == "PID 100 ./app --serve and 2 other processes", d["name"]
+else:
+    assert names == ["main (100)", "worker (101)"], names
 assert 0 <= d.get("activeProfileIndex", 0) < len(d["profiles"])
 print("%d frames, profiles %s, %d samples" % (len(frames), names,
       sum(len(p["samples"]) for p in d["profiles"])))
@@ -88,7 +107,7 @@ EOF
     done
 
     # --- SVG: well-formed XML, every box a title, a rect and a text.
-    for f in report.svg report-lines.svg; do
+    for f in report.svg report-lines.svg procs.svg; do
         python3 - "$out/$f" "$WORK/script.js" >"$WORK/svg.check" 2>&1 <<'EOF' ||
 import sys, xml.dom.minidom
 doc = xml.dom.minidom.parse(sys.argv[1])
@@ -103,6 +122,14 @@ for g in frames:
     x, w = float(rect.getAttribute("x")), float(rect.getAttribute("width"))
     assert 0 <= x and x + w <= width + 0.01, (title, x, w)
     assert "\n" in title and " samples (" in title
+if sys.argv[1].endswith("procs.svg"):
+    # A box per process right under "all", its command line whole (what
+    # XML cannot hold, a line break, invalid UTF-8: U+FFFD).
+    roots = sorted(g.getElementsByTagName("title")[0].firstChild.data.split("\n")[0]
+                   for g in frames if g.getElementsByTagName("title")[0].firstChild.data
+                   .startswith("PID "))
+    assert roots == ["PID 100 ./app --serve", "PID 200 worker;1 \"q\"\ufffd<&> \ufffd end",
+                     "PID 300"], roots
 scripts = doc.getElementsByTagName("script")
 assert len(scripts) == 1
 with open(sys.argv[2], "w") as fp:
@@ -165,9 +192,43 @@ if command -v go >/dev/null; then
         fail "go tool pprof -tagfocus: $(cat "$WORK/pprof.err")"
     assert_grep 'of 190 total|Total samples = 190' "$WORK/pprof.worker"
     assert_grep 'accounting for 100,' "$WORK/pprof.worker"
+    # Three processes: the pid label on every sample, each process apart.
+    go tool pprof -tags -sample_index=samples -symbolize=none "$out/procs.pb.gz" \
+        >"$WORK/procs.tags" 2>"$WORK/pprof.err" || fail "go tool pprof -tags: $(cat "$WORK/pprof.err")"
+    note "go tool pprof -tags, three processes:"
+    sed 's/^/#   /' "$WORK/procs.tags"
+    sed -n '/^ pid: /,/^$/p' "$WORK/procs.tags" >"$WORK/procs.pids"
+    assert_grep '^ pid: Total 110(\.0)?$' "$WORK/procs.pids"
+    assert_grep '^ +50(\.0)? \(45\.45%\): 100$' "$WORK/procs.pids"
+    assert_grep '^ +40(\.0)? \(36\.36%\): 200$' "$WORK/procs.pids"
+    assert_grep '^ +20(\.0)? \(18\.18%\): 300$' "$WORK/procs.pids"
+    assert_grep '^ +40(\.0)? \(36\.36%\): PID 200 worker;1 "q"\\x0a<&> \\xff end$' \
+        "$WORK/procs.tags"
+    go tool pprof -top -tagfocus=pid=200 -sample_index=samples -symbolize=none \
+        "$out/procs.pb.gz" >"$WORK/procs.200" 2>"$WORK/pprof.err" ||
+        fail "go tool pprof -tagfocus=pid=200: $(cat "$WORK/pprof.err")"
+    assert_grep 'accounting for 40,' "$WORK/procs.200"
+    assert_grep '^ +40 +36\.36% .* spin$' "$WORK/procs.200"
+    assert_no_grep 'leaf_a' "$WORK/procs.200" "pprof -tagfocus=pid=200: another process's function"
 else
     note "go is not installed (apt-get install golang-go): pprof not checked by its reader"
 fi
+
+# --- spytop report --pid on the recording of three processes: one
+# process's samples; a PID it does not hold is an error naming those it
+# holds (exit 2), with no output written.
+"$SPYTOP" report "$out/procs.spytop" --pid 200 -f collapsed >"$WORK/pid200" ||
+    fail "report --pid 200 exited $?"
+cmp "$WORK/pid200" "$out/procs-pid200.folded" >/dev/null 2>&1 ||
+    awk '{ n = split($0, p, " "); t += p[n] } END { exit t != 40 }' "$WORK/pid200" ||
+    fail "report --pid 200: $(cat "$WORK/pid200")"
+assert_grep '^w-main \(200\);worker_main;spin 40$' "$WORK/pid200"
+assert_no_grep 'leaf_a|^PID ' "$WORK/pid200" "report --pid 200: other processes' stacks"
+rc=0
+"$SPYTOP" report "$out/procs.spytop" --pid 999 -o "$WORK/none.txt" >/dev/null 2>"$WORK/pid999" || rc=$?
+[ "$rc" = 2 ] || fail "report --pid 999 exited $rc, not 2"
+assert_grep 'holds no process 999: it holds PIDs 100, 200 and 300' "$WORK/pid999"
+[ ! -e "$WORK/none.txt" ] || fail "report --pid 999 wrote its output"
 
 # --- the text report, as a person reads it.
 assert_grep '^ +47\.4 +47\.4 +0\.90s +0\.90s  spin  +app/worker\.c:12  \[app\]$' "$out/report.txt"
@@ -220,19 +281,19 @@ const model = Trace.TraceModel.Model.createWithAllHandlers();
 await model.parse(json.traceEvents);
 const data = model.parsedTrace().data;
 if (!data.Meta.traceIsGeneric) complaints.push('taken for a Chrome browser trace');
-for (const [, proc] of data.Renderer.processes)
+for (const [pid, proc] of data.Renderer.processes)
   for (const [tid, t] of proc.threads) {
     let start = Infinity, end = 0;
     for (const root of t.tree.roots) {
       start = Math.min(start, root.entry.ts);
       end = Math.max(end, root.entry.ts + root.entry.dur);
     }
-    console.log(tid, t.entries.length, t.tree.roots.size, t.tree.maxDepth, start, end, JSON.stringify(t.name));
+    console.log(...(process.argv[4] === 'pids' ? [pid] : []), tid, t.entries.length, t.tree.roots.size, t.tree.maxDepth, start, end, JSON.stringify(t.name));
   }
 if (complaints.length) { process.stdout.write('ERRORS: ' + complaints.join('; ') + '\n'); process.exit(1); }
 EOF_JS
 check_chrome() {
-    node "$WORK/chrome.mjs" "$node_modules" "$1" >"$WORK/chrome.out" 2>&1 ||
+    node "$WORK/chrome.mjs" "$node_modules" "$1" ${2:-} >"$WORK/chrome.out" 2>&1 ||
         fail "chrome $1: the DevTools trace engine: $(cat "$WORK/chrome.out")"
 }
 
@@ -302,6 +363,14 @@ if [ -n "$npm_ready" ]; then
     # main: main_fn the one root, 0.9 s; worker: worker_main, 1 s; 5 frames each.
     assert_grep '^100 5 1 3 0 900000 "main \(100\)"$' "$WORK/chrome.out"
     assert_grep '^101 5 1 2 50 1000050 "worker \(101\)"$' "$WORK/chrome.out"
+    # Three processes: each thread under its own pid.
+    check_chrome "$out/procs.chrome.json" pids
+    note "chrome, three processes (pid tid events roots depth start end name):"
+    sed 's/^/#   /' "$WORK/chrome.out"
+    assert_grep '^100 100 3 1 3 ' "$WORK/chrome.out"
+    assert_grep '^200 200 2 1 2 ' "$WORK/chrome.out"
+    assert_grep '^300 301 3 1 3 ' "$WORK/chrome.out"
+    [ "$(wc -l <"$WORK/chrome.out")" = 3 ] || fail "chrome: not 3 threads: $(cat "$WORK/chrome.out")"
 
     check_gecko "$out/report.gecko.json"
     note "gecko (profiler-cli):"
@@ -310,6 +379,14 @@ if [ -n "$npm_ready" ]; then
     assert_grep 't-0: main \[tid 100\]' "$WORK/gecko.info"
     assert_grep 'app!main_fn - total: 90 \(100\.0%\)' "$WORK/gecko.samples"
     assert_grep 'app!leaf_a - total: 60 \(66\.7%\)' "$WORK/gecko.samples"
+    check_gecko "$out/procs.gecko.json"
+    note "gecko, three processes (profiler-cli):"
+    sed 's/^/#   /' "$WORK/gecko.info" | head -30
+    assert_grep 'This profile contains 3 threads across 3 processes' "$WORK/gecko.info"
+    assert_grep 'p-0: \./app --serve \[pid 100\]' "$WORK/gecko.info"
+    assert_grep '<&> .* end \[pid 200\]' "$WORK/gecko.info"
+    assert_grep 't-1: w-main \[tid 200\]' "$WORK/gecko.info"
+    assert_grep 'p-2: PID 300 \[pid 300\]' "$WORK/gecko.info"
 else
     note "npm or its packages are not available: speedscope, chrome and gecko not read"
 fi

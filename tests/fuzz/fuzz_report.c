@@ -88,6 +88,12 @@ pick_options(ReportOptions *o, const RecReader *r, const uint8_t *data, size_t s
     o->thread_roots = !(bits & 4);
     o->rows = bits & 8 ? 0 : 50;
     o->sort = (AggSort)((AGG_SORT_OWN_TIME + (bits >> 4)) % AGG_SORT_COUNT);
+    if (bits & 0x40) {
+        size_t n;
+        const Sample *samples = RecReader_samples(r, &n);
+        if (n)
+            o->pid = samples[n / 3].pid; /* one process of several */
+    }
     if (bits & 0x80) {
         size_t n;
         const Sample *samples = RecReader_samples(r, &n);
@@ -118,8 +124,9 @@ Fuzz_recording(const uint8_t *data, size_t size)
      * threads and times rather than from many samples: one format per
      * input, picked by its size (so every cut of a file tries them all),
      * and past a point only the reader runs, to keep the fuzzer's pace. */
-    static const ReportFormat formats[] = {REPORT_TEXT, REPORT_COLLAPSED, REPORT_SPEEDSCOPE,
-                                           REPORT_PPROF, REPORT_SVG};
+    static const ReportFormat formats[] = {REPORT_TEXT,  REPORT_COLLAPSED, REPORT_SPEEDSCOPE,
+                                           REPORT_PPROF, REPORT_SVG,       REPORT_CHROME,
+                                           REPORT_GECKO};
     size_t n_samples;
     RecReader_samples(r, &n_samples);
     if (n_samples <= FUZZ_REPORT_SAMPLES_MAX) {

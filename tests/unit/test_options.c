@@ -345,6 +345,23 @@ record_takes_report_formats(void **state)
     parse_error(ARGS("record", "-p", "1", "--thread", "1"), NEEDLES("--thread", "'spytop report'"));
 }
 
+/* view and report: --pid (-p) selects a process of the recording; --nice
+ * still goes with a live target only. */
+static void
+recording_pid_selects(void **state)
+{
+    (void)state;
+    Options o = parse_ok(ARGS("report", "run.spytop", "--pid", "200", "--thread", "201"));
+    assert_int_equal(o.command, CMD_REPORT);
+    assert_int_equal(o.pid, 200);
+    assert_int_equal(o.thread, 201);
+    o = parse_ok(ARGS("view", "-p", "7", "run.spytop"));
+    assert_int_equal(o.command, CMD_VIEW);
+    assert_int_equal(o.pid, 7);
+    parse_error(ARGS("report", "run.spytop", "--pid", "x"), NEEDLES("invalid PID 'x'"));
+    parse_error(ARGS("report", "run.spytop", "--nice", "1"), NEEDLES("--nice", "live target"));
+}
+
 static void
 help_and_version_anywhere(void **state)
 {
@@ -483,6 +500,7 @@ main(void)
         cmocka_unit_test(missing_pid),
         cmocka_unit_test(json_needs_dump_and_no_extra_args),
         cmocka_unit_test(record_takes_report_formats),
+        cmocka_unit_test(recording_pid_selects),
         cmocka_unit_test(help_and_version_anywhere),
         cmocka_unit_test(parse_twice),
         cmocka_unit_test(environment_knobs),

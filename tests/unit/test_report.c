@@ -26,6 +26,8 @@
 
 #include "unit.h"
 
+#include "exit_codes.h"
+#include "export.h"
 #include "recbuf.h"
 #include "record_direct.h"
 #include "recreader.h"
@@ -141,6 +143,108 @@ teardown(void **state)
     unlink(fx->path);
     rmdir(fx->dir);
     free(fx);
+    return 0;
+}
+
+/* ---- a recording of three processes --------------------------------------
+ *
+ * 50 ticks at 100 Hz. Process 100 ("./app --serve", the header's): thread
+ * 100 "main" in stack A throughout; thread 102 asleep (idle), its stack
+ * reused for ticks 0-9. Process 200, followed from tick 10 and let go
+ * after tick 49, with a hostile command line: thread 200 "w-main" in C
+ * (spin) for ticks 10-49, thread 201 asleep in D for ticks 10-49, reused
+ * on odd ticks. Process 300, never announced: thread 301 in A for ticks
+ * 0-19. */
+
+static const char hostile_command[] = "worker;1 \"q\"\n<&> \xff end";
+
+static void
+write_procs_recording(const char *path)
+{
+    Symtab *st = Symtab_new();
+    const char *app = "/usr/bin/app", *libc = "/lib/x86_64-linux-gnu/libc.so.6";
+    FrameId main_fn = unit_frame(st, "main_fn", "/src/app/main.c", app, 10, FRAME_NATIVE);
+    FrameId mid = unit_frame(st, "mid", "/src/app/main.c", app, 20, FRAME_NATIVE);
+    FrameId leaf_a = unit_frame(st, "leaf_a", "/src/app/leaf.c", app, 30, FRAME_NATIVE);
+    FrameId loop = unit_frame(st, "loop", "/src/app/main.c", app, 50, FRAME_NATIVE);
+    FrameId epoll = unit_frame(st, "epoll_wait", "", libc, 0, FRAME_NATIVE);
+    FrameId worker_main = unit_frame(st, "worker_main", "/src/app/worker.c", app, 7, FRAME_NATIVE);
+    FrameId spin = unit_frame(st, "spin", "/src/app/worker.c", app, 12, FRAME_NATIVE);
+    StackId a = Symtab_intern_stack(st, (FrameId[]){leaf_a, mid, main_fn}, 3);
+    StackId c = Symtab_intern_stack(st, (FrameId[]){spin, worker_main}, 2);
+    StackId d = Symtab_intern_stack(st, (FrameId[]){epoll, loop, main_fn}, 3);
+    RecHeader h = {
+        .pid = 100,
+        .command = "./app --serve",
+        .exe = app,
+        .host = "testhost",
+        .start_unix_ns = 1700000000000000000ull,
+        .start_mono_ns = START_MONO,
+        .rate_hz = 100,
+    };
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(path, false, &h, &cause);
+    if (!w)
+        FAIL("RecWriter_open: %s", cause);
+    assert_non_null(w);
+    assert_int_equal(RecWriter_process(w, 100, "./app --serve", START_MONO), 0);
+    assert_int_equal(RecWriter_thread_name(w, 100, "main", START_MONO), 0);
+    for (unsigned i = 0; i < 50; i++) {
+        uint64_t t = START_MONO + (i + 1) * TICK_NS;
+        if (i == 10) {
+            assert_int_equal(RecWriter_process(w, 200, hostile_command, t), 0);
+            assert_int_equal(RecWriter_thread_name(w, 200, "w-main", t), 0);
+        }
+        Sample row[5] = {
+            {.t_ns = t, .pid = 100, .tid = 100, .state = 'R', .stack = a},
+            {.t_ns = t + 10000, .pid = 100, .tid = 102, .state = 'S', .blocked = true, .stack = d},
+            {.t_ns = t + 20000, .pid = 200, .tid = 200, .state = 'R', .stack = c},
+            {.t_ns = t + 30000, .pid = 200, .tid = 201, .state = 'S', .blocked = true, .stack = d},
+            {.t_ns = t + 40000, .pid = 300, .tid = 301, .state = 'R', .stack = a},
+        };
+        row[1].reused = i < 10;
+        row[3].reused = i % 2 == 1;
+        for (unsigned k = 0; k < 5; k++) {
+            if ((k == 2 || k == 3) && i < 10)
+                continue;
+            if (k == 4 && i >= 20)
+                continue;
+            row[k].status = SAMPLE_OK;
+            assert_int_equal(RecWriter_add_sample(w, st, &row[k]), 0);
+        }
+        if (i % 20 == 19)
+            assert_int_equal(RecWriter_flush(w), 0);
+    }
+    assert_int_equal(RecWriter_process_gone(w, 200, START_MONO + 51 * TICK_NS), 0);
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+    Symtab_delete(st);
+}
+
+static int
+setup_procs(void **state)
+{
+    Fixture *fx = calloc(1, sizeof(*fx));
+    const char *tmp = getenv("TMPDIR");
+    snprintf(fx->dir, sizeof(fx->dir), "%s/spytop-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    snprintf(fx->path, sizeof(fx->path), "%s/procs.spytop", fx->dir);
+    write_procs_recording(fx->path);
+    fx->symtab = Symtab_new();
+    char *cause = NULL;
+    fx->reader = RecReader_open(fx->path, fx->symtab, &cause);
+    if (!fx->reader || !RecReader_status(fx->reader)->complete)
+        return -1;
+    /* The recording itself too, for report_consumers.sh's spytop report. */
+    const char *dir = getenv("SPYTOP_REPORT_OUT");
+    if (dir && *dir) {
+        char *cmd = xasprintf("cp '%s' '%s/procs.spytop'", fx->path, dir);
+        int rc = system(cmd);
+        free(cmd);
+        if (rc != 0)
+            return -1;
+    }
+    *state = fx;
     return 0;
 }
 
@@ -664,7 +768,10 @@ typedef struct PbSample {
     size_t nlocations;
     uint64_t values[2];
     size_t nvalues;
-    uint64_t thread_str, tid;
+    uint64_t thread_str, tid;  /* the labels "thread" and "tid" */
+    uint64_t process_str, pid; /* "process" and "pid" (0: none) */
+    uint64_t label_key[8], label_str[8], label_num[8];
+    size_t nlabels;
 } PbSample;
 
 typedef struct PbLocation {
@@ -759,11 +866,10 @@ pb_decode(const uint8_t *data, size_t len, Pb *pb)
                         else if (f == 3)
                             num = v;
                     }
-                    if (str)
-                        s->thread_str = str;
-                    else
-                        s->tid = num;
-                    (void)key;
+                    assert_true(s->nlabels < 8);
+                    s->label_key[s->nlabels] = key;
+                    s->label_str[s->nlabels] = str;
+                    s->label_num[s->nlabels++] = num;
                 }
             }
             break;
@@ -834,6 +940,24 @@ pb_decode(const uint8_t *data, size_t len, Pb *pb)
             break;
         default:
             break;
+        }
+    }
+    /* Labels by their key: the string table comes last. */
+    for (size_t i = 0; i < pb->nsamples; i++) {
+        PbSample *s = &pb->samples[i];
+        for (size_t k = 0; k < s->nlabels; k++) {
+            assert_true(s->label_key[k] < pb->nstrings);
+            const char *key = pb->strings[s->label_key[k]];
+            if (strcmp(key, "thread") == 0)
+                s->thread_str = s->label_str[k];
+            else if (strcmp(key, "tid") == 0)
+                s->tid = s->label_num[k];
+            else if (strcmp(key, "process") == 0)
+                s->process_str = s->label_str[k];
+            else if (strcmp(key, "pid") == 0)
+                s->pid = s->label_num[k];
+            else
+                FAIL("unexpected label %s", key);
         }
     }
 }
@@ -1102,6 +1226,216 @@ svg_ignores_numeric_locale(void **state)
     free(got);
 }
 
+/* ---- several processes -------------------------------------------------- */
+
+/* A root frame per process, its command line escaped as frames are (no
+ * ';', no line break, no invalid UTF-8); --pid: one process, no roots. */
+static void
+procs_collapsed(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    char *got = render(fx, REPORT_COLLAPSED, &o, "procs.folded", NULL);
+    expect_text(got, "PID 100 ./app --serve;main (100);main_fn;mid;leaf_a 50\n"
+                     "PID 200 worker:1 \"q\"\\x0a<&> \\xff end;w-main (200);worker_main;spin 40\n"
+                     "PID 300;tid 301;main_fn;mid;leaf_a 20\n");
+    free(got);
+    o.thread_roots = false;
+    got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
+    expect_text(got, "PID 100 ./app --serve;main_fn;mid;leaf_a 50\n"
+                     "PID 200 worker:1 \"q\"\\x0a<&> \\xff end;worker_main;spin 40\n"
+                     "PID 300;main_fn;mid;leaf_a 20\n");
+    free(got);
+    o = defaults();
+    o.pid = 200;
+    o.include_idle = true;
+    got = render(fx, REPORT_COLLAPSED, &o, "procs-pid200.folded", NULL);
+    expect_text(got, "tid 201;main_fn;loop;epoll_wait 40\n"
+                     "w-main (200);worker_main;spin 40\n");
+    free(got);
+}
+
+/* The text report counts the processes, lists them, and keeps its
+ * summary lines (Reused:, the threads) to the process selected. */
+static void
+procs_text(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    char *got = render(fx, REPORT_TEXT, &o, "procs.txt", NULL);
+    assert_non_null(
+        strstr(got, " report: PID 100 ./app --serve and 2 other processes on testhost\n"));
+    assert_non_null(strstr(got, "Selection: 0.0 s to 0.5 s, all 3 processes, all threads, 110 "
+                                "thread samples (90 idle left out), by function\n"));
+    assert_non_null(strstr(got, "\nReused: 30 samples "));
+    assert_non_null(strstr(got, "\n     PID  Samples  Active Threads  Command\n"
+                                "     100      100   50.0%       2  ./app --serve\n"
+                                "     200       80   50.0%       2  worker;1 \"q\"\\x0a<&> "
+                                "\\xff end (ended)\n"
+                                "     300       20  100.0%       1  \n"));
+    assert_non_null(strstr(got, "\n     PID      TID  Samples  Active  Thread\n"
+                                "     100      100       50  100.0%  main\n"));
+    assert_non_null(strstr(got, "\n     300      301       20  100.0%  \n"));
+    free(got);
+
+    o.pid = 200;
+    got = render(fx, REPORT_TEXT, &o, "procs-pid200.txt", NULL);
+    assert_non_null(strstr(got, " report: PID 200 worker;1 \"q\"\\x0a<&> \\xff end on testhost\n"));
+    assert_non_null(strstr(got, ", process 200, all threads, 40 thread samples (40 idle left "
+                                "out), by function\n"));
+    assert_non_null(strstr(got, "\nReused: 20 samples "));
+    assert_non_null(strstr(got, "\n     TID  Samples  Active  Thread\n"
+                                "     200       40  100.0%  w-main\n"
+                                "     201       40    0.0%  \n"));
+    assert_null(strstr(got, "main_fn;mid"));
+    assert_null(strstr(got, "leaf_a"));
+    assert_null(strstr(got, "     100 "));
+    free(got);
+}
+
+/* speedscope: a profile per thread, named after its process too. */
+static void
+procs_speedscope(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_SPEEDSCOPE, &o, "procs.speedscope.json", &len);
+    assert_json(got, len);
+    assert_non_null(strstr(got, "\"name\":\"PID 100 ./app --serve and 2 other processes\",\n"));
+    assert_non_null(strstr(got, "{\"type\":\"sampled\",\"name\":\"PID 100 ./app --serve: main "
+                                "(100)\","));
+    assert_non_null(strstr(got, "{\"type\":\"sampled\",\"name\":\"PID 200 worker;1 "
+                                "\\\"q\\\"\\n<&> \\ufffd end: w-main (200)\","));
+    assert_non_null(strstr(got, "{\"type\":\"sampled\",\"name\":\"PID 300: tid 301\","));
+    assert_int_equal(count_of(got, "{\"type\":\"sampled\""), 3);
+    free(got);
+}
+
+/* pprof: the numeric label pid (and process) on every sample. */
+static void
+procs_pprof(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_PPROF, &o, "procs.pb.gz", &len);
+    size_t raw_len;
+    uint8_t *raw = gunzip(got, len, &raw_len);
+    Pb pb;
+    pb_decode(raw, raw_len, &pb);
+    assert_int_equal(pb.nsamples, 3);
+    uint64_t per_pid[4] = {0};
+    for (size_t i = 0; i < pb.nsamples; i++) {
+        const PbSample *ps = &pb.samples[i];
+        uint64_t want = ps->tid == 301 ? 300 : ps->tid;
+        if (ps->pid != want)
+            FAIL("tid %llu has pid %llu", (unsigned long long)ps->tid, (unsigned long long)ps->pid);
+        per_pid[ps->pid / 100] += ps->values[0];
+        const char *process = pb.strings[ps->process_str];
+        if (ps->pid == 200)
+            assert_string_equal(process, "PID 200 worker;1 \"q\"\\x0a<&> \\xff end");
+        else if (ps->pid == 100)
+            assert_string_equal(process, "PID 100 ./app --serve");
+        else
+            assert_string_equal(process, "PID 300");
+    }
+    assert_int_equal(per_pid[1], 50);
+    assert_int_equal(per_pid[2], 40);
+    assert_int_equal(per_pid[3], 20);
+    for (size_t i = 0; i < pb.nstrings; i++)
+        free(pb.strings[i]);
+    free(raw);
+    free(got);
+
+    /* One process selected: no pid label, as for a recording of one. */
+    o.pid = 300;
+    got = render(fx, REPORT_PPROF, &o, NULL, &len);
+    raw = gunzip(got, len, &raw_len);
+    pb_decode(raw, raw_len, &pb);
+    assert_int_equal(pb.nsamples, 1);
+    assert_int_equal(pb.samples[0].pid, 0);
+    assert_int_equal(pb.samples[0].tid, 301);
+    for (size_t i = 0; i < pb.nstrings; i++)
+        free(pb.strings[i]);
+    free(raw);
+    free(got);
+}
+
+/* chrome and gecko: each thread under its own process's pid. */
+static void
+procs_chrome_gecko(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    size_t len;
+    char *got = render(fx, REPORT_CHROME, &o, "procs.chrome.json", &len);
+    assert_json(got, len);
+    assert_non_null(strstr(got, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":200,\"tid\":200,"
+                                "\"args\":{\"name\":\"worker;1 \\\"q\\\"\\n<&> \\ufffd end\"}}"));
+    assert_non_null(strstr(got, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":300,\"tid\":300,"
+                                "\"args\":{\"name\":\"PID 300\"}}"));
+    assert_non_null(strstr(got, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":300,\"tid\":301,"));
+    assert_non_null(strstr(got, "{\"name\":\"spin\",\"cat\":\"native\",\"ph\":\"X\",\"ts\":"));
+    assert_non_null(
+        strstr(got, ",\"pid\":200,\"tid\":200,\"args\":{\"file\":\"/src/app/worker.c\""));
+    assert_null(strstr(got, ",\"pid\":100,\"tid\":200"));
+    assert_null(strstr(got, ",\"pid\":100,\"tid\":301"));
+    assert_int_equal(count_of(got, "\"process_name\""), 3);
+    free(got);
+
+    got = render(fx, REPORT_GECKO, &o, "procs.gecko.json", &len);
+    assert_json(got, len);
+    assert_non_null(strstr(got, "\"product\":\"spytop: PID 100 ./app --serve and 2 other "
+                                "processes\""));
+    assert_non_null(strstr(got, "{\"name\":\"w-main\",\"isMainThread\":true,"));
+    assert_non_null(strstr(got, "\"pid\":\"200\",\"tid\":200,\"processType\":\"default\","
+                                "\"processName\":\"worker;1 \\\"q\\\"\\n<&> \\ufffd end\""));
+    assert_non_null(strstr(got, "\"pid\":\"300\",\"tid\":301,\"processType\":\"default\","
+                                "\"processName\":\"PID 300\""));
+    /* The header's main thread first. */
+    assert_true(strstr(got, "{\"name\":\"main\",\"isMainThread\":true,") <
+                strstr(got, "{\"name\":\"w-main\","));
+    free(got);
+}
+
+/* svg: a box per process under "all", titled by the recording. */
+static void
+procs_svg(void **state)
+{
+    Fixture *fx = *state;
+    ReportOptions o = defaults();
+    char *got = render(fx, REPORT_SVG, &o, "procs.svg", NULL);
+    assert_non_null(strstr(got, ">Flame graph: PID 100 ./app --serve and 2 other processes<"));
+    assert_non_null(strstr(got, "<title>PID 200 worker;1 &quot;q&quot;"));
+    assert_non_null(strstr(got, "<title>PID 300\n20 samples"));
+    free(got);
+}
+
+/* A PID the recording does not hold: an error naming those it holds,
+ * and no output file. */
+static void
+procs_unknown_pid(void **state)
+{
+    Fixture *fx = *state;
+    char *message = RecReader_no_process(fx->reader, "procs.spytop", 999);
+    assert_non_null(message);
+    assert_string_equal(message, "procs.spytop holds no process 999: it holds PIDs 100, 200 and "
+                                 "300 (--pid PID selects one)");
+    free(message);
+    assert_null(RecReader_no_process(fx->reader, "procs.spytop", 300));
+    char *out = xasprintf("%s/out.folded", fx->dir);
+    ExportOptions eo = {.format = REPORT_COLLAPSED, .output = out};
+    ReportOptions_init(&eo.report);
+    eo.report.pid = 999;
+    assert_int_equal(Export_run(fx->path, &eo, NULL), EXIT_FATAL);
+    assert_int_equal(access(out, F_OK), -1);
+    eo.report.pid = 200;
+    assert_int_equal(Export_run(fx->path, &eo, NULL), EXIT_OK);
+    assert_int_equal(unlink(out), 0);
+    free(out);
+}
+
 /* ---- errors and names ---------------------------------------------------- */
 
 static void
@@ -1231,6 +1565,13 @@ main(void)
         cmocka_unit_test_setup_teardown(svg_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(svg_ignores_numeric_locale, setup, teardown),
         cmocka_unit_test_setup_teardown(write_errors_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(procs_collapsed, setup_procs, teardown),
+        cmocka_unit_test_setup_teardown(procs_text, setup_procs, teardown),
+        cmocka_unit_test_setup_teardown(procs_speedscope, setup_procs, teardown),
+        cmocka_unit_test_setup_teardown(procs_pprof, setup_procs, teardown),
+        cmocka_unit_test_setup_teardown(procs_chrome_gecko, setup_procs, teardown),
+        cmocka_unit_test_setup_teardown(procs_svg, setup_procs, teardown),
+        cmocka_unit_test_setup_teardown(procs_unknown_pid, setup_procs, teardown),
         cmocka_unit_test(format_names),
         cmocka_unit_test(record_direct_formats),
     };
