@@ -359,6 +359,8 @@ recording_pid_selects(void **state)
     assert_int_equal(o.command, CMD_VIEW);
     assert_int_equal(o.pid, 7);
     parse_error(ARGS("report", "run.spytop", "--pid", "x"), NEEDLES("invalid PID 'x'"));
+    parse_error(ARGS("report", "run.spytop", "--pid", "1,2"), NEEDLES("--pid", "one PID"));
+    parse_error(ARGS("view", "run.spytop", "-s"), NEEDLES("--subprocesses", "live target"));
     parse_error(ARGS("report", "run.spytop", "--nice", "1"), NEEDLES("--nice", "live target"));
 }
 
