@@ -10,7 +10,7 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config binutils
 libunwind-dev libdw-dev libelf-dev libiberty-dev zlib1g-dev libncurses-dev libcmocka-dev
 elfutils python3 xz-utils gzip tmux procps util-linux mandoc groff-base
-golang-go rustc bash-completion man-db clang libclang-rt-14-dev clang-format-14 valgrind"
+golang-go rustc bash-completion man-db gunicorn curl clang libclang-rt-14-dev clang-format-14 valgrind"
 # What the packages suite (scripts/suites/packages.sh) uses to build, lint
 # and check the .deb (hardening-check is devscripts') and the RPM spec;
 # installed without their recommends, which are many and unneeded here.

@@ -721,6 +721,7 @@ Aggregator_processes(Aggregator *agg, const AggQuery *q, const AggProcess **proc
     AggQuery all = *q;
     all.pid = 0;
     all.tid = 0;
+    all.include_idle = true; /* every process is listed; its hottest is of q's choice */
     const AggThread *threads;
     size_t nthreads = Aggregator_threads(agg, &all, &threads);
     agg->process_view = xgrow(agg->process_view, &agg->process_view_cap, nthreads ? nthreads : 1,

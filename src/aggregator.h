@@ -143,8 +143,9 @@ size_t Aggregator_query(Aggregator *agg, const AggQuery *q, const AggRow **rows,
  * call. Idle threads are included when q->include_idle. */
 size_t Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads);
 
-/* Processes (of the threads q passes but q->pid), sorted as threads are;
- * borrowed until the next call. */
+/* Every process with samples in the window (q's thread and process
+ * choices aside), sorted as threads are; the hottest function counts idle
+ * samples only when q->include_idle. Borrowed until the next call. */
 size_t Aggregator_processes(Aggregator *agg, const AggQuery *q, const AggProcess **processes);
 
 /* Callers and callees of the row with key `key` (a row key of either mode:

@@ -57,14 +57,19 @@ Header_draw(Screen *s, int width)
         attroff(attr);
     }
 
-    /* 1: threads and CPU (a recording has threads, no live counts). */
-    int len = st->replay
-                  ? snprintf(line, sizeof(line), "Threads: %zu in the recording", st->threads)
-                  : snprintf(line, sizeof(line),
-                             "Threads: %zu (%zu running, %zu sleeping, %zu stopped, %zu late)  "
-                             "%zu stopped/tick   CPU: target %.0f%%, spytop %.1f%%",
-                             st->threads, st->running, st->sleeping, st->stopped, st->late_threads,
-                             st->stopped_per_tick, st->target_cpu_pct, st->spytop_cpu_pct);
+    /* 1: processes when several, threads and CPU (a recording has
+     * threads, no live counts). */
+    int len = 0;
+    if (st->processes > 1 || st->processes_skipped)
+        len = snprintf(line, sizeof(line), "Processes: %zu  ", st->processes);
+    len += st->replay
+               ? snprintf(line + len, sizeof(line) - (size_t)len, "Threads: %zu in the recording",
+                          st->threads)
+               : snprintf(line + len, sizeof(line) - (size_t)len,
+                          "Threads: %zu (%zu running, %zu sleeping, %zu stopped, %zu late)  "
+                          "%zu stopped/tick   CPU: target %.0f%%, spytop %.1f%%",
+                          st->threads, st->running, st->sleeping, st->stopped, st->late_threads,
+                          st->stopped_per_tick, st->target_cpu_pct, st->spytop_cpu_pct);
     if (st->python && len > 0 && (size_t)len < sizeof(line))
         len += snprintf(line + len, sizeof(line) - (size_t)len, "   %s, GIL held %.0f%%",
                         st->python, st->gil_pct);
@@ -107,6 +112,8 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
     char thread[48] = "all threads";
     if (s->query.tid)
         snprintf(thread, sizeof(thread), "thread %d", (int)s->query.tid);
+    else if (s->query.pid)
+        snprintf(thread, sizeof(thread), "process %d", (int)s->query.pid);
     char window[32];
     if (s->query.cumulative)
         snprintf(window, sizeof(window), "Selected range");

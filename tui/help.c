@@ -19,6 +19,8 @@ static const char *const help_lines[] = {
     "  l                functions <-> source lines",
     "  t                threads panel: Enter on a thread shows only it,",
     "                   on * all threads",
+    "  P                processes panel (-p PID,PID or --subprocesses): Enter on",
+    "                   a process shows only it, on * all of them merged",
     "  i                include or exclude idle threads (sleeping, waiting)",
     "  g                Python: only samples of the thread holding the GIL",
     "  w                percentage window: 1, 5, 10, 30, 60 seconds",

@@ -23,6 +23,7 @@ typedef enum ScreenPanel {
     PANEL_HELP,
     PANEL_SOURCE,
     PANEL_TREE,
+    PANEL_PROCESSES,
 } ScreenPanel;
 
 #define FILTER_MAX 128
@@ -56,8 +57,9 @@ struct Screen {
     size_t nrows, rows_cap;
     AggTotals totals;
     int selected, scroll;
-    /* Threads panel. */
+    /* Threads panel; processes panel. */
     int thread_selected, thread_scroll;
+    int process_selected, process_scroll;
     /* Help: the first line shown, and the lines the last draw had. */
     int help_top, help_height;
     /* Callers panel: the function it is about (walk[nwalk - 1]) and the
@@ -105,6 +107,9 @@ void Hotlist_view_draw(Screen *s, int top, int height, int width);
 void Threads_view_draw(Screen *s, int top, int height, int width);
 /* Returns true when a thread was chosen (the screen goes back to the hot list). */
 bool Threads_view_key(Screen *s, int key);
+void Processes_view_draw(Screen *s, int top, int height, int width);
+/* Returns true when a process was chosen (the screen goes back to the hot list). */
+bool Processes_view_key(Screen *s, int key);
 void Callers_view_draw(Screen *s, int top, int height, int width);
 /* Starts a walk at the function of row key `key` named name. */
 void Callers_view_open(Screen *s, uint64_t key, const char *name);

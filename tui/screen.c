@@ -50,6 +50,7 @@ draw_footer(Screen *s, int y, int width)
         [PANEL_HOT] = (" q quit  ? help  space pause  1-4 sort  l lines  t threads  i idle  "
                        "g GIL  w window  / filter  Enter callers  s source  c tree  r reset"),
         [PANEL_THREADS] = " Enter show only this thread (* = all)  Esc back  q quit",
+        [PANEL_PROCESSES] = " Enter show only this process (* = all, merged)  Esc back  q quit",
         [PANEL_CALLERS] =
             " Up Down move  Enter walk to it  Left back  s source  Esc hot list  q quit",
         [PANEL_HELP] = " Up Down PgUp PgDn scroll  Esc back  q quit",
@@ -104,6 +105,9 @@ draw(Screen *s)
         break;
     case PANEL_THREADS:
         Threads_view_draw(s, top, body, width);
+        break;
+    case PANEL_PROCESSES:
+        Processes_view_draw(s, top, body, width);
         break;
     case PANEL_CALLERS:
         Callers_view_draw(s, top, body, width);
@@ -241,6 +245,9 @@ handle_key(Screen *s, int key)
     case 't':
         s->panel = s->panel == PANEL_THREADS ? PANEL_HOT : PANEL_THREADS;
         return CONSUMER_CONTINUE;
+    case 'P':
+        s->panel = s->panel == PANEL_PROCESSES ? PANEL_HOT : PANEL_PROCESSES;
+        return CONSUMER_CONTINUE;
     case 'c':
         s->panel = s->panel == PANEL_TREE ? PANEL_HOT : PANEL_TREE;
         return CONSUMER_CONTINUE;
@@ -306,6 +313,10 @@ handle_key(Screen *s, int key)
         break;
     case PANEL_THREADS:
         if (Threads_view_key(s, key))
+            s->panel = PANEL_HOT;
+        break;
+    case PANEL_PROCESSES:
+        if (Processes_view_key(s, key))
             s->panel = PANEL_HOT;
         break;
     case PANEL_HELP:
