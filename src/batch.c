@@ -61,7 +61,7 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
         Util_fputs_escaped(s->message, out);
         fputc('\n', out);
     }
-    if (s->processes_skipped_text) {
+    if (s->processes_skipped_text && s->processes_skipped_text != s->message) {
         Util_fputs_escaped(s->processes_skipped_text, out);
         fputc('\n', out);
     }

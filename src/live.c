@@ -312,8 +312,12 @@ update_not_sampled(Live *live)
     }
     size_t skipped = ProcessSet_skipped(live->set);
     if (skipped != live->status.processes_skipped) {
+        /* Shown as the notice, unless another one is. */
+        bool shown = !live->status.message || live->status.message == live->skipped_text;
         free(live->skipped_text);
         live->skipped_text = ProcessSet_skipped_text(live->set);
+        if (shown)
+            live->status.message = live->skipped_text;
         live->status.processes_skipped = skipped;
         live->status.processes_skipped_text = live->skipped_text;
     }

@@ -227,6 +227,26 @@ max_depth_bounds(void **state)
 }
 
 static void
+pid_lists_and_subprocesses(void **state)
+{
+    (void)state;
+    Options o = OK("top", "-p", "12,34,12", "-p", "56", "-s", "-b");
+    assert_int_equal(o.pid, 12);
+    assert_int_equal(o.pid_count, 3);
+    assert_int_equal(o.pids[1], 34);
+    assert_int_equal(o.pids[2], 56);
+    assert_true(o.subprocesses);
+    o = OK("dump", "--pid", "7", "--subprocesses");
+    assert_int_equal(o.pid_count, 1);
+    assert_true(o.subprocesses);
+    parse_error(ARGS("dump", "-p", "1,x"), NEEDLES("invalid PID '1,x'", "commas"));
+    parse_error(ARGS("dump", "-p", ","), NEEDLES("invalid PID ','"));
+    parse_error(ARGS("top", "-p", "1", "-s", "--threads", "2"),
+                NEEDLES("--threads", "one process"));
+    parse_error(ARGS("top", "-p", "1,2", "--threads", "2"), NEEDLES("--threads", "one process"));
+}
+
+static void
 bad_pid(void **state)
 {
     (void)state;
@@ -494,6 +514,7 @@ main(void)
         cmocka_unit_test(stack_size_overflow),
         cmocka_unit_test(max_depth_bounds),
         cmocka_unit_test(bad_pid),
+        cmocka_unit_test(pid_lists_and_subprocesses),
         cmocka_unit_test(missing_value),
         cmocka_unit_test(unknown_command),
         cmocka_unit_test(n_is_native),
