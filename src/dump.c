@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dump_tasks.h"
 #include "exit_codes.h"
 #include "proc.h"
 #include "processset.h"
@@ -41,6 +42,7 @@ typedef struct DumpThread {
 
 typedef struct Dump {
     bool locals;
+    DumpTasks *tasks; /* --tasks */
     Session *session;
     Symtab *symtab;
     DumpThread *threads;
@@ -328,6 +330,13 @@ print_text(Dump *d, pid_t pid, FILE *out)
         Util_fputs_escaped(locals_problem, out);
         fputc('\n', out);
     }
+    bool tasks_failed;
+    const char *tasks_problem = d->tasks ? DumpTasks_problem(d->tasks, &tasks_failed) : NULL;
+    if (tasks_problem) {
+        fputs(tasks_failed ? "Tasks not shown: " : "Tasks: ", out);
+        Util_fputs_escaped(tasks_problem, out);
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < d->count; i++) {
         const DumpThread *t = &d->threads[i];
         fprintf(out, "\nThread %d \"", (int)t->tid);
@@ -372,7 +381,11 @@ print_text(Dump *d, pid_t pid, FILE *out)
             fprintf(out, "  (%s)\n", status_text(t));
         else if (t->sample.end != UNWIND_COMPLETE)
             fprintf(out, "  ... (%s)\n", Unwinder_end_name(t->sample.end));
+        if (d->tasks)
+            DumpTasks_print_text(d->tasks, symtab, t->tid, out);
     }
+    if (d->tasks)
+        DumpTasks_print_text(d->tasks, symtab, 0, out);
 }
 
 static void
@@ -449,6 +462,13 @@ print_json(Dump *d, pid_t pid, FILE *out)
         fputs(",\"locals_problem\":", out);
         json_string_or_null(locals_problem, out);
     }
+    if (d->tasks) {
+        bool failed;
+        const char *tasks_problem = DumpTasks_problem(d->tasks, &failed);
+        fputs(",\"tasks_problem\":", out);
+        json_string_or_null(tasks_problem, out);
+        DumpTasks_print_json(d->tasks, symtab, 0, out);
+    }
     fputs(",\"threads\":[", out);
     for (size_t i = 0; i < d->count; i++) {
         const DumpThread *t = &d->threads[i];
@@ -502,7 +522,10 @@ print_json(Dump *d, pid_t pid, FILE *out)
                 print_json_locals(&locals[py_index++], out);
             fputc('}', out);
         }
-        fputs("]}", out);
+        fputc(']', out);
+        if (d->tasks)
+            DumpTasks_print_json(d->tasks, symtab, t->tid, out);
+        fputc('}', out);
     }
     fputs("\n]}\n", out);
 }
@@ -515,6 +538,7 @@ dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
     so.deadline_ns = DUMP_DEADLINE_NS;
     so.detach_after_tick = true;
     so.python_locals = options->locals;
+    so.python_tasks = options->tasks;
     int error;
     char *cause;
     Dump d = {.locals = options->locals};
@@ -533,6 +557,13 @@ dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
     int r = Session_tick(d.session, on_sample, &d, &stats);
     size_t left = Session_detach(d.session, DUMP_DETACH_TIMEOUT_NS);
     name_python_threads(&d);
+    if (options->tasks) {
+        pid_t *tids = xcalloc(d.count ? d.count : 1, sizeof(*tids));
+        for (size_t i = 0; i < d.count; i++)
+            tids[i] = d.threads[i].tid;
+        d.tasks = DumpTasks_new(d.session, d.symtab, tids, d.count);
+        free(tids);
+    }
     int status = EXIT_OK;
     if (r < 0 && d.count == 0) {
         fprintf(err, "spytop: PID %d exited before it could be dumped\n", (int)pid);
@@ -549,6 +580,15 @@ dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
             fprintf(err, "spytop: PID %d exited while being dumped\n", (int)pid);
             status = EXIT_PARTIAL;
         }
+        bool failed;
+        const char *problem = d.tasks ? DumpTasks_problem(d.tasks, &failed) : NULL;
+        if (problem && failed) {
+            /* Asked for and not shown: said where a script sees it. */
+            fputs("spytop: ", err);
+            Util_fputs_escaped(problem, err);
+            fputc('\n', err);
+            status = EXIT_PARTIAL;
+        }
     }
     if (fflush(out) != 0 || ferror(out)) {
         int e = errno ? errno : EIO;
@@ -561,6 +601,7 @@ dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
                 "spytop: %zu thread%s did not stop in time; the kernel detaches %s as "
                 "spytop exits\n",
                 left, left == 1 ? "" : "s", left == 1 ? "it" : "them");
+    DumpTasks_delete(d.tasks);
     Session_delete(d.session);
     Symtab_delete(d.symtab);
     for (size_t i = 0; i < d.count; i++) {

@@ -15,6 +15,7 @@ typedef struct DumpOptions {
     bool subprocesses; /* and every descendant of them */
     bool json;
     bool locals;            /* each Python frame's local variables */
+    bool tasks;             /* asyncio tasks (CPython 3.14+) */
     SessionOptions session; /* its deadline and detach_after_tick are Dump_run's */
 } DumpOptions;
 

@@ -325,6 +325,7 @@ main(int argc, char **argv)
                             .subprocesses = opts.subprocesses,
                             .json = opts.json,
                             .locals = opts.locals,
+                            .tasks = opts.tasks,
                             .session = session_from(&opts)};
         /* dump shows every thread: --threads is top's and record's. */
         dump.session.only_tids = NULL;

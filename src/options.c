@@ -22,7 +22,7 @@ Options_print_help(FILE *f)
 {
     fputs("Usage: spytop [top] -p PID [OPTION...]       live view of where threads spend time\n"
           "       spytop [top] [OPTION...] -- COMMAND [ARG...]\n"
-          "       spytop dump -p PID [--json] [--locals] [OPTION...]\n"
+          "       spytop dump -p PID [--json] [--locals] [--tasks] [OPTION...]\n"
           "       spytop record -p PID [-o FILE] [-f F] [-d S] [OPTION...]  (or -- COMMAND)\n"
           "       spytop view FILE [--pid PID]\n"
           "       spytop report FILE [--format F] [-o OUT] [--from S] [--to S] [--pid PID]\n"
@@ -69,6 +69,8 @@ Options_print_help(FILE *f)
           "      --locals         dump: each Python frame's local variables (simple values\n"
           "                       cut at 80 characters, containers by type and length),\n"
           "                       read while the thread is stopped\n"
+          "      --tasks          dump: asyncio tasks per event loop thread (CPython 3.14+):\n"
+          "                       name, coroutine stack, awaited by (as asyncio pstree)\n"
           "  -o, --output FILE    record: the recording or export (-: an export to stdout);\n"
           "                       report: the export (default stdout)\n"
           "      --force          record, report -o: overwrite an existing regular file\n"
@@ -260,6 +262,7 @@ enum {
     OPT_ITERATIONS,
     OPT_NO_PYTHON,
     OPT_LOCALS,
+    OPT_TASKS,
     OPT_NICE,
     OPT_FORCE,
     OPT_FROM,
@@ -290,6 +293,7 @@ static const struct option long_options[] = {
     {"native", no_argument, NULL, 'n'},
     {"no-python", no_argument, NULL, OPT_NO_PYTHON},
     {"locals", no_argument, NULL, OPT_LOCALS},
+    {"tasks", no_argument, NULL, OPT_TASKS},
     {"nice", required_argument, NULL, OPT_NICE},
     {"output", required_argument, NULL, 'o'},
     {"force", no_argument, NULL, OPT_FORCE},
@@ -371,6 +375,8 @@ flag_of(Options *opts, int c)
         return &opts->no_python;
     case OPT_LOCALS:
         return &opts->locals;
+    case OPT_TASKS:
+        return &opts->tasks;
     case OPT_FORCE:
         return &opts->force;
     default:
@@ -568,6 +574,10 @@ check_common(const Options *opts)
         return xstrdup("--locals goes with 'spytop dump'");
     if (opts->locals && opts->no_python)
         return xstrdup("--locals and --no-python do not go together (locals are Python's)");
+    if (opts->tasks && opts->command != CMD_DUMP)
+        return xstrdup("--tasks goes with 'spytop dump'");
+    if (opts->tasks && opts->no_python)
+        return xstrdup("--tasks and --no-python do not go together (tasks are Python's)");
     if (opts->batch && opts->command != CMD_TOP)
         return xasprintf("--batch goes with the live view ('spytop -p PID --batch'); 'spytop %s' "
                          "prints no screen already",

@@ -29,6 +29,7 @@ typedef struct Options {
     char **command_argv; /* after --: the command to launch (borrowed from argv) */
     bool json;           /* dump --json */
     bool locals;         /* dump --locals */
+    bool tasks;          /* dump --tasks */
     size_t stack_bytes;  /* --stack-size: the most stack copied per thread */
     size_t max_depth;    /* --max-depth */
     int nice;            /* --nice: spytop's own nice value while sampling */

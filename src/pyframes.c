@@ -12,6 +12,7 @@
 #include "pycode.h"
 #include "pylayout.h"
 #include "pymem.h"
+#include "pytasks.h"
 #include "pythreads.h"
 #include "util.h"
 
@@ -61,6 +62,14 @@ struct PyFrames {
     char *locals_problem;
     ThreadLocals *locals;
     size_t locals_count;
+    /* dump --tasks: asyncio's reader, each thread's list as its last read
+     * found it, and the interpreter's (read once a tick). */
+    PyTasks *tasks;
+    char *tasks_problem;
+    PyTaskList *task_lists;
+    size_t task_list_count;
+    PyTaskList interp_tasks;
+    bool interp_tasks_read;
 };
 
 /* ---- finding the interpreter ------------------------------------------- */
@@ -274,6 +283,12 @@ PyFrames_delete(PyFrames *py)
     }
     free(py->locals);
     free(py->locals_problem);
+    for (size_t i = 0; i < py->task_list_count; i++)
+        PyTaskList_clear(&py->task_lists[i]);
+    free(py->task_lists);
+    PyTaskList_clear(&py->interp_tasks);
+    PyTasks_delete(py->tasks);
+    free(py->tasks_problem);
     free(py->threads);
     free(py);
 }
@@ -312,6 +327,9 @@ PyFrames_begin_tick(PyFrames *py)
 {
     const PyLayout *l = &py->layout;
     uint64_t now = Util_now_ns();
+    py->interp_tasks_read = false;
+    if (py->tasks)
+        PyTasks_begin(py->tasks);
     if (py->threads_stale || now - py->threads_read_ns > THREAD_REFRESH_NS)
         read_thread_states(py);
     py->gil_holder = 0;
@@ -342,6 +360,70 @@ PyFrames_want_locals(PyFrames *py)
     if (!PyLocals_supported(&py->layout) && !py->locals_problem)
         py->locals_problem = xasprintf("locals not supported for CPython %s", py->version);
     return py->locals_problem;
+}
+
+const char *
+PyFrames_want_tasks(PyFrames *py, Symbolizer *symbolizer)
+{
+    if (py->tasks || py->tasks_problem)
+        return py->tasks_problem;
+    uint64_t addr, size;
+    uint8_t bytes[PY_ASYNCIO_OFFSETS_BYTES];
+    PyAsyncioOffsets offsets;
+    if (!PyTasks_supported(&py->layout))
+        py->tasks_problem = xasprintf("asyncio tasks need CPython 3.14 or newer (this is CPython "
+                                      "%s)",
+                                      py->version);
+    else if (!Symbolizer_find_section(symbolizer, "python", ".AsyncioDebug", &addr, &size))
+        py->tasks_problem = xstrdup(PY_TASKS_NOT_IMPORTED);
+    else if (size < sizeof(bytes) || !PyMem_read(py->pid, addr, bytes, sizeof(bytes)))
+        py->tasks_problem = xstrdup("the _asyncio module's debug offsets are unreadable");
+    else if (!PyTasks_parse_offsets(bytes, sizeof(bytes), &py->layout, &offsets))
+        py->tasks_problem = xasprintf("the _asyncio module's debug offsets fail spytop's checks "
+                                      "(CPython %s); tasks not read",
+                                      py->version);
+    else
+        py->tasks = PyTasks_new(py->pid, &py->layout, &offsets, py->types.int_, py->types.str);
+    if (py->tasks)
+        PyTasks_begin(py->tasks);
+    return py->tasks_problem;
+}
+
+static PyTaskList *
+thread_tasks(PyFrames *py, pid_t tid)
+{
+    for (size_t i = 0; i < py->task_list_count; i++)
+        if (py->task_lists[i].tid == tid)
+            return &py->task_lists[i];
+    py->task_lists =
+        xreallocarray(py->task_lists, py->task_list_count + 1, sizeof(*py->task_lists));
+    PyTaskList *t = &py->task_lists[py->task_list_count++];
+    *t = (PyTaskList){.tid = tid};
+    return t;
+}
+
+/* While tid is stopped: its tasks, and once a tick the interpreter's. */
+static void
+read_tasks(PyFrames *py, pid_t tid, uint64_t tstate)
+{
+    PyTasks_read_thread(py->tasks, tid, tstate, thread_tasks(py, tid));
+    uint64_t interp;
+    if (!py->interp_tasks_read &&
+        PyMem_read_u64(py->pid, py->runtime + py->layout.rt_interpreters_head, &interp) && interp) {
+        PyTasks_read_interpreter(py->tasks, interp, &py->interp_tasks);
+        py->interp_tasks_read = true;
+    }
+}
+
+const PyTaskList *
+PyFrames_tasks(const PyFrames *py, pid_t tid)
+{
+    if (tid == 0)
+        return py->interp_tasks_read ? &py->interp_tasks : NULL;
+    for (size_t i = 0; i < py->task_list_count; i++)
+        if (py->task_lists[i].tid == tid)
+            return &py->task_lists[i];
+    return NULL;
 }
 
 static ThreadLocals *
@@ -397,6 +479,8 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     out->count = 0;
     if (py->want_locals)
         thread_locals(py, tid)->count = 0;
+    if (py->tasks)
+        PyTaskList_clear(thread_tasks(py, tid));
     uint64_t key = l->ts_native_thread_id ? (uint64_t)tid : Arch_thread_pointer(regs);
     uint64_t tstate = find_tstate(py, key);
     if (!tstate)
@@ -409,6 +493,8 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     out->holds_gil = tstate == py->gil_holder;
     if (py->want_locals && !py->locals_problem)
         read_locals(py, tid, out);
+    if (py->tasks)
+        read_tasks(py, tid, tstate);
 }
 
 /* ---- after the thread resumed ------------------------------------------ */

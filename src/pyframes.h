@@ -23,6 +23,7 @@
 #include "arch.h"
 #include "images.h"
 #include "pylocals.h"
+#include "pytasks.h"
 #include "pywalk.h"
 #include "symbolizer.h"
 #include "symtab.h"
@@ -64,6 +65,18 @@ const char *PyFrames_want_locals(PyFrames *py);
  * its raw stack, innermost first; *count of them (0: none read). Borrowed
  * until the next PyFrames_read of tid. */
 const PyFrameLocals *PyFrames_locals(const PyFrames *py, pid_t tid, size_t *count);
+
+/* dump --tasks: from now on PyFrames_read also reads the asyncio tasks
+ * of each thread it reads (and once a tick the interpreter's) while the
+ * thread is stopped. NULL when they can be read, else why not (before
+ * 3.14; asyncio not imported: its module, found by its .AsyncioDebug
+ * section in symbolizer's modules, is not loaded). Borrowed. */
+const char *PyFrames_want_tasks(PyFrames *py, Symbolizer *symbolizer);
+
+/* The tasks PyFrames_read last read of thread tid (0: the interpreter's
+ * list, tasks of exited threads), or NULL. Borrowed until the next
+ * PyFrames_read. */
+const PyTaskList *PyFrames_tasks(const PyFrames *py, pid_t tid);
 
 /* After the thread resumed: frame i of raw as a symtab frame. */
 FrameId PyFrames_resolve(PyFrames *py, const PyRawFrame *frame, Symtab *symtab);

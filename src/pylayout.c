@@ -89,6 +89,7 @@ typedef struct OffsetsLayout {
     uint8_t ts_datastack_chunk;
     /* _PyInterpreterFrame */
     uint8_t fr_size, fr_previous, fr_executable, fr_instr_ptr, fr_localsplus, fr_owner;
+    uint8_t fr_stackpointer; /* 0: none (3.13) */
     /* PyCodeObject */
     uint8_t co_size, co_filename, co_name, co_qualname, co_linetable, co_firstlineno;
     uint8_t co_localsplusnames, co_localspluskinds, co_code_adaptive;
@@ -97,6 +98,9 @@ typedef struct OffsetsLayout {
     uint8_t tuple_items, tuple_ob_size, float_value, long_tag, long_digits;
     uint8_t bytes_size, bytes_ob_size, bytes_sval;
     uint8_t str_size, str_state, str_length, str_ascii_size, str_compact_size; /* 0: none */
+    /* PySetObject, PyGenObject (3.14+; 0: none) */
+    uint8_t set_size, set_used, set_table, set_mask;
+    uint8_t gen_size, gen_iframe, gen_frame_state;
 } OffsetsLayout;
 
 /* clang-format off */
@@ -127,7 +131,9 @@ static const OffsetsLayout offsets_layouts[] = {
      .co_code_adaptive = 48,
      .ob_size = 50, .ob_type = 51, .tuple_items = 57, .tuple_ob_size = 58, .float_value = 70,
      .long_tag = 72, .long_digits = 73, .bytes_size = 74, .bytes_ob_size = 75, .bytes_sval = 76,
-     .str_size = 77, .str_state = 78, .str_length = 79, .str_ascii_size = 80},
+     .str_size = 77, .str_state = 78, .str_length = 79, .str_ascii_size = 80,
+     .fr_stackpointer = 37, .set_size = 62, .set_used = 63, .set_table = 64, .set_mask = 65,
+     .gen_size = 83, .gen_iframe = 85, .gen_frame_state = 86},
     /* 3.15: the thread state gains base_frame and the last profiled frame
      * before thread_id, and GIL and exception fields after status; an
      * exception stack item, type sizes, heap types, the compact str size
@@ -144,7 +150,9 @@ static const OffsetsLayout offsets_layouts[] = {
      .ob_size = 58, .ob_type = 59, .tuple_items = 69, .tuple_ob_size = 70, .float_value = 82,
      .long_tag = 84, .long_digits = 85, .bytes_size = 86, .bytes_ob_size = 87, .bytes_sval = 88,
      .str_size = 89, .str_state = 90, .str_length = 91, .str_ascii_size = 92,
-     .str_compact_size = 93},
+     .str_compact_size = 93,
+     .fr_stackpointer = 45, .set_size = 74, .set_used = 75, .set_table = 76, .set_mask = 77,
+     .gen_size = 99, .gen_iframe = 101, .gen_frame_state = 102},
 };
 /* clang-format on */
 
@@ -176,6 +184,34 @@ max3(uint64_t a, uint64_t b, uint64_t c)
     return m > c ? m : c;
 }
 
+/* asyncio tasks (3.14+): a coroutine's embedded frame up to its stack
+ * pointer inside the generator object, its state byte before the frame,
+ * a set's fields inside the set, an int's tag and digits where pylocals
+ * reads them; else none (0). */
+static void
+read_tasks_fields(const OffsetsLayout *o, const uint8_t *b, PyLayout *l)
+{
+    uint64_t fr_size = word(b, o->fr_size), gen_size = word(b, o->gen_size);
+    uint64_t set_size = word(b, o->set_size);
+    uint64_t sp = word(b, o->fr_stackpointer), iframe = word(b, o->gen_iframe);
+    uint64_t state = word(b, o->gen_frame_state);
+    uint64_t used = word(b, o->set_used), mask = word(b, o->set_mask);
+    uint64_t set_table = word(b, o->set_table);
+    if (!inside(sp, 8, fr_size) || gen_size > 4096 || !inside(iframe, fr_size, gen_size) ||
+        !inside(state, 1, iframe) || state < 16 || set_size > 4096 || !inside(used, 8, set_size) ||
+        !inside(mask, 8, set_size) || !inside(set_table, 8, set_size) || used < 16 || mask < 16 ||
+        set_table < 16 || word(b, o->long_tag) != 16 || word(b, o->long_digits) != 24)
+        return;
+    l->fr_stackpointer = sp;
+    l->gen_iframe = iframe;
+    l->gen_frame_state = state;
+    l->set_used = used;
+    l->set_mask = mask;
+    l->set_table = set_table;
+    l->long_tag = 16;
+    l->long_digits = 24;
+}
+
 /* Reads the layout of o from bytes into out, and checks it against the
  * sizes the struct declares: a layout read at the wrong words fails here
  * (PyObject's head alone is 16 bytes with ob_type at 8 on every 64-bit
@@ -197,6 +233,7 @@ read_checked(const OffsetsLayout *o, const uint8_t *b, uint64_t runtime_size, Py
     PyLayout l = {.minor = o->minor, .lines = PY_LINES_LOCATIONS, .gil_in_interp = true};
     l.rt_interpreters_head = word(b, o->rt_interpreters_head);
     l.is_next = word(b, o->is_next);
+    l.is_size = is_size;
     l.is_threads_head = word(b, o->is_threads_head);
     l.is_modules = word(b, o->is_modules);
     l.gil_locked = word(b, o->gil_locked);
@@ -251,6 +288,8 @@ read_checked(const OffsetsLayout *o, const uint8_t *b, uint64_t runtime_size, Py
         l.co_localskinds = kinds;
         l.tuple_items = items;
     }
+    if (o->gen_size)
+        read_tasks_fields(o, b, &l);
     bool ok = inside(l.rt_interpreters_head, 8, rt_size) && inside(l.is_next, 8, is_size) &&
               inside(l.is_threads_head, 8, is_size) && inside(l.is_modules, 8, is_size) &&
               inside(l.gil_locked, 4, is_size) && inside(l.gil_holder, 8, is_size) &&

@@ -26,6 +26,7 @@ typedef struct PyLayout {
     uint64_t rt_interpreters_head;
     uint64_t rt_gil_holder; /* <= 3.11: _PyRuntime.gilstate.tstate_current */
     uint64_t is_next;       /* may be 0 */
+    uint64_t is_size;       /* 3.13+: sizeof(PyInterpreterState), else 0 */
     uint64_t is_threads_head;
     uint64_t is_modules; /* sys.modules: interp->modules, 3.12+ interp->imports.modules */
     uint64_t is_gil;     /* 3.12: interp->ceval.gil (a pointer) */
@@ -44,6 +45,11 @@ typedef struct PyLayout {
     uint64_t fr_localsplus, co_localsnames, co_localskinds, co_nlocals;
     uint64_t co_cellvars; /* before 3.11: captured locals, in the slots after co_nlocals */
     uint64_t tuple_items; /* PyTupleObject.ob_item: 24, 32 from 3.14 (ob_hash) */
+    /* asyncio tasks (dump --tasks), 3.14+, 0 when unknown: a coroutine's
+     * embedded frame and its state (an int8), a frame's stack pointer, a
+     * set's fill, mask and table, an int's tag and digits. */
+    uint64_t gen_iframe, gen_frame_state, fr_stackpointer;
+    uint64_t set_used, set_mask, set_table, long_tag, long_digits;
     /* 3.14+: a frame's code is a tagged _PyStackRef; these low bits are the tag. */
     uint64_t code_tag_bits;
     /* Bytes to read of a thread state and of a frame: every field above

@@ -52,6 +52,7 @@ struct Session {
     char *python_version;
     char *python_problem;
     const char *locals_problem;              /* borrowed from python */
+    const char *tasks_problem;               /* borrowed from python */
     unsigned python_changes;                 /* how often the two above changed */
     Backoff python_retry;                    /* while s->python is NULL */
     PyMerge *merge;                          /* made with the first reader, kept across an exec */
@@ -202,6 +203,8 @@ open_python(Session *s)
     s->python_problem = NULL;
     s->python_version = xasprintf("CPython %s", PyFrames_version(s->python));
     s->locals_problem = s->options.python_locals ? PyFrames_want_locals(s->python) : NULL;
+    s->tasks_problem =
+        s->options.python_tasks ? PyFrames_want_tasks(s->python, s->symbolizer) : NULL;
     s->python_changes++;
     if (!s->merge)
         s->merge = PyMerge_new(s->symbolizer, s->symtab);
@@ -651,6 +654,19 @@ Session_python_locals(const Session *s, pid_t tid, size_t *count, const char **p
     *count = 0;
     *problem = s->python ? s->locals_problem : NULL;
     return s->python ? PyFrames_locals(s->python, tid, count) : NULL;
+}
+
+const PyTaskList *
+Session_python_tasks(const Session *s, pid_t tid, const char **problem)
+{
+    *problem = s->python ? s->tasks_problem : NULL;
+    return s->python ? PyFrames_tasks(s->python, tid) : NULL;
+}
+
+FrameId
+Session_python_frame(Session *s, const PyRawFrame *frame)
+{
+    return PyFrames_resolve(s->python, frame, s->symtab);
 }
 
 uint64_t

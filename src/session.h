@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "pylocals.h"
+#include "pytasks.h"
 #include "sample.h"
 #include "sampler.h"
 #include "symbolizer.h"
@@ -30,6 +31,7 @@ typedef struct SessionOptions {
     bool no_python;     /* do not read Python frames even in CPython */
     bool native_all;    /* keep every native frame, interpreter internals too */
     bool python_locals; /* dump --locals: read Python frames' locals while stopped */
+    bool python_tasks;  /* dump --tasks: read asyncio tasks while stopped */
     UnwindMemo unwind_memo;
     SleeperReuse sleeper_reuse; /* see Sampler_tick */
     /* Fault injection for tests: wait this long between looking the process
@@ -101,6 +103,14 @@ const char *Session_python_thread_name(Session *session, pid_t tid);
  * next tick); *problem says why none are read (borrowed), else NULL. */
 const PyFrameLocals *Session_python_locals(const Session *session, pid_t tid, size_t *count,
                                            const char **problem);
+/* With python_tasks: thread tid's asyncio tasks as its last tick read
+ * them (tid 0: the interpreter's list, tasks of threads that exited), or
+ * NULL (borrowed until the next tick); *problem says why no task is read
+ * (borrowed), else NULL. */
+const PyTaskList *Session_python_tasks(const Session *session, pid_t tid, const char **problem);
+/* With the target running: a raw Python frame (a task's coroutine) as a
+ * symtab frame. */
+FrameId Session_python_frame(Session *session, const PyRawFrame *frame);
 /* Samples whose Python and native frames did not line up (kept anyway). */
 uint64_t Session_python_mismatches(const Session *session);
 Tracer *Session_tracer(Session *session);

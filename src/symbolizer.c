@@ -596,6 +596,55 @@ Symbolizer_find_symbols(Symbolizer *sym, const char *module_part, SymbolQuery *q
     return ctx.found;
 }
 
+typedef struct SectionContext {
+    const char *module_part, *section;
+    bool found;
+    uint64_t addr, size;
+} SectionContext;
+
+static int
+section_in_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+    (void)userdata;
+    (void)start;
+    SectionContext *ctx = arg;
+    if (!name || !strstr(name, ctx->module_part))
+        return DWARF_CB_OK;
+    GElf_Addr bias;
+    Elf *elf = dwfl_module_getelf(mod, &bias);
+    size_t strndx;
+    if (!elf || elf_getshdrstrndx(elf, &strndx) != 0)
+        return DWARF_CB_OK;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr mem, *shdr = gelf_getshdr(scn, &mem);
+        const char *sname = shdr ? elf_strptr(elf, strndx, shdr->sh_name) : NULL;
+        if (!sname || strcmp(sname, ctx->section) != 0 || !(shdr->sh_flags & SHF_ALLOC) ||
+            shdr->sh_type == SHT_NOBITS)
+            continue;
+        ctx->found = true;
+        ctx->addr = shdr->sh_addr + bias;
+        ctx->size = shdr->sh_size;
+        return DWARF_CB_ABORT;
+    }
+    return DWARF_CB_OK;
+}
+
+bool
+Symbolizer_find_section(Symbolizer *sym, const char *module_part, const char *section,
+                        uint64_t *addr, uint64_t *size)
+{
+    SectionContext ctx = {.module_part = module_part, .section = section};
+    if (sym->maps_changed) {
+        sym->maps_changed = false;
+        report_modules(sym, NULL);
+        cache_clear(sym);
+    }
+    dwfl_getmodules(sym->dwfl, section_in_module, &ctx, 0);
+    *addr = ctx.addr;
+    *size = ctx.size;
+    return ctx.found;
+}
+
 const char *
 Symbolizer_library_version(bool running)
 {

@@ -56,6 +56,14 @@ size_t Symbolizer_find_symbols(Symbolizer *symbolizer, const char *module_part,
                                SymbolQuery *queries, size_t count, uint64_t *module_start,
                                uint64_t *module_end, const char **module_path);
 
+/* The address in the target and the size of the section named section
+ * (".AsyncioDebug") of the first module whose path contains module_part
+ * and that has one, from its section headers (which stripped builds keep).
+ * False when no module has it. A set-up call; reports the modules again
+ * first after Symbolizer_maps_changed. */
+bool Symbolizer_find_section(Symbolizer *symbolizer, const char *module_part, const char *section,
+                             uint64_t *addr, uint64_t *size);
+
 /* elfutils' version: the headers spytop was compiled against (running false),
  * or the libdw loaded now (running true). A static string. */
 const char *Symbolizer_library_version(bool running);

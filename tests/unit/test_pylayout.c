@@ -3,7 +3,8 @@
  * section of Debian's python3.13 3.13.18, python3.14 3.14.10 and
  * python3.15 3.15.2 and of pyenv's 3.13.0) give the offsets their headers
  * say; a struct read with the wrong version's layout, a free-threaded or
- * unknown one, is turned down. */
+ * unknown one, is turned down. The .AsyncioDebug offsets of Debian's
+ * 3.14 and 3.15 (src/pytasks.c) are taken with their interpreter only. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include "unit.h"
 
 #include "pylayout.h"
+#include "pytasks.h"
 
 /* Word 0 (the cookie) is written by blob(). */
 static const uint64_t debian_313[73] = {
@@ -66,6 +68,20 @@ decode(const uint8_t *bytes, uint64_t runtime_size, PyLayout *l)
     memset(l, 0, sizeof(*l));
     return PyLayout_from_debug_offsets(bytes, PY_DEBUG_OFFSETS_MAX_BYTES, runtime_size, &version,
                                        l);
+}
+
+/* What dump --tasks reads, the same in Debian's 3.14.10 and 3.15.2. */
+static void
+assert_tasks_fields(const PyLayout *l)
+{
+    assert_int_equal(l->fr_stackpointer, 64);
+    assert_int_equal(l->gen_iframe, 72);
+    assert_int_equal(l->gen_frame_state, 67);
+    assert_int_equal(l->set_used, 24);
+    assert_int_equal(l->set_table, 40);
+    assert_int_equal(l->set_mask, 32);
+    assert_int_equal(l->long_tag, 16);
+    assert_int_equal(l->long_digits, 24);
 }
 
 /* What every 3.13+ layout shares (GIL builds, x86-64). */
@@ -126,6 +142,8 @@ debian_313_offsets(void **state)
     assert_int_equal(l.fr_owner, 70);
     assert_int_equal(l.co_code_adaptive, 200);
     assert_int_equal(l.code_tag_bits, 0);
+    assert_int_equal(l.gen_iframe, 0); /* no asyncio offsets before 3.14 */
+    assert_int_equal(l.fr_stackpointer, 0);
     /* pyenv's plain build of 3.13.0: a smaller runtime, the same offsets. */
     PyLayout p;
     blob(b, pyenv_313, 73);
@@ -152,6 +170,7 @@ debian_314_offsets(void **state)
     assert_int_equal(l.fr_owner, 74);
     assert_int_equal(l.co_code_adaptive, 208);
     assert_int_equal(l.code_tag_bits, 3); /* f_executable is a _PyStackRef */
+    assert_tasks_fields(&l);
 }
 
 static void
@@ -172,6 +191,7 @@ debian_315_offsets(void **state)
     assert_int_equal(l.fr_owner, 74);
     assert_int_equal(l.co_code_adaptive, 208);
     assert_int_equal(l.code_tag_bits, 3);
+    assert_tasks_fields(&l);
 }
 
 /* The size of _PyRuntime the struct declares must be the symbol's. */
@@ -326,6 +346,53 @@ table_versions(void **state)
     assert_false(PyLayout_for_minor(13, &l)); /* from its debug offsets instead */
 }
 
+/* The .AsyncioDebug sections of Debian's _asyncio (3.14.10, an extension
+ * module) and python3.15 (3.15.2, built in). */
+static const uint64_t asyncio_314[13] = {168,    136,   96,  108, 109, 128, 152,
+                                         225864, 10880, 936, 864, 872, 880};
+static const uint64_t asyncio_315[13] = {168,    136,   96,   108,  109,  128, 152,
+                                         226240, 10856, 1104, 1024, 1032, 1048};
+
+static void
+asyncio_offsets(void **state)
+{
+    (void)state;
+    uint8_t b[PY_DEBUG_OFFSETS_MAX_BYTES];
+    PyLayout l314, l315, l313;
+    blob(b, debian_314, 95);
+    assert_int_equal(decode(b, 0, &l314), PY_OFFSETS_OK);
+    blob(b, debian_315, 111);
+    assert_int_equal(decode(b, 0, &l315), PY_OFFSETS_OK);
+    blob(b, debian_313, 73);
+    assert_int_equal(decode(b, 0, &l313), PY_OFFSETS_OK);
+    assert_true(PyTasks_supported(&l314));
+    assert_true(PyTasks_supported(&l315));
+    assert_false(PyTasks_supported(&l313));
+
+    PyAsyncioOffsets o;
+    uint64_t w[13];
+    memcpy(w, asyncio_314, sizeof(w));
+    assert_true(PyTasks_parse_offsets((const uint8_t *)w, sizeof(w), &l314, &o));
+    assert_int_equal(o.task_size, 168);
+    assert_int_equal(o.task_name, 136);
+    assert_int_equal(o.task_coro, 128);
+    assert_int_equal(o.task_node, 152);
+    assert_int_equal(o.is_tasks_head, 10880);
+    assert_int_equal(o.ts_running_task, 872);
+    assert_int_equal(o.ts_tasks_head, 880);
+    /* Another interpreter's section: its interpreter size is not this one's. */
+    assert_false(PyTasks_parse_offsets((const uint8_t *)w, sizeof(w), &l315, &o));
+    assert_false(PyTasks_parse_offsets((const uint8_t *)w, sizeof(w) - 8, &l314, &o));
+    memcpy(w, asyncio_315, sizeof(w));
+    assert_true(PyTasks_parse_offsets((const uint8_t *)w, sizeof(w), &l315, &o));
+    assert_int_equal(o.ts_tasks_head, 1048);
+    w[6] = 160; /* the list node would end past the task */
+    assert_false(PyTasks_parse_offsets((const uint8_t *)w, sizeof(w), &l315, &o));
+    memcpy(w, asyncio_315, sizeof(w));
+    w[12] = 1100; /* the thread's list head past its state */
+    assert_false(PyTasks_parse_offsets((const uint8_t *)w, sizeof(w), &l315, &o));
+}
+
 int
 main(void)
 {
@@ -336,7 +403,7 @@ main(void)
         cmocka_unit_test(not_debug_offsets),     cmocka_unit_test(free_threaded_refused),
         cmocka_unit_test(wrong_layout_refused),  cmocka_unit_test(newer_version),
         cmocka_unit_test(short_input),           cmocka_unit_test(table_versions),
-        cmocka_unit_test(locals_layout_checked),
+        cmocka_unit_test(locals_layout_checked), cmocka_unit_test(asyncio_offsets),
     };
     return cmocka_run_group_tests_name("pylayout", tests, NULL, NULL);
 }
