@@ -63,6 +63,10 @@ echo
 echo "######## python.sh (Python frames' cost) ########"
 sh "$HERE/python.sh" "$BUILD" "$SUMMARY" || status=$?
 
+echo
+echo "######## tasks.sh (dump --tasks' cost) ########"
+sh "$HERE/tasks.sh" "$BUILD" "$SUMMARY" || status=$?
+
 get() {
     awk -v k="$1" '$1 == k {print $2; found = 1} END {if (!found) print ""}' "$SUMMARY"
 }
@@ -245,6 +249,15 @@ printf '  %-46s %8s %8s\n' "target slowdown at 100 Hz, Python frames (<= 1%)" \
 printf '  %-46s %8s\n' "  noise: spread of the alone runs" "$(pct "$(get python.noise_pct)")"
 if [ "$(get python.targets_ok)" != 1 ]; then
     echo "  WARNING: a Python target was left traced or stopped"
+fi
+echo
+echo "dump --tasks, $(cell "$(get tasks.count)") asyncio tasks (CPython 3.14), medians: dump / dump --tasks"
+printf '  %-46s %8s %8s\n' "wall time, ms" "$(cell "$(get tasks.plain_ms)")" "$(cell "$(get tasks.tasks_ms)")"
+printf '  %-46s %8s %8s\n' "loop thread held stopped, us" "$(cell "$(get tasks.plain_us)")" \
+    "$(cell "$(get tasks.tasks_us)")"
+printf '  %-46s %8s\n' "goal: dump --tasks < 200 ms" "$(metgoal "$(get goal.tasks)")"
+if [ -n "$(get tasks.targets_ok)" ] && [ "$(get tasks.targets_ok)" != 1 ]; then
+    echo "  WARNING: the tasks target was left traced or stopped"
 fi
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

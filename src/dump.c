@@ -486,10 +486,11 @@ print_json(Dump *d, pid_t pid, FILE *out)
         json_string_or_null(t->not_sampled, out);
         fprintf(out,
                 ",\"stopped_by_signal\":%s,\"holds_gil\":%s,\"status\":\"%s\",\"unwind\":\"%s\","
-                "\"frames\":[",
+                "\"stopped_us\":%" PRIu64 ",\"frames\":[",
                 t->sampled && t->sample.group_stopped ? "true" : "false",
                 t->sampled && t->sample.holds_gil ? "true" : "false", status_text(t),
-                t->sampled ? Unwinder_end_name(t->sample.end) : "none");
+                t->sampled ? Unwinder_end_name(t->sample.end) : "none",
+                t->sampled ? t->sample.stopped_ns / 1000 : 0);
         size_t locals_count, py_index = 0;
         const PyFrameLocals *locals = thread_locals(d, t, &locals_count);
         for (size_t k = 0; k < t->frame_count; k++) {

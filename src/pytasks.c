@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "pymem.h"
 #include "pystr.h"
@@ -13,9 +14,12 @@
 /* A task object read at once: every field lies in its first task_size
  * bytes, which the offsets checks keep under this. */
 #define TASK_READ_MAX 1024
-/* A coroutine object read at once: its head and its embedded frame up to
- * the frame's stack pointer. */
+/* A coroutine object read at once: its head, its embedded frame and the
+ * first of the frame's slots, where a small coroutine's awaited object
+ * lies (the read may stop early at the end of a mapping). */
 #define GEN_READ_MAX 512
+/* A name's head read at once: a short ASCII name lies inside it. */
+#define NAME_READ 128
 /* Slots of an awaiter set's table read at most (16 bytes each). */
 #define SET_TABLE_MAX 4096
 /* _PyInterpreterFrame.owner of a generator's or coroutine's frame. */
@@ -154,14 +158,28 @@ PyTaskList_clear(PyTaskList *list)
 
 /* ---- one task ------------------------------------------------------------ */
 
+/* Copies the bytes at addr into buf, up to max and at least min (a read
+ * that reaches the end of a mapping stops there): how many, 0 when fewer
+ * than min could be read. */
+static size_t
+read_at_least(pid_t pid, uint64_t addr, void *buf, size_t min, size_t max)
+{
+    if (!addr || addr + max < addr)
+        return 0;
+    struct iovec local = {buf, max}, remote = {(void *)(uintptr_t)addr, max};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    return n >= (ssize_t)min ? (size_t)n : 0;
+}
+
 /* The name: an int (a default name, "Task-N") or a str. */
 static void
 read_name(PyTasks *t, uint64_t addr, PyTask *out)
 {
     const PyLayout *l = &t->layout;
-    uint8_t head[64];
+    uint8_t head[NAME_READ];
     out->name_length = -1;
-    if (!addr || !PyMem_read(t->pid, addr, head, sizeof(head)))
+    size_t got = read_at_least(t->pid, addr, head, 64, sizeof(head));
+    if (!got)
         return;
     uint64_t type = PyMem_get_u64(head, l->ob_type);
     if (type && type == t->int_type && l->long_digits + 8 <= sizeof(head)) {
@@ -179,11 +197,21 @@ read_name(PyTasks *t, uint64_t addr, PyTask *out)
         out->name_length = (int64_t)strlen(out->name);
     } else if (type && type == t->str_type && l->str_length + 8 <= sizeof(head)) {
         int64_t length;
+        uint32_t state;
         memcpy(&length, head + l->str_length, sizeof(length));
-        char utf8[PY_TASK_NAME_CHARS * 4 + 1];
-        if (length < 0 || PyStr_read(t->pid, l, addr, PY_TASK_NAME_CHARS, utf8, sizeof(utf8)) < 0)
+        memcpy(&state, head + l->str_state, sizeof(state));
+        if (length < 0)
             return;
-        out->name = xstrdup(utf8);
+        /* Compact ASCII, whole in the head: no second read. */
+        if ((state & 0x7c) == 0x64 && l->ascii_size <= got &&
+            (uint64_t)length <= got - l->ascii_size) {
+            out->name = xstrndup((const char *)head + l->ascii_size, (size_t)length);
+        } else {
+            char utf8[PY_TASK_NAME_CHARS * 4 + 1];
+            if (PyStr_read(t->pid, l, addr, PY_TASK_NAME_CHARS, utf8, sizeof(utf8)) < 0)
+                return;
+            out->name = xstrdup(utf8);
+        }
         out->name_length = length;
         out->name_cut = length > PY_TASK_NAME_CHARS;
     }
@@ -213,6 +241,7 @@ read_chain(PyTasks *t, uint64_t coro, PyTask *out)
         return;
     }
     uint8_t g[GEN_READ_MAX];
+    size_t got;
     uint64_t type = 0;
     uint64_t seen[PY_TASK_DEPTH_MAX];
     size_t depth = 0;
@@ -227,7 +256,7 @@ read_chain(PyTasks *t, uint64_t coro, PyTask *out)
                 return;
             }
         seen[depth++] = coro;
-        if (!PyMem_read(t->pid, coro, g, len)) {
+        if (!(got = read_at_least(t->pid, coro, g, len, sizeof(g)))) {
             out->frames_cut = true;
             break;
         }
@@ -253,8 +282,12 @@ read_chain(PyTasks *t, uint64_t coro, PyTask *out)
             break;
         uint64_t sp = PyMem_get_u64(f, l->fr_stackpointer) & ~(uint64_t)7;
         uint64_t awaited = 0;
-        if (!sp || sp < 8 * t->await_slot ||
-            !PyMem_read_u64(t->pid, sp - 8 * t->await_slot, &awaited))
+        if (!sp || sp < 8 * t->await_slot)
+            break;
+        uint64_t at = sp - 8 * t->await_slot;
+        if (at >= coro && at - coro <= got - 8) /* the slots follow the frame */
+            awaited = PyMem_get_u64(g, at - coro);
+        else if (!PyMem_read_u64(t->pid, at, &awaited))
             break;
         coro = awaited & ~(uint64_t)STACKREF_TAG;
     }
