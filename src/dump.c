@@ -586,6 +586,8 @@ dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
         if (problem && failed) {
             /* Asked for and not shown: said where a script sees it. */
             fputs("spytop: ", err);
+            if (options->pid_count > 1 || options->subprocesses)
+                fprintf(err, "PID %d: ", (int)pid);
             Util_fputs_escaped(problem, err);
             fputc('\n', err);
             status = EXIT_PARTIAL;
