@@ -3,10 +3,14 @@
 # makes; 3.14's _asyncio is an extension module, 3.15's is built in): the
 # named tasks of tests/targets/pytasks.py awaiting each other through
 # TaskGroup, gather and wait_for, plus one CPU-hot coroutine that never
-# yields (so the graph holds still), agree with what CPython's own
+# yields (so the graph holds still), a second thread's event loop and a
+# task left behind by a thread that exited, agree with what CPython's own
 # `python3.X -m asyncio pstree PID`, run in the same root on the same
 # process, draws: the same tree of task names, coroutine functions with
-# their files and lines, and awaiters. The JSON is parsed and checked;
+# their files and lines, and awaiters. (3.14's pstree walks the thread
+# states from the main one on, which is the last: it sees the main
+# thread's tasks and the exited threads' only, and so is compared on
+# those; the second loop's tasks are checked in the JSON.) The JSON is parsed and checked;
 # hostile names (10 KB, non-ASCII, escape sequences) come out cut,
 # whole and escaped. A CPython before 3.14 (pyenv's 3.12) gets the clear
 # "needs 3.14" message with exit status 1 and the normal dump; a 3.14 that
@@ -69,12 +73,13 @@ def from_pstree(lines):
         paths.append(" / ".join(stack))
     return sorted(paths)
 
-def from_json(path):
+def from_json(path, only_tid):
     d = json.load(open(path))
     tasks = {}
-    for t in d["threads"]:
-        if t["asyncio"]:
-            for task in t["asyncio"]["tasks"]:
+    lists = [t["asyncio"] for t in d["threads"] if not only_tid or t["tid"] == only_tid]
+    for a in lists + [d["exited_threads_asyncio"]]:
+        if a:
+            for task in a["tasks"]:
                 tasks[task["id"]] = task
     def fmt(f):
         return "c:%s %s:%d" % (f["function"], f["file"], f["line"])
@@ -116,7 +121,7 @@ def from_json(path):
 if sys.argv[1] == "pstree":
     print("\n".join(from_pstree(open(sys.argv[2], encoding="utf-8"))))
 else:
-    print("\n".join(from_json(sys.argv[2])))
+    print("\n".join(from_json(sys.argv[2], int(sys.argv[3]))))
 PYEOF
 
 for spec in $specs; do
@@ -134,6 +139,9 @@ for spec in $specs; do
     done
     cp "$WORK/dump.out" "$WORK/graph.txt"
     assert_grep '^  asyncio: event loop running, 8 tasks$' "$WORK/graph.txt"
+    assert_grep '^  asyncio: event loop running, 2 tasks$' "$WORK/graph.txt"
+    assert_grep '^asyncio tasks of threads that exited: 1$' "$WORK/graph.txt"
+    assert_grep '^  Task "orphan" 0x[0-9a-f]+$' "$WORK/graph.txt"
     assert_grep '^  Task "hot" 0x[0-9a-f]+ \[running\]$' "$WORK/graph.txt"
     assert_grep '^  Task "gathered-1" 0x[0-9a-f]+$' "$WORK/graph.txt"
     assert_grep '^    awaited by "gatherer" 0x[0-9a-f]+$' "$WORK/graph.txt"
@@ -151,11 +159,23 @@ for spec in $specs; do
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["tasks_problem"] is None, d["tasks_problem"]
-assert d["exited_threads_asyncio"] is None, d["exited_threads_asyncio"]
-loops = [t for t in d["threads"] if t["asyncio"]]
-assert len(loops) == 1 and loops[0]["asyncio"]["loop_running"], loops
-a = loops[0]["asyncio"]
-assert not a["cut"]
+loops = {t["python_name"]: t["asyncio"] for t in d["threads"] if t["asyncio"]}
+assert sorted(loops) == ["MainThread", "side-loop"], loops
+a = loops["MainThread"]
+assert a["loop_running"] and not a["cut"], a
+# The second thread's loop: its main task awaiting "side-task".
+side = {t["name"]: t for t in loops["side-loop"]["tasks"]}
+assert loops["side-loop"]["loop_running"] and len(side) == 2, side
+assert "side-task" in side, side
+(outer,) = [t for n, t in side.items() if n != "side-task"]
+assert [f["function"] for f in outer["frames"]] == ["side_main"], outer
+assert side["side-task"]["awaited_by"] == [outer["id"]], side
+assert [f["function"] for f in side["side-task"]["frames"]] == ["sleep", "leaf"], side
+# The exited thread's pending task, in the interpreter's list.
+gone = d["exited_threads_asyncio"]
+assert gone and [t["name"] for t in gone["tasks"]] == ["orphan"], gone
+assert [f["function"] for f in gone["tasks"][0]["frames"]] == ["sleep", "leaf"], gone
+assert gone["tasks"][0]["awaited_by"] == [] and not gone["loop_running"], gone
 tasks = {t["name"]: t for t in a["tasks"]}
 assert sorted(tasks) == sorted(["Task-1", "grouped", "gatherer", "waiter", "gathered-1",
                                 "gathered-2", "waited-for", "hot"]), sorted(tasks)
@@ -189,7 +209,9 @@ PYEOF
             fail "$version: asyncio pstree failed: $(cat "$WORK/pstree.err")"
         assert_untouched "$pid"
         python3 "$WORK/trees.py" pstree "$WORK/pstree" >"$WORK/pstree.paths"
-        python3 "$WORK/trees.py" json "$WORK/graph.json" >"$WORK/spytop.paths"
+        only=0
+        [ "$version" = 3.14 ] && only=$pid
+        python3 "$WORK/trees.py" json "$WORK/graph.json" "$only" >"$WORK/spytop.paths"
         [ "$(wc -l <"$WORK/pstree.paths")" -ge 20 ] || fail "$version: pstree drew too little: $(cat "$WORK/pstree")"
         diff "$WORK/pstree.paths" "$WORK/spytop.paths" >"$WORK/paths.diff" ||
             fail "$version: dump --tasks and asyncio pstree disagree (< pstree, > spytop):
@@ -215,7 +237,7 @@ $(cat "$WORK/pstree")"
     python3 - "$WORK/dump.out" <<'PYEOF' || fail "$version: JSON hostile names: $(head -c 3000 "$WORK/dump.out")"
 import json, sys
 d = json.load(open(sys.argv[1]))
-tasks = [t for th in d["threads"] if th["asyncio"] for t in th["asyncio"]["tasks"]]
+tasks = [t for th in d["threads"] if th["python_name"] == "MainThread" for t in th["asyncio"]["tasks"]]
 by = {t["name"]: t for t in tasks}
 assert len(tasks) == 11, [t["name"][:20] for t in tasks]
 long = by["x" * 200]

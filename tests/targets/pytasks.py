@@ -1,7 +1,10 @@
 """A target for spytop dump --tasks (CPython 3.14+): named tasks awaiting
 each other through asyncio.TaskGroup, asyncio.gather and asyncio.wait_for,
 and one CPU-hot coroutine that never yields, so the await graph stays as
-it is while the test reads it. Prints "ready" once every task is waiting.
+it is while the test reads it; a second thread runs an event loop of its
+own (a task awaiting another), and a third one left a pending task behind
+when it exited (CPython moves it to the interpreter's list). Prints
+"ready" once every task is waiting.
 
 Modes (argv[1]):
   graph    the graph above
@@ -11,6 +14,10 @@ Modes (argv[1]):
 """
 import asyncio
 import sys
+import threading
+
+kept = []  # the exited thread's loop and task, kept alive
+side_ready = threading.Event()
 
 
 def spin(n):
@@ -21,6 +28,7 @@ def spin(n):
 
 
 async def hot():
+    side_ready.wait(60)  # the second loop's tasks wait too
     print("ready", flush=True)
     while True: spin(200000)
 
@@ -44,7 +52,29 @@ async def waiter():
     await asyncio.wait_for(waited, 3600)
 
 
+async def side_main():
+    side = asyncio.create_task(leaf(3600), name="side-task")
+    await asyncio.sleep(0.05)
+    side_ready.set()
+    await side
+
+
+def side_thread():
+    asyncio.run(side_main())
+
+
+def orphan_thread():
+    loop = asyncio.new_event_loop()
+    kept.append(loop)
+    kept.append(loop.create_task(leaf(3600), name="orphan"))
+    loop.run_until_complete(asyncio.sleep(0))
+
+
 async def main(mode):
+    threading.Thread(target=side_thread, name="side-loop", daemon=True).start()
+    orphan = threading.Thread(target=orphan_thread, name="orphan-maker")
+    orphan.start()
+    orphan.join()
     async with asyncio.TaskGroup() as tg:
         tg.create_task(grouped(), name="grouped")
         tg.create_task(gatherer(), name="gatherer")
