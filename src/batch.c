@@ -40,7 +40,8 @@ print_header(Batch *b, const RunStatus *s, const AggTotals *t)
     }
     fputc('\n', out);
     if (b->processes) {
-        fprintf(out, "Processes: %zu followed", s->processes);
+        fprintf(out, "Processes: %zu followed, %zu since the start", s->processes,
+                s->processes_seen);
         if (s->processes_skipped)
             fprintf(out, ", %zu not followed", s->processes_skipped);
         fputc('\n', out);
@@ -191,7 +192,7 @@ batch_print(void *self, const RunStatus *status, Aggregator *agg)
     const AggRow *rows;
     AggTotals totals;
     size_t n = Aggregator_query(agg, &b->options.query, &rows, &totals);
-    b->processes |= status->processes > 1 || status->processes_skipped;
+    b->processes |= status->processes_seen > 1 || status->processes_skipped;
     print_header(b, status, &totals);
     print_rows(b, rows, n, &totals);
     if (n == 0)

@@ -58,6 +58,7 @@ typedef struct RunStatus {
     /* Processes followed now (several with -p PID,PID or --subprocesses;
      * 0 viewing a recording), and those that could not be. */
     size_t processes, processes_skipped;
+    size_t processes_seen;              /* followed since the start, those gone too */
     const char *processes_skipped_text; /* one line naming them, or NULL */
     double target_cpu_pct;              /* over the last second, may exceed 100 */
     double spytop_cpu_pct;

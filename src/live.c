@@ -218,6 +218,7 @@ on_process_event(void *arg, pid_t pid, Session *session, bool gone)
             sink->process_gone(sink->self, pid, Util_now_ns());
         return;
     }
+    live->status.processes_seen++;
     char *command = Proc_cmdline(pid);
     if (command)
         Aggregator_name_process(live->agg, pid, Symtab_intern_cstr(live->symtab, command));

@@ -78,7 +78,7 @@ load 6
 "$SPYTOP" -p "$master" -s --batch --iterations 3 --delay 1 --rows 10 \
     >"$WORK/batch.out" 2>"$WORK/batch.err" || fail "--batch -s exited $?: $(cat "$WORK/batch.err")"
 last_table "$WORK/batch.out"
-assert_grep '^Processes: 4 followed' "$WORK/batch.out.last"
+assert_grep '^Processes: 4 followed, 4 since the start$' "$WORK/batch.out.last"
 hot=$(awk '/^ +%Own %Total/ { getline; print $5; exit }' "$WORK/batch.out.last")
 [ "$hot" = burn_request ] || fail "the hottest function is '$hot', not burn_request: $(cat "$WORK/batch.out.last")"
 rows=$(process_rows "$WORK/batch.out.last")
@@ -134,7 +134,7 @@ rows=$(process_rows "$WORK/hup.out.last")
 for p in $new; do
     echo "$rows" | grep -qx "$p" || fail "new worker $p not followed after the HUP: $(cat "$WORK/hup.out.last")"
 done
-assert_grep '^Processes: 4 followed' "$WORK/hup.out.last" "the last table after the HUP"
+assert_grep '^Processes: 4 followed, 7 since the start$' "$WORK/hup.out.last" "the last table after the HUP: 3 workers gone, 3 new"
 for p in $old; do
     kill -0 "$p" 2>/dev/null && fail "old worker $p still runs after the HUP"
 done

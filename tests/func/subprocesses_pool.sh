@@ -24,7 +24,7 @@ workers=$(sed -n 's/^workers //p' "$WORK/pool.out")
 STARTED_PIDS="$STARTED_PIDS $workers"
 note "parent $parent, pool workers $workers"
 wait "$spy" || fail "spytop -s exited $?: $(cat "$WORK/batch.err")"
-assert_grep '^Processes: 5 followed' "$WORK/batch.out" "the 4 workers and the parent at once"
+assert_grep '^Processes: 5 followed, 5 since the start$' "$WORK/batch.out" "the 4 workers and the parent at once"
 for w in $workers; do
     assert_grep "^ +$w +1 +[0-9]+ +[0-9.]+% +[0-9-]+%? +pool_burn " "$WORK/batch.out" \
         "worker $w followed, pool_burn its hottest function"

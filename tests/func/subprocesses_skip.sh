@@ -37,7 +37,7 @@ assert_grep "already traced by PID $holder" "$WORK/one.err"
 # -s: the held child is named in the table's head, the rest followed.
 "$SPYTOP" -p "$parent" -s --batch --iterations 2 --delay 0.5 >"$WORK/sub.out" 2>"$WORK/sub.err" ||
     fail "-s with a held child exited $?: $(cat "$WORK/sub.err")"
-assert_grep '^Processes: 2 followed, 1 not followed$' "$WORK/sub.out"
+assert_grep '^Processes: 2 followed, 2 since the start, 1 not followed$' "$WORK/sub.out"
 assert_grep "^PID $held not followed: .*traced by PID $holder \\(holder\\)" "$WORK/sub.out"
 assert_grep "^ +$first +1 " "$WORK/sub.out" "the other child is followed"
 
