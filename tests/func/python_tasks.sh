@@ -132,7 +132,7 @@ for spec in $specs; do
     # ---- the graph, against asyncio pstree ----
     start_tasks "$spec" graph
     pid=$TARGET_PID
-    for round in 1 2 3; do
+    for _ in 1 2 3; do
         dump "$pid" --tasks
         [ "$DUMP_STATUS" = 0 ] || fail "$version: dump --tasks exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
         assert_untouched "$pid"
