@@ -212,7 +212,7 @@ build_processes(RecReader *r, Symtab *symtab)
         const RecProcessMark *m = &r->marks[i];
         RecProcess *p = find_process(r, m->pid);
         seen_at(p, m->t_ns);
-        p->gone = m->event == REC_PROCESS_GONE;
+        p->gone_ns = m->event == REC_PROCESS_GONE ? m->t_ns : 0;
         if (m->event == REC_PROCESS_FOLLOWED && p->command == SYMTAB_EMPTY)
             p->command = m->command;
     }

@@ -41,7 +41,9 @@ typedef struct RecProcess {
      * timed sample) and last seen (let go, or its last timed sample); 0
      * when the recording has neither. */
     uint64_t first_ns, last_ns;
-    bool gone; /* let go (exited, or no longer followed) before the end */
+    /* When it was last let go (it exited, or was followed no more); 0
+     * when it was followed to the end. */
+    uint64_t gone_ns;
 } RecProcess;
 
 typedef struct RecReader RecReader;

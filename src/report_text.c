@@ -165,8 +165,11 @@ print_processes(const RecReader *reader, const Symtab *symtab, const ReportOptio
         fprintf(out, "%8d %8llu %6.1f%% %7zu  ", (int)processes[k].pid, (unsigned long long)all[k],
                 RowText_percent(active[k], all[k]), processes[k].threads);
         Util_fputs_escaped(Symtab_string(symtab, processes[k].command), out);
-        if (processes[k].gone)
-            fputs(" (ended)", out);
+        /* Let go before the recording's end (not with the others at its
+         * end): it exited, or was followed no more. */
+        uint64_t gone = processes[k].gone_ns;
+        if (gone > start && gone - start < RecReader_status(reader)->duration_ns)
+            fprintf(out, " (until %.1f s)", (double)(gone - start) / 1e9);
         fputc('\n', out);
     }
     free(all);

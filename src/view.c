@@ -244,6 +244,11 @@ name_threads(Replay *r)
     for (size_t i = 0; i < n; i++)
         if (!r->pid || threads[i].pid == r->pid)
             Aggregator_name_thread(r->agg, threads[i].tid, threads[i].name);
+    /* And processes, for the processes panel. */
+    const RecProcess *processes = RecReader_processes(r->reader, &n);
+    for (size_t i = 0; i < n; i++)
+        if (!r->pid || processes[i].pid == r->pid)
+            Aggregator_name_process(r->agg, processes[i].pid, processes[i].command);
 }
 
 /* Playback moves the cursor with the clock, before each update. */

@@ -52,14 +52,14 @@ awk '{ n = split($0, p, " "); t += p[n] } END { exit t != 200 }' "$out/report-id
     fail "report-idle-lines.folded: counts do not add up to 200"
 note "collapsed: $(wc -l <"$out/report.folded") stacks, e.g. $(head -1 "$out/report.folded")"
 # Three processes: a root frame each, its command line kept on one line
-# without a ';' of its own; their counts 50, 40 and 20.
+# without a ';' of its own; their counts 60, 40 and 20.
 awk '{ n = split($0, p, " "); split($0, f, ";"); t[f[1]] += p[n] }
      END { for (r in t) print t[r] " " r }' "$out/procs.folded" | sort -n >"$WORK/roots"
 note "collapsed, three processes: $(tr '\n' '|' <"$WORK/roots")"
 [ "$(wc -l <"$WORK/roots")" = 3 ] || fail "procs.folded: not 3 roots: $(cat "$WORK/roots")"
 assert_grep '^20 PID 300$' "$WORK/roots"
 assert_grep '^40 PID 200 worker:1 "q"\\x0a<&> \\xff end$' "$WORK/roots"
-assert_grep '^50 PID 100 \./app --serve$' "$WORK/roots"
+assert_grep '^60 PID 100 \./app --serve$' "$WORK/roots"
 assert_no_grep '^PID ' "$out/procs-pid200.folded" "--pid 200: a process root"
 
 if command -v python3 >/dev/null; then
@@ -198,17 +198,17 @@ if command -v go >/dev/null; then
     note "go tool pprof -tags, three processes:"
     sed 's/^/#   /' "$WORK/procs.tags"
     sed -n '/^ pid: /,/^$/p' "$WORK/procs.tags" >"$WORK/procs.pids"
-    assert_grep '^ pid: Total 110(\.0)?$' "$WORK/procs.pids"
-    assert_grep '^ +50(\.0)? \(45\.45%\): 100$' "$WORK/procs.pids"
-    assert_grep '^ +40(\.0)? \(36\.36%\): 200$' "$WORK/procs.pids"
-    assert_grep '^ +20(\.0)? \(18\.18%\): 300$' "$WORK/procs.pids"
-    assert_grep '^ +40(\.0)? \(36\.36%\): PID 200 worker;1 "q"\\x0a<&> \\xff end$' \
+    assert_grep '^ pid: Total 120(\.0)?$' "$WORK/procs.pids"
+    assert_grep '^ +60(\.0)? \(50\.00%\): 100$' "$WORK/procs.pids"
+    assert_grep '^ +40(\.0)? \(33\.33%\): 200$' "$WORK/procs.pids"
+    assert_grep '^ +20(\.0)? \(16\.67%\): 300$' "$WORK/procs.pids"
+    assert_grep '^ +40(\.0)? \(33\.33%\): PID 200 worker;1 "q"\\x0a<&> \\xff end$' \
         "$WORK/procs.tags"
     go tool pprof -top -tagfocus=pid=200 -sample_index=samples -symbolize=none \
         "$out/procs.pb.gz" >"$WORK/procs.200" 2>"$WORK/pprof.err" ||
         fail "go tool pprof -tagfocus=pid=200: $(cat "$WORK/pprof.err")"
     assert_grep 'accounting for 40,' "$WORK/procs.200"
-    assert_grep '^ +40 +36\.36% .* spin$' "$WORK/procs.200"
+    assert_grep '^ +40 +33\.33% .* spin$' "$WORK/procs.200"
     assert_no_grep 'leaf_a' "$WORK/procs.200" "pprof -tagfocus=pid=200: another process's function"
 else
     note "go is not installed (apt-get install golang-go): pprof not checked by its reader"

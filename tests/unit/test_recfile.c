@@ -1119,7 +1119,7 @@ reads_committed_file(void **state, unsigned version)
     assert_string_equal(Symtab_string(st, p[0].command), test_header.command);
     assert_int_equal(p[0].samples, n);
     assert_int_equal(p[0].threads, 3);
-    assert_false(p[0].gone);
+    assert_int_equal(p[0].gone_ns, 0);
     assert_ptr_equal(RecReader_process(r, test_header.pid), &p[0]);
     assert_null(RecReader_process(r, test_header.pid + 1));
     RecReader_delete(r);
@@ -1231,9 +1231,9 @@ processes_round_trip(void **state)
     assert_int_equal(p[0].threads, 2);
     assert_int_equal(p[1].threads, 2);
     assert_int_equal(p[2].threads, 1);
-    assert_false(p[0].gone);
-    assert_true(p[1].gone);
-    assert_false(p[2].gone);
+    assert_int_equal(p[0].gone_ns, 0);
+    assert_true(p[1].gone_ns == child_gone);
+    assert_int_equal(p[2].gone_ns, 0);
     assert_true(p[0].first_ns == START_MONO);
     assert_true(p[1].first_ns == child_from);
     assert_true(p[1].last_ns == child_gone);

@@ -148,10 +148,10 @@ teardown(void **state)
 
 /* ---- a recording of three processes --------------------------------------
  *
- * 50 ticks at 100 Hz. Process 100 ("./app --serve", the header's): thread
+ * 60 ticks at 100 Hz. Process 100 ("./app --serve", the header's): thread
  * 100 "main" in stack A throughout; thread 102 asleep (idle), its stack
  * reused for ticks 0-9. Process 200, followed from tick 10 and let go
- * after tick 49, with a hostile command line: thread 200 "w-main" in C
+ * after tick 49 (0.5 s), with a hostile command line: thread 200 "w-main" in C
  * (spin) for ticks 10-49, thread 201 asleep in D for ticks 10-49, reused
  * on odd ticks. Process 300, never announced: thread 301 in A for ticks
  * 0-19. */
@@ -189,7 +189,7 @@ write_procs_recording(const char *path)
     assert_non_null(w);
     assert_int_equal(RecWriter_process(w, 100, "./app --serve", START_MONO), 0);
     assert_int_equal(RecWriter_thread_name(w, 100, "main", START_MONO), 0);
-    for (unsigned i = 0; i < 50; i++) {
+    for (unsigned i = 0; i < 60; i++) {
         uint64_t t = START_MONO + (i + 1) * TICK_NS;
         if (i == 10) {
             assert_int_equal(RecWriter_process(w, 200, hostile_command, t), 0);
@@ -205,17 +205,18 @@ write_procs_recording(const char *path)
         row[1].reused = i < 10;
         row[3].reused = i % 2 == 1;
         for (unsigned k = 0; k < 5; k++) {
-            if ((k == 2 || k == 3) && i < 10)
+            if ((k == 2 || k == 3) && (i < 10 || i >= 50))
                 continue;
             if (k == 4 && i >= 20)
                 continue;
             row[k].status = SAMPLE_OK;
             assert_int_equal(RecWriter_add_sample(w, st, &row[k]), 0);
         }
+        if (i == 49)
+            assert_int_equal(RecWriter_process_gone(w, 200, t + 100000), 0);
         if (i % 20 == 19)
             assert_int_equal(RecWriter_flush(w), 0);
     }
-    assert_int_equal(RecWriter_process_gone(w, 200, START_MONO + 51 * TICK_NS), 0);
     assert_int_equal(RecWriter_close(w, &cause), 0);
     Symtab_delete(st);
 }
@@ -1236,13 +1237,13 @@ procs_collapsed(void **state)
     Fixture *fx = *state;
     ReportOptions o = defaults();
     char *got = render(fx, REPORT_COLLAPSED, &o, "procs.folded", NULL);
-    expect_text(got, "PID 100 ./app --serve;main (100);main_fn;mid;leaf_a 50\n"
+    expect_text(got, "PID 100 ./app --serve;main (100);main_fn;mid;leaf_a 60\n"
                      "PID 200 worker:1 \"q\"\\x0a<&> \\xff end;w-main (200);worker_main;spin 40\n"
                      "PID 300;tid 301;main_fn;mid;leaf_a 20\n");
     free(got);
     o.thread_roots = false;
     got = render(fx, REPORT_COLLAPSED, &o, NULL, NULL);
-    expect_text(got, "PID 100 ./app --serve;main_fn;mid;leaf_a 50\n"
+    expect_text(got, "PID 100 ./app --serve;main_fn;mid;leaf_a 60\n"
                      "PID 200 worker:1 \"q\"\\x0a<&> \\xff end;worker_main;spin 40\n"
                      "PID 300;main_fn;mid;leaf_a 20\n");
     free(got);
@@ -1265,16 +1266,16 @@ procs_text(void **state)
     char *got = render(fx, REPORT_TEXT, &o, "procs.txt", NULL);
     assert_non_null(
         strstr(got, " report: PID 100 ./app --serve and 2 other processes on testhost\n"));
-    assert_non_null(strstr(got, "Selection: 0.0 s to 0.5 s, all 3 processes, all threads, 110 "
-                                "thread samples (90 idle left out), by function\n"));
+    assert_non_null(strstr(got, "Selection: 0.0 s to 0.6 s, all 3 processes, all threads, 120 "
+                                "thread samples (100 idle left out), by function\n"));
     assert_non_null(strstr(got, "\nReused: 30 samples "));
     assert_non_null(strstr(got, "\n     PID  Samples  Active Threads  Command\n"
-                                "     100      100   50.0%       2  ./app --serve\n"
+                                "     100      120   50.0%       2  ./app --serve\n"
                                 "     200       80   50.0%       2  worker;1 \"q\"\\x0a<&> "
-                                "\\xff end (ended)\n"
+                                "\\xff end (until 0.5 s)\n"
                                 "     300       20  100.0%       1  \n"));
     assert_non_null(strstr(got, "\n     PID      TID  Samples  Active  Thread\n"
-                                "     100      100       50  100.0%  main\n"));
+                                "     100      100       60  100.0%  main\n"));
     assert_non_null(strstr(got, "\n     300      301       20  100.0%  \n"));
     free(got);
 
@@ -1340,7 +1341,7 @@ procs_pprof(void **state)
         else
             assert_string_equal(process, "PID 300");
     }
-    assert_int_equal(per_pid[1], 50);
+    assert_int_equal(per_pid[1], 60);
     assert_int_equal(per_pid[2], 40);
     assert_int_equal(per_pid[3], 20);
     for (size_t i = 0; i < pb.nstrings; i++)
