@@ -214,10 +214,14 @@ open_python(Session *s)
  * window between looking the process up and attaching to it, where its PID
  * could be reused (tests/func/safety_pid_reuse.sh). */
 static void
-fault_delay_before_attach(unsigned ms)
+fault_delay_before_attach(pid_t pid, unsigned ms)
 {
     if (!ms)
         return;
+    /* The test waits for this line, not for a time: under load spytop may
+     * take long to come this far. */
+    fprintf(stderr, "spytop: fault injection: waiting %u ms before attaching to PID %d\n", ms,
+            (int)pid);
     struct timespec t = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
     while (nanosleep(&t, &t) < 0 && errno == EINTR)
         ;
@@ -226,7 +230,7 @@ fault_delay_before_attach(unsigned ms)
 static int
 attach(Session *s, int *err, char **cause)
 {
-    fault_delay_before_attach(s->options.attach_delay_ms);
+    fault_delay_before_attach(s->pid, s->options.attach_delay_ms);
     /* A zombie leader cannot be seized; its live threads can. */
     int r = s->leader_gone ? Tracer_sync_threads(s->tracer) : Tracer_seize(s->tracer, s->pid);
     if (r > 0)

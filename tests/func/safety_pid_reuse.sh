@@ -24,7 +24,13 @@ top) set -- -p "$first" --batch --iterations 1 --delay 0.5 ;;
 esac
 SPYTOP_FAULT_ATTACH_DELAY_MS=2500 "$SPYTOP" "$@" >"$WORK/spy.out" 2>"$WORK/spy.err" &
 spy=$!
-sleep 1 # spytop has looked the process up by now and waits to attach
+# spytop has looked the process up once it says it waits to attach.
+i=0
+until grep -q 'fault injection: waiting' "$WORK/spy.err" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -gt 3000 ] && break
+    sleep 0.01
+done
 second=none
 if [ "$reuse" = reuse ]; then
     kill "$first"
