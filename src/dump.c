@@ -330,6 +330,12 @@ print_text(Dump *d, pid_t pid, FILE *out)
         Util_fputs_escaped(locals_problem, out);
         fputc('\n', out);
     }
+    const char *async_problem = python ? Session_python_async_problem(d->session) : NULL;
+    if (async_problem) {
+        fputs("--async not applied: ", out);
+        Util_fputs_escaped(async_problem, out);
+        fputc('\n', out);
+    }
     bool tasks_failed;
     const char *tasks_problem = d->tasks ? DumpTasks_problem(d->tasks, &tasks_failed) : NULL;
     if (tasks_problem) {

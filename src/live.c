@@ -200,6 +200,8 @@ take_python_status(Live *live, Session *session)
     live->python_problem =
         Session_python_problem(session)
             ? xasprintf("Python frames not shown: %s", Session_python_problem(session))
+        : Session_python_async_problem(session)
+            ? xasprintf("--async not applied: %s", Session_python_async_problem(session))
             : NULL;
     live->status.python = live->python;
     if (live->python_problem || shown)

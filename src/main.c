@@ -72,6 +72,7 @@ session_from(const Options *opts)
         .only_tid_count = opts->tid_count,
         .native_all = opts->native,
         .no_python = opts->no_python,
+        .python_async = opts->async,
         .unwind_memo = unwind_memo_from(opts),
         .sleeper_reuse = sleeper_reuse_from(opts),
         .attach_delay_ms = opts->fault_attach_delay_ms,

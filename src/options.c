@@ -65,6 +65,8 @@ Options_print_help(FILE *f)
           "  -g, --gil            only samples of the thread holding Python's GIL\n"
           "  -n, --native         keep every native frame, the Python interpreter's too\n"
           "      --no-python      do not read Python frames (native frames only)\n"
+          "      --async          a running asyncio task's time also under the coroutines\n"
+          "                       of the tasks awaiting it (CPython 3.14+)\n"
           "  -j, --json           dump as JSON (one object per thread, innermost frame first)\n"
           "      --locals         dump: each Python frame's local variables (simple values\n"
           "                       cut at 80 characters, containers by type and length),\n"
@@ -263,6 +265,7 @@ enum {
     OPT_NO_PYTHON,
     OPT_LOCALS,
     OPT_TASKS,
+    OPT_ASYNC,
     OPT_NICE,
     OPT_FORCE,
     OPT_FROM,
@@ -294,6 +297,7 @@ static const struct option long_options[] = {
     {"no-python", no_argument, NULL, OPT_NO_PYTHON},
     {"locals", no_argument, NULL, OPT_LOCALS},
     {"tasks", no_argument, NULL, OPT_TASKS},
+    {"async", no_argument, NULL, OPT_ASYNC},
     {"nice", required_argument, NULL, OPT_NICE},
     {"output", required_argument, NULL, 'o'},
     {"force", no_argument, NULL, OPT_FORCE},
@@ -377,6 +381,8 @@ flag_of(Options *opts, int c)
         return &opts->locals;
     case OPT_TASKS:
         return &opts->tasks;
+    case OPT_ASYNC:
+        return &opts->async;
     case OPT_FORCE:
         return &opts->force;
     default:
@@ -578,6 +584,11 @@ check_common(const Options *opts)
         return xstrdup("--tasks goes with 'spytop dump'");
     if (opts->tasks && opts->no_python)
         return xstrdup("--tasks and --no-python do not go together (tasks are Python's)");
+    if (opts->async && opts->no_python)
+        return xstrdup("--async and --no-python do not go together (tasks are Python's)");
+    if (opts->async && (opts->command == CMD_VIEW || opts->command == CMD_REPORT))
+        return xstrdup("--async goes with a live target (top, record, dump): a recording "
+                       "keeps the stacks as they were sampled");
     if (opts->batch && opts->command != CMD_TOP)
         return xasprintf("--batch goes with the live view ('spytop -p PID --batch'); 'spytop %s' "
                          "prints no screen already",

@@ -30,6 +30,7 @@ typedef struct Options {
     bool json;           /* dump --json */
     bool locals;         /* dump --locals */
     bool tasks;          /* dump --tasks */
+    bool async;          /* --async: running tasks' time under the tasks awaiting them */
     size_t stack_bytes;  /* --stack-size: the most stack copied per thread */
     size_t max_depth;    /* --max-depth */
     int nice;            /* --nice: spytop's own nice value while sampling */

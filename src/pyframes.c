@@ -21,6 +21,7 @@
 #define THREAD_REFRESH_NS (1000u * 1000 * 1000)
 #define NAMES_REFRESH_NS (1000u * 1000 * 1000)
 #define PY_EVAL_PIECES 8
+#define ASYNC_RETRY_NS (1000u * 1000 * 1000)
 
 /* What a thread state holds, read in one go. */
 typedef struct ThreadEntry {
@@ -66,6 +67,9 @@ struct PyFrames {
      * found it, and the interpreter's (read once a tick). */
     PyTasks *tasks;
     char *tasks_problem;
+    bool want_tasks, want_async;
+    Symbolizer *async_symbolizer; /* --async: to look for asyncio again */
+    uint64_t async_tried_ns;
     PyTaskList *task_lists;
     size_t task_list_count;
     PyTaskList interp_tasks;
@@ -322,12 +326,15 @@ PyFrames_is_interpreter_pc(const PyFrames *py, uint64_t pc)
     return pc >= py->module_start && pc < py->module_end;
 }
 
+static void retry_async(PyFrames *py);
+
 void
 PyFrames_begin_tick(PyFrames *py)
 {
     const PyLayout *l = &py->layout;
     uint64_t now = Util_now_ns();
     py->interp_tasks_read = false;
+    retry_async(py);
     if (py->tasks)
         PyTasks_begin(py->tasks);
     if (py->threads_stale || now - py->threads_read_ns > THREAD_REFRESH_NS)
@@ -362,8 +369,10 @@ PyFrames_want_locals(PyFrames *py)
     return py->locals_problem;
 }
 
-const char *
-PyFrames_want_tasks(PyFrames *py, Symbolizer *symbolizer)
+/* The asyncio reader, made once for --tasks and --async: NULL when it
+ * cannot be, and why in py->tasks_problem. */
+static const char *
+setup_tasks(PyFrames *py, Symbolizer *symbolizer)
 {
     if (py->tasks || py->tasks_problem)
         return py->tasks_problem;
@@ -387,6 +396,73 @@ PyFrames_want_tasks(PyFrames *py, Symbolizer *symbolizer)
     if (py->tasks)
         PyTasks_begin(py->tasks);
     return py->tasks_problem;
+}
+
+const char *
+PyFrames_want_tasks(PyFrames *py, Symbolizer *symbolizer)
+{
+    const char *problem = setup_tasks(py, symbolizer);
+    py->want_tasks = !problem;
+    return problem;
+}
+
+const char *
+PyFrames_want_async(PyFrames *py, Symbolizer *symbolizer)
+{
+    const char *problem = setup_tasks(py, symbolizer);
+    py->want_async = !problem;
+    py->async_symbolizer = symbolizer;
+    py->async_tried_ns = Util_now_ns();
+    return problem;
+}
+
+const char *
+PyFrames_async_problem(const PyFrames *py)
+{
+    return py->want_async ? NULL : py->tasks_problem;
+}
+
+/* --async before asyncio was imported: looked for again once a second. */
+static void
+retry_async(PyFrames *py)
+{
+    uint64_t now = Util_now_ns();
+    if (py->want_async || !py->async_symbolizer || !py->tasks_problem ||
+        strcmp(py->tasks_problem, PY_TASKS_NOT_IMPORTED) != 0 ||
+        now - py->async_tried_ns < ASYNC_RETRY_NS)
+        return;
+    free(py->tasks_problem);
+    py->tasks_problem = NULL;
+    PyFrames_want_async(py, py->async_symbolizer);
+}
+
+/* --async: the awaiting tasks' coroutines go right after the running
+ * task's own coroutine frame, innermost part of the group outside it (the
+ * event loop that runs the task), so that the loop's group count is kept
+ * and the stack reads: the coroutine, the tasks awaiting it, the loop. */
+static void
+insert_await_chain(PyFrames *py, uint64_t tstate, PyRawStack *out)
+{
+    PyRawFrame chain[PY_AWAIT_CHAIN_FRAMES];
+    uint64_t task_frame;
+    size_t n = PyTasks_await_chain(py->tasks, tstate, &task_frame, chain, PY_AWAIT_CHAIN_FRAMES);
+    if (!n)
+        return;
+    size_t k = 0;
+    while (k < out->count && out->frames[k].addr != task_frame)
+        k++;
+    if (k + 1 >= out->count)
+        return; /* not on this stack, or nothing outside it */
+    if (out->count + n > PY_MAX_FRAMES) {
+        out->truncated = true; /* the outermost frames go */
+        out->count = PY_MAX_FRAMES - n > k + 1 ? PY_MAX_FRAMES - n : k + 1;
+        if (out->count + n > PY_MAX_FRAMES)
+            n = PY_MAX_FRAMES - out->count;
+    }
+    memmove(&out->frames[k + 1 + n], &out->frames[k + 1],
+            (out->count - k - 1) * sizeof(out->frames[0]));
+    memcpy(&out->frames[k + 1], chain, n * sizeof(chain[0]));
+    out->count += n;
 }
 
 static PyTaskList *
@@ -479,7 +555,7 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     out->count = 0;
     if (py->want_locals)
         thread_locals(py, tid)->count = 0;
-    if (py->tasks)
+    if (py->want_tasks)
         PyTaskList_clear(thread_tasks(py, tid));
     uint64_t key = l->ts_native_thread_id ? (uint64_t)tid : Arch_thread_pointer(regs);
     uint64_t tstate = find_tstate(py, key);
@@ -493,8 +569,10 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
     out->holds_gil = tstate == py->gil_holder;
     if (py->want_locals && !py->locals_problem)
         read_locals(py, tid, out);
-    if (py->tasks)
+    if (py->want_tasks)
         read_tasks(py, tid, tstate);
+    if (py->want_async)
+        insert_await_chain(py, tstate, out);
 }
 
 /* ---- after the thread resumed ------------------------------------------ */

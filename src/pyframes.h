@@ -73,6 +73,14 @@ const PyFrameLocals *PyFrames_locals(const PyFrames *py, pid_t tid, size_t *coun
  * section in symbolizer's modules, is not loaded). Borrowed. */
 const char *PyFrames_want_tasks(PyFrames *py, Symbolizer *symbolizer);
 
+/* --async: from now on PyFrames_read puts, after a running asyncio
+ * task's coroutine frame, the coroutine stacks of the tasks awaiting it
+ * (read while the thread is stopped), so that its time shows under the
+ * awaits that wait for it. NULL when it can, else why not (as above). */
+const char *PyFrames_want_async(PyFrames *py, Symbolizer *symbolizer);
+/* Why --async is not applied now (borrowed until the next tick), or NULL. */
+const char *PyFrames_async_problem(const PyFrames *py);
+
 /* The tasks PyFrames_read last read of thread tid (0: the interpreter's
  * list, tasks of exited threads), or NULL. Borrowed until the next
  * PyFrames_read. */

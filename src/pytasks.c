@@ -369,6 +369,61 @@ read_task(PyTasks *t, uint64_t addr, const uint8_t *obj, uint64_t running, PyTas
                   out);
 }
 
+/* ---- the running task's await chain --------------------------------------- */
+
+/* The first awaiter of the task whose bytes are obj, or 0. */
+static uint64_t
+first_awaiter(PyTasks *t, const uint8_t *obj)
+{
+    PyTask one = {0};
+    read_awaiters(t, PyMem_get_u64(obj, t->off.task_awaited_by),
+                  obj[t->off.task_awaited_by_is_set] != 0, &one);
+    uint64_t id = one.awaited_by_count ? one.awaited_by[0] : 0;
+    free(one.awaited_by);
+    return id;
+}
+
+size_t
+PyTasks_await_chain(PyTasks *t, uint64_t tstate, uint64_t *task_frame, PyRawFrame *out, size_t cap)
+{
+    const PyAsyncioOffsets *o = &t->off;
+    uint64_t head[2];
+    *task_frame = 0;
+    bool adjacent = o->ts_running_task == o->ts_running_loop + 8;
+    if (adjacent ? !PyMem_read(t->pid, tstate + o->ts_running_loop, head, sizeof(head))
+                 : !PyMem_read_u64(t->pid, tstate + o->ts_running_loop, &head[0]) ||
+                       !PyMem_read_u64(t->pid, tstate + o->ts_running_task, &head[1]))
+        return 0;
+    if (!head[0] || !head[1])
+        return 0;
+    uint8_t obj[TASK_READ_MAX];
+    uint64_t task = head[1], seen[PY_AWAIT_CHAIN_TASKS + 1];
+    if (!PyMem_read(t->pid, task, obj, (size_t)o->task_size) || !obj[o->task_is_task])
+        return 0;
+    *task_frame =
+        (PyMem_get_u64(obj, o->task_coro) & ~(uint64_t)STACKREF_TAG) + t->layout.gen_iframe;
+    seen[0] = task;
+    size_t n = 0;
+    for (size_t level = 1; level <= PY_AWAIT_CHAIN_TASKS; level++) {
+        task = first_awaiter(t, obj);
+        for (size_t i = 0; i < level && task; i++)
+            if (seen[i] == task)
+                task = 0; /* a loop: the chain ends */
+        if (!task || !PyMem_read(t->pid, task, obj, (size_t)o->task_size) || !obj[o->task_is_task])
+            break;
+        seen[level] = task;
+        PyTask awaiter = {0};
+        read_chain(t, PyMem_get_u64(obj, o->task_coro) & ~(uint64_t)STACKREF_TAG, &awaiter);
+        /* read_chain gives outermost first: innermost first here. */
+        for (size_t i = awaiter.frame_count; i > 0 && n < cap; i--)
+            out[n++] = awaiter.frames[i - 1];
+        free(awaiter.frames);
+        if (n == cap)
+            break;
+    }
+    return n;
+}
+
 /* ---- a list of tasks ----------------------------------------------------- */
 
 /* The tasks of the circular list whose head node is at head: each node is

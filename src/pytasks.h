@@ -99,4 +99,17 @@ void PyTasks_read_interpreter(PyTasks *tasks, uint64_t interp, PyTaskList *out);
 
 void PyTaskList_clear(PyTaskList *list);
 
+/* The most frames of awaiting tasks one await chain adds, and tasks. */
+#define PY_AWAIT_CHAIN_FRAMES 256
+#define PY_AWAIT_CHAIN_TASKS 16
+
+/* --async, while the thread is stopped: when the thread state at tstate
+ * runs an event loop and a task, the running task's coroutine frame
+ * (its address, *task_frame) and the coroutine stacks of the tasks that
+ * await it, the first awaiter of each in turn (innermost first: the
+ * awaiter's, then its awaiter's), at most cap frames into out. Returns how
+ * many; 0 and *task_frame 0 when no task runs. */
+size_t PyTasks_await_chain(PyTasks *tasks, uint64_t tstate, uint64_t *task_frame, PyRawFrame *out,
+                           size_t cap);
+
 #endif

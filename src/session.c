@@ -205,6 +205,8 @@ open_python(Session *s)
     s->locals_problem = s->options.python_locals ? PyFrames_want_locals(s->python) : NULL;
     s->tasks_problem =
         s->options.python_tasks ? PyFrames_want_tasks(s->python, s->symbolizer) : NULL;
+    if (s->options.python_async)
+        PyFrames_want_async(s->python, s->symbolizer);
     s->python_changes++;
     if (!s->merge)
         s->merge = PyMerge_new(s->symbolizer, s->symtab);
@@ -665,6 +667,13 @@ Session_python_tasks(const Session *s, pid_t tid, const char **problem)
 {
     *problem = s->python ? s->tasks_problem : NULL;
     return s->python ? PyFrames_tasks(s->python, tid) : NULL;
+}
+
+const char *
+Session_python_async_problem(const Session *s)
+{
+    const char *problem = s->python ? PyFrames_async_problem(s->python) : NULL;
+    return problem && strcmp(problem, PY_TASKS_NOT_IMPORTED) != 0 ? problem : NULL;
 }
 
 FrameId

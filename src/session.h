@@ -32,6 +32,7 @@ typedef struct SessionOptions {
     bool native_all;    /* keep every native frame, interpreter internals too */
     bool python_locals; /* dump --locals: read Python frames' locals while stopped */
     bool python_tasks;  /* dump --tasks: read asyncio tasks while stopped */
+    bool python_async;  /* --async: a running task's time under the tasks awaiting it */
     UnwindMemo unwind_memo;
     SleeperReuse sleeper_reuse; /* see Sampler_tick */
     /* Fault injection for tests: wait this long between looking the process
@@ -108,6 +109,10 @@ const PyFrameLocals *Session_python_locals(const Session *session, pid_t tid, si
  * NULL (borrowed until the next tick); *problem says why no task is read
  * (borrowed), else NULL. */
 const PyTaskList *Session_python_tasks(const Session *session, pid_t tid, const char **problem);
+/* With python_async: why a running task's time cannot be put under the
+ * tasks awaiting it (borrowed; "asyncio tasks need CPython 3.14 or
+ * newer..."), or NULL: it is, or will be once asyncio is imported. */
+const char *Session_python_async_problem(const Session *session);
 /* With the target running: a raw Python frame (a task's coroutine) as a
  * symtab frame. */
 FrameId Session_python_frame(Session *session, const PyRawFrame *frame);

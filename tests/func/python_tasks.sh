@@ -14,8 +14,9 @@
 # hostile names (10 KB, non-ASCII, escape sequences) come out cut,
 # whole and escaped. A CPython before 3.14 (pyenv's 3.12) gets the clear
 # "needs 3.14" message with exit status 1 and the normal dump; a 3.14 that
-# never imported asyncio says so with exit status 0. Every target is left
-# untouched.
+# never imported asyncio says so with exit status 0. --async puts the hot
+# coroutine's time under the tasks awaiting it (dump and --batch, no
+# sample misaligned). Every target is left untouched.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pylib.sh"
 require_ptrace
@@ -219,6 +220,27 @@ $(cat "$WORK/paths.diff")
 pstree:
 $(cat "$WORK/pstree")"
     fi
+
+    # ---- --async: the hot coroutine's time under the tasks awaiting it ----
+    dump "$pid" --async
+    [ "$DUMP_STATUS" = 0 ] || fail "$version: dump --async exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+    assert_untouched "$pid"
+    order=$(frames_of_thread "$pid" "$WORK/dump.out" | sed -n 's/^ *#[0-9]* *(Python) *\([^ ]*\) at .*/\1/p' | tr '\n' ' ')
+    case "$order" in
+    "spin hot TaskGroup._aexit TaskGroup.__aexit__ main Handle._run "*) ;;
+    *) fail "$version: dump --async: the main thread's Python frames: $order" ;;
+    esac
+    "$SPYTOP" -p "$pid" --batch --async --iterations 1 --delay 2 --rows 40 >"$WORK/async" 2>&1 ||
+        fail "$version: --batch --async exited $?: $(cat "$WORK/async")"
+    assert_untouched "$pid"
+    [ "$(misaligned_count "$WORK/async")" = 0 ] || fail "$version: --async misaligned samples: $(cat "$WORK/async")"
+    for f in main TaskGroup._aexit hot; do
+        assert_near "$(total_of "$f" "$WORK/async")" 100 5 "$version: --async: %Total of $f"
+    done
+    "$SPYTOP" -p "$pid" --batch --iterations 1 --delay 1 --rows 40 >"$WORK/noasync" 2>&1 ||
+        fail "$version: --batch exited $?"
+    [ -z "$(total_of main "$WORK/noasync")" ] || fail "$version: main shows without --async: $(cat "$WORK/noasync")"
+    assert_untouched "$pid"
     kill "$pid"
 
     # ---- hostile names ----
@@ -280,6 +302,9 @@ if [ -n "$old" ]; then
     assert_grep '^spytop: asyncio tasks need CPython 3\.14 or newer \(this is CPython 3\.12\.[0-9]+\)$' "$WORK/dump.err"
     assert_grep '^Tasks not shown: asyncio tasks need CPython 3\.14 or newer' "$WORK/dump.out"
     assert_grep '^  #[0-9]+ +\(Python\) +<module> at .*pytasks\.py' "$WORK/dump.out"
+    dump "$pid" --async
+    [ "$DUMP_STATUS" = 0 ] || fail "3.12: dump --async exited $DUMP_STATUS"
+    assert_grep '^--async not applied: asyncio tasks need CPython 3\.14 or newer' "$WORK/dump.out"
     dump "$pid" --tasks --json
     [ "$DUMP_STATUS" = 1 ] || fail "3.12: dump --tasks --json exited $DUMP_STATUS, want 1"
     python3 -c 'import json, sys
@@ -292,9 +317,13 @@ else
     note "no pyenv CPython 3.12: the 'needs 3.14' case is not tried"
 fi
 
-# --tasks belongs to dump, and to Python.
+# --tasks belongs to dump, and to Python; --async to live targets.
 "$SPYTOP" -p 1 --tasks >"$WORK/err.out" 2>&1 && fail "--tasks accepted without dump"
 assert_grep "\\-\\-tasks goes with 'spytop dump'" "$WORK/err.out"
 "$SPYTOP" dump -p 1 --tasks --no-python >"$WORK/err.out" 2>&1 && fail "--tasks accepted with --no-python"
 assert_grep "\\-\\-tasks and \\-\\-no-python do not go together" "$WORK/err.out"
+"$SPYTOP" -p 1 --async --no-python >"$WORK/err.out" 2>&1 && fail "--async accepted with --no-python"
+assert_grep "\\-\\-async and \\-\\-no-python do not go together" "$WORK/err.out"
+"$SPYTOP" report "$WORK/none.spytop" --async >"$WORK/err.out" 2>&1 && fail "--async accepted with report"
+assert_grep "\\-\\-async goes with a live target" "$WORK/err.out"
 exit 0

@@ -2,7 +2,8 @@
  * awaiters read from objects laid out in this process's own memory as
  * CPython 3.14 lays them out (process_vm_readv reads this process like a
  * target), well-formed and hostile: a coroutine chain that loops, a list
- * link that does not point back, an awaiter set whose size is absurd. */
+ * link that does not point back, an awaiter set whose size is absurd;
+ * and the await chain --async puts under a running task. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -272,12 +273,58 @@ hostile_shapes(void **state)
     PyTasks_delete(t);
 }
 
+/* --async: the running task's frame, then its awaiter's coroutines, then
+ * the awaiter's awaiter's; a loop back to the running task ends it. */
+static void
+await_chain(void **state)
+{
+    (void)state;
+    memset(tstate, 0, sizeof(tstate));
+    make_str(&names[0], "n");
+    make_coro(&coros[0], 1, NULL);      /* the running task's */
+    make_coro(&coros[2], 5, NULL);      /* the first awaiter's inner */
+    make_coro(&coros[1], 4, &coros[2]); /* ... and outer coroutine */
+    make_coro(&coros[3], 7, NULL);      /* the second awaiter's */
+    make_task(&tasks[0], &names[0], &coros[0]);
+    make_task(&tasks[1], &names[0], &coros[1]);
+    make_task(&tasks[2], &names[0], &coros[3]);
+    put(tasks[0].b, 96, addr(tasks[1].b));
+    memset(&set, 0, sizeof(set));
+    uint64_t entries[4] = {addr(tasks[2].b), 1, 0, 0};
+    memcpy(table, entries, sizeof(entries));
+    put(set.b, 24, 1);
+    put(set.b, 32, 1);
+    put(set.b, 40, addr(table));
+    put(tasks[1].b, 96, addr(set.b));
+    tasks[1].b[109] = 1;
+    put(tasks[2].b, 96, addr(tasks[0].b)); /* a loop back */
+    put(tstate, 864, 0xdead0);
+    put(tstate, 872, addr(tasks[0].b));
+
+    PyTasks *t = reader();
+    PyRawFrame out[8];
+    uint64_t task_frame;
+    size_t n = PyTasks_await_chain(t, addr(tstate), &task_frame, out, 8);
+    assert_int_equal(task_frame, addr(coros[0].b) + 72);
+    assert_int_equal(n, 3);
+    assert_int_equal(out[0].lasti, 5); /* innermost first */
+    assert_int_equal(out[1].lasti, 4);
+    assert_int_equal(out[2].lasti, 7);
+    assert_int_equal(PyTasks_await_chain(t, addr(tstate), &task_frame, out, 2), 2);
+    /* No loop running: nothing. */
+    put(tstate, 864, 0);
+    assert_int_equal(PyTasks_await_chain(t, addr(tstate), &task_frame, out, 8), 0);
+    assert_int_equal(task_frame, 0);
+    PyTasks_delete(t);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(graph_read),
         cmocka_unit_test(hostile_shapes),
+        cmocka_unit_test(await_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
