@@ -114,6 +114,10 @@ typedef struct Consumer {
      * threads that are not running are left alone, not stopped (see
      * Sampler_leave_sleepers). NULL: always (a recording keeps them). */
     bool (*wants_idle)(void *self);
+    /* Whether a running asyncio task's time goes under the tasks awaiting
+     * it (--async, the live view's a key), asked before each tick; NULL:
+     * as the command line said. */
+    bool (*wants_async)(void *self);
 } Consumer;
 
 #endif

@@ -62,6 +62,7 @@ typedef struct Live {
     pid_t not_sampled_first;  /* the first of them then */
     unsigned python_changes;  /* the session's, when last taken */
     pid_t python_pid;         /* whose session that was */
+    bool async_on;            /* --async now (the consumer may turn it) */
     uint64_t mismatches_gone; /* Python mismatches of processes that left */
     RunStatus status;
 
@@ -214,6 +215,8 @@ on_process_event(void *arg, pid_t pid, Session *session, bool gone)
 {
     Live *live = arg;
     const LiveSink *sink = live->options->sink;
+    if (!gone)
+        Session_set_python_async(session, live->async_on);
     if (gone) {
         live->mismatches_gone += Session_python_mismatches(session);
         if (live->sink_open && sink && sink->process_gone)
@@ -347,6 +350,12 @@ tick(void *self)
     SamplerTickStats stats;
     Consumer *consumer = live->consumer;
     bool leave = consumer && consumer->wants_idle && !consumer->wants_idle(consumer->self);
+    if (consumer && consumer->wants_async &&
+        consumer->wants_async(consumer->self) != live->async_on) {
+        live->async_on = !live->async_on;
+        for (size_t i = 0; i < ProcessSet_count(live->set); i++)
+            Session_set_python_async(ProcessSet_session(live->set, i), live->async_on);
+    }
     size_t left = ProcessSet_tick(live->set, leave, on_sample, &ctx, &stats);
     live->stopped_ring[live->stopped_count++ % STOP_RING] = stats.threads;
     live->status.ticks++;
@@ -793,6 +802,7 @@ Live_run(const LiveOptions *options, Consumer *consumer, Aggregator *agg, Symtab
     live->symtab = symtab;
     live->pid = options->pid;
     live->status.rate_hz = options->rate_hz;
+    live->async_on = options->session.python_async;
     live->interval_ns = NS_PER_S / (options->rate_hz ? options->rate_hz : 100);
     live->rng = Util_now_ns() | 1;
     live->timer_fd = -1;

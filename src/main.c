@@ -263,6 +263,7 @@ run_top(const Options *opts)
         Batch_delete(batch);
     } else {
         Screen *screen = Screen_new(symtab, &query, !opts->no_color);
+        Screen_set_async(screen, opts->async);
         status = Live_run(&lo, Screen_consumer(screen), agg, symtab);
         Screen_delete(screen);
     }

@@ -68,6 +68,7 @@ struct PyFrames {
     PyTasks *tasks;
     char *tasks_problem;
     bool want_tasks, want_async;
+    bool async_paused;            /* the live view turned --async off for now */
     Symbolizer *async_symbolizer; /* --async: to look for asyncio again */
     uint64_t async_tried_ns;
     PyTaskList *task_lists;
@@ -416,6 +417,12 @@ PyFrames_want_async(PyFrames *py, Symbolizer *symbolizer)
     return problem;
 }
 
+void
+PyFrames_pause_async(PyFrames *py, bool paused)
+{
+    py->async_paused = paused;
+}
+
 const char *
 PyFrames_async_problem(const PyFrames *py)
 {
@@ -571,7 +578,7 @@ PyFrames_read(PyFrames *py, pid_t tid, const ArchRegs *regs, const uint8_t *stac
         read_locals(py, tid, out);
     if (py->want_tasks)
         read_tasks(py, tid, tstate);
-    if (py->want_async)
+    if (py->want_async && !py->async_paused)
         insert_await_chain(py, tstate, out);
 }
 

@@ -78,6 +78,8 @@ const char *PyFrames_want_tasks(PyFrames *py, Symbolizer *symbolizer);
  * (read while the thread is stopped), so that its time shows under the
  * awaits that wait for it. NULL when it can, else why not (as above). */
 const char *PyFrames_want_async(PyFrames *py, Symbolizer *symbolizer);
+/* The live view's key: --async held back (paused) or applied again. */
+void PyFrames_pause_async(PyFrames *py, bool paused);
 /* Why --async is not applied now (borrowed until the next tick), or NULL. */
 const char *PyFrames_async_problem(const PyFrames *py);
 

@@ -669,9 +669,25 @@ Session_python_tasks(const Session *s, pid_t tid, const char **problem)
     return s->python ? PyFrames_tasks(s->python, tid) : NULL;
 }
 
+void
+Session_set_python_async(Session *s, bool on)
+{
+    if (s->options.python_async == on)
+        return;
+    s->options.python_async = on;
+    s->python_changes++;
+    if (!s->python)
+        return; /* taken up when the interpreter is found */
+    if (on)
+        PyFrames_want_async(s->python, s->symbolizer);
+    PyFrames_pause_async(s->python, !on);
+}
+
 const char *
 Session_python_async_problem(const Session *s)
 {
+    if (!s->options.python_async)
+        return NULL;
     const char *problem = s->python ? PyFrames_async_problem(s->python) : NULL;
     return problem && strcmp(problem, PY_TASKS_NOT_IMPORTED) != 0 ? problem : NULL;
 }

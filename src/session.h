@@ -113,6 +113,9 @@ const PyTaskList *Session_python_tasks(const Session *session, pid_t tid, const 
  * tasks awaiting it (borrowed; "asyncio tasks need CPython 3.14 or
  * newer..."), or NULL: it is, or will be once asyncio is imported. */
 const char *Session_python_async_problem(const Session *session);
+/* Turns python_async on or off from now on (the live view's key); a
+ * change of the problem above counts as a Python change. */
+void Session_set_python_async(Session *session, bool on);
 /* With the target running: a raw Python frame (a task's coroutine) as a
  * symtab frame. */
 FrameId Session_python_frame(Session *session, const PyRawFrame *frame);

@@ -119,9 +119,10 @@ settings:; /* C11 labels a statement, not a declaration: clang refuses that */
         snprintf(window, sizeof(window), "Selected range");
     else
         snprintf(window, sizeof(window), "Window %us", s->query.window_s);
-    snprintf(line, sizeof(line), "%s  by %s  %s%s  idle %s  sort %s%s%s", window,
+    snprintf(line, sizeof(line), "%s  by %s  %s%s%s  idle %s  sort %s%s%s", window,
              s->query.mode == AGG_BY_LINE ? "line" : "function", thread,
              s->query.gil_only ? "  GIL holder only" : "",
+             s->async_on && !st->replay ? "  async" : "",
              s->query.include_idle ? "included" : "excluded", RowText_sort_name(s->query.sort),
              s->filter[0] ? "  filter: " : "", s->filter);
     attron(Terminal_attr(COLOR_PAIR_HEADER));

@@ -23,6 +23,8 @@ static const char *const help_lines[] = {
     "                   a process shows only it, on * all of them merged",
     "  i                include or exclude idle threads (sleeping, waiting)",
     "  g                Python: only samples of the thread holding the GIL",
+    "  a                asyncio (3.14+): a running task's time also under the",
+    "                   coroutines of the tasks awaiting it (--async)",
     "  w                percentage window: 1, 5, 10, 30, 60 seconds",
     "  /                filter rows by a substring of function, file or module:",
     "                   typed on the bottom line; Enter applies, Esc keeps the",

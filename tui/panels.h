@@ -50,6 +50,7 @@ struct Screen {
     char edit[FILTER_MAX];
     ScreenPanel panel;
     bool paused;
+    bool async_on;    /* a: --async, live only */
     RunStatus status; /* last seen */
     bool have_status;
     /* The hot list as last queried (a private copy: kept while paused). */

@@ -259,6 +259,12 @@ handle_key(Screen *s, int key)
         s->selected = s->scroll = 0;
         s->paused = false;
         return CONSUMER_CONTINUE;
+    case 'a':
+        if (s->status.replay)
+            break; /* a recording keeps the stacks it was made with */
+        s->async_on = !s->async_on;
+        s->paused = false;
+        return CONSUMER_CONTINUE;
     case 'i':
         s->query.include_idle = !s->query.include_idle;
         s->paused = false;
@@ -397,6 +403,19 @@ screen_resume(void *self)
     screen_resize(s);
 }
 
+static bool
+screen_wants_async(void *self)
+{
+    const Screen *s = self;
+    return s->async_on;
+}
+
+void
+Screen_set_async(Screen *screen, bool on)
+{
+    screen->async_on = on;
+}
+
 /* Idle samples are shown (i) or a thread panel lists every thread. */
 static bool
 screen_wants_idle(void *self)
@@ -426,6 +445,7 @@ Screen_new(Symtab *symtab, const AggQuery *query, bool color)
         .resume = screen_resume,
         .linger_after_exit = true,
         .wants_idle = screen_wants_idle,
+        .wants_async = screen_wants_async,
     };
     return s;
 }

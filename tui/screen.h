@@ -14,6 +14,8 @@ typedef struct Screen Screen;
  * color false: no colours (NO_COLOR). */
 Screen *Screen_new(Symtab *symtab, const AggQuery *query, bool color);
 void Screen_delete(Screen *screen);
+/* --async at the start (the a key turns it). */
+void Screen_set_async(Screen *screen, bool on);
 Consumer *Screen_consumer(Screen *screen);
 
 #endif

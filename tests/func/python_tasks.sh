@@ -241,6 +241,19 @@ $(cat "$WORK/pstree")"
         fail "$version: --batch exited $?"
     [ -z "$(total_of main "$WORK/noasync")" ] || fail "$version: main shows without --async: $(cat "$WORK/noasync")"
     assert_untouched "$pid"
+    # The live view's a key turns --async on and off.
+    tmux_start 120 40 "$SPYTOP" -p "$pid"
+    tmux_wait_for ' hot '
+    tmux_keys 2
+    tmux_wait_for '%Total\*'
+    assert_no_grep 'TaskGroup\._aexit' "$WORK/screen"
+    tmux_keys a
+    tmux_wait_for '  async  idle'
+    tmux_wait_for ' TaskGroup\._aexit '
+    tmux_keys a
+    tmux_wait_for 'all threads  idle excluded'
+    tmux_quit "$version: the live view with the a key"
+    assert_untouched "$pid"
     kill "$pid"
 
     # ---- hostile names ----
