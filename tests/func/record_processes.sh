@@ -189,4 +189,52 @@ fi
 
 assert_untouched "$a"
 assert_untouched "$b"
+kill "$a" "$b"
+
+# --- record -s: a multiprocessing.Pool(4) parent whose workers are born
+# after the recording started and exit before it ends: five processes,
+# each worker with its hot function, let go before the end.
+PY=/usr/bin/python3
+if [ ! -x "$PY" ]; then
+    note "no $PY: record -s of a multiprocessing pool not checked"
+    exit 0
+fi
+start_target pool "$PY" "$TESTS_SRCDIR/targets/pypool.py" 2
+parent=$TARGET_PID
+"$SPYTOP" record -p "$parent" -s -d 6 -o "$WORK/pool.spytop" >"$WORK/pool.rec" 2>&1 &
+spy=$!
+sleep 1
+kill -0 "$spy" || fail "record -s ended early: $(cat "$WORK/pool.rec")"
+kill -USR1 "$parent"
+i=0
+until grep -q '^workers' "$WORK/pool.out"; do
+    i=$((i + 1))
+    [ $i -gt 500 ] && fail "the pool did not start: $(cat "$WORK/pool.err")"
+    sleep 0.01
+done
+workers=$(sed -n 's/^workers //p' "$WORK/pool.out")
+STARTED_PIDS="$STARTED_PIDS $workers"
+wait "$spy" || fail "record -s exited $?: $(cat "$WORK/pool.rec")"
+grep -q '^done' "$WORK/pool.out" || fail "the pool did not finish within the recording"
+assert_untouched "$parent"
+"$SPYTOP" report "$WORK/pool.spytop" >"$WORK/pool.txt" || fail "report of the pool exited $?"
+note "record -s, parent $parent, workers $workers: $(sed -n 3p "$WORK/pool.txt")"
+assert_grep '^Selection: .*, all 5 processes, ' "$WORK/pool.txt"
+assert_grep "^ +$parent +[0-9]+ +[0-9.]+% +[0-9]+  .*pypool\.py 2\$" "$WORK/pool.txt"
+"$SPYTOP" report "$WORK/pool.spytop" -f collapsed >"$WORK/pool.folded" ||
+    fail "report -f collapsed of the pool exited $?"
+for w in $workers; do
+    # Let go when it exited, before the recording's end.
+    assert_grep "^ +$w +[0-9]+ +[0-9.]+% +[0-9]+  .*pypool\.py 2 \(until [0-9.]+ s\)\$" \
+        "$WORK/pool.txt"
+    assert_grep "^PID $w [^;]*;[^;]*;.*;pool_burn " "$WORK/pool.folded"
+    "$SPYTOP" report "$WORK/pool.spytop" --pid "$w" >"$WORK/w.txt" || fail "report --pid $w exited $?"
+    assert_grep " pool_burn " "$WORK/w.txt"
+    assert_no_grep " wait_for_results " "$WORK/w.txt" "report --pid $w: the parent's function"
+done
+"$SPYTOP" report "$WORK/pool.spytop" --pid "$parent" >"$WORK/parent.txt" -i ||
+    fail "report --pid $parent exited $?"
+assert_grep " wait_for_results " "$WORK/parent.txt"
+assert_no_grep " pool_burn " "$WORK/parent.txt" "report --pid $parent: a worker's function"
+assert_untouched "$parent"
 exit 0
