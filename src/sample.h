@@ -37,7 +37,10 @@ typedef enum UnwindEnd {
 
 typedef struct Sample {
     uint64_t t_ns; /* CLOCK_MONOTONIC */
-    pid_t pid; /* the thread's process; 0: not known (a recording before version 3) */
+    /* The thread's process; 0: not known (the recording's writer stores
+     * its header's PID then). Read from a recording of version 1 or 2: the
+     * header's PID. */
+    pid_t pid;
     pid_t tid;
     char state; /* /proc state letter before the stop */
     bool group_stopped;
