@@ -104,6 +104,17 @@ wait_for_comm() {
     done
 }
 
+# wait_for_line PATTERN FILE SECONDS MESSAGE: waits until FILE has a line
+# matching PATTERN (grep -E); fails with MESSAGE after SECONDS.
+wait_for_line() {
+    local i=0
+    until grep -Eq -- "$1" "$2" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -gt $(($3 * 100)) ] && fail "$4: $(tail -n 5 "$2" 2>/dev/null)"
+        sleep 0.01
+    done
+}
+
 # wait_gone PID SECONDS MESSAGE: waits until PID (a child of this shell)
 # has ended; fails with MESSAGE when it still runs after SECONDS.
 wait_gone() {

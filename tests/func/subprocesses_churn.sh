@@ -16,12 +16,7 @@ run_forker() {
 
 # forker_result NAME: waits for its "total N bad M" line; checks it.
 forker_result() {
-    local i=0
-    until grep -q '^total' "$WORK/$1.out"; do
-        i=$((i + 1))
-        [ $i -gt 1500 ] && fail "$1: the forker did not finish: $(cat "$WORK/$1.err")"
-        sleep 0.01
-    done
+    wait_for_line "^total" "$WORK/$1.out" 15 "$1: the forker did not finish"
     local total bad
     total=$(sed -n 's/^total \([0-9]*\) bad.*/\1/p' "$WORK/$1.out")
     bad=$(sed -n 's/^total [0-9]* bad \([0-9]*\)/\1/p' "$WORK/$1.out")

@@ -14,12 +14,7 @@ spy=$!
 sleep 1.5
 kill -0 "$spy" || fail "spytop -s ended early: $(cat "$WORK/batch.err")"
 kill -USR1 "$parent"
-i=0
-until grep -q '^workers' "$WORK/pool.out"; do
-    i=$((i + 1))
-    [ $i -gt 500 ] && fail "the pool did not start: $(cat "$WORK/pool.err")"
-    sleep 0.01
-done
+wait_for_line "^workers" "$WORK/pool.out" 5 "the pool did not start"
 workers=$(sed -n 's/^workers //p' "$WORK/pool.out")
 STARTED_PIDS="$STARTED_PIDS $workers"
 note "parent $parent, pool workers $workers"
@@ -31,12 +26,7 @@ for w in $workers; do
 done
 assert_grep "^ +$parent +[0-9]+ +[0-9]+ +[0-9.]+% .*pypool\.py" "$WORK/batch.out" "the parent in the process table"
 assert_untouched "$parent"
-i=0
-until grep -q '^done' "$WORK/pool.out"; do
-    i=$((i + 1))
-    [ $i -gt 1000 ] && fail "the pool did not finish: $(cat "$WORK/pool.err")"
-    sleep 0.01
-done
+wait_for_line "^done" "$WORK/pool.out" 10 "the pool did not finish"
 for w in $workers; do
     [ -d /proc/"$w" ] && [ "$(stat_state /proc/"$w"/stat)" != Z ] && assert_untouched "$w"
 done
