@@ -221,6 +221,38 @@ Proc_list_threads(pid_t pid, pid_t **tids, size_t *count)
     return 0;
 }
 
+/* PF_KTHREAD in /proc/PID/stat's flags (field 9): a kernel thread. */
+#define PROC_FLAG_KTHREAD 0x00200000u
+
+bool
+Proc_is_kernel_thread(pid_t pid)
+{
+    char path[64], text[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (Util_read_small_file(path, text, sizeof(text)) <= 0)
+        return false;
+    const char *p = strrchr(text, ')'); /* the name may hold anything */
+    unsigned long flags = 0;
+    return p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+           (flags & PROC_FLAG_KTHREAD);
+}
+
+/* The effective uid the process runs as, from /proc/PID/status. */
+bool
+Proc_owner(pid_t pid, uid_t *uid)
+{
+    char path[64], text[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if (Util_read_small_file(path, text, sizeof(text)) <= 0)
+        return false;
+    const char *line = strstr(text, "\nUid:");
+    unsigned long real, effective;
+    if (!line || sscanf(line, "\nUid: %lu %lu", &real, &effective) != 2)
+        return false;
+    *uid = (uid_t)effective;
+    return true;
+}
+
 static void
 add_pid(pid_t **out, size_t *n, size_t *cap, long v)
 {

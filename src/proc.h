@@ -64,6 +64,11 @@ int Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size);
 /* Every tid of pid, sorted ascending, into a new array the caller frees. */
 int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
 
+/* Whether pid is a kernel thread (PF_KTHREAD in its stat's flags). */
+bool Proc_is_kernel_thread(pid_t pid);
+/* The effective uid pid runs as (/proc/PID/status); false when unknown. */
+bool Proc_owner(pid_t pid, uid_t *uid);
+
 /* The children of pid (processes whose parent is one of its threads),
  * sorted ascending, into a new array the caller frees: from
  * /proc/PID/task/TID/children, or where the kernel has no such file, from

@@ -59,38 +59,6 @@ struct Session {
     uint64_t reuse_checks, reuse_mismatches; /* SPYTOP_SLEEPER_REUSE=check */
 };
 
-/* PF_KTHREAD in /proc/PID/stat's flags (field 9): a kernel thread. */
-#define PROC_FLAG_KTHREAD 0x00200000u
-
-static bool
-is_kernel_thread(pid_t pid)
-{
-    char path[64], text[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (Util_read_small_file(path, text, sizeof(text)) <= 0)
-        return false;
-    const char *p = strrchr(text, ')'); /* the name may hold anything */
-    unsigned long flags = 0;
-    return p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
-           (flags & PROC_FLAG_KTHREAD);
-}
-
-/* The effective uid the process runs as, from /proc/PID/status. */
-static bool
-process_owner(pid_t pid, uid_t *uid)
-{
-    char path[64], text[4096];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    if (Util_read_small_file(path, text, sizeof(text)) <= 0)
-        return false;
-    const char *line = strstr(text, "\nUid:");
-    unsigned long real, effective;
-    if (!line || sscanf(line, "\nUid: %lu %lu", &real, &effective) != 2)
-        return false;
-    *uid = (uid_t)effective;
-    return true;
-}
-
 /* Why attaching was refused, with the fix for that reason. */
 static char *
 permission_hint(pid_t pid)
@@ -98,7 +66,7 @@ permission_hint(pid_t pid)
     if (pid == getpid())
         return xasprintf("PID %d is spytop itself; give the PID of the process to profile",
                          (int)pid);
-    if (is_kernel_thread(pid))
+    if (Proc_is_kernel_thread(pid))
         return xasprintf("PID %d is a kernel thread: it runs no user-space code for spytop to "
                          "sample",
                          (int)pid);
@@ -114,7 +82,7 @@ permission_hint(pid_t pid)
                                "until the next boot"
                              : "");
     uid_t owner;
-    if (process_owner(pid, &owner) && owner == geteuid())
+    if (Proc_owner(pid, &owner) && owner == geteuid())
         return xasprintf("cannot attach to PID %d: permission denied although it runs as your "
                          "user: it is not dumpable (a setuid or file-capability program, or it "
                          "called prctl(PR_SET_DUMPABLE, 0))%s; run spytop as root or grant it "
