@@ -119,9 +119,11 @@ thread_exists(pid_t pid, pid_t tid)
     return access(path, F_OK) == 0;
 }
 
-int
-Tracer_seize(Tracer *tracer, pid_t tid)
+/* Tracer_seize; for -EBUSY, *holder is the tracer that holds the thread. */
+static int
+seize(Tracer *tracer, pid_t tid, pid_t *holder)
 {
+    *holder = 0;
     if (Tracer_find(tracer, tid))
         return 0;
     /* EVENT_EXEC tells when a thread execs: the others vanish then without
@@ -144,11 +146,20 @@ Tracer_seize(Tracer *tracer, pid_t tid)
         /* Held by another tracer: this thread (a debugger may hold one
          * thread and not the leader). */
         int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
-        if (tracer_pid > 0 && tracer_pid != getpid())
+        if (tracer_pid > 0 && tracer_pid != getpid()) {
+            *holder = tracer_pid;
             return -EBUSY;
+        }
         return -EPERM;
     }
     return -err;
+}
+
+int
+Tracer_seize(Tracer *tracer, pid_t tid)
+{
+    pid_t holder;
+    return seize(tracer, tid, &holder);
 }
 
 static void
@@ -164,16 +175,15 @@ drop_gone_threads(Tracer *tracer)
 /* A thread that could not be seized: kept, with why, for the caller to
  * name (it is tried again at the next sync). */
 static void
-note_refusal(Tracer *tracer, pid_t tid, int err)
+note_refusal(Tracer *tracer, pid_t tid, int err, pid_t holder)
 {
     if (tracer->refused_count == tracer->refused_cap) {
         tracer->refused_cap = tracer->refused_cap ? tracer->refused_cap * 2 : 8;
         tracer->refused =
             xreallocarray(tracer->refused, tracer->refused_cap, sizeof(*tracer->refused));
     }
-    int holder = err == -EBUSY ? Proc_tracer_pid(tracer->pid, tid) : 0;
     tracer->refused[tracer->refused_count++] =
-        (TraceRefusal){.tid = tid, .err = err, .tracer_pid = holder > 0 ? holder : 0};
+        (TraceRefusal){.tid = tid, .err = err, .tracer_pid = holder};
 }
 
 size_t
@@ -197,11 +207,12 @@ Tracer_sync_threads(Tracer *tracer)
     for (size_t i = 0; i < n; i++) {
         if (Tracer_find(tracer, tids[i]))
             continue;
-        int r = Tracer_seize(tracer, tids[i]);
+        pid_t holder;
+        int r = seize(tracer, tids[i], &holder);
         if (r == 0)
             added++;
         else if (r != -ESRCH)
-            note_refusal(tracer, tids[i], r);
+            note_refusal(tracer, tids[i], r, holder);
         if (r < 0 && r != -ESRCH && !first_error)
             first_error = r;
     }
