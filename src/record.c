@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exit_codes.h"
+#include "hashindex.h"
 #include "launch.h"
 #include "outfile.h"
 #include "proc.h"
@@ -42,6 +43,7 @@ typedef struct Recorder {
      * as soon as it is. */
     struct PendingProcess *pending;
     size_t n_pending, pending_cap;
+    HashIndex followed; /* every pid announced, once: how many processes */
     Consumer consumer;
     LiveSink sink;
 } Recorder;
@@ -192,6 +194,8 @@ recorder_thread_name(void *self, pid_t tid, const char *name, uint64_t t_ns)
 static void
 recorder_process_mark(Recorder *r, pid_t pid, bool gone, const char *command, uint64_t t_ns)
 {
+    if (!gone)
+        HashIndex_intern(&r->followed, (uint32_t)pid, (uint32_t)r->followed.count, NULL, NULL);
     if (r->failed)
         return;
     if (r->writer) {
@@ -233,10 +237,21 @@ output_ok(const RecordOptions *options)
     return false;
 }
 
+/* " of 3 processes" when the recording holds several, else "". */
+static void
+processes_text(const Recorder *r, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (r->followed.count > 1)
+        snprintf(buf, size, " of %zu processes", r->followed.count);
+}
+
 /* The end's summary: what was written, or why the recording is short. */
 static void
 print_summary(const Recorder *r, uint64_t samples, uint64_t bytes, double seconds)
 {
+    char processes[48];
+    processes_text(r, processes, sizeof(processes));
     if (r->target_ended[0]) {
         /* Said with or without a terminal: why the recording is short. */
         fprintf(stderr, "spytop: %s; recording ends there", r->target_ended);
@@ -244,15 +259,15 @@ print_summary(const Recorder *r, uint64_t samples, uint64_t bytes, double second
             fputs(": ", stderr);
             Util_fputs_escaped(r->path, stderr);
         }
-        fprintf(stderr, " (%llu samples)\n", (unsigned long long)samples);
+        fprintf(stderr, " (%llu samples%s)\n", (unsigned long long)samples, processes);
     } else if (!r->options->scratch) {
         /* With or without a terminal, as perf record does: a recording
          * that silently reached a tenth of its rate misleads later. (A
          * scratch recording's export says what was written.) */
         fputs("spytop: wrote ", stderr);
         Util_fputs_escaped(r->path, stderr);
-        fprintf(stderr, ": %.1f s, %llu samples, %llu bytes (%.1f bytes a sample)\n", seconds,
-                (unsigned long long)samples, (unsigned long long)bytes,
+        fprintf(stderr, ": %.1f s, %llu samples%s, %llu bytes (%.1f bytes a sample)\n", seconds,
+                (unsigned long long)samples, processes, (unsigned long long)bytes,
                 samples ? (double)bytes / (double)samples : 0.0);
     }
 }
@@ -297,6 +312,7 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab, Record
     res.started = r.started;
     res.seconds = (double)(Util_now_ns() - r.started_ns) / 1e9;
     res.samples = RecWriter_samples(r.writer);
+    res.processes = r.followed.count;
     uint64_t bytes = RecWriter_bytes(r.writer);
     if (r.progress)
         fputs("\r\033[K", stderr);
@@ -319,6 +335,7 @@ Record_run(const RecordOptions *options, Aggregator *agg, Symtab *symtab, Record
         fputc('\n', stderr);
     }
 out:
+    HashIndex_done(&r.followed);
     for (size_t i = 0; i < r.n_pending; i++)
         free(r.pending[i].command);
     free(r.pending);

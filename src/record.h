@@ -35,6 +35,7 @@ typedef struct RecordResult {
     time_t started;   /* when the recording started (wall clock) */
     double seconds;   /* how long it ran */
     uint64_t samples; /* samples written */
+    size_t processes; /* processes followed (1 for one target) */
 } RecordResult;
 
 /* The output was checked (Outfile_check_new) before the target is

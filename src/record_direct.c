@@ -178,8 +178,11 @@ RecordDirect_run(const RecordOptions *record, const ExportOptions *export, Aggre
             unlink(scratch);
             fputs("spytop: wrote ", stderr);
             Util_fputs_escaped(is_stdout(output) ? "standard output" : output, stderr);
-            fprintf(stderr, " (%s): %.1f s, %zu samples\n", Report_format_name(export->format),
+            fprintf(stderr, " (%s): %.1f s, %zu samples", Report_format_name(export->format),
                     res.seconds, samples);
+            if (res.processes > 1)
+                fprintf(stderr, " of %zu processes", res.processes);
+            fputc('\n', stderr);
         } else if (written == EXIT_PARTIAL && is_stdout(output)) {
             unlink(scratch); /* stdout's reader went away (| head): say nothing */
             status = EXIT_PARTIAL;

@@ -18,6 +18,8 @@ rec=$WORK/two.spytop
     fail "record -p $a,$b exited $?: $(cat "$WORK/record.out")"
 assert_untouched "$a"
 assert_untouched "$b"
+assert_grep '^spytop: wrote .*/two\.spytop: [0-9.]+ s, [0-9]+ samples of 2 processes, ' \
+    "$WORK/record.out"
 
 # --- text: both processes counted and listed, each with its own threads.
 "$SPYTOP" report "$rec" >"$WORK/all.txt" || fail "report exited $?"
@@ -76,6 +78,8 @@ assert_no_grep '^PID ' "$WORK/b.folded" "collapsed --pid $b: a process root"
 "$SPYTOP" record -p "$a,$b" -d 1 -o "$WORK/direct.folded" >"$WORK/direct.out" 2>&1 ||
     fail "record -o direct.folded exited $?: $(cat "$WORK/direct.out")"
 assert_grep "^PID $a " "$WORK/direct.folded"
+assert_grep '^spytop: wrote .*/direct\.folded \(collapsed\): [0-9.]+ s, [0-9]+ samples of 2 processes$' \
+    "$WORK/direct.out"
 assert_grep "^PID $b " "$WORK/direct.folded"
 assert_untouched "$a"
 assert_untouched "$b"
@@ -217,6 +221,8 @@ STARTED_PIDS="$STARTED_PIDS $workers"
 wait "$spy" || fail "record -s exited $?: $(cat "$WORK/pool.rec")"
 grep -q '^done' "$WORK/pool.out" || fail "the pool did not finish within the recording"
 assert_untouched "$parent"
+assert_grep '^spytop: wrote .*/pool\.spytop: [0-9.]+ s, [0-9]+ samples of 5 processes, ' \
+    "$WORK/pool.rec"
 "$SPYTOP" report "$WORK/pool.spytop" >"$WORK/pool.txt" || fail "report of the pool exited $?"
 note "record -s, parent $parent, workers $workers: $(sed -n 3p "$WORK/pool.txt")"
 assert_grep '^Selection: .*, all 5 processes, ' "$WORK/pool.txt"
