@@ -33,6 +33,7 @@
 #include "recreader.h"
 #include "recwriter.h"
 #include "report.h"
+#include "report_common.h"
 #include "report_speedscope.h"
 #include "symtab.h"
 #include "util.h"
@@ -1413,6 +1414,59 @@ procs_svg(void **state)
     free(got);
 }
 
+/* A long command line is cut past REPORT_COMMAND_MAX bytes, before a
+ * UTF-8 sequence rather than inside one, in a root frame. */
+static void
+procs_long_command(void **state)
+{
+    Fixture *fx = *state;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/long.spytop", fx->dir);
+    /* 159 bytes of 'x', then "é" (2 bytes) straddling byte 160, then more. */
+    char command[400];
+    memset(command, 'x', 159);
+    strcpy(command + 159, "\xc3\xa9 tail of a long command line that goes on and on");
+    Symtab *st = Symtab_new();
+    FrameId f = unit_frame(st, "f", "f.c", "/bin/x", 1, FRAME_NATIVE);
+    StackId stack = Symtab_intern_stack(st, &f, 1);
+    RecHeader h = {.pid = 1,
+                   .command = "one",
+                   .exe = "/bin/x",
+                   .host = "h",
+                   .start_mono_ns = START_MONO,
+                   .rate_hz = 100};
+    char *cause = NULL;
+    RecWriter *w = RecWriter_open(path, false, &h, &cause);
+    assert_non_null(w);
+    assert_int_equal(RecWriter_process(w, 2, command, START_MONO), 0);
+    for (pid_t pid = 1; pid <= 2; pid++) {
+        Sample smp = {.t_ns = START_MONO + 1000,
+                      .pid = pid,
+                      .tid = pid,
+                      .state = 'R',
+                      .status = SAMPLE_OK,
+                      .stack = stack};
+        assert_int_equal(RecWriter_add_sample(w, st, &smp), 0);
+    }
+    assert_int_equal(RecWriter_close(w, &cause), 0);
+    Symtab_delete(st);
+    Symtab *rst = Symtab_new();
+    RecReader *r = RecReader_open(path, rst, &cause);
+    assert_non_null(r);
+    char *label = Report_process_label(r, rst, 2);
+    char want[200] = "PID 2 ";
+    memset(want + 6, 'x', 159);
+    strcpy(want + 6 + 159, "...");
+    assert_string_equal(label, want);
+    free(label);
+    label = Report_process_label(r, rst, 1);
+    assert_string_equal(label, "PID 1 one");
+    free(label);
+    RecReader_delete(r);
+    Symtab_delete(rst);
+    unlink(path);
+}
+
 /* A PID the recording does not hold: an error naming those it holds,
  * and no output file. */
 static void
@@ -1573,6 +1627,7 @@ main(void)
         cmocka_unit_test_setup_teardown(procs_chrome_gecko, setup_procs, teardown),
         cmocka_unit_test_setup_teardown(procs_svg, setup_procs, teardown),
         cmocka_unit_test_setup_teardown(procs_unknown_pid, setup_procs, teardown),
+        cmocka_unit_test_setup_teardown(procs_long_command, setup_procs, teardown),
         cmocka_unit_test(format_names),
         cmocka_unit_test(record_direct_formats),
     };
