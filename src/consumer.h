@@ -56,7 +56,8 @@ typedef struct RunStatus {
     bool exit_known;
     size_t threads, running, sleeping, stopped;
     /* Processes followed now (several with -p PID,PID or --subprocesses;
-     * 0 viewing a recording), and those that could not be. */
+     * viewing a recording, those shown: all it holds, or the one of
+     * --pid), and those that could not be. */
     size_t processes, processes_skipped;
     size_t processes_seen;              /* followed since the start, those gone too */
     const char *processes_skipped_text; /* one line naming them, or NULL */

@@ -34,9 +34,8 @@ typedef struct Replay {
     unsigned density_most;
     RunStatus status;
     char describe[256];
-    char processes[48]; /* "3 processes; " when there are several, else "" */
-    Sample *own;        /* with --pid: that process's samples (samples points here) */
-    pid_t pid;          /* the process shown; 0: all */
+    Sample *own; /* with --pid: that process's samples (samples points here) */
+    pid_t pid;   /* the process shown; 0: all */
     char *command;
     Timeline timeline;
 } Replay;
@@ -93,13 +92,13 @@ describe(Replay *r)
     const RecStatus *st = RecReader_status(r->reader);
     if (r->playing || r->cursor_ns)
         snprintf(r->describe, sizeof(r->describe),
-                 "%sRecording of %.1f s: %s at %.1f s (window before it)%s", r->processes,
-                 seconds(r, r->end_ns), r->playing ? "playing" : "paused", seconds(r, r->cursor_ns),
+                 "Recording of %.1f s: %s at %.1f s (window before it)%s", seconds(r, r->end_ns),
+                 r->playing ? "playing" : "paused", seconds(r, r->cursor_ns),
                  st->complete ? "" : "  [recovered part of a damaged file]");
     else
         snprintf(r->describe, sizeof(r->describe),
-                 "%sRecording of %.1f s: showing %.1f s to %.1f s%s", r->processes,
-                 seconds(r, r->end_ns), seconds(r, r->from_ns), seconds(r, r->to_ns),
+                 "Recording of %.1f s: showing %.1f s to %.1f s%s", seconds(r, r->end_ns),
+                 seconds(r, r->from_ns), seconds(r, r->to_ns),
                  st->complete ? "" : "  [recovered part of a damaged file]");
     r->status.replay = r->describe;
 }
@@ -223,6 +222,11 @@ fill_status(Replay *r)
         nthreads = RecReader_process(r->reader, r->pid)->threads;
     RunStatus *s = &r->status;
     s->pid = r->pid ? r->pid : h->pid;
+    /* The header counts them when there are several. */
+    RecReader_processes(r->reader, &s->processes);
+    if (r->pid)
+        s->processes = 1;
+    s->processes_seen = s->processes;
     s->command = r->command;
     s->threads = nthreads;
     s->rate_hz = h->rate_hz;
@@ -307,13 +311,8 @@ static void
 choose_samples(Replay *r)
 {
     r->samples = RecReader_samples(r->reader, &r->count);
-    size_t nprocesses;
-    RecReader_processes(r->reader, &nprocesses);
-    if (!r->pid) {
-        if (nprocesses > 1)
-            snprintf(r->processes, sizeof(r->processes), "%zu processes; ", nprocesses);
+    if (!r->pid)
         return;
-    }
     r->own = xreallocarray(NULL, r->count ? r->count : 1, sizeof(Sample));
     size_t k = 0;
     for (size_t i = 0; i < r->count; i++)

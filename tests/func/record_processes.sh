@@ -172,13 +172,13 @@ fi
 # --- view: the processes counted; --pid shows one.
 if command -v tmux >/dev/null; then
     tmux_start 120 30 "$SPYTOP" view "$rec"
-    tmux_wait_for '2 processes; Recording of [0-9.]+ s'
+    tmux_wait_for 'Processes: 2  Threads: [0-9]+ in the recording'
     tmux_wait_for 'ratio_hot'
     tmux_quit "view"
     tmux_start 120 30 "$SPYTOP" view "$rec" --pid "$b"
     tmux_wait_for "PID $b"
     tmux_wait_for 'worker_(alpha|beta|gamma|delta)'
-    assert_no_grep 'ratio_|processes; ' "$WORK/screen" "view --pid $b: the other process"
+    assert_no_grep 'ratio_|Processes: ' "$WORK/screen" "view --pid $b: the other process"
     tmux_quit "view --pid $b"
     # A PID it does not hold: said before the screen starts, exit 2.
     tmux_start 120 30 "$SPYTOP" view "$rec" --pid 1
