@@ -473,7 +473,8 @@ wanted(const Sampler *sampler, pid_t tid)
 static int
 poll_asked(Sampler *sampler, size_t asked, TraceThread **thread)
 {
-    if (asked > POLL_EACH_MAX || Tracer_thread_count(sampler->tracer) <= 2 * POLL_EACH_MAX)
+    /* A waitid(P_ALL) walks every tracee of spytop, other processes' too. */
+    if (asked > POLL_EACH_MAX || Tracer_all_thread_count() <= 2 * POLL_EACH_MAX)
         return Tracer_poll(sampler->tracer, thread);
     for (size_t i = 0; i < asked; i++) {
         Slot *slot = find_slot(sampler, sampler->asked_tids[i]);

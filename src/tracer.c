@@ -68,6 +68,15 @@ Tracer_delete(Tracer *tracer)
 }
 
 size_t
+Tracer_all_thread_count(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < all_tracer_count; i++)
+        n += all_tracers[i]->count;
+    return n;
+}
+
+size_t
 Tracer_thread_count(const Tracer *tracer)
 {
     return tracer->count;
@@ -248,6 +257,7 @@ mark_gone(Tracer *tracer, pid_t tid)
     if (thread) {
         thread->state = TRACE_GONE;
         thread->interrupt_pending = false;
+        thread->handed = false;
     }
 }
 
@@ -289,12 +299,14 @@ note_exec(Tracer *tracer, pid_t leader)
         TraceThread *thread = &tracer->threads[i];
         if (thread->tid != leader) {
             thread->state = TRACE_GONE;
+            thread->handed = false;
             thread->interrupt_pending = false;
         }
     }
     TraceThread *thread = Tracer_find(tracer, leader);
     if (thread) {
         thread->state = TRACE_RUNNING;
+        thread->handed = false;
         thread->interrupt_pending = false;
         thread->group_stopped = false;
     } else {
@@ -303,16 +315,32 @@ note_exec(Tracer *tracer, pid_t leader)
     tracer->execs++;
 }
 
-/* The Tracer that holds tid, and its entry; NULL when none does. */
+/* The Tracer that holds tid, and its entry; NULL when none does. An entry
+ * of a thread that is gone does not count: its tid may name another
+ * Tracer's thread now. */
 static Tracer *
 owner_of(pid_t tid, TraceThread **thread)
 {
     for (size_t i = 0; i < all_tracer_count; i++) {
         *thread = Tracer_find(all_tracers[i], tid);
-        if (*thread)
+        if (*thread && (*thread)->state != TRACE_GONE)
             return all_tracers[i];
     }
+    *thread = NULL;
     return NULL;
+}
+
+/* A ptrace-stop of a thread no Tracer holds any more (one let go without
+ * waiting, Session_delete, whose interrupt came after): detached here, with
+ * its signal for a signal-delivery stop, so it neither sits stopped until
+ * spytop exits nor loses the signal. A group-stop stays one. */
+static void
+release_orphan(pid_t tid, int event, int sig)
+{
+    if (ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)(event == 0 ? sig : 0)) < 0) {
+        int status; /* not in a stop we may end (killed meanwhile): take the report */
+        waitpid(tid, &status, __WALL | WNOHANG);
+    }
 }
 
 /* A stop of a thread of owner, seen by another Tracer's poll: taken off the
@@ -320,9 +348,19 @@ owner_of(pid_t tid, TraceThread **thread)
 static void
 hand_stop(Tracer *owner, TraceThread *thread)
 {
-    int status;
-    while (waitpid(thread->tid, &status, __WALL | WNOHANG) < 0 && errno == EINTR)
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(thread->tid, &status, __WALL | WNOHANG)) < 0 && errno == EINTR)
         ;
+    if (r == thread->tid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+        /* Killed between the look and the take: its exit, not a stop. */
+        if (thread->tid == owner->pid) {
+            owner->exited = true;
+            owner->exit_status = status;
+        }
+        mark_gone(owner, thread->tid);
+        return;
+    }
     if (!thread->handed)
         owner->handed_count++;
     thread->handed = true;
@@ -379,14 +417,21 @@ poll_reports(Tracer *self, idtype_t idtype, id_t id, TraceThread **stopped)
             return 0;
         Tracer *tracer = self;
         TraceThread *thread = Tracer_find(tracer, tid);
-        if (!thread) {
+        if (!thread || thread->state == TRACE_GONE) {
             /* Another Tracer's thread: handled for it. */
-            Tracer *owner = owner_of(tid, &thread);
-            if (owner)
+            TraceThread *other;
+            Tracer *owner = owner_of(tid, &other);
+            if (owner) {
                 tracer = owner;
+                thread = other;
+            }
         }
         if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
             reap_exit(tracer, tid);
+            continue;
+        }
+        if (!thread && si.si_code == CLD_TRAPPED) {
+            release_orphan(tid, (si.si_status >> 8) & 0xff, si.si_status & 0xff);
             continue;
         }
         if (!thread || si.si_code != CLD_TRAPPED) {
@@ -470,6 +515,7 @@ Tracer_resume(Tracer *tracer, TraceThread *thread)
         return 0;
     int err = r < 0 ? -errno : 0;
     thread->state = TRACE_RUNNING;
+    thread->handed = false;
     /* On ESRCH the thread was killed while stopped (its exit is reaped by
      * a later poll) or is in no stop we may restart: its stop report must
      * not come back from every poll. */
@@ -487,6 +533,7 @@ Tracer_detach(Tracer *tracer, TraceThread *thread)
     long r = ptrace(PTRACE_DETACH, thread->tid, NULL, (void *)0);
     int err = r < 0 ? -errno : 0;
     thread->state = TRACE_GONE;
+    thread->handed = false;
     thread->interrupt_pending = false;
     return err;
 }
@@ -509,6 +556,7 @@ Tracer_detach_all(Tracer *tracer, uint64_t timeout_ns)
             Tracer_detach(tracer, thread);
         else if (thread->state == TRACE_RUNNING && Tracer_interrupt(tracer, thread) == -ESRCH)
             thread->state = TRACE_GONE;
+        thread->handed = false;
     }
     for (;;) {
         size_t left = 0;

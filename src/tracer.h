@@ -35,6 +35,9 @@ typedef struct TraceThread {
 typedef struct Tracer Tracer;
 
 Tracer *Tracer_new(pid_t pid);
+/* Threads held by every Tracer of spytop: what a waitid(P_ALL) walks. */
+size_t Tracer_all_thread_count(void);
+
 /* Frees the table. Threads still seized are detached by the kernel when
  * spytop exits; call Tracer_detach_all first for a clean exit. */
 void Tracer_delete(Tracer *tracer);
