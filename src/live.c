@@ -211,18 +211,19 @@ take_python_status(Live *live, Session *session)
 
 /* A process followed or let go: named for the views, told to the sink. */
 static void
-on_process_event(void *arg, pid_t pid, Session *session, bool gone)
+on_process_event(void *arg, pid_t pid, Session *session, ProcessEvent event)
 {
     Live *live = arg;
     const LiveSink *sink = live->options->sink;
-    if (!gone)
-        Session_set_python_async(session, live->async_on);
-    if (gone) {
+    if (event == PROCESS_EXITED || event == PROCESS_LET_GO) {
         live->mismatches_gone += Session_python_mismatches(session);
-        if (live->sink_open && sink && sink->process_gone)
+        if (event == PROCESS_EXITED && live->sink_open && sink && sink->process_gone)
             sink->process_gone(sink->self, pid, Util_now_ns());
         return;
     }
+    Session_set_python_async(session, live->async_on);
+    if (event == PROCESS_FOLLOWED_AGAIN)
+        return; /* after Ctrl-Z: the same process, told of already */
     live->status.processes_seen++;
     char *command = Proc_cmdline(pid);
     if (command)

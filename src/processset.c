@@ -10,12 +10,20 @@
 #include "proc.h"
 #include "util.h"
 
+/* Letting go of a process that left the set: its threads are gone, or
+ * (its session failed) they are stopped and detached within this. */
+#define DROP_DETACH_NS (200u * 1000 * 1000)
+/* A process skipped for a passing reason (no descriptors, no memory) is
+ * tried again after this. */
+#define SKIP_RETRY_NS (5000ull * 1000 * 1000)
+
 /* A process, followed or not: the PID and its start time name it. */
 typedef struct Member {
     pid_t pid;
     uint64_t start_ticks;
     Session *session; /* NULL: skipped (reason says why) or detached */
     char *reason;
+    uint64_t retry_ns; /* skipped for a passing reason: tried again then (0: not) */
 } Member;
 
 struct ProcessSet {
@@ -28,6 +36,7 @@ struct ProcessSet {
     size_t over_max;  /* descendants not followed: the set was full */
     Member *detached; /* what ProcessSet_detach let go, for attach_again */
     size_t detached_count;
+    FdBudget fd_budget; /* the task files all samplers keep open */
     pid_t primary;
     bool primary_gone, primary_status_known;
     int primary_status;
@@ -40,14 +49,15 @@ ProcessSet_new(Symtab *symtab, const ProcessSetOptions *options)
     ProcessSet *set = xcalloc(1, sizeof(*set));
     set->options = *options;
     set->symtab = symtab;
+    set->fd_budget = FdBudget_default();
     return set;
 }
 
 static void
-tell(ProcessSet *set, pid_t pid, Session *session, bool gone)
+tell(ProcessSet *set, pid_t pid, Session *session, ProcessEvent event)
 {
     if (set->options.on_event)
-        set->options.on_event(set->options.event_arg, pid, session, gone);
+        set->options.on_event(set->options.event_arg, pid, session, event);
 }
 
 static void
@@ -90,16 +100,19 @@ find(const Member *members, size_t count, pid_t pid)
 
 /* Seizes pid into the set. 0 or -errno (and *cause). */
 static int
-follow(ProcessSet *set, pid_t pid, uint64_t started, int *err, char **cause)
+follow(ProcessSet *set, pid_t pid, uint64_t started, ProcessEvent event, int *err, char **cause)
 {
-    Session *session = Session_open(pid, set->symtab, set->options.session, err, cause);
+    SessionOptions so = *set->options.session;
+    so.expect_start_ticks = started; /* the process found, not a newcomer at its PID */
+    so.fd_budget = &set->fd_budget;
+    Session *session = Session_open(pid, set->symtab, &so, err, cause);
     if (!session)
         return *err;
     set->members = xgrow(set->members, &set->cap, set->count + 1, sizeof(*set->members));
     set->members[set->count++] = (Member){.pid = pid, .start_ticks = started, .session = session};
     if (!set->primary)
         set->primary = pid;
-    tell(set, pid, session, false);
+    tell(set, pid, session, event);
     return 0;
 }
 
@@ -115,7 +128,7 @@ ProcessSet_add(ProcessSet *set, pid_t pid, int *err, char **cause)
                            PROCESS_SET_MAX, (int)pid);
         return *err;
     }
-    return follow(set, pid, start_ticks(pid), err, cause);
+    return follow(set, pid, start_ticks(pid), PROCESS_FOLLOWED, err, cause);
 }
 
 /* A descendant that could not be seized: named once, not tried again
@@ -123,29 +136,51 @@ ProcessSet_add(ProcessSet *set, pid_t pid, int *err, char **cause)
 static void
 skip(ProcessSet *set, pid_t pid, uint64_t started, char *cause, int err)
 {
+    /* Out of descriptors or memory: that may pass. */
+    bool passing = err == -EMFILE || err == -ENFILE || err == -ENOMEM || err == -EAGAIN;
     set->skipped =
         xgrow(set->skipped, &set->skipped_cap, set->skipped_count + 1, sizeof(*set->skipped));
     set->skipped[set->skipped_count++] = (Member){
         .pid = pid,
         .start_ticks = started,
         .reason = cause ? cause : xstrdup(strerror(-err)),
+        .retry_ns = passing ? Util_now_ns() + SKIP_RETRY_NS : 0,
     };
 }
 
-/* Forgets skipped processes that exited (their PIDs may come back). */
+/* Forgets skipped processes that exited (their PIDs may come back); tries
+ * again those skipped for a passing reason a while ago. */
 static void
-prune_skipped(ProcessSet *set)
+prune_skipped(ProcessSet *set, uint64_t now_ns)
 {
-    size_t k = 0;
+    size_t k = 0, due = 0;
+    Member *retry = xcalloc(set->skipped_count ? set->skipped_count : 1, sizeof(*retry));
     for (size_t i = 0; i < set->skipped_count; i++) {
         Member *m = &set->skipped[i];
-        if (start_ticks(m->pid) == m->start_ticks) {
-            set->skipped[k++] = *m;
+        uint64_t started = start_ticks(m->pid);
+        if (started && started != m->start_ticks) {
+            free(m->reason); /* exited: its PID names another process now */
             continue;
         }
-        free(m->reason);
+        if (m->retry_ns && now_ns >= m->retry_ns && set->count < PROCESS_SET_MAX) {
+            free(m->reason);
+            retry[due++] = *m;
+            continue;
+        }
+        set->skipped[k++] = *m;
     }
     set->skipped_count = k;
+    for (size_t i = 0; i < due; i++) {
+        int err;
+        char *cause = NULL;
+        if (follow(set, retry[i].pid, retry[i].start_ticks, PROCESS_FOLLOWED, &err, &cause) == 0)
+            continue;
+        if (err == -ESRCH || err == -ESTALE)
+            free(cause);
+        else
+            skip(set, retry[i].pid, retry[i].start_ticks, cause, err);
+    }
+    free(retry);
 }
 
 static void
@@ -169,7 +204,7 @@ discover_children_of(ProcessSet *set, pid_t parent)
         }
         int err;
         char *cause = NULL;
-        if (follow(set, pid, started, &err, &cause) == 0)
+        if (follow(set, pid, started, PROCESS_FOLLOWED, &err, &cause) == 0)
             continue;
         if (err == -ESRCH || err == -ESTALE)
             free(cause); /* exited meanwhile: nothing to say */
@@ -182,36 +217,48 @@ discover_children_of(ProcessSet *set, pid_t parent)
 void
 ProcessSet_discover(ProcessSet *set, uint64_t now_ns)
 {
-    if (!set->options.follow_children || now_ns - set->discovered_ns < PROCESS_SET_DISCOVER_NS)
+    if (now_ns - set->discovered_ns < PROCESS_SET_DISCOVER_NS)
         return;
     set->discovered_ns = now_ns;
+    prune_skipped(set, now_ns);
+    if (!set->options.follow_children)
+        return;
     set->over_max = 0;
-    prune_skipped(set);
     /* Members added here are visited too: children of children. */
     for (size_t i = 0; i < set->count; i++)
         discover_children_of(set, set->members[i].pid);
 }
 
-/* Member i is gone: its session goes, and the primary's exit is kept. */
+/* Member i is gone (or its session failed): its session goes, let go of
+ * what is left of it first, and the primary's exit is kept. */
 static void
-drop(ProcessSet *set, size_t i)
+drop(ProcessSet *set, size_t i, ProcessEvent event)
 {
     Member m = set->members[i];
     if (m.pid == set->primary) {
         set->primary_gone = true;
         set->primary_status_known = Session_target_exited(m.session, &set->primary_status);
     }
-    tell(set, m.pid, m.session, true);
+    Session_detach(m.session, DROP_DETACH_NS);
+    tell(set, m.pid, m.session, event);
     Session_delete(m.session);
     free(m.reason);
     memmove(&set->members[i], &set->members[i + 1], (set->count - i - 1) * sizeof(*set->members));
     set->count--;
 }
 
+/* Whether the process exited. Out of descriptors (or memory) /proc cannot
+ * be read: that is not an exit. */
 static bool
 gone(const Member *m)
 {
-    return Session_target_exited(m->session, NULL) || !Proc_alive(m->pid);
+    if (Session_target_exited(m->session, NULL))
+        return true;
+    if (Proc_alive(m->pid))
+        return false;
+    ProcStat st;
+    int r = Proc_read_stat(m->pid, 0, &st);
+    return r != -EMFILE && r != -ENFILE && r != -ENOMEM;
 }
 
 size_t
@@ -235,7 +282,14 @@ ProcessSet_tick(ProcessSet *set, bool leave_sleepers, SessionSampleFn fn, void *
         if (one.max_stopped_ns > stats->max_stopped_ns)
             stats->max_stopped_ns = one.max_stopped_ns;
         if (r < 0 || gone(m)) {
-            drop(set, i);
+            /* A session that failed on a process that runs on: let go,
+             * named, and (a passing reason) tried again later. */
+            pid_t pid = m->pid;
+            uint64_t started = m->start_ticks;
+            bool runs = !gone(m);
+            drop(set, i, runs ? PROCESS_LET_GO : PROCESS_EXITED);
+            if (runs)
+                skip(set, pid, started, xasprintf("sampling failed: %s", strerror(-r)), r);
             continue;
         }
         i++;
@@ -249,7 +303,7 @@ ProcessSet_service(ProcessSet *set)
     for (size_t i = 0; i < set->count;) {
         Session_service(set->members[i].session);
         if (Session_target_exited(set->members[i].session, NULL)) {
-            drop(set, i);
+            drop(set, i, PROCESS_EXITED);
             continue;
         }
         i++;
@@ -260,14 +314,17 @@ ProcessSet_service(ProcessSet *set)
 size_t
 ProcessSet_detach(ProcessSet *set, uint64_t timeout_ns)
 {
+    /* One deadline for all: each process gets what the others left. */
+    uint64_t deadline = Util_now_ns() + timeout_ns;
     size_t left = 0;
     free_members(set->detached, set->detached_count);
     set->detached = xcalloc(set->count ? set->count : 1, sizeof(*set->detached));
     set->detached_count = 0;
     for (size_t i = 0; i < set->count; i++) {
         Member *m = &set->members[i];
-        left += Session_detach(m->session, timeout_ns);
-        tell(set, m->pid, m->session, true);
+        uint64_t now = Util_now_ns();
+        left += Session_detach(m->session, now < deadline ? deadline - now : 0);
+        tell(set, m->pid, m->session, PROCESS_LET_GO);
         Session_delete(m->session);
         set->detached[set->detached_count++] =
             (Member){.pid = m->pid, .start_ticks = m->start_ticks};
@@ -286,7 +343,7 @@ ProcessSet_attach_again(ProcessSet *set)
             continue; /* exited, and maybe its PID reused */
         int err;
         char *cause = NULL;
-        follow(set, m->pid, m->start_ticks, &err, &cause);
+        follow(set, m->pid, m->start_ticks, PROCESS_FOLLOWED_AGAIN, &err, &cause);
         free(cause);
     }
     free(set->detached);

@@ -20,9 +20,15 @@
 
 typedef struct ProcessSet ProcessSet;
 
-/* What the owner is told: a process followed, or let go (gone: it exited
- * or the set was detached); its session is valid during the call. */
-typedef void (*ProcessSetEventFn)(void *arg, pid_t pid, Session *session, bool gone);
+/* What the owner is told of a process; its session is valid during the
+ * call. */
+typedef enum ProcessEvent {
+    PROCESS_FOLLOWED,       /* added, or found (--subprocesses) */
+    PROCESS_FOLLOWED_AGAIN, /* seized again after ProcessSet_detach */
+    PROCESS_EXITED,         /* gone, or could not be sampled any more */
+    PROCESS_LET_GO,         /* detached (Ctrl-Z, the end), still running */
+} ProcessEvent;
+typedef void (*ProcessSetEventFn)(void *arg, pid_t pid, Session *session, ProcessEvent event);
 
 typedef struct ProcessSetOptions {
     const SessionOptions *session; /* borrowed, for every process */
@@ -41,8 +47,9 @@ void ProcessSet_delete(ProcessSet *set);
  * with *cause as Session_open sets them; nothing is added then. */
 int ProcessSet_add(ProcessSet *set, pid_t pid, int *err, char **cause);
 
-/* With follow_children, at most every PROCESS_SET_DISCOVER_NS: seizes the
- * children of every followed process (theirs too, in the same call). */
+/* At most every PROCESS_SET_DISCOVER_NS: tries again the processes skipped
+ * for a passing reason (no descriptors), and with follow_children seizes
+ * the children of every followed process (theirs too, in the same call). */
 void ProcessSet_discover(ProcessSet *set, uint64_t now_ns);
 
 /* One sample of every thread of every process (Session_tick each, with

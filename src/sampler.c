@@ -72,8 +72,9 @@ struct Sampler {
     unsigned tick;
     uint64_t synced_ns;
     PyFrames *python;
-    size_t kept_fds, fd_budget; /* task files kept open, and how many may be */
-    pid_t *asked_tids;          /* interrupted in this tick */
+    FdBudget own_budget;
+    FdBudget *fd_budget; /* task files kept open, and how many may be */
+    pid_t *asked_tids;   /* interrupted in this tick */
     size_t asked_cap;
     uint8_t *scratch;       /* a stack read again, to compare (stack_max bytes) */
     PyRawStack *py_scratch; /* Python frames read again, likewise */
@@ -88,15 +89,20 @@ Sampler_new(Tracer *tracer, pid_t pid, const SamplerOptions *options)
     sampler->options = *options;
     if (sampler->options.stack_max < SAMPLER_STACK_MIN)
         sampler->options.stack_max = SAMPLER_STACK_MIN;
-    /* Task files are kept open, but never more than half the descriptors
-     * spytop may have: maps, ELF files and recordings need the rest. Past
-     * the budget a task file is opened, read and closed each time. */
+    /* Task files are kept open within the budget; past it a task file is
+     * opened, read and closed each time. */
+    sampler->own_budget = FdBudget_default();
+    sampler->fd_budget = options->fd_budget ? options->fd_budget : &sampler->own_budget;
+    return sampler;
+}
+
+FdBudget
+FdBudget_default(void)
+{
     struct rlimit lim;
     if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
-        sampler->fd_budget = lim.rlim_cur / 2;
-    else
-        sampler->fd_budget = 4096;
-    return sampler;
+        return (FdBudget){.max = lim.rlim_cur / 2};
+    return (FdBudget){.max = 4096};
 }
 
 /* A thread's stack copy lives in its own mapping: pages the copies never
@@ -125,11 +131,11 @@ slot_done(Sampler *sampler, Slot *slot)
     free(slot->memo);
     if (slot->stat_fd >= 0) {
         close(slot->stat_fd);
-        sampler->kept_fds--;
+        sampler->fd_budget->used--;
     }
     if (slot->schedstat_fd >= 0) {
         close(slot->schedstat_fd);
-        sampler->kept_fds--;
+        sampler->fd_budget->used--;
     }
 }
 
@@ -301,14 +307,14 @@ read_task_file(Sampler *sampler, const Slot *slot, int *fd, const char *name, ch
         char path[80];
         snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)sampler->pid, (int)slot->tid,
                  name);
-        if (sampler->kept_fds >= sampler->fd_budget) {
+        if (sampler->fd_budget->used >= sampler->fd_budget->max) {
             ssize_t n = Util_read_small_file(path, buf, size);
             return n > 0 ? n : -1;
         }
         *fd = open(path, O_RDONLY | O_CLOEXEC);
         if (*fd < 0)
             return -1;
-        sampler->kept_fds++;
+        sampler->fd_budget->used++;
     }
     ssize_t n = pread(*fd, buf, size - 1, 0);
     if (n <= 0)

@@ -26,7 +26,18 @@ typedef enum SleeperReuse {
     SLEEPER_REUSE_CHECK,
 } SleeperReuse;
 
+/* Task files kept open (two a thread), at most max, counted across the
+ * Samplers that share the budget (one per process followed). */
+typedef struct FdBudget {
+    size_t used, max;
+} FdBudget;
+
+/* A budget of half the descriptors spytop may have: maps, ELF files and
+ * recordings need the rest. */
+FdBudget FdBudget_default(void);
+
 typedef struct SamplerOptions {
+    FdBudget *fd_budget;    /* shared with other Samplers; NULL: its own */
     size_t stack_max;       /* largest copy per thread, bytes */
     uint64_t deadline_ns;   /* how long a tick waits for threads to stop */
     bool detach;            /* detach each thread after its copy (dump) */

@@ -117,7 +117,13 @@ static int
 identify(Session *s, int *err, char **cause)
 {
     ProcStat stat;
-    if (Proc_read_stat(s->pid, 0, &stat) < 0) {
+    int r = Proc_read_stat(s->pid, 0, &stat);
+    if (r == -EMFILE || r == -ENFILE || r == -ENOMEM) {
+        *err = r; /* spytop's own want, not the target's absence */
+        *cause = xasprintf("cannot read /proc/%d/stat: %s", (int)s->pid, strerror(-r));
+        return -1;
+    }
+    if (r < 0) {
         *err = -ESRCH;
         *cause = xasprintf("no process with PID %d", (int)s->pid);
         return -1;
@@ -134,6 +140,12 @@ identify(Session *s, int *err, char **cause)
         s->leader_gone = true;
         s->mem_pid = live;
     }
+    if (s->options.expect_start_ticks && stat.start_ticks != s->options.expect_start_ticks) {
+        *err = -ESTALE;
+        *cause = xasprintf("PID %d exited and its PID now names another process; left alone",
+                           (int)s->pid);
+        return -1;
+    }
     s->start_ticks = stat.start_ticks;
     s->pidfd = Proc_pidfd_open(s->pid);
     return 0;
@@ -144,7 +156,9 @@ static bool
 same_process(const Session *s)
 {
     ProcStat now;
-    if (Proc_read_stat(s->pid, 0, &now) < 0 || now.start_ticks != s->start_ticks)
+    int r = Proc_read_stat(s->pid, 0, &now);
+    bool unreadable = r == -EMFILE || r == -ENFILE || r == -ENOMEM; /* spytop's want */
+    if (!unreadable && (r < 0 || now.start_ticks != s->start_ticks))
         return false;
     return s->pidfd < 0 || !Proc_pidfd_exited(s->pidfd);
 }
@@ -300,6 +314,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
     if (attach(s, err, cause) < 0)
         goto fail;
     SamplerOptions so = {
+        .fd_budget = s->options.fd_budget,
         .stack_max = s->options.stack_max,
         .deadline_ns = s->options.deadline_ns,
         .detach = s->options.detach_after_tick,

@@ -38,6 +38,11 @@ typedef struct SessionOptions {
     /* Fault injection for tests: wait this long between looking the process
      * up and attaching, where its PID could be reused (0: none). */
     unsigned attach_delay_ms;
+    /* The process's start time (ProcStat.start_ticks) when the caller found
+     * it (a child listed a moment ago): another one at the PID is refused
+     * as a reused PID (-ESTALE). 0: whatever process the PID names now. */
+    uint64_t expect_start_ticks;
+    FdBudget *fd_budget; /* shared by the sessions of a run (NULL: its own) */
 } SessionOptions;
 
 typedef struct Session Session;
