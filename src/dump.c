@@ -537,11 +537,15 @@ print_json(Dump *d, pid_t pid, FILE *out)
     fputs("\n]}\n", out);
 }
 
-/* One process: attached, sampled once, let go, printed. */
+/* One process: attached, sampled once, let go, printed (after `before`,
+ * a separator printed only when the process is). started: its start time
+ * when it was listed (0: any). */
 static int
-dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
+dump_process(const DumpOptions *options, pid_t pid, uint64_t started, const char *before, FILE *out,
+             FILE *err)
 {
     SessionOptions so = options->session;
+    so.expect_start_ticks = started;
     so.deadline_ns = DUMP_DEADLINE_NS;
     so.detach_after_tick = true;
     so.python_locals = options->locals;
@@ -576,6 +580,7 @@ dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
         fprintf(err, "spytop: PID %d exited before it could be dumped\n", (int)pid);
         status = EXIT_FATAL;
     } else {
+        fputs(before, out);
         if (options->json)
             print_json(&d, pid, out);
         else
@@ -622,34 +627,43 @@ dump_process(const DumpOptions *options, pid_t pid, FILE *out, FILE *err)
     return status;
 }
 
+/* A process to dump, and its start time when listed (0: a PID given). */
+typedef struct DumpTarget {
+    pid_t pid;
+    uint64_t started;
+} DumpTarget;
+
 /* The processes to dump: those given, and with subprocesses every
  * descendant of them (parents before their children), at most
  * PROCESS_SET_MAX; how many. */
 static size_t
-dump_targets(const DumpOptions *options, pid_t **out, FILE *err)
+dump_targets(const DumpOptions *options, DumpTarget **out, FILE *err)
 {
     size_t n = 0, cap = options->pid_count + 8;
-    pid_t *pids = xmalloc(cap * sizeof(*pids));
+    DumpTarget *pids = xmalloc(cap * sizeof(*pids));
     for (size_t i = 0; i < options->pid_count; i++)
-        pids[n++] = options->pids[i];
+        pids[n++] = (DumpTarget){options->pids[i], 0};
     size_t over = 0;
     for (size_t i = 0; options->subprocesses && i < n; i++) {
         pid_t *children;
         size_t k;
-        if (Proc_list_children(pids[i], &children, &k) < 0)
+        if (Proc_list_children(pids[i].pid, &children, &k) < 0)
             continue;
         for (size_t c = 0; c < k; c++) {
             bool known = false;
             for (size_t j = 0; j < n && !known; j++)
-                known = pids[j] == children[c];
+                known = pids[j].pid == children[c];
             if (known)
                 continue;
             if (n == PROCESS_SET_MAX) {
                 over++;
                 continue;
             }
+            ProcStat st;
+            if (Proc_read_stat(children[c], 0, &st) < 0)
+                continue; /* gone already */
             pids = xgrow(pids, &cap, n + 1, sizeof(*pids));
-            pids[n++] = children[c];
+            pids[n++] = (DumpTarget){children[c], st.start_ticks};
         }
         free(children);
     }
@@ -670,21 +684,18 @@ Dump_run(const DumpOptions *options, FILE *out, FILE *err)
         one.pid_count = 1;
     }
     if (one.pid_count == 1 && !one.subprocesses)
-        return dump_process(&one, one.pids[0], out, err);
+        return dump_process(&one, one.pids[0], 0, "", out, err);
     /* Several: each in turn, one stopped at a time; a process that cannot
      * be dumped is said on stderr and the others still are. */
-    pid_t *pids;
+    DumpTarget *pids;
     size_t n = dump_targets(&one, &pids, err);
     int status = EXIT_OK;
     size_t dumped = 0;
     if (one.json)
         fputs("{\"processes\":[\n", out);
     for (size_t i = 0; i < n; i++) {
-        if (one.json && dumped)
-            fputs(",\n", out);
-        else if (!one.json && dumped)
-            fputc('\n', out);
-        int r = dump_process(&one, pids[i], out, err);
+        const char *before = !dumped ? "" : one.json ? ",\n" : "\n";
+        int r = dump_process(&one, pids[i].pid, pids[i].started, before, out, err);
         if (r != EXIT_FATAL)
             dumped++;
         if (r != EXIT_OK)

@@ -48,6 +48,15 @@ status=0
 assert_grep "^Process $parent: " "$WORK/dump.out"
 assert_grep "^Process $first: " "$WORK/dump.out"
 assert_grep "traced by PID $holder" "$WORK/dump.err"
+# The same in JSON: valid, with the others (the held one in the middle).
+status=0
+"$SPYTOP" dump -p "$first,$held,$parent" --json >"$WORK/dump.json" 2>"$WORK/dump.err" || status=$?
+[ "$status" = 1 ] || fail "dump --json with a held process: status $status, expected 1"
+python3 - "$WORK/dump.json" "$first" "$parent" <<'PY' || fail "dump --json with a held process: $(cat "$WORK/dump.json")"
+import json, sys
+pids = [p["pid"] for p in json.load(open(sys.argv[1]))["processes"]]
+assert pids == [int(sys.argv[2]), int(sys.argv[3])], pids
+PY
 
 assert_untouched "$parent"
 assert_untouched "$first"
