@@ -57,6 +57,7 @@ typedef struct Aggregator {
     struct {
         pid_t pid;
         StrId command;
+        uint64_t named_ns; /* the window's end when named */
     } * process_names;
     size_t process_name_count, process_name_cap;
     AggLink *links;
@@ -249,6 +250,16 @@ Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns)
     fold_retired(agg, &agg->cumulative);
     for (size_t i = 0; i < NBUCKETS; i++)
         fold_retired(agg, &agg->buckets[i].map);
+    /* Names of processes none of whose threads is kept (process churn). */
+    size_t names = 0;
+    for (size_t i = 0; i < agg->process_name_count; i++) {
+        bool kept_thread = agg->process_names[i].named_ns >= before;
+        for (size_t k = 0; k < agg->thread_count && !kept_thread; k++)
+            kept_thread = agg->threads[k].pid == agg->process_names[i].pid;
+        if (kept_thread)
+            agg->process_names[names++] = agg->process_names[i];
+    }
+    agg->process_name_count = names;
     AggThread *exited = get_thread(agg, 0);
     if (agg->exited_name == SYMTAB_EMPTY)
         agg->exited_name = Symtab_intern_cstr(agg->symtab, "(exited threads)");
@@ -607,6 +618,7 @@ Aggregator_name_process(Aggregator *agg, pid_t pid, StrId command)
     agg->process_names = xgrow(agg->process_names, &agg->process_name_cap,
                                agg->process_name_count + 1, sizeof(*agg->process_names));
     agg->process_names[agg->process_name_count].pid = pid;
+    agg->process_names[agg->process_name_count].named_ns = agg->now_index * AGG_BUCKET_NS;
     agg->process_names[agg->process_name_count++].command = command;
 }
 
