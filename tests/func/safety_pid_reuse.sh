@@ -22,6 +22,9 @@ dump) set -- dump -p "$first" ;;
 record) set -- record -p "$first" -d 1 -o "$WORK/reuse-$reuse.spytop" ;;
 top) set -- -p "$first" --batch --iterations 1 --delay 0.5 ;;
 esac
+# The last run's files must not count: the shell truncates them only once
+# the new child runs.
+rm -f "$WORK/spy.out" "$WORK/spy.err"
 SPYTOP_FAULT_ATTACH_DELAY_MS=2500 "$SPYTOP" "$@" >"$WORK/spy.out" 2>"$WORK/spy.err" &
 spy=$!
 # spytop has looked the process up once it says it waits to attach.
