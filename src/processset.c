@@ -235,11 +235,13 @@ static void
 drop(ProcessSet *set, size_t i, ProcessEvent event)
 {
     Member m = set->members[i];
+    /* First: its polls may take the leader's exit (then booked by the
+     * tracer, the only one to see it when spytop launched the process). */
+    Session_detach(m.session, DROP_DETACH_NS);
     if (m.pid == set->primary) {
         set->primary_gone = true;
         set->primary_status_known = Session_target_exited(m.session, &set->primary_status);
     }
-    Session_detach(m.session, DROP_DETACH_NS);
     tell(set, m.pid, m.session, event);
     Session_delete(m.session);
     free(m.reason);

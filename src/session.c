@@ -57,6 +57,8 @@ struct Session {
     Backoff python_retry;                    /* while s->python is NULL */
     PyMerge *merge;                          /* made with the first reader, kept across an exec */
     uint64_t reuse_checks, reuse_mismatches; /* SPYTOP_SLEEPER_REUSE=check */
+    bool exited;     /* the target's exit, as the tracer saw it before it went */
+    int exit_status; /* (Session_detach) */
 };
 
 /* Why attaching was refused, with the fix for that reason. */
@@ -345,6 +347,8 @@ Session_detach(Session *s, uint64_t timeout_ns)
     if (!s->tracer)
         return 0;
     size_t left = Tracer_detach_all(s->tracer, timeout_ns);
+    /* Its last polls may have taken the leader's exit: kept. */
+    s->exited = Tracer_target_exited(s->tracer, &s->exit_status);
     Sampler_delete(s->sampler);
     s->sampler = NULL;
     Tracer_delete(s->tracer);
@@ -758,5 +762,10 @@ Session_tracer(Session *s)
 bool
 Session_target_exited(const Session *s, int *wait_status)
 {
-    return s->tracer && Tracer_target_exited(s->tracer, wait_status);
+    if (!s->tracer) {
+        if (s->exited && wait_status)
+            *wait_status = s->exit_status;
+        return s->exited;
+    }
+    return Tracer_target_exited(s->tracer, wait_status);
 }

@@ -127,7 +127,8 @@ FrameId Session_python_frame(Session *session, const PyRawFrame *frame);
 /* Samples whose Python and native frames did not line up (kept anyway). */
 uint64_t Session_python_mismatches(const Session *session);
 Tracer *Session_tracer(Session *session);
-/* The target's main thread exit, once seen (see Tracer_target_exited). */
+/* The target's main thread exit, once seen (see Tracer_target_exited); kept
+ * by Session_detach, whose last polls may be the ones that saw it. */
 bool Session_target_exited(const Session *session, int *wait_status);
 
 #endif
