@@ -157,14 +157,15 @@ else
     #   completion against --help, and spytop runs there only to print
     #   --help and --version, which cli.sh runs in this build too.
     # - the Python tests on one CPython of each frame layout (3.8: frame
-    #   objects, 3.11: interpreter frames, 3.12, 3.14: Debian's stripped
-    #   build read through its debug offsets), not on all ten.
-    # - of the several-process tests, subprocesses_pool.sh and _skip.sh (the
-    #   code that follows processes, in half a minute); gunicorn's and the
-    #   fork churn's run in the normal build.
+    #   objects, 3.11: interpreter frames, 3.14: Debian's stripped build
+    #   read through its debug offsets), not on all ten.
+    # - of the several-process tests, subprocesses_pool.sh, _skip.sh and
+    #   _fds.sh (the code that follows processes, in half a minute);
+    #   gunicorn's, the fork churn's and record_processes.sh (whose
+    #   recording code the unit tests run here) in the normal build.
     export SPYTOP_TEST_KILLS=15 SPYTOP_TEST_SIGNALS=2000 SPYTOP_TEST_LAUNCHES=10
-    export SPYTOP_TEST_SKIP="man completion subprocesses_gunicorn subprocesses_churn"
-    export SPYTOP_TEST_PYTHONS="3.8 3.11 3.12 3.14"
+    export SPYTOP_TEST_SKIP="man completion subprocesses_gunicorn subprocesses_churn record_processes"
+    export SPYTOP_TEST_PYTHONS="3.8 3.11 3.14"
     run_suite "$top/build-sanitizers" --enable-sanitizers
     unset SPYTOP_TEST_KILLS SPYTOP_TEST_SIGNALS SPYTOP_TEST_LAUNCHES SPYTOP_TEST_SKIP
     unset SPYTOP_TEST_PYTHONS
