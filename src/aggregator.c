@@ -643,6 +643,22 @@ compare_threads(const void *pa, const void *pb)
     return c;
 }
 
+/* The function (and module) with the most leaf samples in m, a map of
+ * function_key()s; left as they are when m is empty. */
+static void
+hottest(const CountMap *m, StrId *function, StrId *module)
+{
+    uint64_t best = 0;
+    for (size_t i = 0; i < m->used; i++) {
+        const CountSlot *s = &m->slots[i];
+        if (s->count <= best)
+            continue;
+        best = s->count;
+        *function = (StrId)((s->key >> 31) & 0xffffffffu);
+        *module = (StrId)(s->key & 0x7fffffffu);
+    }
+}
+
 size_t
 Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads)
 {
@@ -678,15 +694,7 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
         countmap_add(&leafs[t], function_key(f), slot->count, 0);
     }
     for (size_t t = 0; t < agg->thread_count; t++) {
-        uint64_t best = 0;
-        for (size_t i = 0; i < leafs[t].used; i++) {
-            const CountSlot *s = &leafs[t].slots[i];
-            if (s->count <= best)
-                continue;
-            best = s->count;
-            agg->thread_view[t].hot_function = (StrId)((s->key >> 31) & 0xffffffffu);
-            agg->thread_view[t].hot_module = (StrId)(s->key & 0x7fffffffu);
-        }
+        hottest(&leafs[t], &agg->thread_view[t].hot_function, &agg->thread_view[t].hot_module);
         countmap_clear(&leafs[t]);
     }
     free(leafs);
@@ -776,15 +784,7 @@ Aggregator_processes(Aggregator *agg, const AggQuery *q, const AggProcess **proc
         countmap_add(&leafs[k], function_key(Symtab_frame(agg->symtab, frames[0])), slot->count, 0);
     }
     for (size_t k = 0; k < n; k++) {
-        uint64_t best = 0;
-        for (size_t i = 0; i < leafs[k].used; i++) {
-            const CountSlot *c = &leafs[k].slots[i];
-            if (c->count <= best)
-                continue;
-            best = c->count;
-            agg->process_view[k].hot_function = (StrId)((c->key >> 31) & 0xffffffffu);
-            agg->process_view[k].hot_module = (StrId)(c->key & 0x7fffffffu);
-        }
+        hottest(&leafs[k], &agg->process_view[k].hot_function, &agg->process_view[k].hot_module);
         countmap_clear(&leafs[k]);
     }
     free(leafs);
