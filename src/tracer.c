@@ -348,16 +348,8 @@ release_orphan(pid_t tid, int event, int sig)
 static void
 hand_stop(Tracer *owner, TraceThread *thread)
 {
-    int status = 0;
-    pid_t r;
-    while ((r = waitpid(thread->tid, &status, __WALL | WNOHANG)) < 0 && errno == EINTR)
-        ;
-    if (r == thread->tid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+    if (consume_report(owner, thread->tid)) {
         /* Killed between the look and the take: its exit, not a stop. */
-        if (thread->tid == owner->pid) {
-            owner->exited = true;
-            owner->exit_status = status;
-        }
         mark_gone(owner, thread->tid);
         return;
     }
