@@ -148,6 +148,21 @@ skip(ProcessSet *set, pid_t pid, uint64_t started, char *cause, int err)
     };
 }
 
+/* Seizes a process found (a descendant, or one skipped before); one that
+ * cannot be seized is skipped, unless it exited meanwhile. */
+static void
+follow_or_skip(ProcessSet *set, pid_t pid, uint64_t started)
+{
+    int err;
+    char *cause = NULL;
+    if (follow(set, pid, started, PROCESS_FOLLOWED, &err, &cause) == 0)
+        return;
+    if (err == -ESRCH || err == -ESTALE)
+        free(cause); /* exited meanwhile: nothing to say */
+    else
+        skip(set, pid, started, cause, err);
+}
+
 /* Forgets skipped processes that exited (their PIDs may come back); tries
  * again those skipped for a passing reason a while ago. */
 static void
@@ -170,16 +185,8 @@ prune_skipped(ProcessSet *set, uint64_t now_ns)
         set->skipped[k++] = *m;
     }
     set->skipped_count = k;
-    for (size_t i = 0; i < due; i++) {
-        int err;
-        char *cause = NULL;
-        if (follow(set, retry[i].pid, retry[i].start_ticks, PROCESS_FOLLOWED, &err, &cause) == 0)
-            continue;
-        if (err == -ESRCH || err == -ESTALE)
-            free(cause);
-        else
-            skip(set, retry[i].pid, retry[i].start_ticks, cause, err);
-    }
+    for (size_t i = 0; i < due; i++)
+        follow_or_skip(set, retry[i].pid, retry[i].start_ticks);
     free(retry);
 }
 
@@ -202,14 +209,7 @@ discover_children_of(ProcessSet *set, pid_t parent)
             set->over_max++;
             continue;
         }
-        int err;
-        char *cause = NULL;
-        if (follow(set, pid, started, PROCESS_FOLLOWED, &err, &cause) == 0)
-            continue;
-        if (err == -ESRCH || err == -ESTALE)
-            free(cause); /* exited meanwhile: nothing to say */
-        else
-            skip(set, pid, started, cause, err);
+        follow_or_skip(set, pid, started);
     }
     free(children);
 }
@@ -283,14 +283,14 @@ ProcessSet_tick(ProcessSet *set, bool leave_sleepers, SessionSampleFn fn, void *
         stats->tick_ns += one.tick_ns;
         if (one.max_stopped_ns > stats->max_stopped_ns)
             stats->max_stopped_ns = one.max_stopped_ns;
-        if (r < 0 || gone(m)) {
+        bool exited = gone(m);
+        if (r < 0 || exited) {
             /* A session that failed on a process that runs on: let go,
              * named, and (a passing reason) tried again later. */
             pid_t pid = m->pid;
             uint64_t started = m->start_ticks;
-            bool runs = !gone(m);
-            drop(set, i, runs ? PROCESS_LET_GO : PROCESS_EXITED);
-            if (runs)
+            drop(set, i, exited ? PROCESS_EXITED : PROCESS_LET_GO);
+            if (!exited)
                 skip(set, pid, started, xasprintf("sampling failed: %s", strerror(-r)), r);
             continue;
         }
