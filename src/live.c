@@ -412,6 +412,7 @@ thread_cpu_ticks(pid_t pid, pid_t tid)
 
 typedef struct ThreadOf {
     pid_t pid, tid;
+    Session *session; /* its process's */
 } ThreadOf;
 
 /* Every thread of every process followed, into a new array: n. */
@@ -422,25 +423,17 @@ list_threads(Live *live, ThreadOf **out)
     ThreadOf *all = xmalloc(cap * sizeof(*all));
     for (size_t p = 0; p < ProcessSet_count(live->set); p++) {
         pid_t pid = ProcessSet_pid(live->set, p), *tids;
+        Session *session = ProcessSet_session(live->set, p);
         size_t k;
         if (Proc_list_threads(pid, &tids, &k) < 0)
             continue;
         all = xgrow(all, &cap, n + k, sizeof(*all));
         for (size_t i = 0; i < k; i++)
-            all[n++] = (ThreadOf){pid, tids[i]};
+            all[n++] = (ThreadOf){pid, tids[i], session};
         free(tids);
     }
     *out = all;
     return n;
-}
-
-static Session *
-session_of(const Live *live, pid_t pid)
-{
-    for (size_t p = 0; p < ProcessSet_count(live->set); p++)
-        if (ProcessSet_pid(live->set, p) == pid)
-            return ProcessSet_session(live->set, p);
-    return NULL;
 }
 
 /* Thread names and CPU shares, refreshed once per redraw. */
@@ -455,10 +448,9 @@ refresh_threads(Live *live, double period_s)
     for (size_t i = 0; i < n; i++) {
         char name[320];
         StrId name_id = SYMTAB_EMPTY;
-        Session *session = session_of(live, threads[i].pid);
         if (Proc_thread_name(threads[i].pid, threads[i].tid, name, 32) == 0) {
             /* A Python thread's name in threading, beside the OS one. */
-            const char *py = session ? Session_python_thread_name(session, threads[i].tid) : NULL;
+            const char *py = Session_python_thread_name(threads[i].session, threads[i].tid);
             if (py && strcmp(py, name) != 0) {
                 size_t len = strlen(name);
                 snprintf(name + len, sizeof(name) - len, " [%s]", py);
@@ -579,6 +571,16 @@ update_status(void *self)
         s->stopped_per_tick = (size_t)sorted[n / 2];
 }
 
+/* Attached: the first tick now, the next ones from there. */
+static void
+start_ticking(Live *live)
+{
+    live->status.attached = true;
+    live->last_tick_ns = 0;
+    live->next_tick_ns = Util_now_ns();
+    schedule_tick(live, live->next_tick_ns);
+}
+
 /* Seizes the PIDs given (or the launched command): one that cannot be
  * attached is named on stderr and in the status, and skipped, unless none
  * can be; the first one seized is the primary process. 0, or the first
@@ -624,10 +626,7 @@ open_sessions(Live *live, char **cause)
     ProcessSet_discover(live->set, Util_now_ns());
     live->status.processes = ProcessSet_count(live->set);
     update_python_status(live);
-    live->status.attached = true;
-    live->last_tick_ns = 0;
-    live->next_tick_ns = Util_now_ns();
-    schedule_tick(live, live->next_tick_ns);
+    start_ticking(live);
     return 0;
 }
 
@@ -651,10 +650,7 @@ attach_again(void *self)
             note_exit(live);
             return;
         }
-        live->status.attached = true;
-        live->last_tick_ns = 0;
-        live->next_tick_ns = Util_now_ns();
-        schedule_tick(live, live->next_tick_ns);
+        start_ticking(live);
     }
 }
 
