@@ -146,11 +146,11 @@ Proc_pidfd_open(pid_t pid)
 }
 
 bool
-Proc_pidfd_exited(int pidfd)
+Proc_pidfd_exited(int pidfd, int timeout_ms)
 {
     /* A pidfd polls readable once its process has exited. */
     struct pollfd p = {.fd = pidfd, .events = POLLIN};
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+    return poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
 int

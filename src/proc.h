@@ -37,9 +37,10 @@ int Proc_read_stat(pid_t pid, pid_t tid, ProcStat *out);
 
 /* A pidfd for pid (pidfd_open, Linux 5.3+), or -errno. It names the process,
  * not the number: Proc_pidfd_exited tells whether that very process has
- * exited, even after its PID was handed to another one. */
+ * exited, even after its PID was handed to another one, waiting for that up
+ * to timeout_ms (0: not at all). */
 int Proc_pidfd_open(pid_t pid);
-bool Proc_pidfd_exited(int pidfd);
+bool Proc_pidfd_exited(int pidfd, int timeout_ms);
 
 /* /proc/PID/task/TID/schedstat ("run_ns wait_ns timeslices"): the time the
  * thread spent on a CPU and how many times it was put on one. 0 or -EINVAL. */

@@ -162,7 +162,23 @@ same_process(const Session *s)
     bool unreadable = r == -EMFILE || r == -ENFILE || r == -ENOMEM; /* spytop's want */
     if (!unreadable && (r < 0 || now.start_ticks != s->start_ticks))
         return false;
-    return s->pidfd < 0 || !Proc_pidfd_exited(s->pidfd);
+    return s->pidfd < 0 || !Proc_pidfd_exited(s->pidfd, 0);
+}
+
+/* Whether a failure to set up came from the process ending meanwhile. A
+ * SIGKILLed process loses its memory map (its maps file reads ENOENT)
+ * before it becomes a zombie, so a failure that may be that is given a
+ * moment to show up as an exit. Refusals (permission, another tracer, a
+ * reused PID) are the process's answer, and spytop's own wants (descriptors,
+ * memory) its own: neither is waited on. */
+static bool
+ending_meanwhile(const Session *s, int err)
+{
+    if (!same_process(s))
+        return true;
+    bool refusal = err == -EPERM || err == -EACCES || err == -EBUSY || err == -ESTALE;
+    bool own_want = err == -EMFILE || err == -ENFILE || err == -ENOMEM || err == -EAGAIN;
+    return !refusal && !own_want && s->pidfd >= 0 && Proc_pidfd_exited(s->pidfd, 200);
 }
 
 /* Python frames, when the target runs CPython and they are wanted: the
@@ -330,7 +346,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
     s->pcs = xcalloc(s->options.max_depth, sizeof(*s->pcs));
     return s;
 fail:
-    if (s->start_ticks && *err != -ESRCH && !same_process(s)) {
+    if (s->start_ticks && *err != -ESRCH && ending_meanwhile(s, *err)) {
         /* Whatever failed, the reason is that the process ended meanwhile
          * (its maps, its memory went with it): say that. */
         free(*cause);
