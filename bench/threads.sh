@@ -11,6 +11,11 @@
 #   idle        --idle: a sleeper stopped once, its stack then reused;
 #   record      record -o /dev/null: the same reuse;
 #   default     the default view (idle excluded): sleepers left alone.
+#   idle-ss, default-ss
+#               the same as idle and default with SPYTOP_ONCPU=schedstat:
+#               whether a sleeper ran read from its schedstat (a pread per
+#               thread per tick), not from its perf watch's page (the
+#               baseline of the perf watch; src/oncpu.h).
 # For each: wake-ups per sleeper per second (their voluntary+involuntary
 # context switches), spytop's CPU (% of one core), the rate reached and
 # the threads stopped per tick (--batch's median). Ratios against noreuse
@@ -67,10 +72,11 @@ window() {
             --rows 1 --idle >"$out" 2>&1 &
         spy=$!
         ;;
-    idle | default)
+    idle | default | idle-ss | default-ss)
         # shellcheck disable=SC2046
-        "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 \
-            $([ "$name" = idle ] && echo --idle --rows 40 || echo --rows 1) >"$out" 2>&1 &
+        SPYTOP_ONCPU=$(case $name in *-ss) echo schedstat ;; *) echo perf ;; esac) \
+            "$SPYTOP" -p "$target" --batch -r "$RATE" --delay 1 --window 5 \
+            $(case $name in idle*) echo --idle --rows 40 ;; *) echo --rows 1 ;; esac) >"$out" 2>&1 &
         spy=$!
         ;;
     record)
@@ -119,11 +125,11 @@ for n in "$@"; do
         [ $i -gt 3000 ] && { echo "threads: the target did not start" >&2; exit 1; }
         sleep 0.01
     done
-    for w in unsampled noreuse idle record default; do
+    for w in unsampled noreuse idle record default idle-ss default-ss; do
         # shellcheck disable=SC2046
         set -- $(window "$w" "${n#py}")
         printf '%-9s %-10s %14s %9s%% %8s %13s\n' "$n" "$w" "$1" "$2" "$3" "$4"
-        eval "r_${w}_wake=$1 r_${w}_cpu=$2"
+        eval "r_$(echo "$w" | tr - _)_wake=$1 r_$(echo "$w" | tr - _)_cpu=$2"
     done
     case $n in
     py*) # the sleepers' Python frames under --idle
@@ -136,6 +142,12 @@ for n in "$@"; do
             -v u="$r_unsampled_wake" -v n="$n" -v w="$w" 'BEGIN {
             printf "%-9s ratio %s/noreuse: spytop CPU %.2f; wake-ups caused by spytop per sleeper per second: %.2f vs %.2f\n",
                 n, w, (b > 0 ? a / b : 0), x - u, y - u }'
+    done
+    for w in idle default; do
+        eval "a=\$r_${w}_cpu b=\$r_${w}_ss_cpu"
+        awk -v a="$a" -v b="$b" -v n="$n" -v w="$w" 'BEGIN {
+            printf "%-9s ratio %s/%s-ss: spytop CPU %.2f (a sleeper looked at through its perf watch, not its schedstat)\n",
+                n, w, w, (b > 0 ? a / b : 0) }'
     done
     kill "$target"
     wait "$target" 2>/dev/null

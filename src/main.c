@@ -75,6 +75,7 @@ session_from(const Options *opts)
         .python_async = opts->async,
         .unwind_memo = unwind_memo_from(opts),
         .sleeper_reuse = sleeper_reuse_from(opts),
+        .oncpu_schedstat = opts->oncpu_schedstat,
         .attach_delay_ms = opts->fault_attach_delay_ms,
     };
     return so;

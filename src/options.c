@@ -243,6 +243,8 @@ read_environment(Options *opts)
     const char *reuse = getenv("SPYTOP_SLEEPER_REUSE");
     opts->sleeper_reuse_off = reuse && strcmp(reuse, "0") == 0;
     opts->sleeper_reuse_check = reuse && strcmp(reuse, "check") == 0;
+    const char *oncpu = getenv("SPYTOP_ONCPU");
+    opts->oncpu_schedstat = oncpu && strcmp(oncpu, "schedstat") == 0;
     const char *ms = getenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
     if (ms && *ms)
         opts->fault_attach_delay_ms = (unsigned)(strtoul(ms, NULL, 10) % 60000);

@@ -65,6 +65,7 @@ typedef struct Options {
     bool unwind_memo_check;         /* SPYTOP_UNWIND_MEMO=check */
     bool sleeper_reuse_off;         /* SPYTOP_SLEEPER_REUSE=0 */
     bool sleeper_reuse_check;       /* SPYTOP_SLEEPER_REUSE=check */
+    bool oncpu_schedstat;           /* SPYTOP_ONCPU=schedstat */
     unsigned fault_attach_delay_ms; /* SPYTOP_FAULT_ATTACH_DELAY_MS */
     bool no_color;                  /* NO_COLOR set and not empty (no-color.org) */
 } Options;

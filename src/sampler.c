@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hashindex.h"
+#include "oncpu.h"
 #include "proc.h"
 #include "pywalk.h"
 #include "util.h"
@@ -29,6 +30,15 @@
  * the kernel, which with thousands of sleeping threads left alone costs
  * more than the few threads actually stopped. */
 #define POLL_EACH_MAX 16
+
+/* Whether a thread was on a CPU between two looks: equal marks from the
+ * same source say it was not, provided it was off a CPU at the first look.
+ * From its perf watch's page (oncpu.h), or else its schedstat. */
+typedef struct RunMark {
+    uint64_t ran_ns; /* time on a CPU */
+    uint64_t count;  /* the page's sequence, or times put on a CPU */
+    bool watched;    /* from the watch, not schedstat */
+} RunMark;
 
 /* Where a thread stands for reuse of its stack (see Sampler_tick). */
 typedef enum Reuse {
@@ -48,16 +58,17 @@ typedef struct Slot {
     char state;
     int stat_fd;      /* /proc/PID/task/TID/stat, kept open; -1 until needed */
     int schedstat_fd; /* /proc/PID/task/TID/schedstat, likewise */
-    bool asleep;      /* asleep at the last look, with run_ns as it was then */
-    uint64_t run_ns;  /* time on a CPU, from schedstat */
-    uint64_t slices;  /* times put on a CPU, likewise */
+    OnCpuWatch watch; /* its switches in and out, when perf events may be used */
+    bool watch_tried;
+    bool asleep;  /* asleep at the last look, with seen as it was then */
+    RunMark seen; /* at the last look */
     unsigned last_tick;
     Reuse reuse;
-    unsigned snap_tick;                /* the tick of its last snapshot, taken or reused */
-    Snapshot kept;                     /* the stop reused (stack and python: the buffers above) */
-    size_t kept_used;                  /* bytes of kept's copy its unwind read; 0: unknown */
-    uint64_t base_run_ns, base_slices; /* schedstat when proven asleep */
-    SnapshotMemo *memo;                /* the session's result for kept */
+    unsigned snap_tick; /* the tick of its last snapshot, taken or reused */
+    Snapshot kept;      /* the stop reused (stack and python: the buffers above) */
+    size_t kept_used;   /* bytes of kept's copy its unwind read; 0: unknown */
+    RunMark base;       /* when proven asleep */
+    SnapshotMemo *memo; /* the session's result for kept */
 } Slot;
 
 struct Sampler {
@@ -74,6 +85,7 @@ struct Sampler {
     PyFrames *python;
     FdBudget own_budget;
     FdBudget *fd_budget; /* task files kept open, and how many may be */
+    bool watch_refused;  /* perf events not allowed: schedstat for every thread */
     pid_t *asked_tids;   /* interrupted in this tick */
     size_t asked_cap;
     uint8_t *scratch;       /* a stack read again, to compare (stack_max bytes) */
@@ -137,6 +149,10 @@ slot_done(Sampler *sampler, Slot *slot)
         close(slot->schedstat_fd);
         sampler->fd_budget->used--;
     }
+    if (slot->watch.fd >= 0) {
+        OnCpuWatch_close(&slot->watch);
+        sampler->fd_budget->used--;
+    }
 }
 
 void
@@ -180,7 +196,8 @@ get_slot(Sampler *sampler, pid_t tid)
                    .want = sampler->options.stack_max,
                    .last_tick = sampler->tick,
                    .stat_fd = -1,
-                   .schedstat_fd = -1};
+                   .schedstat_fd = -1,
+                   .watch = ONCPU_WATCH_NONE};
     slot->cap = slot->want;
     slot->stack = stack_buffer_new(slot->cap);
     return slot;
@@ -323,33 +340,64 @@ read_task_file(Sampler *sampler, const Slot *slot, int *fd, const char *name, ch
     return n;
 }
 
-/* The thread's schedstat. False also when it reads "0 0 0", as kernels
- * without scheduler statistics print it: a thread that exists was put on a
- * CPU at least once, so zeros prove nothing. */
-static bool
-read_schedstat(Sampler *sampler, Slot *slot, uint64_t *run_ns, uint64_t *slices)
+/* Opens the thread's perf watch, once, within the descriptor budget; after
+ * a refusal that holds for every thread, no other is tried. */
+static void
+open_watch(Sampler *sampler, Slot *slot)
 {
+    slot->watch_tried = true;
+    if (sampler->options.oncpu_schedstat || sampler->watch_refused ||
+        sampler->fd_budget->used >= sampler->fd_budget->max)
+        return;
+    int err = OnCpuWatch_open(&slot->watch, slot->tid);
+    if (err == 0)
+        sampler->fd_budget->used++;
+    else if (OnCpuWatch_refused_everywhere(err))
+        sampler->watch_refused = true;
+}
+
+/* The thread's mark now (RunMark), from its watch, or else its schedstat.
+ * False when neither could be read, and when schedstat reads "0 0 0", as
+ * kernels without scheduler statistics print it: a thread that exists was
+ * put on a CPU at least once, so zeros prove nothing. */
+static bool
+read_run_mark(Sampler *sampler, Slot *slot, RunMark *mark)
+{
+    if (!slot->watch_tried)
+        open_watch(sampler, slot);
+    OnCpuMark page;
+    if (slot->watch.fd >= 0 && OnCpuWatch_read(&slot->watch, &page)) {
+        *mark = (RunMark){.ran_ns = page.ran_ns, .count = page.seq, .watched = true};
+        return true;
+    }
     char text[128];
+    *mark = (RunMark){0};
     return read_task_file(sampler, slot, &slot->schedstat_fd, "schedstat", text, sizeof(text)) >
                0 &&
-           Proc_parse_schedstat(text, run_ns, slices) == 0 && *slices > 0;
+           Proc_parse_schedstat(text, &mark->ran_ns, &mark->count) == 0 && mark->count > 0;
+}
+
+static bool
+same_mark(const RunMark *a, const RunMark *b)
+{
+    return a->ran_ns == b->ran_ns && a->count == b->count && a->watched == b->watched;
 }
 
 /* Whether the thread is asleep now: not running by its state, and so not
- * to be interrupted. Cheap for a thread that stays asleep: its schedstat
- * (its time on a CPU and how many times it was put on one) is read each
- * tick, and its stat (some fifty fields) only when either moved, i.e. when
- * it was on a CPU since the last look, or the first time. The count moves
- * the moment it is put on a CPU (the time only at the next scheduler tick
- * or switch). A thread woken but not yet run (runnable, waiting for a
+ * to be interrupted. Cheap for a thread that stays asleep: its mark (two
+ * loads from its perf watch's page, or else a pread of its schedstat) is
+ * read each tick, and its stat (some fifty fields) only when the mark
+ * moved, i.e. when it was on a CPU since the last look, or the first time.
+ * Either mark moves the moment it is put on a CPU (schedstat's count of
+ * times put on one; the page's sequence). A thread woken but not yet run (runnable, waiting for a
  * CPU) still counts as asleep until it runs: then its state is read again,
  * and it is sampled. */
 static bool
 asleep_now(Sampler *sampler, Slot *slot)
 {
-    uint64_t run_ns = 0, slices = 0;
-    bool have_run = read_schedstat(sampler, slot, &run_ns, &slices);
-    if (have_run && slot->asleep && run_ns == slot->run_ns && slices == slot->slices)
+    RunMark mark;
+    bool have_mark = read_run_mark(sampler, slot, &mark);
+    if (have_mark && slot->asleep && same_mark(&mark, &slot->seen))
         return true; /* has not been on a CPU since it was seen asleep */
     slot->asleep = false;
     char text[512];
@@ -358,9 +406,8 @@ asleep_now(Sampler *sampler, Slot *slot)
         Proc_parse_stat(text, &stat) < 0)
         return false; /* unknown: interrupted as before */
     slot->state = stat.state;
-    slot->asleep = stat.state != 'R' && have_run;
-    slot->run_ns = run_ns;
-    slot->slices = slices;
+    slot->asleep = stat.state != 'R' && have_mark;
+    slot->seen = mark;
     return stat.state != 'R';
 }
 
@@ -411,11 +458,11 @@ reusable(Sampler *sampler, Slot *slot)
 {
     Reuse was = slot->reuse;
     slot->reuse = REUSE_NONE;
-    uint64_t run_ns, slices;
-    if (!read_schedstat(sampler, slot, &run_ns, &slices))
+    RunMark mark, again;
+    if (!read_run_mark(sampler, slot, &mark))
         return false;
     if (was == REUSE_PROVEN) {
-        if (run_ns != slot->base_run_ns || slices != slot->base_slices)
+        if (!same_mark(&mark, &slot->base))
             return false;
         slot->reuse = REUSE_PROVEN;
         return true;
@@ -428,16 +475,14 @@ reusable(Sampler *sampler, Slot *slot)
     char path[80];
     snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)sampler->pid, (int)slot->tid);
     long nr;
-    uint64_t sp, pc, run_again, slices_again;
+    uint64_t sp, pc;
     if (Util_read_small_file(path, text, sizeof(text)) <= 0 ||
         Proc_parse_syscall(text, &nr, &sp, &pc) < 0 ||
         !Arch_blocked_again(&slot->kept.regs, nr, sp, pc) || !same_stack_now(sampler, slot) ||
-        !read_schedstat(sampler, slot, &run_again, &slices_again) || run_again != run_ns ||
-        slices_again != slices)
+        !read_run_mark(sampler, slot, &again) || !same_mark(&mark, &again))
         return false;
     slot->state = stat.state;
-    slot->base_run_ns = run_ns;
-    slot->base_slices = slices;
+    slot->base = mark;
     slot->reuse = REUSE_PROVEN;
     return true;
 }

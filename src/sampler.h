@@ -26,7 +26,7 @@ typedef enum SleeperReuse {
     SLEEPER_REUSE_CHECK,
 } SleeperReuse;
 
-/* Task files kept open (two a thread), at most max, counted across the
+/* Task files and perf watches kept open (two a thread), at most max, counted across the
  * Samplers that share the budget (one per process followed). */
 typedef struct FdBudget {
     size_t used, max;
@@ -45,6 +45,10 @@ typedef struct SamplerOptions {
     size_t only_tid_count;
     bool leave_sleepers; /* see Sampler_leave_sleepers */
     SleeperReuse reuse;
+    /* Whether a thread was on a CPU since the last look is read from a perf
+     * event's page (oncpu.h), or, where perf events are not allowed, from
+     * its schedstat; true: from schedstat always (SPYTOP_ONCPU=schedstat). */
+    bool oncpu_schedstat;
 } SamplerOptions;
 
 typedef struct SamplerTickStats {
@@ -70,16 +74,20 @@ void Sampler_delete(Sampler *sampler);
  * goes back into it when resumed (the kernel restarts the call, or, as for
  * epoll_wait, the call fails with EINTR and the program calls it again).
  * At the next tick it is proven asleep where it was, without stopping it:
- *   1. its schedstat is read: (run time, times put on a CPU);
+ *   1. its run mark is read: the sequence and run time of its perf watch's
+ *      page (oncpu.h), which move when it is switched in or out; or, where
+ *      perf events are not allowed, its schedstat (run time, times put on
+ *      a CPU);
  *   2. its stat says it is not running;
  *   3. its /proc/TID/syscall shows the same call (or restart_syscall), sp
  *      and pc as the stop's registers;
  *   4. the stack bytes the unwind read, and its Python frames, are as
  *      they were copied at the stop;
- *   5. its schedstat is unchanged since 1.
+ *   5. its run mark is unchanged since 1.
  * 5 means it was not put on a CPU between 1 and 5; 2, in that window, that
- * it was off one; so from 5 on, running at all changes the number of times
- * it was put on a CPU. Until schedstat changes, the thread has executed
+ * it was off one; so from 5 on, running at all moves the mark (a switch
+ * in rewrites the page; it adds one to schedstat's count). Until the mark
+ * moves, the thread has executed
  * nothing: its registers, and its stack and frames, which only it writes,
  * are those of the stop, and the snapshot is taken again (reused) instead of
  * stopping it. A thread asleep for an hour is stopped once. Other threads
@@ -102,9 +110,9 @@ void Sampler_set_python(Sampler *sampler, PyFrames *py);
  * SAMPLE_ASLEEP snapshot instead: counted, with no stack. The state is
  * read just before the interrupts; a thread that wakes after the read is
  * counted asleep in this tick and sampled in the next one after it ran.
- * Each thread's schedstat (its time on a CPU) is kept open and re-read
- * with pread: one small read per thread per tick, no open or close; its
- * stat only when that time moved (see asleep_now in sampler.c). */
+ * Each thread's run mark (see Sampler_tick) is read at each tick: two
+ * loads from its perf watch's page, or a pread of its schedstat kept open;
+ * its stat only when the mark moved (see asleep_now in sampler.c). */
 void Sampler_leave_sleepers(Sampler *sampler, bool leave);
 
 size_t Sampler_snapshot_count(const Sampler *sampler);

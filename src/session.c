@@ -339,6 +339,7 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
         .only_tids = s->options.only_tids,
         .only_tid_count = s->options.only_tid_count,
         .reuse = s->options.sleeper_reuse,
+        .oncpu_schedstat = s->options.oncpu_schedstat,
     };
     s->sampler = Sampler_new(s->tracer, s->mem_pid, &so);
     if (s->python)

@@ -35,6 +35,7 @@ typedef struct SessionOptions {
     bool python_async;  /* --async: a running task's time under the tasks awaiting it */
     UnwindMemo unwind_memo;
     SleeperReuse sleeper_reuse; /* see Sampler_tick */
+    bool oncpu_schedstat;       /* see SamplerOptions */
     /* Fault injection for tests: wait this long between looking the process
      * up and attaching, where its PID could be reused (0: none). */
     unsigned attach_delay_ms;

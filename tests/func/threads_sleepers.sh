@@ -129,6 +129,20 @@ set -- $(sed -n 's/^spytop: sleeper reuse: \([0-9]*\) checks, \([0-9]*\) mismatc
 [ $# = 2 ] || fail "reuse check: no summary: $(cat "$WORK/check.err")"
 note "reuse check: $1 checks, $2 mismatches"
 [ "$1" -ge 1000 ] && [ "$2" = 0 ] || fail "reuse check: $1 checks, $2 mismatches"
+# Both ways of knowing that a sleeper has not run (src/oncpu.h): above, its
+# perf watch's page (where perf events are allowed, as here); now its
+# schedstat, as where they are not. The same bounds hold.
+export SPYTOP_ONCPU=schedstat
+sample_sleepers default-ss 3
+for k in $KINDS; do
+    w=$(woken default-ss "$k")
+    [ "$w" -le 1 ] || fail "default view, schedstat: the $k sleepers were woken $w times in 3 s"
+done
+SPYTOP_SLEEPER_REUSE=check "$SPYTOP" -p "$pid" --batch --idle --delay 2 --iterations 1 \
+    >"$WORK/check-ss.out" 2>"$WORK/check-ss.err" || fail "reuse check, schedstat: exited $?"
+assert_grep '^spytop: sleeper reuse: [0-9]{4,} checks, 0 mismatches$' "$WORK/check-ss.err" \
+    "reuse check, schedstat: the summary"
+unset SPYTOP_ONCPU
 # SPYTOP_SLEEPER_REUSE=0: stopped at every tick, as before.
 SPYTOP_SLEEPER_REUSE=0 "$SPYTOP" -p "$pid" --batch --idle --delay 1 --iterations 1 \
     >"$WORK/noreuse.out" 2>&1 || fail "reuse off: exited $?"
@@ -206,6 +220,11 @@ note "mover: first wait ${first:-0} %, second wait ${second:-0} % of all samples
 sample_mover mover-check check
 assert_no_grep 'sleeper reuse: tid' "$WORK/mover-check.err" "mover: a reused stack differs"
 assert_grep 'sleeper reuse: [0-9]+ checks, 0 mismatches' "$WORK/mover-check.err" "mover: the check summary"
+export SPYTOP_ONCPU=schedstat
+sample_mover mover-check-ss check
+unset SPYTOP_ONCPU
+assert_grep 'sleeper reuse: [0-9]+ checks, 0 mismatches' "$WORK/mover-check-ss.err" \
+    "mover, schedstat: the check summary"
 assert_untouched "$pid"
 kill "$pid"
 exit 0
