@@ -474,6 +474,23 @@ environment_knobs(void **state)
     unsetenv("SPYTOP_UNWIND_MEMO");
     unsetenv("SPYTOP_FAULT_ATTACH_DELAY_MS");
     unsetenv("NO_COLOR");
+    /* SPYTOP_ONCPU: only "schedstat" turns the perf watch off. */
+    static const struct {
+        const char *value;
+        bool schedstat;
+    } oncpu[] = {
+        {NULL, false}, {"schedstat", true}, {"perf", false}, {"", false}, {"SCHEDSTAT", false}};
+    for (size_t i = 0; i < sizeof(oncpu) / sizeof(oncpu[0]); i++) {
+        if (oncpu[i].value)
+            setenv("SPYTOP_ONCPU", oncpu[i].value, 1);
+        else
+            unsetenv("SPYTOP_ONCPU");
+        Options o = parse_ok(ARGS("-p", "1"));
+        if (o.oncpu_schedstat != oncpu[i].schedstat)
+            FAIL("SPYTOP_ONCPU=%s: schedstat %d", oncpu[i].value ? oncpu[i].value : "(unset)",
+                 (int)o.oncpu_schedstat);
+    }
+    unsetenv("SPYTOP_ONCPU");
 }
 
 static char *
