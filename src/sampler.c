@@ -424,9 +424,9 @@ same_mark(const RunMark *a, const RunMark *b)
  * read each tick, and its stat (some fifty fields) only when the mark
  * moved, i.e. when it was on a CPU since the last look, or the first time.
  * Either mark moves the moment it is put on a CPU (schedstat's count of
- * times put on one; the page's sequence). A thread woken but not yet run (runnable, waiting for a
- * CPU) still counts as asleep until it runs: then its state is read again,
- * and it is sampled. */
+ * times put on one; the page's sequence). A thread woken but not yet run
+ * (runnable, waiting for a CPU) still counts as asleep until it runs: then
+ * its state is read again, and it is sampled. */
 static bool
 asleep_now(Sampler *sampler, Slot *slot)
 {

@@ -26,7 +26,7 @@ typedef enum SleeperReuse {
     SLEEPER_REUSE_CHECK,
 } SleeperReuse;
 
-/* Task files and perf watches kept open (two a thread), at most max, counted across the
+/* Task files and perf watches kept open (two or three a thread), at most max, counted across the
  * Samplers that share the budget (one per process followed). */
 typedef struct FdBudget {
     size_t used, max;

@@ -52,7 +52,9 @@ assert_grep "^spytop: warning: 1 thread not sampled: thread $held \\(gamma\\): $
 # The other tracer lets go while spytop runs: the thread is taken then.
 "$SPYTOP" -p "$pid" --batch --delay 0.5 --iterations 4 >"$WORK/later.txt" 2>"$WORK/later.err" &
 spy=$!
-sleep 0.6
+# Its first report names the thread as held (under the sanitizers spytop
+# may take longer than a report's half second to start: wait for it).
+wait_for_line '^Not sampled: ' "$WORK/later.txt" 20 "--batch: the held thread at first"
 kill "$holder"
 wait "$holder" 2>/dev/null
 wait "$spy" || fail "--batch (holder ending) exited $?: $(cat "$WORK/later.err")"
