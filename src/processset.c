@@ -249,20 +249,6 @@ drop(ProcessSet *set, size_t i, ProcessEvent event)
     set->count--;
 }
 
-/* Whether the process exited. Out of descriptors (or memory) /proc cannot
- * be read: that is not an exit. */
-static bool
-gone(const Member *m)
-{
-    if (Session_target_exited(m->session, NULL))
-        return true;
-    if (Proc_alive(m->pid))
-        return false;
-    ProcStat st;
-    int r = Proc_read_stat(m->pid, 0, &st);
-    return r != -EMFILE && r != -ENFILE && r != -ENOMEM;
-}
-
 size_t
 ProcessSet_tick(ProcessSet *set, bool leave_sleepers, SessionSampleFn fn, void *arg,
                 SamplerTickStats *stats)
@@ -283,7 +269,7 @@ ProcessSet_tick(ProcessSet *set, bool leave_sleepers, SessionSampleFn fn, void *
         stats->tick_ns += one.tick_ns;
         if (one.max_stopped_ns > stats->max_stopped_ns)
             stats->max_stopped_ns = one.max_stopped_ns;
-        bool exited = gone(m);
+        bool exited = Session_process_ended(m->session);
         if (r < 0 || exited) {
             /* A session that failed on a process that runs on: let go,
              * named, and (a passing reason) tried again later. */

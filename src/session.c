@@ -777,6 +777,19 @@ Session_tracer(Session *s)
 }
 
 bool
+Session_process_ended(const Session *s)
+{
+    if (Session_target_exited(s, NULL))
+        return true;
+    if (s->pidfd >= 0)
+        return Proc_pidfd_exited(s->pidfd, 0);
+    if (Proc_alive(s->pid))
+        return false;
+    int r = Proc_read_stat(s->pid, 0, &(ProcStat){0});
+    return r != -EMFILE && r != -ENFILE && r != -ENOMEM;
+}
+
+bool
 Session_target_exited(const Session *s, int *wait_status)
 {
     if (!s->tracer) {

@@ -131,5 +131,10 @@ Tracer *Session_tracer(Session *session);
 /* The target's main thread exit, once seen (see Tracer_target_exited); kept
  * by Session_detach, whose last polls may be the ones that saw it. */
 bool Session_target_exited(const Session *session, int *wait_status);
+/* Whether the process has ended (every thread exited), asked each tick: its
+ * pidfd's poll, which costs the same whatever its thread count (a read of
+ * /proc/PID/stat walks every thread), or /proc where there is no pidfd.
+ * Out of descriptors or memory /proc cannot be read: that is no end. */
+bool Session_process_ended(const Session *session);
 
 #endif
