@@ -62,6 +62,11 @@ bool Arch_syscall_restart_pending(const ArchRegs *regs, const uint8_t *code, siz
  * nr, sp and pc. The call may have been restarted as restart_syscall. */
 bool Arch_blocked_again(const ArchRegs *regs, long nr, uint64_t sp, uint64_t pc);
 
+/* Whether a thread stopped with regs outside any system call (a job-control
+ * stop caught it running) is still stopped there: /proc/TID/syscall now
+ * says nr -1 at the same sp and pc. */
+bool Arch_stopped_again(const ArchRegs *regs, long nr, uint64_t sp, uint64_t pc);
+
 /* Bytes at the pc Arch_syscall_restart_pending needs. */
 #define ARCH_SYSCALL_INSN_LEN 2
 

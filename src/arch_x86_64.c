@@ -49,6 +49,12 @@ Arch_blocked_again(const ArchRegs *r, long nr, uint64_t sp, uint64_t pc)
 }
 
 bool
+Arch_stopped_again(const ArchRegs *r, long nr, uint64_t sp, uint64_t pc)
+{
+    return nr == -1 && (long long)r->orig_rax < 0 && sp == r->rsp && pc == r->rip;
+}
+
+bool
 Arch_dwarf_reg(const ArchRegs *r, int regno, uint64_t *value)
 {
     /* DWARF numbering of the x86-64 psABI (also libunwind's UNW_X86_64_*). */

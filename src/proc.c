@@ -91,12 +91,13 @@ Proc_parse_syscall(const char *text, long *nr, uint64_t *sp, uint64_t *pc)
     long n = strtol(text, &end, 10);
     if (end == text || errno || (*end != ' ' && *end != '\n'))
         return -EINVAL;
-    if (n < 0)
-        return -EAGAIN;
-    /* Six arguments, then sp and pc. */
-    unsigned long long v[8];
+    if (n < -1)
+        return -EINVAL;
+    /* Six arguments, then sp and pc; none in a system call. */
+    unsigned long long v[8] = {0};
+    int fields = n < 0 ? 2 : 8;
     const char *p = end;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 8 - fields; i < 8; i++) {
         while (*p == ' ')
             p++;
         if (strncmp(p, "0x", 2) != 0)

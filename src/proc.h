@@ -48,8 +48,9 @@ int Proc_parse_schedstat(const char *text, uint64_t *run_ns, uint64_t *timeslice
 
 /* /proc/PID/task/TID/syscall of a thread blocked in a system call ("nr
  * arg1 ... arg6 sp pc", in hex after nr): its number, stack pointer and
- * pc. -EAGAIN when it is not in one ("running", or "-1 sp pc": blocked
- * elsewhere), -EINVAL for anything else. */
+ * pc; of one stopped outside any ("-1 sp pc": by a signal, job control),
+ * nr -1 and its sp and pc. -EAGAIN when it runs ("running"), -EINVAL for
+ * anything else. */
 int Proc_parse_syscall(const char *text, long *nr, uint64_t *sp, uint64_t *pc);
 
 /* The target's root directory (/proc/PID/root) as an O_PATH descriptor, or

@@ -246,7 +246,8 @@ reusing(const Sampler *sampler)
 }
 
 /* A snapshot of a thread that the stop caught blocked in a system call
- * (the call interrupted: to be restarted, or failed with EINTR) may be
+ * (the call interrupted: to be restarted, or failed with EINTR), or held in
+ * a job-control stop (SIGSTOP: it stays stopped after the snapshot), may be
  * reused from the next tick on, once proven (reusable() below); the session
  * keeps its result in the memo. Not one caught as a call returned with its
  * result: that thread was running, and so must its sample say. A check stop
@@ -256,7 +257,8 @@ keep_for_reuse(Sampler *sampler, Slot *slot, Snapshot *snap)
 {
     bool checking = slot->reuse == REUSE_PROVEN && slot->memo && slot->memo->valid;
     slot->reuse = REUSE_NONE;
-    if (!reusing(sampler) || snap->status != SAMPLE_OK || !Arch_in_interrupted_syscall(&snap->regs))
+    if (!reusing(sampler) || snap->status != SAMPLE_OK ||
+        !(Arch_in_interrupted_syscall(&snap->regs) || snap->group_stopped))
         return;
     if (!slot->memo)
         slot->memo = xcalloc(1, sizeof(*slot->memo));
@@ -511,10 +513,13 @@ reusable(Sampler *sampler, Slot *slot)
     snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)sampler->pid, (int)slot->tid);
     long nr;
     uint64_t sp, pc;
+    const ArchRegs *regs = &slot->kept.regs;
     if (Util_read_small_file(path, text, sizeof(text)) <= 0 ||
         Proc_parse_syscall(text, &nr, &sp, &pc) < 0 ||
-        !Arch_blocked_again(&slot->kept.regs, nr, sp, pc) || !same_stack_now(sampler, slot) ||
-        !read_run_mark(sampler, slot, &again) || !same_mark(&mark, &again))
+        !(Arch_blocked_again(regs, nr, sp, pc) ||
+          (slot->kept.group_stopped && Arch_stopped_again(regs, nr, sp, pc))) ||
+        !same_stack_now(sampler, slot) || !read_run_mark(sampler, slot, &again) ||
+        !same_mark(&mark, &again))
         return false;
     slot->state = stat.state;
     slot->base = mark;

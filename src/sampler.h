@@ -80,7 +80,10 @@ void Sampler_delete(Sampler *sampler);
  *      a CPU);
  *   2. its stat says it is not running;
  *   3. its /proc/TID/syscall shows the same call (or restart_syscall), sp
- *      and pc as the stop's registers;
+ *      and pc as the stop's registers; for a thread the stop found in a
+ *      job-control stop (SIGSTOP), which stays stopped after the snapshot
+ *      and so was caught wherever it ran, no call (-1) at the same sp and
+ *      pc;
  *   4. the stack bytes the unwind read, and its Python frames, are as
  *      they were copied at the stop;
  *   5. its run mark is unchanged since 1.

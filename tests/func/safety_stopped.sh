@@ -44,9 +44,16 @@ sleep 1.2
 states=$(thread_states "$pid")
 # Traced, a group-stopped thread shows as t (tracing stop).
 case $states in *[!Tt]*) fail "--idle: states '$states' while stopped under spytop" ;; esac
-# (Its threads' CPU time may still move: each tick's interrupt of a
-# group-stopped thread is kernel time charged to it; no user code runs.)
+# Nor is a stopped thread woken each tick: its snapshot in the stop is
+# reused (src/sampler.c), so no thread of the stopped process is switched
+# in or out while spytop samples it (a wake-up counts a context switch).
+switches() {
+    cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches:/ { n += $NF } END { print n + 0 }'
+}
+c1=$(switches)
 sleep 0.6
+c2=$(switches)
+[ "$c1" = "$c2" ] || fail "--idle: the stopped target's threads were switched $((c2 - c1)) times in 0.6 s"
 states=$(thread_states "$pid")
 case $states in *[!Tt]*) fail "--idle: states '$states' a while later" ;; esac
 kill -CONT "$pid"

@@ -778,7 +778,12 @@ parse_syscall_lines(void **state)
     assert_int_equal(sp, 0x7f7388636e80ull);
     assert_int_equal(pc, 0x7f73893b4f36ull);
     assert_int_equal(Proc_parse_syscall("running\n", &nr, &sp, &pc), -EAGAIN);
-    assert_int_equal(Proc_parse_syscall("-1 0x7ffd1 0x401000\n", &nr, &sp, &pc), -EAGAIN);
+    assert_int_equal(Proc_parse_syscall("-1 0x7ffd1 0x401000\n", &nr, &sp, &pc), 0);
+    assert_int_equal(nr, -1);
+    assert_int_equal(sp, 0x7ffd1ull);
+    assert_int_equal(pc, 0x401000ull);
+    assert_int_equal(Proc_parse_syscall("-1 0x7ffd1\n", &nr, &sp, &pc), -EINVAL);
+    assert_int_equal(Proc_parse_syscall("-2 0x7ffd1 0x401000\n", &nr, &sp, &pc), -EINVAL);
     assert_int_equal(Proc_parse_syscall("232 0x7 0x1\n", &nr, &sp, &pc), -EINVAL);
     assert_int_equal(Proc_parse_syscall("x 0x7\n", &nr, &sp, &pc), -EINVAL);
     assert_int_equal(Proc_parse_syscall("", &nr, &sp, &pc), -EINVAL);
