@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -194,6 +195,17 @@ compare_tid(const void *a, const void *b)
 {
     pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
     return (x > y) - (x < y);
+}
+
+long
+Proc_thread_count(pid_t pid)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    if (stat(path, &st) < 0)
+        return -errno;
+    return st.st_nlink > 2 ? (long)st.st_nlink - 2 : 0;
 }
 
 int

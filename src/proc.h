@@ -63,6 +63,11 @@ int Proc_open_in_root(int root_fd, const char *path);
 /* The thread's comm, at most 15 bytes, into buf (size >= 16). 0 or -errno. */
 int Proc_thread_name(pid_t pid, pid_t tid, char *buf, size_t size);
 
+/* How many threads pid has, as the kernel counts them (exited ones not yet
+ * reaped by their tracer included): /proc/PID/task's link count is two
+ * plus that, so one stat answers without listing the directory. -errno. */
+long Proc_thread_count(pid_t pid);
+
 /* Every tid of pid, sorted ascending, into a new array the caller frees. */
 int Proc_list_threads(pid_t pid, pid_t **tids, size_t *count);
 

@@ -26,6 +26,11 @@ struct Tracer {
     int exit_status;
     unsigned execs;      /* execve calls seen */
     size_t handed_count; /* threads with handed set (at most) */
+    /* Since the last Tracer_sync_threads: the kernel's thread count then,
+     * when it ran, and whether a thread exited or exec'd since. */
+    long synced_threads;
+    uint64_t synced_ns;
+    bool threads_changed;
 };
 
 /* Every Tracer of spytop. The kernel queues the reports of every tracee of
@@ -207,6 +212,10 @@ Tracer_sync_threads(Tracer *tracer)
 {
     pid_t *tids;
     size_t n;
+    /* Counted before the listing: a thread born during it moves the count. */
+    tracer->synced_threads = Proc_thread_count(tracer->pid);
+    tracer->synced_ns = Util_now_ns();
+    tracer->threads_changed = false;
     int err = Proc_list_threads(tracer->pid, &tids, &n);
     if (err < 0)
         return err;
@@ -232,6 +241,16 @@ Tracer_sync_threads(Tracer *tracer)
 }
 
 int
+Tracer_sync_changed_threads(Tracer *tracer)
+{
+    long count = Proc_thread_count(tracer->pid);
+    if (count >= 0 && count == tracer->synced_threads && !tracer->threads_changed &&
+        Util_now_ns() - tracer->synced_ns < TRACER_RESYNC_NS)
+        return 0;
+    return Tracer_sync_threads(tracer);
+}
+
+int
 Tracer_interrupt(Tracer *tracer, TraceThread *thread)
 {
     (void)tracer;
@@ -254,6 +273,7 @@ static void
 mark_gone(Tracer *tracer, pid_t tid)
 {
     TraceThread *thread = Tracer_find(tracer, tid);
+    tracer->threads_changed = true;
     if (thread) {
         thread->state = TRACE_GONE;
         thread->interrupt_pending = false;
@@ -295,6 +315,7 @@ reap_exit(Tracer *tracer, pid_t tid)
 static void
 note_exec(Tracer *tracer, pid_t leader)
 {
+    tracer->threads_changed = true;
     for (size_t i = 0; i < tracer->count; i++) {
         TraceThread *thread = &tracer->threads[i];
         if (thread->tid != leader) {
@@ -528,6 +549,12 @@ Tracer_detach(Tracer *tracer, TraceThread *thread)
     thread->handed = false;
     thread->interrupt_pending = false;
     return err;
+}
+
+bool
+Tracer_has_handed(const Tracer *tracer)
+{
+    return tracer->handed_count > 0;
 }
 
 void

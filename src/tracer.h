@@ -52,6 +52,16 @@ int Tracer_seize(Tracer *tracer, pid_t tid);
  * when the process itself is gone or not even one thread could be seized. */
 int Tracer_sync_threads(Tracer *tracer);
 
+/* Tracer_sync_threads when the threads may have changed since the last
+ * one, else 0. Listing /proc/PID/task costs a dentry a thread (2,000
+ * threads: some 0.5 ms); this asks first what costs one stat: whether the
+ * kernel's thread count moved, or a thread of ours exited or exec'd.
+ * Equal counts can hide a birth only behind the exit of a thread spytop
+ * does not trace (one it was refused): a full sync at least every
+ * TRACER_RESYNC_NS finds that thread too. */
+#define TRACER_RESYNC_NS (1000u * 1000 * 1000)
+int Tracer_sync_changed_threads(Tracer *tracer);
+
 /* A thread of the process that the last Tracer_sync_threads could not
  * seize, and why: -EBUSY (another tracer, tracer_pid, holds it) or
  * -EPERM. It is tried again at each sync. */
@@ -97,6 +107,9 @@ int Tracer_detach(Tracer *tracer, TraceThread *thread);
 /* Resumes every stopped thread and handles every pending event: what the
  * event loop calls between samples so that no thread waits on spytop. */
 void Tracer_drain(Tracer *tracer);
+/* Whether a drain of another Tracer handed this one stops it has not taken
+ * yet (waitid reports every tracee of spytop's together). */
+bool Tracer_has_handed(const Tracer *tracer);
 
 /* Interrupts and detaches every thread, waiting at most timeout_ns for
  * stops. Returns how many threads could not be detached explicitly (they

@@ -11,6 +11,10 @@
  *          other of mover_second_wait (poll) / mover_first_wait
  *   -c N   churn: N threads alive at any time (named "churn"), each sleeping
  *          200 to 1000 ms, then starting its replacement and exiting
+ *   -r     relay: one thread at a time named "relay" spins 300 ms in
+ *          relay_spin, starts its successor and exits; each prints
+ *          "relay TID" on stdout as it starts (the thread count stays the
+ *          same while one hands over to the next)
  * "ready PID" comes once every thread has reached its loop. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -212,6 +216,26 @@ churn_life(void *arg)
     return arg;
 }
 
+static int start(void *(*fn)(void *), void *arg, const char *name);
+
+__attribute__((noinline)) static void
+relay_spin(void)
+{
+    double until = target_now() + 0.300;
+    while (target_now() < until)
+        target_burn(1000);
+}
+
+static void *
+relay(void *arg)
+{
+    printf("relay %ld\n", (long)gettid());
+    fflush(stdout);
+    relay_spin();
+    start(relay, NULL, "relay");
+    return arg;
+}
+
 static int
 start(void *(*fn)(void *), void *arg, const char *name)
 {
@@ -235,8 +259,8 @@ int
 main(int argc, char **argv)
 {
     long sleepers = 200, busy_count = 2, churn = 0;
-    int with_wave = 0, with_mover = 0, opt;
-    while ((opt = getopt(argc, argv, "n:b:wmc:")) != -1) {
+    int with_wave = 0, with_mover = 0, with_relay = 0, opt;
+    while ((opt = getopt(argc, argv, "n:b:wmc:r")) != -1) {
         switch (opt) {
         case 'n':
             sleepers = strtol(optarg, NULL, 10);
@@ -253,8 +277,11 @@ main(int argc, char **argv)
         case 'c':
             churn = strtol(optarg, NULL, 10);
             break;
+        case 'r':
+            with_relay = 1;
+            break;
         default:
-            fprintf(stderr, "usage: sleepers [-n N] [-b N] [-w] [-m] [-c N]\n");
+            fprintf(stderr, "usage: sleepers [-n N] [-b N] [-w] [-m] [-c N] [-r]\n");
             return 2;
         }
     }
@@ -296,6 +323,8 @@ main(int argc, char **argv)
     /* Let every sleeper reach its blocking call before the test looks. */
     usleep(100 * 1000);
     target_ready();
+    if (with_relay)
+        start(relay, NULL, "relay");
     pause_wait();
     return 0;
 }
