@@ -36,7 +36,15 @@ typedef struct ThreadCpu {
     pid_t tid;
     uint64_t ticks;
     StrId name;
+    unsigned refreshes; /* since it was first listed */
 } ThreadCpu;
+
+/* A thread's name is read at its first NAME_FRESH refreshes (a thread often
+ * names itself just after it starts), then every NAME_EVERY: renames are
+ * rare, and reading every thread's comm at every refresh is a third of
+ * what a refresh costs. */
+#define NAME_FRESH 3
+#define NAME_EVERY 10
 
 /* The same per process, for the target's CPU share. */
 typedef struct ProcessCpu {
@@ -83,8 +91,9 @@ typedef struct Live {
     ProcessCpu *process_cpu;
     size_t process_cpu_count;
     struct timeval spytop_cpu_prev;
-    ThreadCpu *thread_cpu;
+    ThreadCpu *thread_cpu; /* sorted by tid */
     size_t thread_cpu_count;
+    uint64_t thread_cpu_ns; /* when they were read */
 } Live;
 
 static uint64_t
@@ -436,55 +445,85 @@ list_threads(Live *live, ThreadOf **out)
     return n;
 }
 
-/* Thread names and CPU shares, refreshed once per redraw. */
+static int
+compare_thread_cpu(const void *a, const void *b)
+{
+    pid_t x = ((const ThreadCpu *)a)->tid, y = ((const ThreadCpu *)b)->tid;
+    return (x > y) - (x < y);
+}
+
+static const ThreadCpu *
+find_thread_cpu(const ThreadCpu *sorted, size_t count, pid_t tid)
+{
+    ThreadCpu key = {.tid = tid};
+    return bsearch(&key, sorted, count, sizeof(*sorted), compare_thread_cpu);
+}
+
+/* Thread tid's name as the views show it: its comm, and its Python thread
+ * name beside it when that differs. SYMTAB_EMPTY when unreadable. */
+static StrId
+read_thread_name(Live *live, const ThreadOf *thread)
+{
+    char name[320];
+    if (Proc_thread_name(thread->pid, thread->tid, name, 32) < 0)
+        return SYMTAB_EMPTY;
+    const char *py = Session_python_thread_name(thread->session, thread->tid);
+    if (py && strcmp(py, name) != 0) {
+        size_t len = strlen(name);
+        snprintf(name + len, sizeof(name) - len, " [%s]", py);
+    }
+    return Symtab_intern_cstr(live->symtab, name);
+}
+
+/* Thread names and CPU shares, refreshed once per redraw. A thread the
+ * sampler saw idle since the last refresh has not run: its CPU time is
+ * what it was, and its stat is not read (with 2,000 sleepers, reading
+ * every thread's stat and comm at every refresh was some 12,000 system
+ * calls a second). */
 static void
 refresh_threads(Live *live, double period_s)
 {
     ThreadOf *threads;
     size_t n = list_threads(live, &threads);
     long hz = sysconf(_SC_CLK_TCK);
+    uint64_t now = Util_now_ns(), since = live->thread_cpu_ns;
     ThreadCpu *fresh = xcalloc(n ? n : 1, sizeof(*fresh));
     const LiveSink *sink = live->options->sink;
     for (size_t i = 0; i < n; i++) {
-        char name[320];
-        StrId name_id = SYMTAB_EMPTY;
-        if (Proc_thread_name(threads[i].pid, threads[i].tid, name, 32) == 0) {
-            /* A Python thread's name in threading, beside the OS one. */
-            const char *py = Session_python_thread_name(threads[i].session, threads[i].tid);
-            if (py && strcmp(py, name) != 0) {
-                size_t len = strlen(name);
-                snprintf(name + len, sizeof(name) - len, " [%s]", py);
-            }
-            name_id = Symtab_intern_cstr(live->symtab, name);
-            Aggregator_name_thread(live->agg, threads[i].tid, name_id);
+        const ThreadOf *thread = &threads[i];
+        const ThreadCpu *old =
+            find_thread_cpu(live->thread_cpu, live->thread_cpu_count, thread->tid);
+        ThreadCpu *f = &fresh[i];
+        f->tid = thread->tid;
+        f->refreshes = old ? old->refreshes + 1 : 0;
+        f->name = old ? old->name : SYMTAB_EMPTY;
+        if (f->refreshes < NAME_FRESH || f->refreshes % NAME_EVERY == 0 || !f->name) {
+            StrId name = read_thread_name(live, thread);
+            if (name != SYMTAB_EMPTY)
+                f->name = name;
         }
-        fresh[i] =
-            (ThreadCpu){threads[i].tid, thread_cpu_ticks(threads[i].pid, threads[i].tid), name_id};
-        bool known = false;
-        for (size_t k = 0; k < live->thread_cpu_count; k++) {
-            if (live->thread_cpu[k].tid != threads[i].tid)
-                continue;
-            known = live->thread_cpu[k].name == name_id;
-            if (period_s <= 0)
-                continue;
-            double pct = (double)(fresh[i].ticks - live->thread_cpu[k].ticks) * 100.0 /
-                         ((double)hz * period_s);
-            Aggregator_set_thread_cpu(live->agg, threads[i].tid, pct);
+        if (f->name != SYMTAB_EMPTY)
+            Aggregator_name_thread(live->agg, thread->tid, f->name);
+        bool idle = old && since && Session_thread_idle_since(thread->session, thread->tid, since);
+        f->ticks = idle ? old->ticks : thread_cpu_ticks(thread->pid, thread->tid);
+        if (old && period_s > 0) {
+            uint64_t used = f->ticks >= old->ticks ? f->ticks - old->ticks : 0;
+            Aggregator_set_thread_cpu(live->agg, thread->tid,
+                                      (double)used * 100.0 / ((double)hz * period_s));
         }
-        if (!known && name_id != SYMTAB_EMPTY && sink && sink->thread_name)
-            sink->thread_name(sink->self, threads[i].tid, Symtab_string(live->symtab, name_id),
+        bool known = old && old->name == f->name;
+        if (!known && f->name != SYMTAB_EMPTY && sink && sink->thread_name)
+            sink->thread_name(sink->self, thread->tid, Symtab_string(live->symtab, f->name),
                               Util_now_ns());
     }
-    for (size_t k = 0; k < live->thread_cpu_count; k++) {
-        bool found = false;
-        for (size_t i = 0; i < n && !found; i++)
-            found = threads[i].tid == live->thread_cpu[k].tid;
-        if (!found)
+    qsort(fresh, n, sizeof(*fresh), compare_thread_cpu);
+    for (size_t k = 0; k < live->thread_cpu_count; k++)
+        if (!find_thread_cpu(fresh, n, live->thread_cpu[k].tid))
             Aggregator_thread_gone(live->agg, live->thread_cpu[k].tid);
-    }
     free(live->thread_cpu);
     live->thread_cpu = fresh;
     live->thread_cpu_count = n;
+    live->thread_cpu_ns = now;
     free(threads);
 }
 

@@ -14,7 +14,7 @@
  * with a pipe ping-pong between two threads), and only while spytop holds
  * the event: closing the descriptor, or spytop's end, removes it. So the
  * sampler watches sleepers, not threads that run at every tick (see
- * WATCH_BUSY_LOOKS in sampler.c). Where perf events are not
+ * WATCH_BUSY_TICKS in sampler.c). Where perf events are not
  * allowed (perf_event_paranoid above 2 without CAP_PERFMON, a seccomp
  * filter, no perf in the kernel) OnCpuWatch_open fails and the caller reads
  * schedstat instead. The only user of perf_event_open(2). */
@@ -38,6 +38,12 @@ typedef struct OnCpuMark {
 } OnCpuMark;
 
 #define ONCPU_WATCH_NONE ((OnCpuWatch){.fd = -1, .page = NULL})
+
+static inline bool
+OnCpuMark_equal(const OnCpuMark *a, const OnCpuMark *b)
+{
+    return a->seq == b->seq && a->ran_ns == b->ran_ns;
+}
 
 /* Opens a watch on thread tid: 0, or -errno (EACCES, EPERM: not allowed;
  * ENOSYS, ENOENT, EINVAL: not in this kernel; EMFILE: out of descriptors;

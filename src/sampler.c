@@ -60,8 +60,9 @@ typedef struct Slot {
     int schedstat_fd;     /* /proc/PID/task/TID/schedstat, likewise */
     OnCpuWatch watch;     /* its switches in and out, when perf events may be used */
     unsigned watch_after; /* the tick from which a watch may be opened */
-    unsigned watch_moves; /* looks in a row at which the watch's mark moved */
-    OnCpuMark watch_last; /* its mark at the last look */
+    unsigned watch_moves; /* ticks in a row at which the watch's mark moved */
+    unsigned watch_tick;  /* the tick of watch_last */
+    OnCpuMark watch_last; /* its mark at the first look of that tick */
     bool asleep;          /* asleep at the last look, with seen as it was then */
     RunMark seen;         /* at the last look */
     unsigned last_tick;
@@ -70,6 +71,11 @@ typedef struct Slot {
     Snapshot kept;      /* the stop reused (stack and python: the buffers above) */
     size_t kept_used;   /* bytes of kept's copy its unwind read; 0: unknown */
     RunMark base;       /* when proven asleep */
+    /* For Sampler_thread_idle_since: its mark at the last look, when that
+     * was, and the last tick at which it was seen to have run (its mark
+     * moved, or unknown, or it was stopped). */
+    RunMark looked_mark;
+    uint64_t looked_ns, ran_ns;
     SnapshotMemo *memo; /* the session's result for kept */
 } Slot;
 
@@ -83,6 +89,7 @@ struct Sampler {
     HashIndex slot_index; /* tid -> slot: thousands of threads are looked up each tick */
     size_t snapshot_count, snapshot_cap;
     unsigned tick;
+    uint64_t tick_ns; /* when this tick began */
     uint64_t synced_ns;
     PyFrames *python;
     FdBudget own_budget;
@@ -205,6 +212,13 @@ get_slot(Sampler *sampler, pid_t tid)
     return slot;
 }
 
+/* The thread was seen to have run, or may have: stopped, or not read. */
+static void
+saw_run(Sampler *sampler, Slot *slot)
+{
+    slot->ran_ns = sampler->tick_ns;
+}
+
 /* Slots of threads that exited, or that were not seen for a while, are
  * dropped: memory follows the live threads whatever the churn. */
 static void
@@ -278,6 +292,7 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
 {
     Snapshot *snap = new_snapshot(sampler);
     slot->snap_tick = sampler->tick;
+    saw_run(sampler, slot);
     snap->tid = thread->tid;
     snap->state = slot->state;
     snap->group_stopped = thread->state == TRACE_GROUP_STOPPED;
@@ -347,11 +362,11 @@ read_task_file(Sampler *sampler, const Slot *slot, int *fd, const char *name, ch
 /* A watch costs its thread a little at each of its switches in and out
  * (measured with a pipe ping-pong, 25.6 -> 28.6 us a round trip: some
  * 1.5 us a switch pair), and saves spytop a pread only while the thread
- * sleeps. So a thread whose mark moved at WATCH_BUSY_LOOKS looks in a row
+ * sleeps. So a thread whose mark moved at WATCH_BUSY_TICKS ticks in a row
  * (it ran at each tick: a busy or chatty thread) is read through schedstat
  * instead, and watched again WATCH_RETRY_TICKS later, in case it became a
  * sleeper. A quiet sleeper keeps its watch. */
-#define WATCH_BUSY_LOOKS 4
+#define WATCH_BUSY_TICKS 4
 #define WATCH_RETRY_TICKS 500
 
 static void
@@ -374,20 +389,25 @@ open_watch(Sampler *sampler, Slot *slot)
     if (err == 0) {
         sampler->fd_budget->used++;
         slot->watch_moves = 0;
+        slot->watch_tick = sampler->tick;
         OnCpuWatch_read(&slot->watch, &slot->watch_last);
     } else if (OnCpuWatch_refused_everywhere(err)) {
         sampler->watch_refused = true;
     }
 }
 
-/* Whether the watch's mark moved at too many looks in a row (see above). */
+/* Whether the watch's mark moved at too many ticks in a row (see above).
+ * The first look of a tick counts (the reuse proof looks twice). */
 static bool
-watch_busy(Slot *slot, const OnCpuMark *now)
+watch_busy(Sampler *sampler, Slot *slot, const OnCpuMark *now)
 {
-    bool moved = now->seq != slot->watch_last.seq || now->ran_ns != slot->watch_last.ran_ns;
-    slot->watch_last = *now;
-    slot->watch_moves = moved ? slot->watch_moves + 1 : 0;
-    return slot->watch_moves >= WATCH_BUSY_LOOKS;
+    if (slot->watch_tick != sampler->tick) {
+        bool moved = !OnCpuMark_equal(now, &slot->watch_last);
+        slot->watch_moves = moved ? slot->watch_moves + 1 : 0;
+        slot->watch_last = *now;
+        slot->watch_tick = sampler->tick;
+    }
+    return slot->watch_moves >= WATCH_BUSY_TICKS;
 }
 
 /* The thread's mark now (RunMark), from its watch, or else its schedstat.
@@ -395,13 +415,19 @@ watch_busy(Slot *slot, const OnCpuMark *now)
  * kernels without scheduler statistics print it: a thread that exists was
  * put on a CPU at least once, so zeros prove nothing. */
 static bool
-read_run_mark(Sampler *sampler, Slot *slot, RunMark *mark)
+same_mark(const RunMark *a, const RunMark *b)
+{
+    return a->ran_ns == b->ran_ns && a->count == b->count && a->watched == b->watched;
+}
+
+static bool
+read_mark_now(Sampler *sampler, Slot *slot, RunMark *mark)
 {
     if (slot->watch.fd < 0 && (int)(sampler->tick - slot->watch_after) >= 0)
         open_watch(sampler, slot);
     OnCpuMark page;
     if (slot->watch.fd >= 0 && OnCpuWatch_read(&slot->watch, &page)) {
-        if (!watch_busy(slot, &page)) {
+        if (!watch_busy(sampler, slot, &page)) {
             *mark = (RunMark){.ran_ns = page.ran_ns, .count = page.seq, .watched = true};
             return true;
         }
@@ -414,10 +440,17 @@ read_run_mark(Sampler *sampler, Slot *slot, RunMark *mark)
            Proc_parse_schedstat(text, &mark->ran_ns, &mark->count) == 0 && mark->count > 0;
 }
 
+/* read_mark_now, noting what the look says for Sampler_thread_idle_since. */
 static bool
-same_mark(const RunMark *a, const RunMark *b)
+read_run_mark(Sampler *sampler, Slot *slot, RunMark *mark)
 {
-    return a->ran_ns == b->ran_ns && a->count == b->count && a->watched == b->watched;
+    bool ok = read_mark_now(sampler, slot, mark);
+    if (!ok || !slot->looked_ns || !same_mark(mark, &slot->looked_mark))
+        saw_run(sampler, slot);
+    if (ok)
+        slot->looked_mark = *mark;
+    slot->looked_ns = sampler->tick_ns;
+    return ok;
 }
 
 /* Whether the thread is asleep now: not running by its state, and so not
@@ -592,6 +625,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     memset(stats, 0, sizeof(*stats));
     sampler->snapshot_count = 0; /* the last tick's were handed out: slots may go */
     sampler->tick++;
+    sampler->tick_ns = Util_now_ns();
     if (sampler->tick % 16 == 0)
         prune_slots(sampler);
     Tracer *tracer = sampler->tracer;
@@ -658,6 +692,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
             continue;
         }
         slot->asked = true; /* tentatively: confirmed by the interrupt below */
+        saw_run(sampler, slot);
         candidates++;
     }
     size_t asked = 0;
@@ -764,6 +799,13 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     sigprocmask(SIG_SETMASK, &old_mask, NULL);
     stats->tick_ns = Util_now_ns() - start;
     return 0;
+}
+
+bool
+Sampler_thread_idle_since(Sampler *sampler, pid_t tid, uint64_t since_ns)
+{
+    const Slot *slot = find_slot(sampler, tid);
+    return slot && slot->ran_ns && slot->ran_ns < since_ns && slot->looked_ns >= since_ns;
 }
 
 void

@@ -101,6 +101,13 @@ void Sampler_delete(Sampler *sampler);
  * measures: every reusable thread is stopped and its stack compared. */
 int Sampler_tick(Sampler *sampler, SamplerTickStats *stats);
 
+/* Whether thread tid provably has not run since since_ns (Util_now_ns):
+ * a look at its run mark (default view, --idle, record: each tick) before
+ * then, and every one since, found the same mark. False when unknown: not
+ * looked at since, no mark, or stopped since. Its CPU time has not moved
+ * then: the live view does not read its stat. */
+bool Sampler_thread_idle_since(Sampler *sampler, pid_t tid, uint64_t since_ns);
+
 /* Also read each thread's Python frames while it is stopped (py borrowed;
  * NULL: no more). */
 void Sampler_set_python(Sampler *sampler, PyFrames *py);

@@ -652,6 +652,12 @@ Session_python_changes(const Session *s)
     return s->python_changes;
 }
 
+bool
+Session_thread_idle_since(Session *s, pid_t tid, uint64_t since_ns)
+{
+    return s->sampler && Sampler_thread_idle_since(s->sampler, tid, since_ns);
+}
+
 const char *
 Session_python_thread_name(Session *s, pid_t tid)
 {

@@ -105,6 +105,9 @@ unsigned Session_python_changes(const Session *session);
 /* With the target running: thread tid's Python thread name
  * (threading.Thread(name=...)), or NULL (borrowed until the next call). */
 const char *Session_python_thread_name(Session *session, pid_t tid);
+/* Whether thread tid provably has not run since since_ns (see
+ * Sampler_thread_idle_since); false when unknown. */
+bool Session_thread_idle_since(Session *session, pid_t tid, uint64_t since_ns);
 /* With python_locals: the locals of thread tid's Python frames as its
  * last tick read them, innermost first, *count of them (borrowed until the
  * next tick); *problem says why none are read (borrowed), else NULL. */

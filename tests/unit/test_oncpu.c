@@ -81,12 +81,6 @@ sleep_ms(long ms)
     nanosleep(&t, NULL);
 }
 
-static bool
-same(const OnCpuMark *a, const OnCpuMark *b)
-{
-    return a->seq == b->seq && a->ran_ns == b->ran_ns;
-}
-
 /* The thread's mark once it is surely off its CPU: blocked (not R) by its
  * stat, with the mark unmoved over 50 us around that read. A thread seen
  * blocked may still be on its CPU for a few instructions on its way into
@@ -103,7 +97,7 @@ settled_mark(const OnCpuWatch *watch, pid_t tid)
         nanosleep(&t, NULL);
         assert_int_equal(Proc_read_stat(getpid(), tid, &st), 0);
         assert_true(OnCpuWatch_read(watch, &m2));
-        if (st.state != 'R' && same(&m1, &m2))
+        if (st.state != 'R' && OnCpuMark_equal(&m1, &m2))
             return m2;
     }
 }
@@ -136,7 +130,7 @@ asleep_keeps_mark(void **state)
     for (int i = 0; i < 20; i++) {
         sleep_ms(5);
         assert_true(OnCpuWatch_read(&watch, &now));
-        if (!same(&first, &now))
+        if (!OnCpuMark_equal(&first, &now))
             fail_msg("look %d: the mark of a thread blocked in read() moved (seq %u -> %u)", i,
                      first.seq, now.seq);
     }
@@ -161,7 +155,7 @@ every_wakeup_moves_mark(void **state)
         OnCpuMark before = settled_mark(&watch, echo.tid), after;
         echo_once(&echo);
         assert_true(OnCpuWatch_read(&watch, &after));
-        if (same(&before, &after))
+        if (OnCpuMark_equal(&before, &after))
             unmoved++;
     }
     if (unmoved)
