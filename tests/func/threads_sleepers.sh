@@ -226,5 +226,28 @@ unset SPYTOP_ONCPU
 assert_grep 'sleeper reuse: [0-9]+ checks, 0 mismatches' "$WORK/mover-check-ss.err" \
     "mover, schedstat: the check summary"
 assert_untouched "$pid"
+
+# CPU shares: each refresh reads the stat only of the threads the sampler
+# cannot prove idle since the last one (src/live.c); the others keep their
+# CPU time. The mover idles 2 s, then is woken every 250 ms to run: its
+# process's CPU column (two processes: the column is shown) goes from 0 %
+# to some 10 % (its utime says as much), which a thread wrongly taken for
+# idle would not show.
+start_target other "$TARGETS/sleepers" -n 2 -b 0
+"$SPYTOP" -p "$pid,$TARGET_PID" --batch --delay 1 >"$WORK/cpu.out" 2>"$WORK/cpu.err" &
+spy=$!
+sleep 2.5
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    sleep 0.25
+    kill -USR1 "$pid"
+done
+kill -INT "$spy"
+wait "$spy" || fail "CPU shares: spytop exited $?: $(cat "$WORK/cpu.err")"
+awk -v p="$pid" '$1 == p && $5 ~ /%$/ { print $5 + 0 }' "$WORK/cpu.out" >"$WORK/cpu.col"
+note "CPU shares: the mover's process: $(tr '\n' ' ' <"$WORK/cpu.col")"
+head -n 1 "$WORK/cpu.col" | grep -qx 0 || fail "CPU shares: the idle mover's process not at 0 %: $(tr '\n' ' ' <"$WORK/cpu.col")"
+awk '$1 >= 4 { found = 1 } END { exit !found }' "$WORK/cpu.col" ||
+    fail "CPU shares: the moving mover's process never at 4 % or more: $(tr '\n' ' ' <"$WORK/cpu.col")"
+assert_untouched "$pid"
 kill "$pid"
 exit 0
