@@ -456,7 +456,7 @@ static const ThreadCpu *
 find_thread_cpu(const ThreadCpu *sorted, size_t count, pid_t tid)
 {
     ThreadCpu key = {.tid = tid};
-    return bsearch(&key, sorted, count, sizeof(*sorted), compare_thread_cpu);
+    return count ? bsearch(&key, sorted, count, sizeof(*sorted), compare_thread_cpu) : NULL;
 }
 
 /* Thread tid's name as the views show it: its comm, and its Python thread

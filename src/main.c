@@ -305,6 +305,10 @@ main(int argc, char **argv)
     }
     /* A closed pipe on stdout must not kill spytop before it detaches. */
     signal(SIGPIPE, SIG_IGN);
+    /* An ignored SIGCHLD (inherited through exec from a parent that ignores
+     * it) is not sent for a tracee's stop: the sampler and the event loop
+     * learn of reports from it (sampler.c). */
+    signal(SIGCHLD, SIG_DFL);
     /* A file kept open per thread of a large target (the sampler's task
      * files): the soft descriptor limit raised to the hard one, as perf
      * does. spytop polls, never select()s, so large descriptors are fine. */

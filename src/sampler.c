@@ -25,6 +25,9 @@
  * 200 us poll measured at 28 % of spytop's CPU at 100 Hz). */
 #define SPIN_NS (60u * 1000)
 #define SYNC_INTERVAL_NS (100u * 1000 * 1000)
+/* A tick drains at least this often, SIGCHLD or not: a report whose
+ * SIGCHLD never came (a drain cut short by an error) waits no longer. */
+#define DRAIN_BACKSTOP_NS (100u * 1000 * 1000)
 /* Up to this many threads interrupted in a tick, their stops are waited
  * for one thread at a time: a wait for any tracee walks all of them in
  * the kernel, which with thousands of sleeping threads left alone costs
@@ -91,6 +94,7 @@ struct Sampler {
     unsigned tick;
     uint64_t tick_ns; /* when this tick began */
     uint64_t synced_ns;
+    uint64_t drained_ns; /* the last Tracer_drain of a tick */
     PyFrames *python;
     FdBudget own_budget;
     FdBudget *fd_budget; /* task files kept open, and how many may be */
@@ -546,6 +550,10 @@ reusable(Sampler *sampler, Slot *slot)
     snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)sampler->pid, (int)slot->tid);
     long nr;
     uint64_t sp, pc;
+    /* One kept in a job-control stop stands only while it is stopped (a
+     * SIGCONT'd thread blocked again where it was is not "stopped"). */
+    if (slot->kept.group_stopped && stat.state != 'T' && stat.state != 't')
+        return false;
     const ArchRegs *regs = &slot->kept.regs;
     if (Util_read_small_file(path, text, sizeof(text)) <= 0 ||
         Proc_parse_syscall(text, &nr, &sp, &pc) < 0 ||
@@ -644,8 +652,11 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
      * SIGCHLD pending and nothing handed over means nothing to drain: every
      * report of a tracee comes with a SIGCHLD to spytop, and each one taken
      * off (by the loop, or by a tick below) is followed by a drain. */
-    if (!chld_kept || Tracer_has_handed(tracer) || take_pending_chld(&chld))
+    bool backstop = sampler->tick_ns - sampler->drained_ns >= DRAIN_BACKSTOP_NS;
+    if (!chld_kept || backstop || Tracer_has_handed(tracer) || take_pending_chld(&chld)) {
         Tracer_drain(tracer);
+        sampler->drained_ns = sampler->tick_ns;
+    }
     /* New threads are looked for every SYNC_INTERVAL_NS, not every tick,
      * and the directory listed only when they may have changed. */
     uint64_t now = Util_now_ns();
@@ -791,8 +802,15 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
      * its own): the caller's loop would drain for it again. Else the
      * caller must see it. */
     if (chld_kept) {
-        if (take_pending_chld(&chld) || took_chld)
+        if (take_pending_chld(&chld) || took_chld) {
             Tracer_drain(tracer);
+            sampler->drained_ns = Util_now_ns();
+        }
+        /* Stops of another process's threads, handed to its Tracer by a
+         * wait of this one: its drain must come now, from the caller's
+         * loop (which drains every process on SIGCHLD). */
+        if (Tracer_any_handed())
+            raise(SIGCHLD);
     } else if (took_chld) {
         raise(SIGCHLD);
     }

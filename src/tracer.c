@@ -557,6 +557,15 @@ Tracer_has_handed(const Tracer *tracer)
     return tracer->handed_count > 0;
 }
 
+bool
+Tracer_any_handed(void)
+{
+    for (size_t i = 0; i < all_tracer_count; i++)
+        if (all_tracers[i]->handed_count > 0)
+            return true;
+    return false;
+}
+
 void
 Tracer_drain(Tracer *tracer)
 {

@@ -110,6 +110,8 @@ void Tracer_drain(Tracer *tracer);
 /* Whether a drain of another Tracer handed this one stops it has not taken
  * yet (waitid reports every tracee of spytop's together). */
 bool Tracer_has_handed(const Tracer *tracer);
+/* Whether any Tracer of spytop has such stops (several processes). */
+bool Tracer_any_handed(void);
 
 /* Interrupts and detaches every thread, waiting at most timeout_ns for
  * stops. Returns how many threads could not be detached explicitly (they

@@ -40,4 +40,23 @@ for mode in spin sleep; do
     assert_untouched "$pid"
     assert_signals_counted "$pid" "$WORK/counts.$mode" 150 "$mode"
 done
+
+# spytop started with SIGCHLD ignored (the disposition is inherited through
+# exec; bash ignores it for "trap '' CHLD", dash does not): the kernel then
+# sends it no SIGCHLD for a tracee's stop, from which it learns of signals
+# to deliver. A SIGTERM to a target whose threads all sleep (the default
+# view stops none of them) must still end it.
+start_target quiet "$TARGETS/sleepers" -n 2 -b 0
+pid=$TARGET_PID
+bash -c "trap '' CHLD; exec \"\$0\" -p $pid --batch --delay 1" "$SPYTOP" >"$WORK/ign.out" 2>"$WORK/ign.err" &
+spy=$!
+sleep 1.5
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+    i=$((i + 1))
+    [ $i -gt 50 ] && fail "SIGCHLD ignored: SIGTERM not delivered in 0.5 s (state $(awk '{ print $3 }' "/proc/$pid/stat"))"
+    sleep 0.01
+done
+wait "$spy" 2>/dev/null
 exit 0
