@@ -414,16 +414,16 @@ watch_busy(Sampler *sampler, Slot *slot, const OnCpuMark *now)
     return slot->watch_moves >= WATCH_BUSY_TICKS;
 }
 
-/* The thread's mark now (RunMark), from its watch, or else its schedstat.
- * False when neither could be read, and when schedstat reads "0 0 0", as
- * kernels without scheduler statistics print it: a thread that exists was
- * put on a CPU at least once, so zeros prove nothing. */
 static bool
 same_mark(const RunMark *a, const RunMark *b)
 {
     return a->ran_ns == b->ran_ns && a->count == b->count && a->watched == b->watched;
 }
 
+/* The thread's mark now (RunMark), from its watch, or else its schedstat.
+ * False when neither could be read, and when schedstat reads "0 0 0", as
+ * kernels without scheduler statistics print it: a thread that exists was
+ * put on a CPU at least once, so zeros prove nothing. */
 static bool
 read_mark_now(Sampler *sampler, Slot *slot, RunMark *mark)
 {
