@@ -92,6 +92,7 @@ struct Sampler {
     HashIndex slot_index; /* tid -> slot: thousands of threads are looked up each tick */
     size_t snapshot_count, snapshot_cap;
     unsigned tick;
+    unsigned execs;   /* the Tracer's exec count the slots belong to */
     uint64_t tick_ns; /* when this tick began */
     uint64_t synced_ns;
     uint64_t drained_ns; /* the last Tracer_drain of a tick */
@@ -243,6 +244,17 @@ prune_slots(Sampler *sampler)
         HashIndex_add(&sampler->slot_index, (uint64_t)sampler->slots[i].tid, (uint32_t)i);
 }
 
+/* After an execve every thread is another: none of its slot (watch,
+ * marks, kept snapshot) holds. */
+static void
+drop_all_slots(Sampler *sampler)
+{
+    for (size_t i = 0; i < sampler->slot_count; i++)
+        slot_done(sampler, &sampler->slots[i]);
+    sampler->slot_count = 0;
+    HashIndex_clear(&sampler->slot_index);
+}
+
 static Snapshot *
 new_snapshot(Sampler *sampler)
 {
@@ -261,6 +273,18 @@ reusing(const Sampler *sampler)
 {
     return !sampler->options.leave_sleepers && !sampler->options.detach &&
            sampler->options.reuse != SLEEPER_REUSE_OFF;
+}
+
+/* Whether a thread the stop caught blocked in a system call is parked
+ * (Tracer_park) rather than resumed: it sleeps on untraced, and is seized
+ * again only when it must stop, which with its mark unchanged it need
+ * not. Not where every thread is stopped at every tick anyway (reuse off,
+ * the reuse's baseline), nor in a dump (which detaches). */
+static bool
+parks_sleepers(const Sampler *sampler)
+{
+    return !sampler->options.detach &&
+           (sampler->options.leave_sleepers || sampler->options.reuse != SLEEPER_REUSE_OFF);
 }
 
 /* A snapshot of a thread that the stop caught blocked in a system call
@@ -330,6 +354,9 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
     snap->copied_ns = Util_now_ns() - seen_ns;
     if (sampler->options.detach)
         Tracer_detach(sampler->tracer, thread);
+    else if (parks_sleepers(sampler) && snap->status != SAMPLE_FAILED && !snap->group_stopped &&
+             Arch_in_interrupted_syscall(&snap->regs))
+        Tracer_park(sampler->tracer, thread);
     else
         Tracer_resume(sampler->tracer, thread);
     snap->stopped_ns = Util_now_ns() - seen_ns;
@@ -669,6 +696,10 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         }
         sampler->synced_ns = now;
     }
+    if (Tracer_exec_count(tracer) != sampler->execs) {
+        sampler->execs = Tracer_exec_count(tracer);
+        drop_all_slots(sampler);
+    }
     if (sampler->python)
         PyFrames_begin_tick(sampler->python);
 
@@ -678,7 +709,8 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     size_t candidates = 0;
     for (size_t i = 0; i < Tracer_thread_count(tracer); i++) {
         TraceThread *thread = Tracer_thread(tracer, i);
-        if (thread->state != TRACE_RUNNING || !wanted(sampler, thread->tid))
+        if ((thread->state != TRACE_RUNNING && thread->state != TRACE_PARKED) ||
+            !wanted(sampler, thread->tid))
             continue;
         Slot *slot = get_slot(sampler, thread->tid);
         slot->last_tick = sampler->tick;
@@ -709,7 +741,8 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     size_t asked = 0;
     for (size_t i = 0; i < Tracer_thread_count(tracer) && candidates; i++) {
         TraceThread *thread = Tracer_thread(tracer, i);
-        Slot *slot = thread->state == TRACE_RUNNING ? find_slot(sampler, thread->tid) : NULL;
+        bool may_stop = thread->state == TRACE_RUNNING || thread->state == TRACE_PARKED;
+        Slot *slot = may_stop ? find_slot(sampler, thread->tid) : NULL;
         if (!slot || !slot->asked)
             continue;
         int err = Tracer_interrupt(tracer, thread);

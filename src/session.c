@@ -329,6 +329,8 @@ Session_open(pid_t pid, Symtab *symtab, const SessionOptions *options, int *err,
     open_python(s);
     s->maps_generation = Images_generation(s->images);
     s->tracer = Tracer_new(pid);
+    /* A dump stops every thread once and detaches: nothing to park. */
+    Tracer_seize_on_demand(s->tracer, !s->options.detach_after_tick);
     if (attach(s, err, cause) < 0)
         goto fail;
     SamplerOptions so = {

@@ -20,6 +20,8 @@ struct Tracer {
     pid_t pid;
     TraceThread *threads; /* sorted by tid */
     size_t count, cap;
+    size_t parked;  /* threads in TRACE_PARKED */
+    bool on_demand; /* Tracer_seize_on_demand */
     TraceRefusal *refused; /* threads the last sync could not seize */
     size_t refused_count, refused_cap;
     bool exited;
@@ -77,8 +79,26 @@ Tracer_all_thread_count(void)
 {
     size_t n = 0;
     for (size_t i = 0; i < all_tracer_count; i++)
-        n += all_tracers[i]->count;
+        n += all_tracers[i]->count - all_tracers[i]->parked;
     return n;
+}
+
+void
+Tracer_seize_on_demand(Tracer *tracer, bool on)
+{
+    tracer->on_demand = on;
+}
+
+/* A change of state that may enter or leave TRACE_PARKED: the count of
+ * parked threads follows. */
+static void
+set_state(Tracer *tracer, TraceThread *thread, TraceState state)
+{
+    if (thread->state == TRACE_PARKED)
+        tracer->parked--;
+    if (state == TRACE_PARKED)
+        tracer->parked++;
+    thread->state = state;
 }
 
 size_t
@@ -110,7 +130,7 @@ Tracer_find(Tracer *tracer, pid_t tid)
 }
 
 static void
-insert_thread(Tracer *tracer, pid_t tid)
+insert_thread(Tracer *tracer, pid_t tid, TraceState state)
 {
     if (tracer->count == tracer->cap) {
         tracer->cap = tracer->cap ? tracer->cap * 2 : 16;
@@ -123,6 +143,7 @@ insert_thread(Tracer *tracer, pid_t tid)
     }
     tracer->threads[i] = (TraceThread){.tid = tid, .state = TRACE_RUNNING};
     tracer->count++;
+    set_state(tracer, &tracer->threads[i], state);
 }
 
 static bool
@@ -143,7 +164,7 @@ seize(Tracer *tracer, pid_t tid, pid_t *holder)
     /* EVENT_EXEC tells when a thread execs: the others vanish then without
      * a word, and the execing one takes the leader's tid. */
     if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0) {
-        insert_thread(tracer, tid);
+        insert_thread(tracer, tid, TRACE_RUNNING);
         return 0;
     }
     int err = errno;
@@ -174,6 +195,60 @@ Tracer_seize(Tracer *tracer, pid_t tid)
 {
     pid_t holder;
     return seize(tracer, tid, &holder);
+}
+
+/* A thread found by a sync, followed parked (Tracer_seize_on_demand):
+ * -EBUSY when another tracer holds it (its TracerPid, then *holder), which
+ * a seize would have told; -ESRCH when gone. */
+static int
+follow_parked(Tracer *tracer, pid_t tid, pid_t *holder)
+{
+    *holder = 0;
+    int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
+    if (tracer_pid < 0)
+        return -ESRCH;
+    if (tracer_pid > 0 && tracer_pid != getpid()) {
+        *holder = tracer_pid;
+        return -EBUSY;
+    }
+    insert_thread(tracer, tid, TRACE_PARKED);
+    return 0;
+}
+
+static int
+compare_tid(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Parked threads exit with no report to spytop: gone when the listing
+ * (sorted) no longer has them. */
+static void
+forget_exited_parked(Tracer *tracer, const pid_t *tids, size_t n)
+{
+    for (size_t i = 0; i < tracer->count && tracer->parked; i++) {
+        TraceThread *thread = &tracer->threads[i];
+        if (thread->state == TRACE_PARKED &&
+            !bsearch(&thread->tid, tids, n, sizeof(*tids), compare_tid))
+            set_state(tracer, thread, TRACE_GONE);
+    }
+}
+
+static void note_exec(Tracer *tracer, pid_t leader);
+
+/* With threads parked, an execve may come unreported: one by a parked
+ * thread takes the leader's tid, untraced (the old leader goes without a
+ * report). The leader's tid then is no tracee of spytop's: seized again,
+ * it is the new program's. */
+static void
+check_exec_by_parked(Tracer *tracer)
+{
+    TraceThread *leader = Tracer_find(tracer, tracer->pid);
+    if (!leader || leader->state != TRACE_RUNNING || Proc_tracer_pid(tracer->pid, 0) != 0)
+        return;
+    if (ptrace(PTRACE_SEIZE, tracer->pid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0)
+        note_exec(tracer, tracer->pid);
 }
 
 static void
@@ -219,6 +294,11 @@ Tracer_sync_threads(Tracer *tracer)
     int err = Proc_list_threads(tracer->pid, &tids, &n);
     if (err < 0)
         return err;
+    if (tracer->on_demand) {
+        qsort(tids, n, sizeof(*tids), compare_tid);
+        forget_exited_parked(tracer, tids, n);
+        check_exec_by_parked(tracer);
+    }
     drop_gone_threads(tracer);
     int added = 0, first_error = 0;
     tracer->refused_count = 0;
@@ -226,7 +306,10 @@ Tracer_sync_threads(Tracer *tracer)
         if (Tracer_find(tracer, tids[i]))
             continue;
         pid_t holder;
-        int r = seize(tracer, tids[i], &holder);
+        /* Parked only once one thread is seized: a refusal to seize shows
+         * at attach, and the leader's exit is reported. */
+        bool park = tracer->on_demand && tids[i] != tracer->pid && tracer->count > tracer->parked;
+        int r = park ? follow_parked(tracer, tids[i], &holder) : seize(tracer, tids[i], &holder);
         if (r == 0)
             added++;
         else if (r != -ESRCH)
@@ -235,7 +318,7 @@ Tracer_sync_threads(Tracer *tracer)
             first_error = r;
     }
     free(tids);
-    if (tracer->count == 0)
+    if (tracer->count == tracer->parked)
         return first_error ? first_error : -ESRCH;
     return added;
 }
@@ -250,10 +333,30 @@ Tracer_sync_changed_threads(Tracer *tracer)
     return Tracer_sync_threads(tracer);
 }
 
+/* Seizes a parked thread (Tracer_interrupt). On a refusal it is
+ * forgotten: the next sync finds it again, and names a tracer that took
+ * it meanwhile. */
+static int
+unpark(Tracer *tracer, TraceThread *thread)
+{
+    if (ptrace(PTRACE_SEIZE, thread->tid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0) {
+        set_state(tracer, thread, TRACE_RUNNING);
+        return 0;
+    }
+    int err = errno;
+    set_state(tracer, thread, TRACE_GONE);
+    tracer->threads_changed = true;
+    return err == EPERM && thread_exists(tracer->pid, thread->tid) ? -EPERM : -ESRCH;
+}
+
 int
 Tracer_interrupt(Tracer *tracer, TraceThread *thread)
 {
-    (void)tracer;
+    if (thread->state == TRACE_PARKED) {
+        int err = unpark(tracer, thread);
+        if (err < 0)
+            return err;
+    }
     if (thread->state != TRACE_RUNNING || thread->interrupt_pending)
         return 0;
     if (ptrace(PTRACE_INTERRUPT, thread->tid, NULL, NULL) < 0)
@@ -275,7 +378,7 @@ mark_gone(Tracer *tracer, pid_t tid)
     TraceThread *thread = Tracer_find(tracer, tid);
     tracer->threads_changed = true;
     if (thread) {
-        thread->state = TRACE_GONE;
+        set_state(tracer, thread, TRACE_GONE);
         thread->interrupt_pending = false;
         thread->handed = false;
     }
@@ -319,19 +422,19 @@ note_exec(Tracer *tracer, pid_t leader)
     for (size_t i = 0; i < tracer->count; i++) {
         TraceThread *thread = &tracer->threads[i];
         if (thread->tid != leader) {
-            thread->state = TRACE_GONE;
+            set_state(tracer, thread, TRACE_GONE);
             thread->handed = false;
             thread->interrupt_pending = false;
         }
     }
     TraceThread *thread = Tracer_find(tracer, leader);
     if (thread) {
-        thread->state = TRACE_RUNNING;
+        set_state(tracer, thread, TRACE_RUNNING);
         thread->handed = false;
         thread->interrupt_pending = false;
         thread->group_stopped = false;
     } else {
-        insert_thread(tracer, leader);
+        insert_thread(tracer, leader, TRACE_RUNNING);
     }
     tracer->execs++;
 }
@@ -443,6 +546,8 @@ poll_reports(Tracer *self, idtype_t idtype, id_t id, TraceThread **stopped)
             reap_exit(tracer, tid);
             continue;
         }
+        if (thread && thread->state == TRACE_PARKED)
+            thread = NULL; /* not a tracee of ours: no stop of it is ours */
         if (!thread && si.si_code == CLD_TRAPPED) {
             release_orphan(tid, (si.si_status >> 8) & 0xff, si.si_status & 0xff);
             continue;
@@ -549,6 +654,26 @@ Tracer_detach(Tracer *tracer, TraceThread *thread)
     thread->handed = false;
     thread->interrupt_pending = false;
     return err;
+}
+
+int
+Tracer_park(Tracer *tracer, TraceThread *thread)
+{
+    if (thread->state != TRACE_STOPPED || thread->tid == tracer->pid)
+        return Tracer_resume(tracer, thread);
+    /* From an interrupt stop, which carries no signal: a signal pending
+     * meanwhile stays pending, and is delivered untraced. */
+    if (ptrace(PTRACE_DETACH, thread->tid, NULL, (void *)0) < 0) {
+        int err = -errno;
+        thread->handed = false;
+        if (err == -ESRCH && consume_report(tracer, thread->tid))
+            mark_gone(tracer, thread->tid);
+        return err;
+    }
+    set_state(tracer, thread, TRACE_PARKED);
+    thread->handed = false;
+    thread->interrupt_pending = false;
+    return 0;
 }
 
 bool

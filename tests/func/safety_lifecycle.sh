@@ -21,39 +21,44 @@ untouched_children() {
 
 # --- exec by a non-leader thread, 1 s into sampling: the live view and the
 # recording go on into the new program (its "after-exec" loop shows up).
+# exec-thread: the exec'ing thread runs, and is seized; exec-sleeper: it
+# and the leader sleep until then, and are left untraced (parked): no
+# exec event comes, spytop must find the exec itself.
+for mode in exec-thread exec-sleeper; do
 for cmd in batch record; do
-    start_target "exec_$cmd" "$TARGETS/lifecycle" exec-thread 1
+    start_target "exec_$cmd" "$TARGETS/lifecycle" $mode 1
     pid=$TARGET_PID
-    note "exec, $cmd: target $pid"
+    note "exec, $mode, $cmd: target $pid"
     case $cmd in
     batch) timeout -k 2 30 "$SPYTOP" -p "$pid" --batch --iterations 5 --delay 0.6 --window 1 >"$WORK/out" 2>"$WORK/err" ;;
-    record) timeout -k 2 30 "$SPYTOP" record -p "$pid" -d 3 -o "$WORK/exec.spytop" >"$WORK/out" 2>"$WORK/err" ;;
+    record) timeout -k 2 30 "$SPYTOP" record -p "$pid" -d 3 -o "$WORK/exec_$mode.spytop" >"$WORK/out" 2>"$WORK/err" ;;
     esac
     status=$?
-    [ "$status" = 0 ] || fail "exec, $cmd: spytop exited $status: $(cat "$WORK/err")"
-    assert_grep "^exec'd $pid" "$WORK/exec_$cmd.out" "exec, $cmd: the target did not exec"
+    [ "$status" = 0 ] || fail "exec, $mode, $cmd: spytop exited $status: $(cat "$WORK/err")"
+    assert_grep "^exec'd $pid" "$WORK/exec_$cmd.out" "exec, $mode, $cmd: the target did not exec"
     assert_untouched "$pid"
     if [ "$cmd" = record ]; then
-        "$SPYTOP" report "$WORK/exec.spytop" --format collapsed >"$WORK/out" ||
-            fail "exec: report exited $?"
+        "$SPYTOP" report "$WORK/exec_$mode.spytop" --format collapsed >"$WORK/out" ||
+            fail "exec, $mode: report exited $?"
     else
         # The last table (the last second, after the exec) shows the new
         # program: main's loop only, the threads of the old one gone.
         awk '/^spytop /{t = ""} {t = t $0 "\n"} END {printf "%s", t}' "$WORK/out" >"$WORK/last"
-        assert_grep 'Threads: 1 ' "$WORK/last" "exec, batch: the old threads are still counted"
+        assert_grep 'Threads: 1 ' "$WORK/last" "exec, $mode, batch: the old threads are still counted"
         # (No row at all is right too: the first sample may come after the exec.)
-        for f in exec_from_thread spinner; do
+        for f in exec_from_thread exec_after_sleep spinner; do
             v=$(total_of "$f" "$WORK/last")
-            assert_near "${v:-0}" 0 0 "exec, batch: $f (old thread) %Total in the last window"
+            assert_near "${v:-0}" 0 0 "exec, $mode, batch: $f (old thread) %Total in the last window"
         done
-        assert_near "$(total_of lifecycle_spin "$WORK/last")" 100 1 "exec, batch: lifecycle_spin %Total after the exec"
+        assert_near "$(total_of lifecycle_spin "$WORK/last")" 100 1 "exec, $mode, batch: lifecycle_spin %Total after the exec"
     fi
     # Samples of the new program: main -> lifecycle_spin, no thread function.
     assert_grep '(^|;)main;lifecycle_spin|main .*lifecycle\.c|lifecycle_spin' "$WORK/out"
     dump "$pid"
-    [ "$DUMP_STATUS" = 0 ] || fail "exec: dump after the exec exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
+    [ "$DUMP_STATUS" = 0 ] || fail "exec, $mode: dump after the exec exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
     assert_untouched "$pid"
     kill -KILL "$pid"
+done
 done
 
 # --- the leader calls pthread_exit: the process runs on in its workers,

@@ -39,10 +39,16 @@ assert_counts_add_up() {
     }' >"$WORK/addup" || fail "thread counts do not add up: $(cat "$WORK/addup")"
 }
 
+# traced_threads PID: how many of PID's threads have a tracer.
+traced_threads() {
+    cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^TracerPid:/ && $2 != 0 { n++ } END { print n + 0 }'
+}
+
 # sample_sleepers NAME SECONDS ARGS...: spytop --batch on $pid with ARGS;
 # the sleepers' switches over SECONDS from 1.5 s in, while spytop is still
 # attached, are in $WORK/NAME.before and $WORK/NAME.after (attaching and
-# detaching stay out of the window). spytop then stops on SIGINT.
+# detaching stay out of the window), and the count of traced threads at
+# the window's end in $WORK/NAME.traced. spytop then stops on SIGINT.
 sample_sleepers() {
     local name=$1 secs=$2
     shift 2
@@ -52,6 +58,7 @@ sample_sleepers() {
     snapshot_switches "$pid" "$WORK/$name.before"
     sleep "$secs"
     snapshot_switches "$pid" "$WORK/$name.after"
+    traced_threads "$pid" >"$WORK/$name.traced"
     kill -0 "$spy" 2>/dev/null || fail "$name: spytop ended early: $(cat "$WORK/$name.err")"
     kill -INT "$spy"
     wait "$spy" || fail "$name: spytop exited $?: $(cat "$WORK/$name.err")"
@@ -85,6 +92,11 @@ note "default view: $per_tick threads stopped per tick (median) of 52"
 assert_grep '^Threads: 52 \([0-9]+ running, [0-9]+ sleeping, 0 stopped, [0-9]+ late\)' \
     "$WORK/default.out" "default view: the thread counts"
 assert_grep 'busy_spin' "$WORK/default.out" "default view: the busy thread"
+# A sleeper is not even traced (src/tracer.h, Tracer_seize_on_demand): the
+# leader and the busy thread are, and one the scheduler briefly ran may be.
+traced=$(cat "$WORK/default.traced")
+note "default view: $traced of 52 threads traced"
+[ "$traced" -le 4 ] || fail "default view: $traced of 52 threads traced (the sleepers too)"
 assert_untouched "$pid"
 
 # --idle: the sleepers' stacks are wanted. Each is stopped once, then its
@@ -107,6 +119,10 @@ note "--idle: $per_tick threads stopped per tick (median) of 52"
 # Waiting threads count as sleeping, epoll's (whose call fails with EINTR
 # when stopped) too.
 assert_grep '^Threads: 52 \([0-9] running, 5[0-9] sleeping' "$WORK/idle.out" "--idle: the thread states"
+# Each sleeper, once its stack is taken, is let go untraced (parked).
+traced=$(cat "$WORK/idle.traced")
+note "--idle: $traced of 52 threads traced"
+[ "$traced" -le 4 ] || fail "--idle: $traced of 52 threads traced (the sleepers too)"
 assert_untouched "$pid"
 
 # record keeps idle samples: the same reuse, marked in the recording.

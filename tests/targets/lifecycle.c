@@ -4,6 +4,9 @@
  *                second worker execs this program again, as "after-exec":
  *                the kernel kills every other thread and the exec'ing
  *                thread takes over the leader's PID.
+ *   exec-sleeper the same, but the exec'ing worker sleeps until then, and
+ *                main sleeps too (pause): spytop leaves both untraced
+ *                (parked), so no exec event reaches it.
  *   after-exec   the image exec'd into: prints "exec'd" and spins.
  *   leader-exit  two workers spin; main calls pthread_exit: the leader
  *                becomes a zombie thread while the process runs on.
@@ -53,6 +56,19 @@ exec_from_thread(void *arg)
     double end = target_now() + event_after;
     while (target_now() < end)
         target_burn(1000);
+    char *args[] = {saved_argv[0], "after-exec", NULL};
+    execv("/proc/self/exe", args);
+    _exit(3);
+}
+
+__attribute__((noinline)) static void *
+exec_after_sleep(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {.tv_sec = (time_t)event_after,
+                          .tv_nsec = (long)((event_after - (double)(time_t)event_after) * 1e9)};
+    while (nanosleep(&ts, &ts) < 0)
+        ;
     char *args[] = {saved_argv[0], "after-exec", NULL};
     execv("/proc/self/exe", args);
     _exit(3);
@@ -122,6 +138,12 @@ main(int argc, char **argv)
         start(exec_from_thread);
         target_ready();
         lifecycle_spin();
+    } else if (strcmp(mode, "exec-sleeper") == 0) {
+        start(spinner);
+        start(exec_after_sleep);
+        target_ready();
+        for (;;)
+            pause();
     } else if (strcmp(mode, "leader-exit") == 0) {
         start(spinner);
         start(spinner);
