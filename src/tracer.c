@@ -20,8 +20,8 @@ struct Tracer {
     pid_t pid;
     TraceThread *threads; /* sorted by tid */
     size_t count, cap;
-    size_t parked;  /* threads in TRACE_PARKED */
-    bool on_demand; /* Tracer_seize_on_demand */
+    size_t parked;         /* threads in TRACE_PARKED */
+    bool on_demand;        /* Tracer_seize_on_demand */
     TraceRefusal *refused; /* threads the last sync could not seize */
     size_t refused_count, refused_cap;
     bool exited;
