@@ -1,6 +1,7 @@
-/* One tick: interrupt every thread, and for each as soon as it stops copy
- * its registers and the top of its stack (one process_vm_readv), then
- * resume it (or detach it, for a one-shot dump). Nothing is unwound or
+/* One tick: interrupt every thread to sample, and for each as soon as it
+ * stops copy its registers and the top of its stack (one process_vm_readv),
+ * then resume it, or park it (Tracer_park) when the stop found it blocked
+ * in a system call, or detach it (a one-shot dump). Nothing is unwound or
  * looked up while a thread is stopped. The snapshots belong to the sampler
  * and stay valid until the next tick. */
 #ifndef SPYTOP_SRC_SAMPLER_H

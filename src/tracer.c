@@ -239,13 +239,16 @@ static void note_exec(Tracer *tracer, pid_t leader);
 
 /* With threads parked, an execve may come unreported: one by a parked
  * thread takes the leader's tid, untraced (the old leader goes without a
- * report). The leader's tid then is no tracee of spytop's: seized again,
- * it is the new program's. */
+ * report; a wait for it says ECHILD, which marks it gone). The leader's
+ * tid then is no tracee of spytop's. A leader that is a tracee (TracerPid:
+ * spytop's), a zombie one (it refuses the seize) or one gone with the
+ * process does not count. Seized again, it is the new program's. */
 static void
 check_exec_by_parked(Tracer *tracer)
 {
     TraceThread *leader = Tracer_find(tracer, tracer->pid);
-    if (!leader || leader->state != TRACE_RUNNING || Proc_tracer_pid(tracer->pid, 0) != 0)
+    bool ours = leader && leader->state != TRACE_RUNNING && leader->state != TRACE_GONE;
+    if (tracer->exited || ours || Proc_tracer_pid(tracer->pid, 0) != 0)
         return;
     if (ptrace(PTRACE_SEIZE, tracer->pid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0)
         note_exec(tracer, tracer->pid);
@@ -287,6 +290,7 @@ Tracer_sync_threads(Tracer *tracer)
 {
     pid_t *tids;
     size_t n;
+    bool first = tracer->synced_ns == 0;
     /* Counted before the listing: a thread born during it moves the count. */
     tracer->synced_threads = Proc_thread_count(tracer->pid);
     tracer->synced_ns = Util_now_ns();
@@ -294,9 +298,8 @@ Tracer_sync_threads(Tracer *tracer)
     int err = Proc_list_threads(tracer->pid, &tids, &n);
     if (err < 0)
         return err;
-    if (tracer->on_demand) {
-        qsort(tids, n, sizeof(*tids), compare_tid);
-        forget_exited_parked(tracer, tids, n);
+    if (tracer->on_demand && !first) {
+        forget_exited_parked(tracer, tids, n); /* the listing is sorted */
         check_exec_by_parked(tracer);
     }
     drop_gone_threads(tracer);
@@ -318,7 +321,7 @@ Tracer_sync_threads(Tracer *tracer)
             first_error = r;
     }
     free(tids);
-    if (tracer->count == tracer->parked)
+    if (tracer->count == 0)
         return first_error ? first_error : -ESRCH;
     return added;
 }
@@ -340,8 +343,16 @@ static int
 unpark(Tracer *tracer, TraceThread *thread)
 {
     if (ptrace(PTRACE_SEIZE, thread->tid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0) {
-        set_state(tracer, thread, TRACE_RUNNING);
-        return 0;
+        if (thread_exists(tracer->pid, thread->tid)) {
+            set_state(tracer, thread, TRACE_RUNNING);
+            return 0;
+        }
+        /* It exited unreported, and its tid now names a task of another
+         * process: let go at its stop, as an orphan (release_orphan). */
+        ptrace(PTRACE_INTERRUPT, thread->tid, NULL, NULL);
+        set_state(tracer, thread, TRACE_GONE);
+        tracer->threads_changed = true;
+        return -ESRCH;
     }
     int err = errno;
     set_state(tracer, thread, TRACE_GONE);
@@ -440,14 +451,14 @@ note_exec(Tracer *tracer, pid_t leader)
 }
 
 /* The Tracer that holds tid, and its entry; NULL when none does. An entry
- * of a thread that is gone does not count: its tid may name another
- * Tracer's thread now. */
+ * of a thread that is gone, or parked (which exits unreported), does not
+ * count: its tid may name another Tracer's thread now. */
 static Tracer *
 owner_of(pid_t tid, TraceThread **thread)
 {
     for (size_t i = 0; i < all_tracer_count; i++) {
         *thread = Tracer_find(all_tracers[i], tid);
-        if (*thread && (*thread)->state != TRACE_GONE)
+        if (*thread && (*thread)->state != TRACE_GONE && (*thread)->state != TRACE_PARKED)
             return all_tracers[i];
     }
     *thread = NULL;
@@ -533,8 +544,9 @@ poll_reports(Tracer *self, idtype_t idtype, id_t id, TraceThread **stopped)
             return 0;
         Tracer *tracer = self;
         TraceThread *thread = Tracer_find(tracer, tid);
-        if (!thread || thread->state == TRACE_GONE) {
-            /* Another Tracer's thread: handled for it. */
+        if (!thread || thread->state == TRACE_GONE || thread->state == TRACE_PARKED) {
+            /* Another Tracer's thread (a parked entry is no tracee: its tid
+             * may name another's thread now): handled for it. */
             TraceThread *other;
             Tracer *owner = owner_of(tid, &other);
             if (owner) {
@@ -665,6 +677,7 @@ Tracer_park(Tracer *tracer, TraceThread *thread)
      * meanwhile stays pending, and is delivered untraced. */
     if (ptrace(PTRACE_DETACH, thread->tid, NULL, (void *)0) < 0) {
         int err = -errno;
+        thread->state = TRACE_RUNNING; /* as Tracer_resume leaves it */
         thread->handed = false;
         if (err == -ESRCH && consume_report(tracer, thread->tid))
             mark_gone(tracer, thread->tid);

@@ -1,5 +1,6 @@
-/* The ptrace state machine: seize every thread, interrupt, tell stops apart,
- * restart each kind of stop the only correct way, detach. The only user of
+/* The ptrace state machine: seize threads (every one, or each when it must
+ * stop: Tracer_seize_on_demand), interrupt, tell stops apart, restart each
+ * kind of stop the only correct way, park or detach. The only user of
  * <sys/ptrace.h> and of waitid/waitpid. Rules it keeps (see PTRACE.md):
  * PTRACE_SEIZE only, never PTRACE_O_EXITKILL; stops are observed with
  * WNOWAIT and consumed only by the restart, so a signal is never lost even
@@ -19,7 +20,8 @@ typedef enum TraceState {
     TRACE_RUNNING,       /* seized and running (or LISTENing in a group-stop) */
     TRACE_STOPPED,       /* in an interrupt stop: registers readable */
     TRACE_GROUP_STOPPED, /* in a group-stop reported to us: registers readable */
-    TRACE_GONE,          /* exited and reaped */
+    TRACE_GONE,          /* exited (reaped, or a parked one missing from a
+                          * listing), or refused when seized again */
     TRACE_PARKED,        /* followed but not seized: runs untraced until it
                           * must stop (Tracer_park, Tracer_seize_on_demand) */
 } TraceState;
@@ -47,9 +49,11 @@ size_t Tracer_all_thread_count(void);
  * tracee's signal waits for spytop to pass it on: a thread that sleeps is
  * better left untraced. A parked thread is seized by Tracer_interrupt
  * when it must stop; then parked again by Tracer_park. The leader is
- * always seized: its exit status and an exec are reported through it.
- * While no thread is seized, sync seizes the first it can, so that a
- * refusal (no permission) shows at attach. */
+ * always seized (its exit status is reported through it). An exec by a
+ * parked thread is not reported: a sync finds it (the leader's tid no
+ * tracee any more) and counts it as one. While no thread is seized, sync
+ * seizes the first it can, so that a refusal (no permission) shows at
+ * attach (the leader may be a zombie: pthread_exit). */
 void Tracer_seize_on_demand(Tracer *tracer, bool on);
 
 /* Frees the table. Threads still seized are detached by the kernel when
@@ -61,9 +65,10 @@ void Tracer_delete(Tracer *tracer);
  * another tracer holds it. */
 int Tracer_seize(Tracer *tracer, pid_t tid);
 
-/* Seizes threads that appeared in /proc/PID/task since the last call and
- * forgets threads that are gone. Returns how many were added, or -errno
- * when the process itself is gone or not even one thread could be seized. */
+/* Seizes (or parks) threads that appeared in /proc/PID/task since the last
+ * call and forgets threads that are gone, parked ones too. Returns how many
+ * were added, or -errno when the process itself is gone or not even one
+ * thread could be followed. */
 int Tracer_sync_threads(Tracer *tracer);
 
 /* Tracer_sync_threads when the threads may have changed since the last
@@ -71,8 +76,10 @@ int Tracer_sync_threads(Tracer *tracer);
  * threads: some 0.5 ms); this asks first what costs one stat: whether the
  * kernel's thread count moved, or a thread of ours exited or exec'd.
  * Equal counts can hide a birth only behind the exit of a thread spytop
- * does not trace (one it was refused): a full sync at least every
- * TRACER_RESYNC_NS finds that thread too. */
+ * does not trace: one it was refused, or a parked one whose exit the
+ * sampler has not noticed yet (at its next look, the exit having moved its
+ * run mark, seizing it fails and marks the change). A full sync at least
+ * every TRACER_RESYNC_NS finds that thread too. */
 #define TRACER_RESYNC_NS (1000u * 1000 * 1000)
 int Tracer_sync_changed_threads(Tracer *tracer);
 
@@ -134,8 +141,8 @@ bool Tracer_has_handed(const Tracer *tracer);
 /* Whether any Tracer of spytop has such stops (several processes). */
 bool Tracer_any_handed(void);
 
-/* Interrupts and detaches every thread, waiting at most timeout_ns for
- * stops. Returns how many threads could not be detached explicitly (they
+/* Interrupts and detaches every seized thread (parked ones are not
+ * traced), waiting at most timeout_ns for stops. Returns how many threads could not be detached explicitly (they
  * are detached by the kernel when spytop exits). */
 size_t Tracer_detach_all(Tracer *tracer, uint64_t timeout_ns);
 

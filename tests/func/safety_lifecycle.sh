@@ -86,6 +86,29 @@ assert_grep 'spinner;lifecycle_spin' "$WORK/out"
 assert_untouched "$pid" '[RSDZ]'
 kill -KILL "$pid"
 
+# --- the same, and then the one running worker returns: the process lives
+# on in a thread that sleeps (one spytop does not trace: parked), and is
+# still followed to the end, not let go as gone.
+start_target leader_worker "$TARGETS/lifecycle" leader-exit-worker 1
+pid=$TARGET_PID
+note "leader-exit-worker: target $pid"
+i=0
+until grep -q '^State:.*Z' "/proc/$pid/status"; do
+    i=$((i + 1))
+    [ $i -gt 200 ] && fail "leader-exit-worker: the leader never became a zombie"
+    sleep 0.01
+done
+"$SPYTOP" -p "$pid" --batch --idle --iterations 3 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
+    fail "leader-exit-worker: --batch exited $?: $(cat "$WORK/err")"
+assert_no_grep 'exited|gone|failed' "$WORK/err" "leader-exit-worker: the process was let go"
+assert_no_grep 'target exited' "$WORK/out" "leader-exit-worker: the process was taken for gone"
+[ "$(grep -c '^spytop ' "$WORK/out")" = 3 ] || fail "leader-exit-worker: not 3 tables: $(cat "$WORK/out")"
+awk '/^spytop /{t = ""} {t = t $0 "\n"} END {printf "%s", t}' "$WORK/out" >"$WORK/last"
+assert_grep '^Threads: 1 \(0 running, 1 sleeping' "$WORK/last" "leader-exit-worker: the sleeping worker, last"
+assert_grep 'pause_forever' "$WORK/last" "leader-exit-worker: the sleeping worker's stack, last"
+assert_untouched "$pid" '[RSDZ]'
+kill -KILL "$pid"
+
 # --- children forked every 10 ms: never followed, never left stopped.
 start_target fork "$TARGETS/lifecycle" fork
 pid=$TARGET_PID

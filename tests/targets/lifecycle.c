@@ -10,6 +10,10 @@
  *   after-exec   the image exec'd into: prints "exec'd" and spins.
  *   leader-exit  two workers spin; main calls pthread_exit: the leader
  *                becomes a zombie thread while the process runs on.
+ *   leader-exit-worker
+ *                the same with one worker that spins argv[2] seconds and
+ *                returns, and one that sleeps (pause): left is a process
+ *                whose threads all sleep.
  *   fork         main spins; a worker forks a child every 10 ms that spins
  *                5 ms and exits, and reaps it (the children are untraced
  *                processes spytop must not follow).
@@ -59,6 +63,25 @@ exec_from_thread(void *arg)
     char *args[] = {saved_argv[0], "after-exec", NULL};
     execv("/proc/self/exe", args);
     _exit(3);
+}
+
+__attribute__((noinline)) static void *
+spin_then_return(void *arg)
+{
+    (void)arg;
+    double end = target_now() + event_after;
+    while (target_now() < end)
+        target_burn(1000);
+    return NULL;
+}
+
+__attribute__((noinline)) static void *
+pause_forever(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
 }
 
 __attribute__((noinline)) static void *
@@ -147,6 +170,11 @@ main(int argc, char **argv)
     } else if (strcmp(mode, "leader-exit") == 0) {
         start(spinner);
         start(spinner);
+        target_ready();
+        pthread_exit(NULL);
+    } else if (strcmp(mode, "leader-exit-worker") == 0) {
+        start(spin_then_return);
+        start(pause_forever);
         target_ready();
         pthread_exit(NULL);
     } else if (strcmp(mode, "fork") == 0) {
