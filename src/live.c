@@ -783,9 +783,16 @@ static char *
 command_line(const Live *live)
 {
     char *line = Proc_cmdline(live->pid);
-    if ((line && line[0]) || !live->status.launched)
+    if (line && line[0])
         return line;
     free(line);
+    if (!live->status.launched) {
+        /* No command line to read (a kernel thread; a leader gone by
+         * pthread_exit takes its memory with it): the name, as ps shows it. */
+        char name[16];
+        return Proc_thread_name(live->pid, 0, name, sizeof(name)) == 0 ? xasprintf("[%s]", name)
+                                                                          : NULL;
+    }
     size_t len = 1;
     for (char *const *a = live->options->command; *a; a++)
         len += strlen(*a) + 1;

@@ -102,6 +102,8 @@ done
     fail "leader-exit-worker: --batch exited $?: $(cat "$WORK/err")"
 assert_no_grep 'exited|gone|failed' "$WORK/err" "leader-exit-worker: the process was let go"
 assert_no_grep 'target exited' "$WORK/out" "leader-exit-worker: the process was taken for gone"
+# No command line (the leader's memory is gone): its name, as ps shows it.
+assert_grep "^spytop [^ ]+: PID $pid \[lifecycle\], " "$WORK/out" "leader-exit-worker: the header's name"
 [ "$(grep -c '^spytop ' "$WORK/out")" = 3 ] || fail "leader-exit-worker: not 3 tables: $(cat "$WORK/out")"
 awk '/^spytop /{t = ""} {t = t $0 "\n"} END {printf "%s", t}' "$WORK/out" >"$WORK/last"
 assert_grep '^Threads: 1 \(0 running, 1 sleeping' "$WORK/last" "leader-exit-worker: the sleeping worker, last"
