@@ -791,7 +791,7 @@ command_line(const Live *live)
          * pthread_exit takes its memory with it): the name, as ps shows it. */
         char name[16];
         return Proc_thread_name(live->pid, 0, name, sizeof(name)) == 0 ? xasprintf("[%s]", name)
-                                                                          : NULL;
+                                                                       : NULL;
     }
     size_t len = 1;
     for (char *const *a = live->options->command; *a; a++)

@@ -142,8 +142,8 @@ bool Tracer_has_handed(const Tracer *tracer);
 bool Tracer_any_handed(void);
 
 /* Interrupts and detaches every seized thread (parked ones are not
- * traced), waiting at most timeout_ns for stops. Returns how many threads could not be detached explicitly (they
- * are detached by the kernel when spytop exits). */
+ * traced), waiting at most timeout_ns for stops. Returns how many threads could not be detached
+ * explicitly (they are detached by the kernel when spytop exits). */
 size_t Tracer_detach_all(Tracer *tracer, uint64_t timeout_ns);
 
 /* True once the target's main thread was seen exiting; *wait_status is
