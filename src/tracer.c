@@ -43,6 +43,28 @@ struct Tracer {
 static Tracer **all_tracers;
 static size_t all_tracer_count, all_tracer_cap;
 
+/* A PTRACE_SEIZE can wait on an execve in the target: it takes the mutex
+ * that an execve holds while it waits for the process's other threads to
+ * be reaped, and a traced thread is reaped only by its tracer. A seize
+ * during the exec of a process with another thread traced by spytop would
+ * wait forever (spytop's signals are blocked for its event loop: not even
+ * SIGTERM would end it). So a seize runs under a timer: past SEIZE_REAP_NS,
+ * and again at each period, the timer's handler reaps the exits of threads
+ * spytop traces (exits only: a stop report stays for the poll), the execve
+ * goes on, and so does the seize (the kernel restarts it after the
+ * handler). The exits reaped are booked by the next poll. */
+#define SEIZE_REAP_NS (2u * 1000 * 1000)
+#define SEIZE_REAP_SIGNAL (SIGRTMIN + 4)
+#define REAPED_MAX 256
+static timer_t seize_timer;
+static bool seize_timer_ready;
+static volatile sig_atomic_t seizing; /* the handler reaps only then */
+static struct {
+    pid_t tid;
+    int status;
+} reaped[REAPED_MAX];
+static volatile sig_atomic_t reaped_count;
+
 Tracer *
 Tracer_new(pid_t pid)
 {
@@ -129,6 +151,103 @@ Tracer_find(Tracer *tracer, pid_t tid)
     return NULL;
 }
 
+/* The timer's handler (see SEIZE_REAP_NS): the exit of each thread traced
+ * by any Tracer, taken off and kept in reaped[]. The Tracers' tables do
+ * not change meanwhile: the only code running is the seize it interrupted. */
+static void
+reap_exits_during_seize(int sig)
+{
+    (void)sig;
+    if (!seizing)
+        return;
+    int saved_errno = errno;
+    for (size_t i = 0; i < all_tracer_count; i++) {
+        const Tracer *tracer = all_tracers[i];
+        for (size_t k = 0; k < tracer->count && reaped_count < REAPED_MAX; k++) {
+            const TraceThread *thread = &tracer->threads[k];
+            if (thread->state == TRACE_GONE || thread->state == TRACE_PARKED)
+                continue;
+            siginfo_t si;
+            memset(&si, 0, sizeof(si));
+            if (waitid(P_PID, (id_t)thread->tid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 ||
+                si.si_pid != thread->tid ||
+                !(si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED))
+                continue;
+            int status;
+            if (waitpid(thread->tid, &status, __WALL | WNOHANG) == thread->tid) {
+                reaped[reaped_count].tid = thread->tid;
+                reaped[reaped_count].status = status;
+                reaped_count++;
+            }
+        }
+    }
+    errno = saved_errno;
+}
+
+static void
+arm_seize_timer(bool on)
+{
+    if (!seize_timer_ready) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = reap_exits_during_seize;
+        sigemptyset(&sa.sa_mask);
+        struct sigevent ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.sigev_notify = SIGEV_SIGNAL;
+        ev.sigev_signo = SEIZE_REAP_SIGNAL;
+        if (sigaction(SEIZE_REAP_SIGNAL, &sa, NULL) < 0 ||
+            timer_create(CLOCK_MONOTONIC, &ev, &seize_timer) < 0)
+            return; /* no guard: a seize as before */
+        seize_timer_ready = true;
+    }
+    struct itimerspec its;
+    memset(&its, 0, sizeof(its));
+    if (on) {
+        its.it_value.tv_nsec = SEIZE_REAP_NS;
+        its.it_interval.tv_nsec = SEIZE_REAP_NS;
+    }
+    timer_settime(seize_timer, 0, &its, NULL);
+}
+
+/* PTRACE_SEIZE under the timer (see SEIZE_REAP_NS). 0 or -1 with errno. */
+static long
+seize_guarded(pid_t tid)
+{
+    seizing = 1;
+    arm_seize_timer(true);
+    long r = ptrace(PTRACE_SEIZE, tid, NULL, (void *)PTRACE_O_TRACEEXEC);
+    int err = errno;
+    arm_seize_timer(false);
+    seizing = 0;
+    errno = err;
+    return r;
+}
+
+static void mark_gone(Tracer *tracer, pid_t tid);
+
+/* Books the exits the timer's handler reaped: the leader's is the target's
+ * exit status. */
+static void
+book_reaped_exits(void)
+{
+    for (sig_atomic_t i = 0; i < reaped_count; i++) {
+        for (size_t t = 0; t < all_tracer_count; t++) {
+            Tracer *tracer = all_tracers[t];
+            TraceThread *thread = Tracer_find(tracer, reaped[i].tid);
+            if (!thread || thread->state == TRACE_GONE || thread->state == TRACE_PARKED)
+                continue;
+            if (reaped[i].tid == tracer->pid) {
+                tracer->exited = true;
+                tracer->exit_status = reaped[i].status;
+            }
+            mark_gone(tracer, reaped[i].tid);
+            break;
+        }
+    }
+    reaped_count = 0;
+}
+
 static void
 insert_thread(Tracer *tracer, pid_t tid, TraceState state)
 {
@@ -163,7 +282,7 @@ seize(Tracer *tracer, pid_t tid, pid_t *holder)
         return 0;
     /* EVENT_EXEC tells when a thread execs: the others vanish then without
      * a word, and the execing one takes the leader's tid. */
-    if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0) {
+    if (seize_guarded(tid) == 0) {
         insert_thread(tracer, tid, TRACE_RUNNING);
         return 0;
     }
@@ -250,7 +369,7 @@ check_exec_by_parked(Tracer *tracer)
     bool ours = leader && leader->state != TRACE_RUNNING && leader->state != TRACE_GONE;
     if (tracer->exited || ours || Proc_tracer_pid(tracer->pid, 0) != 0)
         return;
-    if (ptrace(PTRACE_SEIZE, tracer->pid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0)
+    if (seize_guarded(tracer->pid) == 0)
         note_exec(tracer, tracer->pid);
 }
 
@@ -342,16 +461,21 @@ Tracer_sync_changed_threads(Tracer *tracer)
 static int
 unpark(Tracer *tracer, TraceThread *thread)
 {
-    if (ptrace(PTRACE_SEIZE, thread->tid, NULL, (void *)PTRACE_O_TRACEEXEC) == 0) {
+    if (seize_guarded(thread->tid) == 0) {
         if (thread_exists(tracer->pid, thread->tid)) {
             set_state(tracer, thread, TRACE_RUNNING);
             return 0;
         }
-        /* It exited unreported, and its tid now names a task of another
-         * process: let go at its stop, as an orphan (release_orphan). */
-        ptrace(PTRACE_INTERRUPT, thread->tid, NULL, NULL);
         set_state(tracer, thread, TRACE_GONE);
         tracer->threads_changed = true;
+        /* Its tid is no longer the process's. Either it exited unreported
+         * and the tid now names a task of another process, let go at its
+         * stop as an orphan (release_orphan); or the seize waited for an
+         * execve by this very thread, which took the leader's tid
+         * meanwhile: spytop then traces the new program's leader. */
+        if (ptrace(PTRACE_INTERRUPT, thread->tid, NULL, NULL) < 0 &&
+            Proc_tracer_pid(tracer->pid, 0) == getpid())
+            note_exec(tracer, tracer->pid);
         return -ESRCH;
     }
     int err = errno;
@@ -524,6 +648,8 @@ take_handed(Tracer *tracer, idtype_t idtype, id_t id)
 static int
 poll_reports(Tracer *self, idtype_t idtype, id_t id, TraceThread **stopped)
 {
+    if (reaped_count)
+        book_reaped_exits();
     TraceThread *handed = take_handed(self, idtype, id);
     if (handed) {
         *stopped = handed;
