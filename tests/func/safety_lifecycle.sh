@@ -19,6 +19,17 @@ untouched_children() {
     return 0
 }
 
+# wait_zombie_leader PID WHAT: waits (2 s at most) until PID's leader has
+# called pthread_exit (its state is Z).
+wait_zombie_leader() {
+    local i=0
+    until grep -q '^State:.*Z' "/proc/$1/status"; do
+        i=$((i + 1))
+        [ $i -gt 200 ] && fail "$2: the leader never became a zombie"
+        sleep 0.01
+    done
+}
+
 # --- exec by a non-leader thread, 1 s into sampling: the live view and the
 # recording go on into the new program (its "after-exec" loop shows up).
 # exec-thread: the exec'ing thread runs, and is seized; exec-sleeper: it
@@ -66,12 +77,7 @@ done
 start_target leader "$TARGETS/lifecycle" leader-exit
 pid=$TARGET_PID
 note "leader-exit: target $pid"
-i=0
-until grep -q '^State:.*Z' "/proc/$pid/status"; do
-    i=$((i + 1))
-    [ $i -gt 200 ] && fail "the leader never became a zombie"
-    sleep 0.01
-done
+wait_zombie_leader "$pid" leader-exit
 dump "$pid"
 [ "$DUMP_STATUS" = 0 ] || fail "leader-exit: dump exited $DUMP_STATUS: $(cat "$WORK/dump.err")"
 [ "$(grep -c '^Thread ' "$WORK/dump.out")" -ge 2 ] || fail "leader-exit: the workers are missing: $(cat "$WORK/dump.out")"
@@ -92,12 +98,7 @@ kill -KILL "$pid"
 start_target leader_worker "$TARGETS/lifecycle" leader-exit-worker 1
 pid=$TARGET_PID
 note "leader-exit-worker: target $pid"
-i=0
-until grep -q '^State:.*Z' "/proc/$pid/status"; do
-    i=$((i + 1))
-    [ $i -gt 200 ] && fail "leader-exit-worker: the leader never became a zombie"
-    sleep 0.01
-done
+wait_zombie_leader "$pid" leader-exit-worker
 "$SPYTOP" -p "$pid" --batch --idle --iterations 3 --delay 1 >"$WORK/out" 2>"$WORK/err" ||
     fail "leader-exit-worker: --batch exited $?: $(cat "$WORK/err")"
 assert_no_grep 'exited|gone|failed' "$WORK/err" "leader-exit-worker: the process was let go"
