@@ -616,6 +616,14 @@ Sampler_leave_sleepers(Sampler *sampler, bool leave)
     sampler->options.leave_sleepers = leave;
 }
 
+/* Whether the thread may be asked to stop: running, seized or parked (a
+ * parked one is seized by Tracer_interrupt). */
+static bool
+may_interrupt(const TraceThread *thread)
+{
+    return thread->state == TRACE_RUNNING || thread->state == TRACE_PARKED;
+}
+
 static bool
 wanted(const Sampler *sampler, pid_t tid)
 {
@@ -709,8 +717,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     size_t candidates = 0;
     for (size_t i = 0; i < Tracer_thread_count(tracer); i++) {
         TraceThread *thread = Tracer_thread(tracer, i);
-        if ((thread->state != TRACE_RUNNING && thread->state != TRACE_PARKED) ||
-            !wanted(sampler, thread->tid))
+        if (!may_interrupt(thread) || !wanted(sampler, thread->tid))
             continue;
         Slot *slot = get_slot(sampler, thread->tid);
         slot->last_tick = sampler->tick;
@@ -741,8 +748,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     size_t asked = 0;
     for (size_t i = 0; i < Tracer_thread_count(tracer) && candidates; i++) {
         TraceThread *thread = Tracer_thread(tracer, i);
-        bool may_stop = thread->state == TRACE_RUNNING || thread->state == TRACE_PARKED;
-        Slot *slot = may_stop ? find_slot(sampler, thread->tid) : NULL;
+        Slot *slot = may_interrupt(thread) ? find_slot(sampler, thread->tid) : NULL;
         if (!slot || !slot->asked)
             continue;
         int err = Tracer_interrupt(tracer, thread);

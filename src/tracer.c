@@ -224,25 +224,29 @@ seize_guarded(pid_t tid)
     return r;
 }
 
-static void mark_gone(Tracer *tracer, pid_t tid);
+/* An exit taken off the queue: the leader's is the target's exit status. */
+static void
+book_exit(Tracer *tracer, pid_t tid, int status)
+{
+    if (tid == tracer->pid) {
+        tracer->exited = true;
+        tracer->exit_status = status;
+    }
+}
 
-/* Books the exits the timer's handler reaped: the leader's is the target's
- * exit status. */
+static void mark_gone(Tracer *tracer, pid_t tid);
+static Tracer *owner_of(pid_t tid, TraceThread **thread);
+
+/* Books the exits the timer's handler reaped. */
 static void
 book_reaped_exits(void)
 {
     for (sig_atomic_t i = 0; i < reaped_count; i++) {
-        for (size_t t = 0; t < all_tracer_count; t++) {
-            Tracer *tracer = all_tracers[t];
-            TraceThread *thread = Tracer_find(tracer, reaped[i].tid);
-            if (!thread || thread->state == TRACE_GONE || thread->state == TRACE_PARKED)
-                continue;
-            if (reaped[i].tid == tracer->pid) {
-                tracer->exited = true;
-                tracer->exit_status = reaped[i].status;
-            }
+        TraceThread *thread;
+        Tracer *tracer = owner_of(reaped[i].tid, &thread);
+        if (tracer) {
+            book_exit(tracer, reaped[i].tid, reaped[i].status);
             mark_gone(tracer, reaped[i].tid);
-            break;
         }
     }
     reaped_count = 0;
@@ -532,10 +536,7 @@ consume_report(Tracer *tracer, pid_t tid)
     while (r < 0 && errno == EINTR);
     if (r != tid || !(WIFEXITED(status) || WIFSIGNALED(status)))
         return false;
-    if (tid == tracer->pid) {
-        tracer->exited = true;
-        tracer->exit_status = status;
-    }
+    book_exit(tracer, tid, status);
     return true;
 }
 
