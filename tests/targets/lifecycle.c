@@ -53,25 +53,37 @@ spinner(void *arg)
     return NULL;
 }
 
-__attribute__((noinline)) static void *
-exec_from_thread(void *arg)
+/* Spins for argv[2] seconds. */
+static void
+burn_until_event(void)
 {
-    (void)arg;
     double end = target_now() + event_after;
     while (target_now() < end)
         target_burn(1000);
+}
+
+/* Execs this program again, as "after-exec". */
+__attribute__((noreturn)) static void
+exec_after_exec(void)
+{
     char *args[] = {saved_argv[0], "after-exec", NULL};
     execv("/proc/self/exe", args);
     _exit(3);
 }
 
 __attribute__((noinline)) static void *
+exec_from_thread(void *arg)
+{
+    (void)arg;
+    burn_until_event();
+    exec_after_exec();
+}
+
+__attribute__((noinline)) static void *
 spin_then_return(void *arg)
 {
     (void)arg;
-    double end = target_now() + event_after;
-    while (target_now() < end)
-        target_burn(1000);
+    burn_until_event();
     return NULL;
 }
 
@@ -92,9 +104,7 @@ exec_after_sleep(void *arg)
                           .tv_nsec = (long)((event_after - (double)(time_t)event_after) * 1e9)};
     while (nanosleep(&ts, &ts) < 0)
         ;
-    char *args[] = {saved_argv[0], "after-exec", NULL};
-    execv("/proc/self/exe", args);
-    _exit(3);
+    exec_after_exec();
 }
 
 __attribute__((noinline)) static void *
@@ -185,9 +195,7 @@ main(int argc, char **argv)
         start(spinner);
         start(spinner);
         target_ready();
-        double end = target_now() + event_after;
-        while (target_now() < end)
-            target_burn(1000);
+        burn_until_event();
         raise(SIGSTOP);
         printf("continued\n");
         fflush(stdout);
