@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,6 +25,12 @@ struct Tracer {
     bool on_demand;        /* Tracer_seize_on_demand */
     TraceRefusal *refused; /* threads the last sync could not seize */
     size_t refused_count, refused_cap;
+    /* Threads whose holder the next sync reads at once (see
+     * TRACER_HOLDER_DELAY_NS): refused by the last sync, or refused a
+     * seize since. Sorted by the sync. */
+    pid_t *suspects;
+    size_t suspect_count, suspect_cap;
+    uint64_t holder_check_ns; /* the earliest holder_check_ns pending; 0: none */
     bool exited;
     int exit_status;
     unsigned execs;      /* execve calls seen */
@@ -93,6 +100,7 @@ Tracer_delete(Tracer *tracer)
     }
     free(tracer->threads);
     free(tracer->refused);
+    free(tracer->suspects);
     free(tracer);
 }
 
@@ -252,7 +260,7 @@ book_reaped_exits(void)
     reaped_count = 0;
 }
 
-static void
+static TraceThread *
 insert_thread(Tracer *tracer, pid_t tid, TraceState state)
 {
     if (tracer->count == tracer->cap) {
@@ -267,14 +275,17 @@ insert_thread(Tracer *tracer, pid_t tid, TraceState state)
     tracer->threads[i] = (TraceThread){.tid = tid, .state = TRACE_RUNNING};
     tracer->count++;
     set_state(tracer, &tracer->threads[i], state);
+    return &tracer->threads[i];
 }
 
+/* Whether tid is a thread of process pid: a signal 0 to it (tgkill checks
+ * both ids), which costs no path lookup, as /proc/PID/task/TID would. Only
+ * ESRCH says no: a refusal (EPERM; EACCES from a security module) is the
+ * answer of a thread that exists. */
 static bool
 thread_exists(pid_t pid, pid_t tid)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
-    return access(path, F_OK) == 0;
+    return syscall(SYS_tgkill, pid, tid, 0) == 0 || errno != ESRCH;
 }
 
 /* Tracer_seize; for -EBUSY, *holder is the tracer that holds the thread. */
@@ -320,13 +331,52 @@ Tracer_seize(Tracer *tracer, pid_t tid)
     return seize(tracer, tid, &holder);
 }
 
-/* A thread found by a sync, followed parked (Tracer_seize_on_demand):
- * -EBUSY when another tracer holds it (its TracerPid, then *holder), which
- * a seize would have told; -ESRCH when gone. */
+/* Whether another tracer holds a thread found after attach is read
+ * TRACER_HOLDER_DELAY_NS after it is followed, not at once: reading its
+ * TracerPid opens, reads and closes its status, which the kernel formats
+ * whole, and under thread churn most threads are gone by then (1,700 born
+ * a second, each living under a second: 5,000 system calls a second for
+ * this alone). A seize refused meanwhile makes the next sync read it at
+ * once, so a held thread that must stop is named at once. */
+#define TRACER_HOLDER_DELAY_NS (1000u * 1000 * 1000)
+
 static int
-follow_parked(Tracer *tracer, pid_t tid, pid_t *holder)
+compare_tid(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void
+add_suspect(Tracer *tracer, pid_t tid)
+{
+    tracer->suspects = xgrow(tracer->suspects, &tracer->suspect_cap, tracer->suspect_count + 1,
+                             sizeof(*tracer->suspects));
+    tracer->suspects[tracer->suspect_count++] = tid;
+}
+
+static bool
+is_suspect(const Tracer *tracer, pid_t tid)
+{
+    return tracer->suspect_count &&
+           bsearch(&tid, tracer->suspects, tracer->suspect_count, sizeof(pid_t), compare_tid);
+}
+
+/* A thread found by a sync, followed parked (Tracer_seize_on_demand).
+ * Whether another tracer holds it is read now (check_now) or later
+ * (TRACER_HOLDER_DELAY_NS); now: -EBUSY when one does (its TracerPid, then
+ * *holder), which a seize would have told; -ESRCH when gone. */
+static int
+follow_parked(Tracer *tracer, pid_t tid, bool check_now, pid_t *holder)
 {
     *holder = 0;
+    if (!check_now) {
+        uint64_t when = Util_now_ns() + TRACER_HOLDER_DELAY_NS;
+        insert_thread(tracer, tid, TRACE_PARKED)->holder_check_ns = when;
+        if (!tracer->holder_check_ns)
+            tracer->holder_check_ns = when;
+        return 0;
+    }
     int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
     if (tracer_pid < 0)
         return -ESRCH;
@@ -336,13 +386,6 @@ follow_parked(Tracer *tracer, pid_t tid, pid_t *holder)
     }
     insert_thread(tracer, tid, TRACE_PARKED);
     return 0;
-}
-
-static int
-compare_tid(const void *a, const void *b)
-{
-    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* Parked threads exit with no report to spytop: gone when the listing
@@ -421,6 +464,11 @@ Tracer_sync_threads(Tracer *tracer)
     int err = Proc_list_threads(tracer->pid, &tids, &n);
     if (err < 0)
         return err;
+    /* The last sync's refusals are read again at once. */
+    for (size_t i = 0; i < tracer->refused_count; i++)
+        add_suspect(tracer, tracer->refused[i].tid);
+    if (tracer->suspect_count > 1)
+        qsort(tracer->suspects, tracer->suspect_count, sizeof(pid_t), compare_tid);
     if (tracer->on_demand && !first) {
         forget_exited_parked(tracer, tids, n); /* the listing is sorted */
         check_exec_by_parked(tracer);
@@ -435,7 +483,9 @@ Tracer_sync_threads(Tracer *tracer)
         /* Parked only once one thread is seized: a refusal to seize shows
          * at attach, and the leader's exit is reported. */
         bool park = tracer->on_demand && tids[i] != tracer->pid && tracer->count > tracer->parked;
-        int r = park ? follow_parked(tracer, tids[i], &holder) : seize(tracer, tids[i], &holder);
+        bool check_now = first || is_suspect(tracer, tids[i]);
+        int r = park ? follow_parked(tracer, tids[i], check_now, &holder)
+                     : seize(tracer, tids[i], &holder);
         if (r == 0)
             added++;
         else if (r != -ESRCH)
@@ -444,14 +494,49 @@ Tracer_sync_threads(Tracer *tracer)
             first_error = r;
     }
     free(tids);
+    tracer->suspect_count = 0;
     if (tracer->count == 0)
         return first_error ? first_error : -ESRCH;
     return added;
 }
 
+/* Reads whether another tracer holds the parked threads whose delay
+ * (TRACER_HOLDER_DELAY_NS) has passed by now_ns. One that is held, or
+ * gone, is forgotten; a held one is named now and read again at the next
+ * sync. One seized at that time is held by nobody else. */
+static void
+check_held_parked(Tracer *tracer, uint64_t now)
+{
+    if (!tracer->holder_check_ns || now < tracer->holder_check_ns)
+        return;
+    uint64_t next = 0;
+    for (size_t i = 0; i < tracer->count; i++) {
+        TraceThread *thread = &tracer->threads[i];
+        if (!thread->holder_check_ns)
+            continue;
+        if (thread->holder_check_ns > now) {
+            if (!next || thread->holder_check_ns < next)
+                next = thread->holder_check_ns;
+            continue;
+        }
+        thread->holder_check_ns = 0;
+        if (thread->state != TRACE_PARKED)
+            continue;
+        int holder = Proc_tracer_pid(tracer->pid, thread->tid);
+        if (holder >= 0 && (holder == 0 || holder == getpid()))
+            continue;
+        set_state(tracer, thread, TRACE_GONE);
+        tracer->threads_changed = true;
+        if (holder > 0)
+            note_refusal(tracer, thread->tid, -EBUSY, holder);
+    }
+    tracer->holder_check_ns = next;
+}
+
 int
 Tracer_sync_changed_threads(Tracer *tracer)
 {
+    check_held_parked(tracer, Util_now_ns());
     long count = Proc_thread_count(tracer->pid);
     if (count >= 0 && count == tracer->synced_threads && !tracer->threads_changed &&
         Util_now_ns() - tracer->synced_ns < TRACER_RESYNC_NS)
@@ -485,7 +570,10 @@ unpark(Tracer *tracer, TraceThread *thread)
     int err = errno;
     set_state(tracer, thread, TRACE_GONE);
     tracer->threads_changed = true;
-    return err == EPERM && thread_exists(tracer->pid, thread->tid) ? -EPERM : -ESRCH;
+    if (err != EPERM || !thread_exists(tracer->pid, thread->tid))
+        return -ESRCH;
+    add_suspect(tracer, thread->tid); /* the next sync names its tracer */
+    return -EPERM;
 }
 
 int

@@ -34,6 +34,8 @@ typedef struct TraceThread {
     bool handed;            /* its stop was taken by another Tracer's poll and
                              * handed here: the next poll returns it */
     uint64_t interrupted_ns;
+    uint64_t holder_check_ns; /* parked, found after attach: when to read
+                               * whether another tracer holds it; 0: read */
 } TraceThread;
 
 typedef struct Tracer Tracer;
@@ -53,7 +55,10 @@ size_t Tracer_all_thread_count(void);
  * parked thread is not reported: a sync finds it (the leader's tid no
  * tracee any more) and counts it as one. While no thread is seized, sync
  * seizes the first it can, so that a refusal (no permission) shows at
- * attach (the leader may be a zombie: pthread_exit). */
+ * attach (the leader may be a zombie: pthread_exit). Whether another
+ * tracer holds a thread is read at attach, and for a thread found later,
+ * a second after (most threads of a churning pool are gone by then), or
+ * at once when a seize of it is refused. */
 void Tracer_seize_on_demand(Tracer *tracer, bool on);
 
 /* Frees the table. Threads still seized are detached by the kernel when

@@ -64,4 +64,32 @@ echo "$tail_report" | grep -q '^Not sampled: ' && fail "--batch: still not sampl
 echo "$tail_report" | grep -q "^ *$held " || fail "--batch: the thread was not sampled once free: $tail_report"
 assert_untouched "$pid"
 kill "$pid"
+
+# A thread born after attach and taken by another tracer is named too:
+# in the default view, which leaves it asleep and reads its holder a
+# second after it is found; with --idle, which must stop it once, as soon
+# as that seize is refused.
+for mode in default idle; do
+    start_target late "$TARGETS/sleepers" -n 2 -b 1 -l
+    late_pid=$TARGET_PID
+    # shellcheck disable=SC2046
+    "$SPYTOP" -p "$late_pid" --batch --delay 0.5 --iterations 10 $([ $mode = idle ] && echo --idle) \
+        >"$WORK/late-$mode.txt" 2>"$WORK/late-$mode.err" &
+    spy=$!
+    # Born once spytop's first report is out: found by a later sync.
+    wait_for_line '^spytop ' "$WORK/late-$mode.txt" 30 "$mode: no first report"
+    kill -USR2 "$late_pid"
+    wait_for_line '^late [0-9]+$' "$WORK/late.out" 10 "$mode: the late thread did not start"
+    late_tid=$(sed -n 's/^late //p' "$WORK/late.out")
+    start_target late_holder "$TARGETS/holder" "$late_tid"
+    late_holder=$TARGET_PID
+    wait "$spy" || fail "$mode: --batch exited $?: $(cat "$WORK/late-$mode.err")"
+    assert_grep "^Not sampled: 1 thread not sampled: thread $late_tid \\(late\\): traced by PID $late_holder \\(holder\\)\$" \
+        "$WORK/late-$mode.txt" "$mode: the thread held after attach"
+    kill "$late_holder"
+    wait "$late_holder" 2>/dev/null
+    assert_untouched "$late_pid"
+    kill "$late_pid"
+    wait "$late_pid" 2>/dev/null
+done
 exit 0

@@ -15,6 +15,8 @@
  *          relay_spin, starts its successor and exits; each prints
  *          "relay TID" on stdout as it starts (the thread count stays the
  *          same while one hands over to the next)
+ *   -l     late: at SIGUSR2, one more thread named "late" prints
+ *          "late TID" on stdout and sleeps in pause_wait
  * "ready PID" comes once every thread has reached its loop. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -190,6 +192,15 @@ on_usr1(int sig)
     errno = saved;
 }
 
+static volatile sig_atomic_t late_asked;
+
+static void
+on_usr2(int sig)
+{
+    (void)sig;
+    late_asked = 1;
+}
+
 static pthread_attr_t churn_attr;
 static unsigned churn_seed = 1;
 
@@ -217,6 +228,15 @@ churn_life(void *arg)
 }
 
 static int start(void *(*fn)(void *), void *arg, const char *name);
+
+static void *
+late(void *arg)
+{
+    printf("late %ld\n", (long)gettid());
+    fflush(stdout);
+    pause_wait();
+    return arg;
+}
 
 __attribute__((noinline)) static void
 relay_spin(void)
@@ -259,8 +279,8 @@ int
 main(int argc, char **argv)
 {
     long sleepers = 200, busy_count = 2, churn = 0;
-    int with_wave = 0, with_mover = 0, with_relay = 0, opt;
-    while ((opt = getopt(argc, argv, "n:b:wmc:r")) != -1) {
+    int with_wave = 0, with_mover = 0, with_relay = 0, with_late = 0, opt;
+    while ((opt = getopt(argc, argv, "n:b:wmc:rl")) != -1) {
         switch (opt) {
         case 'n':
             sleepers = strtol(optarg, NULL, 10);
@@ -280,8 +300,11 @@ main(int argc, char **argv)
         case 'r':
             with_relay = 1;
             break;
+        case 'l':
+            with_late = 1;
+            break;
         default:
-            fprintf(stderr, "usage: sleepers [-n N] [-b N] [-w] [-m] [-c N] [-r]\n");
+            fprintf(stderr, "usage: sleepers [-n N] [-b N] [-w] [-m] [-c N] [-r] [-l]\n");
             return 2;
         }
     }
@@ -294,11 +317,14 @@ main(int argc, char **argv)
     sa.sa_handler = on_usr1;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGUSR1, &sa, NULL);
-    /* SIGUSR1 reaches the main thread only: a sleeper it woke would count
-     * as a wake-up the profiler caused. */
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    /* SIGUSR1 and SIGUSR2 reach the main thread only: a sleeper they woke
+     * would count as a wake-up the profiler caused. */
     sigset_t usr1;
     sigemptyset(&usr1);
     sigaddset(&usr1, SIGUSR1);
+    sigaddset(&usr1, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &usr1, NULL);
     static const char *const kinds[] = {"pause", "nanosleep", "condvar", "piperead", "epoll"};
     long want = 0;
@@ -325,6 +351,11 @@ main(int argc, char **argv)
     target_ready();
     if (with_relay)
         start(relay, NULL, "relay");
+    if (with_late) {
+        while (!late_asked)
+            pause();
+        start(late, NULL, "late");
+    }
     pause_wait();
     return 0;
 }
