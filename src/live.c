@@ -410,15 +410,6 @@ sorted_ring(const uint64_t *ring, size_t count, uint64_t *out)
     return n;
 }
 
-static uint64_t
-thread_cpu_ticks(pid_t pid, pid_t tid)
-{
-    ProcStat st;
-    if (Proc_read_stat(pid, tid, &st) < 0)
-        return 0;
-    return st.utime_ticks + st.stime_ticks;
-}
-
 typedef struct ThreadOf {
     pid_t pid, tid;
     Session *session; /* its process's */
@@ -459,13 +450,16 @@ find_thread_cpu(const ThreadCpu *sorted, size_t count, pid_t tid)
     return count ? bsearch(&key, sorted, count, sizeof(*sorted), compare_thread_cpu) : NULL;
 }
 
-/* Thread tid's name as the views show it: its comm, and its Python thread
- * name beside it when that differs. SYMTAB_EMPTY when unreadable. */
+/* Thread tid's name as the views show it: its comm (from its stat when
+ * read, else read), and its Python thread name beside it when that
+ * differs. SYMTAB_EMPTY when unreadable. */
 static StrId
-read_thread_name(Live *live, const ThreadOf *thread)
+thread_name(Live *live, const ThreadOf *thread, const ProcStat *stat)
 {
     char name[320];
-    if (Proc_thread_name(thread->pid, thread->tid, name, 32) < 0)
+    if (stat)
+        snprintf(name, sizeof(name), "%s", stat->comm);
+    else if (Proc_thread_name(thread->pid, thread->tid, name, 32) < 0)
         return SYMTAB_EMPTY;
     const char *py = Session_python_thread_name(thread->session, thread->tid);
     if (py && strcmp(py, name) != 0) {
@@ -497,15 +491,20 @@ refresh_threads(Live *live, double period_s)
         f->tid = thread->tid;
         f->refreshes = old ? old->refreshes + 1 : 0;
         f->name = old ? old->name : SYMTAB_EMPTY;
-        if (f->refreshes < NAME_FRESH || f->refreshes % NAME_EVERY == 0 || !f->name) {
-            StrId name = read_thread_name(live, thread);
+        /* One read of its stat gives both its CPU time and its name; a
+         * stat that cannot be read is a thread gone since the listing. */
+        bool idle = old && since && Session_thread_idle_since(thread->session, thread->tid, since);
+        ProcStat stat;
+        bool have_stat = !idle && Proc_read_stat(thread->pid, thread->tid, &stat) == 0;
+        f->ticks = idle ? old->ticks : have_stat ? stat.utime_ticks + stat.stime_ticks : 0;
+        if ((have_stat || idle) &&
+            (f->refreshes < NAME_FRESH || f->refreshes % NAME_EVERY == 0 || !f->name)) {
+            StrId name = thread_name(live, thread, have_stat ? &stat : NULL);
             if (name != SYMTAB_EMPTY)
                 f->name = name;
         }
         if (f->name != SYMTAB_EMPTY)
             Aggregator_name_thread(live->agg, thread->tid, f->name);
-        bool idle = old && since && Session_thread_idle_since(thread->session, thread->tid, since);
-        f->ticks = idle ? old->ticks : thread_cpu_ticks(thread->pid, thread->tid);
         if (old && period_s > 0) {
             uint64_t used = f->ticks >= old->ticks ? f->ticks - old->ticks : 0;
             Aggregator_set_thread_cpu(live->agg, thread->tid,

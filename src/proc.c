@@ -27,10 +27,15 @@ Proc_parse_stat(const char *text, ProcStat *out)
     const char *close = strrchr(text, ')');
     if (!close || close[1] != ' ')
         return -EINVAL;
+    const char *open = strchr(text, '(');
     const char *p = close + 2;
     memset(out, 0, sizeof(*out));
-    if (!*p || *p == ' ')
+    if (!open || open > close || !*p || *p == ' ')
         return -EINVAL;
+    size_t len = (size_t)(close - open - 1);
+    if (len >= sizeof(out->comm))
+        len = sizeof(out->comm) - 1;
+    memcpy(out->comm, open + 1, len);
     out->state = *p;
     /* Field 3 is the state; walk to fields 14, 15 and 22. */
     int field = 3;

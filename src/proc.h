@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 typedef struct ProcStat {
+    char comm[16];        /* field 2, as /proc/PID/task/TID/comm has it */
     char state;           /* R, S, D, T, t, Z, X, I, ... */
     pid_t ppid;           /* field 4 */
     uint64_t utime_ticks; /* field 14 */

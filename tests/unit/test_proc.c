@@ -57,6 +57,7 @@ parse_stat_real_line(void **state)
         "140725313960589 140725313960609 140725313960609 140725313961963 0\n";
     ProcStat st;
     assert_int_equal(Proc_parse_stat(line, &st), 0);
+    assert_string_equal(st.comm, "cat");
     assert_int_equal(st.state, 'R');
     assert_int_equal(st.utime_ticks, 7);
     assert_int_equal(st.stime_ticks, 3);
@@ -107,7 +108,11 @@ parse_stat_hostile_comm(void **state)
         char *line = make_stat(comms[i], 'T', 52, 14, 15, 22222);
         ProcStat st;
         int rc = Proc_parse_stat(line, &st);
-        if (rc != 0 || st.state != 'T' || st.utime_ticks != 14 || st.stime_ticks != 15 ||
+        /* The name as comm has it: at most 15 bytes, so a longer one is cut. */
+        size_t len = strlen(comms[i]) < 15 ? strlen(comms[i]) : 15;
+        if (rc != 0 || strlen(st.comm) != len || memcmp(st.comm, comms[i], len) != 0)
+            FAIL("comm #%zu: rc %d, name \"%s\"", i, rc, st.comm);
+        if (st.state != 'T' || st.utime_ticks != 14 || st.stime_ticks != 15 ||
             st.start_ticks != 22222)
             FAIL("comm #%zu: rc %d state %c utime %llu stime %llu start %llu", i, rc, st.state,
                  (unsigned long long)st.utime_ticks, (unsigned long long)st.stime_ticks,
