@@ -34,6 +34,11 @@
  * more than the few threads actually stopped. */
 #define POLL_EACH_MAX 16
 
+/* Stack copies of ended threads kept for new ones (stack_buffer_new). */
+#define SPARE_STACKS 128
+/* Memos of ended threads kept for new ones (new_memo). */
+#define SPARE_MEMOS 1024
+
 /* Whether a thread was on a CPU between two looks: equal marks from the
  * same source say it was not, provided it was off a CPU at the first look.
  * From its perf watch's page (oncpu.h), or else its schedstat. */
@@ -53,9 +58,8 @@ typedef enum Reuse {
 /* Per-thread state kept across ticks. */
 typedef struct Slot {
     pid_t tid;
-    size_t want; /* bytes to copy next time */
-    size_t cap;  /* capacity of stack */
-    uint8_t *stack;
+    size_t want;        /* bytes to copy next time */
+    uint8_t *stack;     /* stack_max bytes, mapped at the first stop */
     PyRawStack *python; /* allocated when Python is read */
     bool asked;         /* interrupted in this tick */
     char state;
@@ -102,6 +106,10 @@ struct Sampler {
     bool watch_refused;  /* perf events not allowed: schedstat for every thread */
     pid_t *asked_tids;   /* interrupted in this tick */
     size_t asked_cap;
+    uint8_t *spare_stacks[SPARE_STACKS]; /* stack copies of ended threads */
+    size_t spare_count;
+    SnapshotMemo **spare_memos; /* memos of ended threads */
+    size_t spare_memo_count;
     uint8_t *scratch;       /* a stack read again, to compare (stack_max bytes) */
     PyRawStack *py_scratch; /* Python frames read again, likewise */
 };
@@ -132,12 +140,19 @@ FdBudget_default(void)
 }
 
 /* A thread's stack copy lives in its own mapping: pages the copies never
- * reach are never touched, and a thread's end gives it all back to the
- * kernel. From the heap, thousands of short-lived threads' 256 KiB copies
- * fragmented it: RSS grew with every thread ever seen. */
+ * reach are never touched, and a thread's end gives it back to the kernel.
+ * From the heap, thousands of short-lived threads' 256 KiB copies
+ * fragmented it: RSS grew with every thread ever seen. It is mapped at the
+ * thread's first stop (a sleeper the sampler leaves alone needs none), and
+ * up to SPARE_STACKS mappings of ended threads are kept for new ones: under
+ * thread churn (1,700 threads born a second) a mapping and an unmapping
+ * for each thread were 6 % of spytop's time. The pages a spare keeps are
+ * those its copies reached, a few KiB for most threads. */
 static uint8_t *
-stack_buffer_new(size_t size)
+stack_buffer_new(Sampler *sampler, size_t size)
 {
+    if (sampler->spare_count)
+        return sampler->spare_stacks[--sampler->spare_count];
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         fprintf(stderr, "spytop: out of memory (mapping %zu bytes)\n", size);
@@ -150,11 +165,19 @@ stack_buffer_new(size_t size)
 static void
 slot_done(Sampler *sampler, Slot *slot)
 {
-    munmap(slot->stack, slot->cap);
+    if (slot->stack && sampler->spare_count < SPARE_STACKS)
+        sampler->spare_stacks[sampler->spare_count++] = slot->stack;
+    else if (slot->stack)
+        munmap(slot->stack, sampler->options.stack_max);
     free(slot->python);
-    if (slot->memo)
+    if (slot->memo && sampler->spare_memo_count < SPARE_MEMOS) {
+        if (!sampler->spare_memos)
+            sampler->spare_memos = xcalloc(SPARE_MEMOS, sizeof(*sampler->spare_memos));
+        sampler->spare_memos[sampler->spare_memo_count++] = slot->memo;
+    } else if (slot->memo) {
         free(slot->memo->trace);
-    free(slot->memo);
+        free(slot->memo);
+    }
     if (slot->stat_fd >= 0) {
         close(slot->stat_fd);
         sampler->fd_budget->used--;
@@ -177,6 +200,14 @@ Sampler_delete(Sampler *sampler)
     for (size_t i = 0; i < sampler->slot_count; i++)
         slot_done(sampler, &sampler->slots[i]);
     free(sampler->slots);
+    while (sampler->spare_count)
+        munmap(sampler->spare_stacks[--sampler->spare_count], sampler->options.stack_max);
+    while (sampler->spare_memo_count) {
+        SnapshotMemo *memo = sampler->spare_memos[--sampler->spare_memo_count];
+        free(memo->trace);
+        free(memo);
+    }
+    free(sampler->spare_memos);
     free(sampler->asked_tids);
     free(sampler->scratch);
     free(sampler->py_scratch);
@@ -212,8 +243,6 @@ get_slot(Sampler *sampler, pid_t tid)
                    .stat_fd = -1,
                    .schedstat_fd = -1,
                    .watch = ONCPU_WATCH_NONE};
-    slot->cap = slot->want;
-    slot->stack = stack_buffer_new(slot->cap);
     return slot;
 }
 
@@ -287,6 +316,20 @@ parks_sleepers(const Sampler *sampler)
            (sampler->options.leave_sleepers || sampler->options.reuse != SLEEPER_REUSE_OFF);
 }
 
+/* An empty memo: one an ended thread left, with its frames' buffer (under
+ * thread churn, an allocation and a growth of that buffer for each new
+ * thread, living as long as it, scattered holes all over the heap), or a
+ * new one. */
+static SnapshotMemo *
+new_memo(Sampler *sampler)
+{
+    if (!sampler->spare_memo_count)
+        return xcalloc(1, sizeof(SnapshotMemo));
+    SnapshotMemo *memo = sampler->spare_memos[--sampler->spare_memo_count];
+    *memo = (SnapshotMemo){.trace = memo->trace, .cap = memo->cap};
+    return memo;
+}
+
 /* A snapshot of a thread that the stop caught blocked in a system call
  * (the call interrupted: to be restarted, or failed with EINTR), or held in
  * a job-control stop (SIGSTOP: it stays stopped after the snapshot), may be
@@ -303,7 +346,7 @@ keep_for_reuse(Sampler *sampler, Slot *slot, Snapshot *snap)
         !(Arch_in_interrupted_syscall(&snap->regs) || snap->group_stopped))
         return;
     if (!slot->memo)
-        slot->memo = xcalloc(1, sizeof(*slot->memo));
+        slot->memo = new_memo(sampler);
     snap->reuse_check = checking;
     if (!checking)
         slot->memo->valid = false;
@@ -325,6 +368,8 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
     snap->state = slot->state;
     snap->group_stopped = thread->state == TRACE_GROUP_STOPPED;
     snap->latency_ns = seen_ns - thread->interrupted_ns;
+    if (!slot->stack)
+        slot->stack = stack_buffer_new(sampler, sampler->options.stack_max);
     snap->stack = slot->stack;
 
     if (Tracer_get_regs(sampler->tracer, thread, &snap->regs) == 0) {
@@ -669,7 +714,9 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
     sampler->snapshot_count = 0; /* the last tick's were handed out: slots may go */
     sampler->tick++;
     sampler->tick_ns = Util_now_ns();
-    if (sampler->tick % 16 == 0)
+    /* Often enough that the stack copies of threads that ended go to the
+     * threads born meanwhile (SPARE_STACKS) under thread churn. */
+    if (sampler->tick % 8 == 0)
         prune_slots(sampler);
     Tracer *tracer = sampler->tracer;
 
