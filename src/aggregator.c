@@ -227,16 +227,47 @@ fold_retired(Aggregator *agg, CountMap *m)
     *m = folded;
 }
 
-void
-Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns)
+static int
+compare_u64(const void *a, const void *b)
 {
-    if (now_ns < AGG_RETIRE_NS)
-        return;
-    uint64_t before = now_ns - AGG_RETIRE_NS;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The time before which threads leave: AGG_RETIRE_NS ago, or later when
+ * more than AGG_QUIET_MAX threads are gone and were quiet for quiet_ns
+ * (the last seen of the AGG_QUIET_MAX most recently seen among them: a
+ * live thread never leaves by this rule, however long it was not
+ * sampled). */
+static uint64_t
+retire_before(const Aggregator *agg, uint64_t now_ns, uint64_t quiet_ns)
+{
+    uint64_t before = now_ns > AGG_RETIRE_NS ? now_ns - AGG_RETIRE_NS : 0;
+    uint64_t quiet_since = now_ns > quiet_ns ? now_ns - quiet_ns : 0;
+    uint64_t *seen = xmalloc((agg->thread_count + 1) * sizeof(*seen));
+    size_t quiet = 0;
+    for (size_t i = 0; i < agg->thread_count; i++) {
+        const AggThread *t = &agg->threads[i];
+        if (t->tid != 0 && t->gone && t->last_seen_ns >= before && t->last_seen_ns < quiet_since)
+            seen[quiet++] = t->last_seen_ns;
+    }
+    if (quiet > AGG_QUIET_MAX) {
+        qsort(seen, quiet, sizeof(*seen), compare_u64);
+        before = seen[quiet - AGG_QUIET_MAX];
+    }
+    free(seen);
+    return before;
+}
+
+void
+Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns, uint64_t quiet_ns)
+{
+    uint64_t aged = now_ns > AGG_RETIRE_NS ? now_ns - AGG_RETIRE_NS : 0;
+    uint64_t before = retire_before(agg, now_ns, quiet_ns);
     size_t kept = 0;
     for (size_t i = 0; i < agg->thread_count; i++) {
         const AggThread *t = &agg->threads[i];
-        if (t->tid != 0 && t->last_seen_ns < before)
+        if (t->tid != 0 && t->last_seen_ns < before && (t->gone || t->last_seen_ns < aged))
             continue;
         agg->threads[kept++] = *t;
     }
@@ -245,15 +276,15 @@ Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns)
     agg->thread_count = kept;
     index_threads(agg);
     /* Their counts, cumulative and in the window, under tid 0: what is kept
-     * grows with the threads of the last AGG_RETIRE_NS, not with every
-     * thread ever seen (thread churn). */
+     * grows with the live threads, not with every thread ever seen (thread
+     * churn). */
     fold_retired(agg, &agg->cumulative);
     for (size_t i = 0; i < NBUCKETS; i++)
         fold_retired(agg, &agg->buckets[i].map);
     /* Names of processes none of whose threads is kept (process churn). */
     size_t names = 0;
     for (size_t i = 0; i < agg->process_name_count; i++) {
-        bool kept_thread = agg->process_names[i].named_ns >= before;
+        bool kept_thread = agg->process_names[i].named_ns + AGG_RETIRE_NS >= now_ns;
         for (size_t k = 0; k < agg->thread_count && !kept_thread; k++)
             kept_thread = agg->threads[k].pid == agg->process_names[i].pid;
         if (kept_thread)
@@ -279,12 +310,21 @@ Aggregator_set_thread_cpu(Aggregator *agg, pid_t tid, double cpu_pct)
     get_thread(agg, tid)->cpu_pct = cpu_pct;
 }
 
-void
-Aggregator_thread_gone(Aggregator *agg, pid_t tid)
+static int
+compare_pid(const void *a, const void *b)
 {
-    AggThread *t = find_thread(agg, tid);
-    if (t)
-        t->gone = true;
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+    return (x > y) - (x < y);
+}
+
+void
+Aggregator_threads_listed(Aggregator *agg, const pid_t *tids, size_t n)
+{
+    for (size_t i = 0; i < agg->thread_count; i++) {
+        AggThread *t = &agg->threads[i];
+        if (t->tid != 0 && (!n || !bsearch(&t->tid, tids, n, sizeof(*tids), compare_pid)))
+            t->gone = true;
+    }
 }
 
 static Bucket *

@@ -108,7 +108,9 @@ void Aggregator_add(Aggregator *agg, const Sample *sample, uint64_t weight_ns);
 
 /* Names a thread (from /proc comm). */
 void Aggregator_name_thread(Aggregator *agg, pid_t tid, StrId name);
-void Aggregator_thread_gone(Aggregator *agg, pid_t tid);
+/* Marks gone every thread not among tids (sorted): a listing of the live
+ * threads of every process followed. */
+void Aggregator_threads_listed(Aggregator *agg, const pid_t *tids, size_t n);
 /* Names a process (its command line). */
 void Aggregator_name_process(Aggregator *agg, pid_t pid, StrId command);
 void Aggregator_set_thread_cpu(Aggregator *agg, pid_t tid, double cpu_pct);
@@ -123,9 +125,14 @@ void Aggregator_reset(Aggregator *agg);
 /* Bounds memory under thread churn (live use only): threads not sampled
  * since before now_ns - AGG_RETIRE_NS leave the thread list, and their
  * cumulative counts move to one row of "exited threads" (tid 0), so the
- * all-thread figures stay whole. */
+ * all-thread figures stay whole. So do, beyond the AGG_QUIET_MAX most
+ * recently seen, threads gone (Aggregator_threads_listed)
+ * and not sampled for quiet_ns: what is kept is bounded by the live
+ * threads and those that ended since the last listing, not by how many a
+ * churning pool starts in AGG_RETIRE_NS. */
 #define AGG_RETIRE_NS (10ull * 1000 * 1000 * 1000)
-void Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns);
+#define AGG_QUIET_MAX 256
+void Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns, uint64_t quiet_ns);
 
 /* Threads the aggregator keeps (the thread panel shows a subset). */
 size_t Aggregator_thread_count(const Aggregator *agg);

@@ -30,6 +30,9 @@
 #define LAUNCHED_EXEC_WAIT_NS (5 * NS_PER_S)
 /* How often threads gone for a while leave the aggregator (thread churn). */
 #define RETIRE_INTERVAL_NS (2 * NS_PER_S)
+/* A thread that ended stays listed (gone) until not sampled for this many
+ * ticks, when many did: see Aggregator_retire_threads. */
+#define QUIET_TICKS 50
 
 /* Per-thread CPU accounting between two redraws, and the name last seen. */
 typedef struct ThreadCpu {
@@ -386,7 +389,7 @@ tick(void *self)
     live->status.threads = ctx.running + ctx.sleeping + ctx.stopped + stats.late;
     Aggregator_advance(live->agg, now);
     if (now - live->retired_ns >= RETIRE_INTERVAL_NS) {
-        Aggregator_retire_threads(live->agg, now);
+        Aggregator_retire_threads(live->agg, now, QUIET_TICKS * live->interval_ns);
         live->retired_ns = now;
     }
     schedule_tick(live, Util_now_ns());
@@ -516,9 +519,11 @@ refresh_threads(Live *live, double period_s)
                               Util_now_ns());
     }
     qsort(fresh, n, sizeof(*fresh), compare_thread_cpu);
-    for (size_t k = 0; k < live->thread_cpu_count; k++)
-        if (!find_thread_cpu(fresh, n, live->thread_cpu[k].tid))
-            Aggregator_thread_gone(live->agg, live->thread_cpu[k].tid);
+    pid_t *tids = xcalloc(n ? n : 1, sizeof(*tids));
+    for (size_t i = 0; i < n; i++)
+        tids[i] = fresh[i].tid;
+    Aggregator_threads_listed(live->agg, tids, n);
+    free(tids);
     free(live->thread_cpu);
     live->thread_cpu = fresh;
     live->thread_cpu_count = n;

@@ -2,6 +2,7 @@
  * bounded and the all-thread figures whole. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,7 +17,28 @@
 #define MS (1000ull * 1000)
 
 /* 60 s of samples at 1 kHz, each thread sampled 10 times (10 ms) and gone:
- * 6000 threads in all, as a pool that keeps replacing its workers. */
+ * 6000 threads in all, as a pool that keeps replacing its workers; beside
+ * them LIVE threads that live throughout, sampled every 10 ms, and one
+ * (STUCK) that lives throughout but is sampled once, at the start (its
+ * stops never came in time). */
+#define LIVE 5
+#define STUCK 50
+
+static bool
+thread_kept(Aggregator *agg, pid_t tid, uint64_t *samples)
+{
+    AggQuery q = {.mode = AGG_BY_FUNCTION, .window_s = 5, .include_idle = true};
+    const AggThread *threads;
+    size_t count = Aggregator_threads(agg, &q, &threads);
+    for (size_t i = 0; i < count; i++) {
+        if (threads[i].tid == tid) {
+            *samples = threads[i].samples;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 churn_is_bounded_and_totals_kept(void **state)
 {
@@ -34,35 +56,68 @@ churn_is_bounded_and_totals_kept(void **state)
         uint64_t t = 1000 * MS + i * MS;
         Sample s = {.t_ns = t, .tid = (pid_t)(100000 + i / 10), .state = 'R', .stack = stack};
         Aggregator_add(agg, &s, MS);
+        for (pid_t k = 1; k <= LIVE && i % 10 == 0; k++) {
+            Sample live = {.t_ns = t, .tid = k, .state = 'R', .stack = stack};
+            Aggregator_add(agg, &live, MS);
+        }
+        if (i == 0) {
+            Sample stuck = {.t_ns = t, .tid = STUCK, .state = 'R', .stack = stack};
+            Aggregator_add(agg, &stuck, MS);
+        }
         if (i % 2000 == 1999) {
+            /* The threads alive now, as a listing of /proc would have it. */
+            pid_t listed[LIVE + 2];
+            for (pid_t k = 1; k <= LIVE; k++)
+                listed[k - 1] = k;
+            listed[LIVE] = STUCK;
+            listed[LIVE + 1] = s.tid;
+            Aggregator_threads_listed(agg, listed, LIVE + 2);
             Aggregator_advance(agg, t);
-            Aggregator_retire_threads(agg, t);
+            Aggregator_retire_threads(agg, t, 100 * MS);
+            /* Not sampled for 8 s, but alive: kept, whatever the churn. */
+            uint64_t samples = 0;
+            if (i == 7999 && (!thread_kept(agg, STUCK, &samples) || samples != 1))
+                FAIL("a live thread not sampled for 8 s was retired");
         }
         if (Aggregator_thread_count(agg) > most)
             most = Aggregator_thread_count(agg);
         if (Aggregator_entries(agg) > most_entries)
             most_entries = Aggregator_entries(agg);
     }
-    /* At most the last 10 s of threads (1000, and the one on the edge),
-     * 2 s between passes (200) and the row of exited threads: 1202. */
+    /* Not the last 10 s of threads (1000): at most AGG_QUIET_MAX of the
+     * threads gone and not sampled for 100 ms, those sampled in the last
+     * 100 ms at a pass (10), the ones born in the 2 s between passes
+     * (200), the one sampled now, the row of exited threads and the live
+     * ones. */
+    size_t bound = AGG_QUIET_MAX + 10 + 200 + 1 + 1 + LIVE + 1;
     diag("most threads kept: %zu of 6000", most);
-    if (most > 1000 + 1 + 200 + 1)
-        FAIL("%zu threads kept: retiring does not bound the table", most);
+    if (most > bound)
+        FAIL("%zu threads kept (at most %zu): retiring does not bound the table", most, bound);
     /* The same for the counts: one per thread in the cumulative map and
      * one per thread in its bucket (a 60 s window of buckets would hold
-     * all 6000 threads' otherwise). */
+     * all 6000 threads' otherwise), but a live thread's in every bucket of
+     * the window (240). */
     diag("most counts kept: %zu", most_entries);
-    if (most_entries > 2 * (1000 + 1 + 200 + 1) + 250)
+    if (most_entries > 2 * bound + 250 + LIVE * 240)
         FAIL("%zu counts kept: retiring does not bound the window's buckets", most_entries);
     AggQuery q = {.mode = AGG_BY_FUNCTION, .window_s = 5, .cumulative = true};
     const AggRow *rows;
     AggTotals totals;
     size_t n = Aggregator_query(agg, &q, &rows, &totals);
-    if (totals.samples != total)
-        FAIL("cumulative samples %llu, expected %zu", (unsigned long long)totals.samples, total);
-    if (n < 1 || rows[0].own_ns != total * MS)
+    size_t live_each = total / 10, all = total + LIVE * live_each + 1;
+    if (totals.samples != all)
+        FAIL("cumulative samples %llu, expected %zu", (unsigned long long)totals.samples, all);
+    if (n < 1 || rows[0].own_ns != all * MS)
         FAIL("work's own time %llu ns, expected %llu",
-             n ? (unsigned long long)rows[0].own_ns : 0ull, (unsigned long long)(total * MS));
+             n ? (unsigned long long)rows[0].own_ns : 0ull, (unsigned long long)(all * MS));
+    /* The threads that live on keep their rows, whole. */
+    for (pid_t k = 1; k <= LIVE; k++) {
+        uint64_t samples = 0;
+        bool kept = thread_kept(agg, k, &samples);
+        if (!kept || samples != live_each)
+            FAIL("live thread %d: %s %llu samples, expected %zu", (int)k,
+                 kept ? "kept with" : "retired;", (unsigned long long)samples, live_each);
+    }
     Aggregator_delete(agg);
     Symtab_delete(st);
 }
