@@ -34,6 +34,14 @@ typedef struct RowAcc {
     uint64_t stamp; /* last stack that counted it towards total */
 } RowAcc;
 
+/* Leaf samples of one function in one thread (Aggregator_threads): the
+ * thread's index, the order in which the window first showed it. */
+typedef struct LeafCount {
+    uint32_t thread, first;
+    uint64_t function; /* function_key() */
+    uint64_t count;
+} LeafCount;
+
 typedef struct Aggregator {
     Symtab *symtab;
     CountMap cumulative;
@@ -52,6 +60,8 @@ typedef struct Aggregator {
     uint64_t stamp;
     AggThread *thread_view;
     size_t thread_view_cap;
+    LeafCount *leafs; /* Aggregator_threads' working space */
+    size_t leafs_cap;
     AggProcess *process_view;
     size_t process_view_cap;
     struct {
@@ -141,6 +151,7 @@ Aggregator_delete(Aggregator *agg)
     HashIndex_done(&agg->index);
     free(agg->rows);
     free(agg->thread_view);
+    free(agg->leafs);
     free(agg->process_view);
     free(agg->process_names);
     free(agg->links);
@@ -699,6 +710,47 @@ hottest(const CountMap *m, StrId *function, StrId *module)
     }
 }
 
+static int
+compare_leafs(const void *pa, const void *pb)
+{
+    const LeafCount *a = pa, *b = pb;
+    if (a->thread != b->thread)
+        return a->thread < b->thread ? -1 : 1;
+    if (a->function != b->function)
+        return a->function < b->function ? -1 : 1;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
+/* Each thread's function with the most leaf samples among n leafs (ties:
+ * the one the window showed first), into agg->thread_view. */
+static void
+set_hot_functions(Aggregator *agg, LeafCount *leafs, size_t n)
+{
+    qsort(leafs, n, sizeof(*leafs), compare_leafs);
+    size_t i = 0;
+    while (i < n) {
+        uint32_t thread = leafs[i].thread;
+        uint64_t best = 0, best_function = 0;
+        uint32_t best_first = UINT32_MAX;
+        while (i < n && leafs[i].thread == thread) {
+            /* One function's run: its first showing leads (sorted so). */
+            size_t k = i;
+            uint64_t count = 0;
+            for (; k < n && leafs[k].thread == thread && leafs[k].function == leafs[i].function;
+                 k++)
+                count += leafs[k].count;
+            if (count > best || (count == best && leafs[i].first < best_first)) {
+                best = count;
+                best_function = leafs[i].function;
+                best_first = leafs[i].first;
+            }
+            i = k;
+        }
+        agg->thread_view[thread].hot_function = (StrId)((best_function >> 31) & 0xffffffffu);
+        agg->thread_view[thread].hot_module = (StrId)(best_function & 0x7fffffffu);
+    }
+}
+
 size_t
 Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads)
 {
@@ -711,8 +763,10 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
         agg->thread_view[i].hot_function = SYMTAB_EMPTY;
         agg->thread_view[i].hot_module = SYMTAB_EMPTY;
     }
-    /* Per thread: samples in the window, and leaf counts per function. */
-    CountMap *leafs = xcalloc(agg->thread_count ? agg->thread_count : 1, sizeof(CountMap));
+    /* Per thread: samples in the window, and leaf counts per function, in
+     * one array kept from call to call (a count map per thread was some
+     * 3,000 allocations a call at 1,000 threads). */
+    size_t leaf_count = 0;
     WindowIter it;
     window_begin(&it, agg, q);
     for (const CountSlot *slot; (slot = window_next(&it));) {
@@ -731,13 +785,14 @@ Aggregator_threads(Aggregator *agg, const AggQuery *q, const AggThread **threads
         if (depth == 0)
             continue;
         const SymtabFrame *f = Symtab_frame(agg->symtab, frames[0]);
-        countmap_add(&leafs[t], function_key(f), slot->count, 0);
+        agg->leafs = xgrow(agg->leafs, &agg->leafs_cap, leaf_count + 1, sizeof(*agg->leafs));
+        agg->leafs[leaf_count] = (LeafCount){.thread = (uint32_t)t,
+                                             .first = (uint32_t)leaf_count,
+                                             .function = function_key(f),
+                                             .count = slot->count};
+        leaf_count++;
     }
-    for (size_t t = 0; t < agg->thread_count; t++) {
-        hottest(&leafs[t], &agg->thread_view[t].hot_function, &agg->thread_view[t].hot_module);
-        countmap_clear(&leafs[t]);
-    }
-    free(leafs);
+    set_hot_functions(agg, agg->leafs, leaf_count);
     size_t n = 0;
     for (size_t i = 0; i < agg->thread_count; i++) {
         const AggThread *t = &agg->thread_view[i];
