@@ -46,7 +46,7 @@ struct Images {
     size_t map_count;
     Image *images;
     size_t image_count, image_cap;
-    unsigned generation;
+    unsigned generation, file_generation;
 };
 
 Images *
@@ -95,6 +95,12 @@ unsigned
 Images_generation(const Images *images)
 {
     return images->generation;
+}
+
+unsigned
+Images_file_generation(const Images *images)
+{
+    return images->file_generation;
 }
 
 static int
@@ -185,18 +191,39 @@ image_for_vdso(Images *images, const ProcMap *m)
 }
 
 static bool
+same_map(const ProcMap *a, const ProcMap *b)
+{
+    return a->start == b->start && a->end == b->end && a->offset == b->offset &&
+           a->inode == b->inode && a->writable == b->writable && a->executable == b->executable &&
+           strcmp(a->path, b->path) == 0;
+}
+
+static bool
 same_maps(const Images *images, const ProcMaps *fresh)
 {
     if (images->map_count != fresh->count)
         return false;
-    for (size_t i = 0; i < fresh->count; i++) {
-        const ProcMap *a = &images->maps[i].map, *b = &fresh->maps[i];
-        if (a->start != b->start || a->end != b->end || a->offset != b->offset ||
-            a->inode != b->inode || a->writable != b->writable || a->executable != b->executable ||
-            strcmp(a->path, b->path) != 0)
+    for (size_t i = 0; i < fresh->count; i++)
+        if (!same_map(&images->maps[i].map, &fresh->maps[i]))
+            return false;
+    return true;
+}
+
+/* Whether the mappings of files (an inode) are those of the last refresh. */
+static bool
+same_file_maps(const Images *images, const ProcMaps *fresh)
+{
+    size_t i = 0, k = 0;
+    for (;;) {
+        while (i < images->map_count && images->maps[i].map.inode == 0)
+            i++;
+        while (k < fresh->count && fresh->maps[k].inode == 0)
+            k++;
+        if (i == images->map_count || k == fresh->count)
+            return i == images->map_count && k == fresh->count;
+        if (!same_map(&images->maps[i++].map, &fresh->maps[k++]))
             return false;
     }
-    return true;
 }
 
 int
@@ -210,6 +237,8 @@ Images_refresh(Images *images)
         Proc_maps_done(&fresh);
         return 0;
     }
+    if (images->generation == 0 || !same_file_maps(images, &fresh))
+        images->file_generation++;
     images->generation++;
     free_maps(images);
     images->maps = xcalloc(fresh.count, sizeof(MapEntry));

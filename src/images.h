@@ -29,6 +29,10 @@ int Images_refresh(Images *images);
 
 /* Number of refreshes that found the mappings changed; starts at 1. */
 unsigned Images_generation(const Images *images);
+/* The same for the mappings of files only: a file mapped, unmapped or
+ * moved, not anonymous memory such as the stacks of threads that come and
+ * go. Starts at 1. */
+unsigned Images_file_generation(const Images *images);
 
 /* Copies len bytes at addr; 0, or -EFAULT when addr is not in a read-only
  * file-backed mapping (or the vDSO) whose bytes are known. */

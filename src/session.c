@@ -565,11 +565,15 @@ look_for_python(Session *s)
     uint64_t now = Util_now_ns();
     if (s->options.no_python || s->python || !Backoff_due(&s->python_retry, now))
         return;
+    /* A change of the files mapped, not of anonymous memory: under thread
+     * churn the stacks of threads come and go all the time, and each
+     * look reads the maps twice (some 2,000 lines each at 1,000 threads). */
+    unsigned files = Images_file_generation(s->images);
     bool maps_changed = false;
     if (Images_refresh(s->images) == 0 && Images_generation(s->images) != s->maps_generation) {
         s->maps_generation = Images_generation(s->images);
         Symbolizer_maps_changed(s->symbolizer);
-        maps_changed = true;
+        maps_changed = Images_file_generation(s->images) != files;
     }
     open_python(s);
     if (s->python)
