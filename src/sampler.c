@@ -793,6 +793,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         candidates++;
     }
     size_t asked = 0;
+    Tracer_seize_batch(true);
     for (size_t i = 0; i < Tracer_thread_count(tracer) && candidates; i++) {
         TraceThread *thread = Tracer_thread(tracer, i);
         Slot *slot = may_interrupt(thread) ? find_slot(sampler, thread->tid) : NULL;
@@ -812,6 +813,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
                 stats->gone++;
         }
     }
+    Tracer_seize_batch(false);
     stats->threads = asked;
     int r;
 

@@ -105,6 +105,11 @@ size_t Tracer_thread_count(const Tracer *tracer);
 TraceThread *Tracer_thread(Tracer *tracer, size_t index);
 TraceThread *Tracer_find(Tracer *tracer, pid_t tid);
 
+/* Brackets a run of Tracer_interrupt calls (on, then off) that contains
+ * no blocking call: the guard of each seize (a timer, see tracer.c) is
+ * set once for the run instead of once for each seize. */
+void Tracer_seize_batch(bool on);
+
 /* Asks a running thread to stop; does nothing when it is stopped or an
  * interrupt is already outstanding. A parked thread is seized first: a
  * refusal (-EPERM: another tracer took it meanwhile) leaves it to the next
