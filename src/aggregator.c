@@ -726,7 +726,8 @@ compare_leafs(const void *pa, const void *pb)
 static void
 set_hot_functions(Aggregator *agg, LeafCount *leafs, size_t n)
 {
-    qsort(leafs, n, sizeof(*leafs), compare_leafs);
+    if (n > 1)
+        qsort(leafs, n, sizeof(*leafs), compare_leafs);
     size_t i = 0;
     while (i < n) {
         uint32_t thread = leafs[i].thread;
