@@ -34,7 +34,7 @@
  * more than the few threads actually stopped. */
 #define POLL_EACH_MAX 16
 
-/* Stack copies of ended threads kept for new ones (stack_buffer_new). */
+/* Stack copies of ended threads kept for new ones (ensure_stack_buffer). */
 #define SPARE_STACKS 128
 /* Memos of ended threads kept for new ones (new_memo). */
 #define SPARE_MEMOS 1024
@@ -59,7 +59,7 @@ typedef enum Reuse {
 typedef struct Slot {
     pid_t tid;
     size_t want;        /* bytes to copy next time */
-    uint8_t *stack;     /* stack_max bytes, mapped at the first stop */
+    uint8_t *stack;     /* stack_max bytes, mapped before the first stop */
     PyRawStack *python; /* allocated when Python is read */
     bool asked;         /* interrupted in this tick */
     char state;
@@ -142,23 +142,38 @@ FdBudget_default(void)
 /* A thread's stack copy lives in its own mapping: pages the copies never
  * reach are never touched, and a thread's end gives it back to the kernel.
  * From the heap, thousands of short-lived threads' 256 KiB copies
- * fragmented it: RSS grew with every thread ever seen. It is mapped at the
- * thread's first stop (a sleeper the sampler leaves alone needs none), and
- * up to SPARE_STACKS mappings of ended threads are kept for new ones: under
- * thread churn (1,700 threads born a second) a mapping and an unmapping
- * for each thread were 6 % of spytop's time. The pages a spare keeps are
- * those its copies reached, a few KiB for most threads. */
-static uint8_t *
-stack_buffer_new(Sampler *sampler, size_t size)
+ * fragmented it: RSS grew with every thread ever seen. It is mapped when
+ * the thread is first to be stopped, before the interrupt, not while it
+ * is stopped (a sleeper the sampler leaves alone needs none; an unasked
+ * stop, such as a SIGSTOP, maps it in take_snapshot). Up to SPARE_STACKS
+ * mappings of ended threads are kept for new ones: under thread churn
+ * (1,700 threads born a second) a mapping and an unmapping for each
+ * thread were 6 % of spytop's time. The pages a spare keeps are those its
+ * copies reached, a few KiB for most threads. */
+static void
+ensure_stack_buffer(Sampler *sampler, Slot *slot)
 {
-    if (sampler->spare_count)
-        return sampler->spare_stacks[--sampler->spare_count];
+    if (slot->stack)
+        return;
+    if (sampler->spare_count) {
+        slot->stack = sampler->spare_stacks[--sampler->spare_count];
+        return;
+    }
+    size_t size = sampler->options.stack_max;
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         fprintf(stderr, "spytop: out of memory (mapping %zu bytes)\n", size);
         abort();
     }
-    return p;
+    slot->stack = p;
+}
+
+static void
+memo_delete(SnapshotMemo *memo)
+{
+    if (memo)
+        free(memo->trace);
+    free(memo);
 }
 
 /* Frees what a slot holds and closes its files. */
@@ -174,9 +189,8 @@ slot_done(Sampler *sampler, Slot *slot)
         if (!sampler->spare_memos)
             sampler->spare_memos = xcalloc(SPARE_MEMOS, sizeof(*sampler->spare_memos));
         sampler->spare_memos[sampler->spare_memo_count++] = slot->memo;
-    } else if (slot->memo) {
-        free(slot->memo->trace);
-        free(slot->memo);
+    } else {
+        memo_delete(slot->memo);
     }
     if (slot->stat_fd >= 0) {
         close(slot->stat_fd);
@@ -202,11 +216,8 @@ Sampler_delete(Sampler *sampler)
     free(sampler->slots);
     while (sampler->spare_count)
         munmap(sampler->spare_stacks[--sampler->spare_count], sampler->options.stack_max);
-    while (sampler->spare_memo_count) {
-        SnapshotMemo *memo = sampler->spare_memos[--sampler->spare_memo_count];
-        free(memo->trace);
-        free(memo);
-    }
+    while (sampler->spare_memo_count)
+        memo_delete(sampler->spare_memos[--sampler->spare_memo_count]);
     free(sampler->spare_memos);
     free(sampler->asked_tids);
     free(sampler->scratch);
@@ -368,8 +379,7 @@ take_snapshot(Sampler *sampler, TraceThread *thread, Slot *slot, uint64_t seen_n
     snap->state = slot->state;
     snap->group_stopped = thread->state == TRACE_GROUP_STOPPED;
     snap->latency_ns = seen_ns - thread->interrupted_ns;
-    if (!slot->stack)
-        slot->stack = stack_buffer_new(sampler, sampler->options.stack_max);
+    ensure_stack_buffer(sampler, slot); /* mapped before the interrupt, unless unasked */
     snap->stack = slot->stack;
 
     if (Tracer_get_regs(sampler->tracer, thread, &snap->regs) == 0) {
@@ -790,6 +800,7 @@ Sampler_tick(Sampler *sampler, SamplerTickStats *stats)
         }
         slot->asked = true; /* tentatively: confirmed by the interrupt below */
         saw_run(sampler, slot);
+        ensure_stack_buffer(sampler, slot); /* now, not while the thread is stopped */
         candidates++;
     }
     size_t asked = 0;
