@@ -309,6 +309,21 @@ thread_exists(pid_t pid, pid_t tid)
     return syscall(SYS_tgkill, pid, tid, 0) == 0 || errno != ESRCH;
 }
 
+/* Whether another tracer holds thread tid, from its TracerPid: -EBUSY
+ * (that tracer in *holder), 0 when none does (or spytop), -ESRCH when the
+ * thread is gone. */
+static int
+other_holder(const Tracer *tracer, pid_t tid, pid_t *holder)
+{
+    int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
+    if (tracer_pid < 0)
+        return -ESRCH;
+    if (tracer_pid == 0 || tracer_pid == getpid())
+        return 0;
+    *holder = tracer_pid;
+    return -EBUSY;
+}
+
 /* Tracer_seize; for -EBUSY, *holder is the tracer that holds the thread. */
 static int
 seize(Tracer *tracer, pid_t tid, pid_t *holder)
@@ -335,12 +350,7 @@ seize(Tracer *tracer, pid_t tid, pid_t *holder)
             return -ESRCH; /* exited meanwhile */
         /* Held by another tracer: this thread (a debugger may hold one
          * thread and not the leader). */
-        int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
-        if (tracer_pid > 0 && tracer_pid != getpid()) {
-            *holder = tracer_pid;
-            return -EBUSY;
-        }
-        return -EPERM;
+        return other_holder(tracer, tid, holder) == -EBUSY ? -EBUSY : -EPERM;
     }
     return -err;
 }
@@ -398,15 +408,10 @@ follow_parked(Tracer *tracer, pid_t tid, bool check_now, pid_t *holder)
             tracer->holder_check_ns = when;
         return 0;
     }
-    int tracer_pid = Proc_tracer_pid(tracer->pid, tid);
-    if (tracer_pid < 0)
-        return -ESRCH;
-    if (tracer_pid > 0 && tracer_pid != getpid()) {
-        *holder = tracer_pid;
-        return -EBUSY;
-    }
-    insert_thread(tracer, tid, TRACE_PARKED);
-    return 0;
+    int r = other_holder(tracer, tid, holder);
+    if (r == 0)
+        insert_thread(tracer, tid, TRACE_PARKED);
+    return r;
 }
 
 /* Parked threads exit with no report to spytop: gone when the listing
@@ -543,12 +548,13 @@ check_held_parked(Tracer *tracer, uint64_t now)
         thread->holder_check_ns = 0;
         if (thread->state != TRACE_PARKED)
             continue;
-        int holder = Proc_tracer_pid(tracer->pid, thread->tid);
-        if (holder >= 0 && (holder == 0 || holder == getpid()))
+        pid_t holder;
+        int r = other_holder(tracer, thread->tid, &holder);
+        if (r == 0)
             continue;
         set_state(tracer, thread, TRACE_GONE);
         tracer->threads_changed = true;
-        if (holder > 0)
+        if (r == -EBUSY)
             note_refusal(tracer, thread->tid, -EBUSY, holder);
     }
     tracer->holder_check_ns = next;
