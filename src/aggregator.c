@@ -245,16 +245,15 @@ compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The time before which threads leave: AGG_RETIRE_NS ago, or later when
- * more than AGG_QUIET_MAX threads are gone and were quiet for quiet_ns
- * (the last seen of the AGG_QUIET_MAX most recently seen among them: a
+/* The time before which threads leave: aged (AGG_RETIRE_NS ago), or later
+ * when more than AGG_QUIET_MAX threads are gone and were not sampled since
+ * quiet_since (the last seen of the AGG_QUIET_MAX most recently seen among them: a
  * live thread never leaves by this rule, however long it was not
  * sampled). */
 static uint64_t
-retire_before(const Aggregator *agg, uint64_t now_ns, uint64_t quiet_ns)
+retire_before(const Aggregator *agg, uint64_t aged, uint64_t quiet_since)
 {
-    uint64_t before = now_ns > AGG_RETIRE_NS ? now_ns - AGG_RETIRE_NS : 0;
-    uint64_t quiet_since = now_ns > quiet_ns ? now_ns - quiet_ns : 0;
+    uint64_t before = aged;
     uint64_t *seen = xmalloc((agg->thread_count + 1) * sizeof(*seen));
     size_t quiet = 0;
     for (size_t i = 0; i < agg->thread_count; i++) {
@@ -274,7 +273,7 @@ void
 Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns, uint64_t quiet_ns)
 {
     uint64_t aged = now_ns > AGG_RETIRE_NS ? now_ns - AGG_RETIRE_NS : 0;
-    uint64_t before = retire_before(agg, now_ns, quiet_ns);
+    uint64_t before = retire_before(agg, aged, now_ns > quiet_ns ? now_ns - quiet_ns : 0);
     size_t kept = 0;
     for (size_t i = 0; i < agg->thread_count; i++) {
         const AggThread *t = &agg->threads[i];
@@ -295,7 +294,7 @@ Aggregator_retire_threads(Aggregator *agg, uint64_t now_ns, uint64_t quiet_ns)
     /* Names of processes none of whose threads is kept (process churn). */
     size_t names = 0;
     for (size_t i = 0; i < agg->process_name_count; i++) {
-        bool kept_thread = agg->process_names[i].named_ns + AGG_RETIRE_NS >= now_ns;
+        bool kept_thread = agg->process_names[i].named_ns >= aged;
         for (size_t k = 0; k < agg->thread_count && !kept_thread; k++)
             kept_thread = agg->threads[k].pid == agg->process_names[i].pid;
         if (kept_thread)
@@ -487,6 +486,14 @@ function_key(const SymtabFrame *f)
 {
     StrId where = f->kind == FRAME_PYTHON ? f->file : f->module;
     return (1ull << 63) | ((uint64_t)f->function << 31) | where;
+}
+
+/* The function and module (or file) of a function_key(). */
+static void
+function_of_key(uint64_t key, StrId *function, StrId *where)
+{
+    *function = (StrId)((key >> 31) & 0xffffffffu);
+    *where = (StrId)(key & 0x7fffffffu);
 }
 
 static uint64_t
@@ -705,8 +712,7 @@ hottest(const CountMap *m, StrId *function, StrId *module)
         if (s->count <= best)
             continue;
         best = s->count;
-        *function = (StrId)((s->key >> 31) & 0xffffffffu);
-        *module = (StrId)(s->key & 0x7fffffffu);
+        function_of_key(s->key, function, module);
     }
 }
 
@@ -747,8 +753,8 @@ set_hot_functions(Aggregator *agg, LeafCount *leafs, size_t n)
             }
             i = k;
         }
-        agg->thread_view[thread].hot_function = (StrId)((best_function >> 31) & 0xffffffffu);
-        agg->thread_view[thread].hot_module = (StrId)(best_function & 0x7fffffffu);
+        function_of_key(best_function, &agg->thread_view[thread].hot_function,
+                        &agg->thread_view[thread].hot_module);
     }
 }
 
