@@ -321,11 +321,11 @@ main(int argc, char **argv)
     sigaction(SIGUSR2, &sa, NULL);
     /* SIGUSR1 and SIGUSR2 reach the main thread only: a sleeper they woke
      * would count as a wake-up the profiler caused. */
-    sigset_t usr1;
-    sigemptyset(&usr1);
-    sigaddset(&usr1, SIGUSR1);
-    sigaddset(&usr1, SIGUSR2);
-    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    sigset_t usr;
+    sigemptyset(&usr);
+    sigaddset(&usr, SIGUSR1);
+    sigaddset(&usr, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &usr, NULL);
     static const char *const kinds[] = {"pause", "nanosleep", "condvar", "piperead", "epoll"};
     long want = 0;
     for (long i = 0; i < sleepers; i++, want++)
@@ -345,7 +345,7 @@ main(int argc, char **argv)
     pthread_attr_setdetachstate(&churn_attr, PTHREAD_CREATE_DETACHED);
     for (long i = 0; i < churn; i++)
         churn_start();
-    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &usr, NULL);
     /* Let every sleeper reach its blocking call before the test looks. */
     usleep(100 * 1000);
     target_ready();
